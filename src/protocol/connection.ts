@@ -1,0 +1,391 @@
+import { ChunkReader } from './reader.js';
+import { encodeFrame, FIN, parseFrameHeader, RSV1, type FrameHeader } from './frame.js';
+import { applyMask, isZeroMask, randomMaskKey } from './mask.js';
+import { Opcode, isControl } from './opcodes.js';
+import { CloseCode, isValidWireCloseCode } from './close-codes.js';
+import { WebSocketError, invalidUtf8, protocolError, tooBig } from './errors.js';
+import { Utf8Validator, isUtf8 } from './utf8.js';
+import type { PerMessageDeflate } from './deflate.js';
+
+export type Side = 'client' | 'server';
+
+/** RFC 6455 §4–§7 connection states, once the opening handshake is done. */
+export enum State {
+  /** Messages flow both ways. */
+  OPEN = 'OPEN',
+  /** We sent a Close frame and wait for the peer's (§7.1.2). */
+  CLOSING = 'CLOSING',
+  /** Close frames exchanged, connection failed, or the transport ended. */
+  CLOSED = 'CLOSED',
+}
+
+export type ProtocolEvent =
+  | { type: 'message'; data: string | Buffer }
+  | { type: 'ping'; data: Buffer }
+  | { type: 'pong'; data: Buffer }
+  | {
+    type: 'close';
+    /** The peer's close code; 1005 if its Close frame had none, 1006 when no Close frame arrived. */
+    code: number;
+    reason: string;
+    /** True when both Close frames were exchanged (§7.1.4). */
+    wasClean: boolean;
+    /** Set when we failed the connection (§7.1.7). */
+    error?: WebSocketError;
+  };
+
+export interface ConnectionOptions {
+  side: Side;
+  /** Largest message accepted, after decompression, in bytes. Default 64 MiB. */
+  maxMessageSize?: number;
+  /** The negotiated permessage-deflate codec, if any. */
+  deflate?: PerMessageDeflate | null;
+  /** Source of masking keys; tests inject a fixed one. Default: random (§5.3). */
+  maskKey?: () => Uint8Array;
+}
+
+export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * One WebSocket connection's protocol state, with no I/O (sans-I/O): feed it
+ * bytes with `receiveData`/`receiveEof`, send with `sendText`/`sendBinary`/
+ * `ping`/`close`, then collect `takeEvents()` and `takeOutgoing()` and act on
+ * `state`. Every RFC rule lives here, so every rule is testable with bytes.
+ */
+export class Connection {
+  readonly side: Side;
+  state = State.OPEN;
+  /** Why the connection ended, once `state` is CLOSED. */
+  closeEvent: Extract<ProtocolEvent, { type: 'close' }> | null = null;
+
+  private readonly maxMessageSize: number;
+  private readonly deflate: PerMessageDeflate | null;
+  private readonly nextMaskKey: (() => Uint8Array) | null;
+  private readonly reader = new ChunkReader();
+  private events: ProtocolEvent[] = [];
+  private outgoing: Buffer[] = [];
+  private header: FrameHeader | null = null;
+  private payloadRemaining = 0;
+  /** Payload bytes of the current frame already consumed: where the masking key stands. */
+  private payloadOffset = 0;
+
+  // The data message being reassembled (§5.4). messageOpcode is 0 between messages.
+  private messageOpcode = 0;
+  private messageCompressed = false;
+  private fragments: Buffer[] = [];
+  private messageSize = 0;
+  private utf8: Utf8Validator | null = null;
+
+  private closeSent = false;
+
+  constructor(options: ConnectionOptions) {
+    this.side = options.side;
+    this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+    this.deflate = options.deflate ?? null;
+    this.nextMaskKey = options.side === 'client' ? options.maskKey ?? randomMaskKey : null;
+  }
+
+  /** Events produced since the last call: messages, pings, pongs, and at most one close. */
+  takeEvents(): ProtocolEvent[] {
+    const events = this.events;
+    if (events.length > 0) this.events = [];
+    return events;
+  }
+
+  /** Bytes to write to the transport, in order. */
+  takeOutgoing(): Buffer[] {
+    const out = this.outgoing;
+    if (out.length > 0) this.outgoing = [];
+    return out;
+  }
+
+  get hasOutgoing(): boolean {
+    return this.outgoing.length > 0;
+  }
+
+  /**
+   * Whether the transport should now end the TCP connection itself. §7.1.1:
+   * the server closes first once the closing handshake is over or the
+   * connection failed; a client waits (bounded by its close timeout) for
+   * the server to do it.
+   */
+  get shouldCloseTransport(): boolean {
+    return this.state === State.CLOSED && this.side === 'server';
+  }
+
+  receiveData(chunk: Buffer): void {
+    if (this.state === State.CLOSED) return; // §7.1.7: no more processing after Close or failure
+    this.reader.push(chunk);
+    try {
+      this.parse();
+    } catch (error) {
+      if (!(error instanceof WebSocketError)) throw error;
+      this.fail(error);
+    }
+  }
+
+  /** The transport reached end of stream. Without a closing handshake that is 1006 (§7.1.5). */
+  receiveEof(): void {
+    if (this.state === State.CLOSED) return;
+    this.finish({ type: 'close', code: CloseCode.ABNORMAL, reason: '', wasClean: false });
+  }
+
+  sendText(text: string | Uint8Array): void {
+    const data = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+    this.sendMessage(Opcode.TEXT, data);
+  }
+
+  sendBinary(data: Uint8Array): void {
+    this.sendMessage(Opcode.BINARY, data);
+  }
+
+  ping(data: Uint8Array = EMPTY): void {
+    this.sendControl(Opcode.PING, data);
+  }
+
+  pong(data: Uint8Array = EMPTY): void {
+    this.sendControl(Opcode.PONG, data);
+  }
+
+  /**
+   * Starts the closing handshake (§7.1.2). `code` undefined sends a Close
+   * frame with no body. Does nothing once a Close frame was sent.
+   */
+  close(code: number | undefined = CloseCode.NORMAL, reason = ''): void {
+    if (this.state !== State.OPEN) return;
+    const body = encodeCloseBody(code, reason);
+    this.writeFrame(FIN | Opcode.CLOSE, body);
+    this.closeSent = true;
+    this.state = State.CLOSING;
+  }
+
+  /**
+   * _Fail the WebSocket Connection_ (§7.1.7): send a Close frame with the
+   * error's code if we have not sent one, then stop processing input.
+   * Exposed for the transport's own failures (e.g. a timeout).
+   */
+  fail(error: WebSocketError): void {
+    if (this.state === State.CLOSED) return;
+    if (!this.closeSent) {
+      // 1011 reasons may carry internals (python-websockets withholds them too).
+      const reason = error.closeCode === CloseCode.INTERNAL_ERROR ? '' : truncateReason(error.message);
+      this.writeFrame(FIN | Opcode.CLOSE, encodeCloseBody(error.closeCode, reason));
+      this.closeSent = true;
+    }
+    this.finish({ type: 'close', code: error.closeCode, reason: error.message, wasClean: false, error });
+  }
+
+  private finish(event: Extract<ProtocolEvent, { type: 'close' }>): void {
+    this.state = State.CLOSED;
+    this.closeEvent = event;
+    this.events.push(event);
+    this.reader.clear();
+    this.fragments = [];
+    this.deflate?.dispose();
+  }
+
+  private sendMessage(opcode: number, data: Uint8Array): void {
+    if (this.state !== State.OPEN) {
+      throw new WebSocketError('WS_ERR_NOT_OPEN', CloseCode.NORMAL, `cannot send: the connection is ${this.state.toLowerCase()}`);
+    }
+    if (this.deflate !== null && this.deflate.shouldCompress(data.length)) {
+      // RFC 7692 §6: RSV1 marks the (first frame of the) compressed message.
+      this.writeFrame(FIN | RSV1 | opcode, this.deflate.compress(data));
+    } else {
+      this.writeFrame(FIN | opcode, data);
+    }
+  }
+
+  private sendControl(opcode: number, data: Uint8Array): void {
+    if (this.state !== State.OPEN) {
+      throw new WebSocketError('WS_ERR_NOT_OPEN', CloseCode.NORMAL, `cannot send: the connection is ${this.state.toLowerCase()}`);
+    }
+    if (data.length > 125) throw new RangeError('control frame payload must be 125 bytes or less (RFC 6455 §5.5)');
+    this.writeFrame(FIN | opcode, data);
+  }
+
+  private writeFrame(firstByte: number, payload: Uint8Array): void {
+    encodeFrame(this.outgoing, firstByte, payload, this.nextMaskKey === null ? null : this.nextMaskKey());
+  }
+
+  private parse(): void {
+    for (;;) {
+      let header = this.header;
+      if (header === null) {
+        header = parseFrameHeader(this.reader);
+        if (header === null) return;
+        this.checkHeader(header);
+        this.header = header;
+        this.payloadRemaining = header.length;
+        this.payloadOffset = 0;
+      }
+      if (isControl(header.opcode)) {
+        if (this.reader.length < header.length) return;
+        const payload = header.length === 0 ? EMPTY : this.reader.take(header.length);
+        this.header = null;
+        if (header.maskKey !== null) applyMask(payload, header.maskKey);
+        this.handleControl(header.opcode, payload);
+      } else {
+        // Data payloads are consumed as they arrive, so invalid text fails on
+        // the TCP segment that carries it (Autobahn 6.4.x), and a large frame
+        // is never copied before the message is assembled.
+        if (this.payloadRemaining === 0) {
+          this.header = null;
+          this.handleData(header, EMPTY, true);
+        }
+        while (this.payloadRemaining > 0 && this.reader.length > 0) {
+          const piece = this.reader.takeAtMost(this.payloadRemaining);
+          if (header.maskKey !== null && !isZeroMask(header.maskKey)) applyMask(piece, header.maskKey, this.payloadOffset);
+          this.payloadOffset += piece.length;
+          this.payloadRemaining -= piece.length;
+          if (this.payloadRemaining === 0) this.header = null;
+          this.handleData(header, piece, this.payloadRemaining === 0);
+        }
+        if (this.payloadRemaining > 0) return;
+      }
+      if (this.state === State.CLOSED) return;
+    }
+  }
+
+  /** The header rules that depend on connection state, checked before any payload is buffered. */
+  private checkHeader(header: FrameHeader): void {
+    // §5.1: clients mask every frame, servers never do.
+    if (this.side === 'server' && header.maskKey === null) {
+      throw protocolError('WS_ERR_EXPECTED_MASK', 'client frames must be masked (RFC 6455 §5.1)');
+    }
+    if (this.side === 'client' && header.maskKey !== null) {
+      throw protocolError('WS_ERR_UNEXPECTED_MASK', 'server frames must not be masked (RFC 6455 §5.1)');
+    }
+    if (header.rsv1) {
+      // RFC 7692 §6.1: RSV1 only on the first frame of a data message, and only once negotiated.
+      if (this.deflate === null) {
+        throw protocolError('WS_ERR_UNEXPECTED_RSV', 'RSV1 set but no extension was negotiated (RFC 6455 §5.2)');
+      }
+      if (isControl(header.opcode) || header.opcode === Opcode.CONTINUATION) {
+        throw protocolError('WS_ERR_UNEXPECTED_RSV', 'RSV1 is only allowed on the first frame of a data message (RFC 7692 §6.1)');
+      }
+    }
+    if (isControl(header.opcode)) return;
+    if (header.opcode === Opcode.CONTINUATION) {
+      if (this.messageOpcode === 0) {
+        throw protocolError('WS_ERR_UNEXPECTED_CONTINUATION', 'continuation frame without a message to continue (RFC 6455 §5.4)');
+      }
+    } else if (this.messageOpcode !== 0) {
+      throw protocolError('WS_ERR_EXPECTED_CONTINUATION', 'new data frame inside a fragmented message (RFC 6455 §5.4)');
+    }
+    // §10.4: refuse oversized messages from the header, before buffering the payload.
+    if (this.messageSize + header.length > this.maxMessageSize) throw tooBig(this.maxMessageSize);
+  }
+
+  /** One piece of a data frame's payload (§5.4, §5.6); `frameDone` marks its last piece. */
+  private handleData(header: FrameHeader, piece: Buffer, frameDone: boolean): void {
+    if (header.opcode !== Opcode.CONTINUATION && this.messageOpcode === 0) {
+      this.messageOpcode = header.opcode;
+      this.messageCompressed = header.rsv1;
+    }
+    const messageDone = frameDone && header.fin;
+    if (messageDone && this.fragments.length === 0) {
+      // Whole message in one piece, the common case: no reassembly.
+      this.deliver([piece], false);
+      return;
+    }
+    if (piece.length > 0) {
+      this.messageSize += piece.length;
+      this.fragments.push(piece);
+      // §8.1, failing fast: text is validated piece by piece (compressed text once inflated).
+      if (this.messageOpcode === Opcode.TEXT && !this.messageCompressed) {
+        this.utf8 ??= new Utf8Validator();
+        if (!this.utf8.feed(piece)) throw invalidUtf8('invalid UTF-8 in a text message (RFC 6455 §8.1)');
+      }
+    }
+    if (!messageDone) return;
+    const fragments = this.fragments;
+    this.fragments = [];
+    this.messageSize = 0;
+    this.deliver(fragments, true);
+  }
+
+  /**
+   * Emits the message now complete. `validatedPieces` says the text was
+   * already checked piece by piece and only its end remains to check.
+   */
+  private deliver(fragments: Buffer[], validatedPieces: boolean): void {
+    const opcode = this.messageOpcode;
+    const compressed = this.messageCompressed;
+    this.messageOpcode = 0;
+    this.messageCompressed = false;
+    const data = compressed
+      ? this.deflate!.decompress(fragments, this.maxMessageSize)
+      : fragments.length === 1 ? fragments[0] : Buffer.concat(fragments);
+    if (opcode !== Opcode.TEXT) {
+      this.events.push({ type: 'message', data });
+      return;
+    }
+    if (compressed || !validatedPieces) {
+      if (!isUtf8(data)) throw invalidUtf8('invalid UTF-8 in a text message (RFC 6455 §8.1)');
+    } else if (!this.utf8!.finish()) {
+      throw invalidUtf8('text message ends inside a UTF-8 sequence (RFC 6455 §8.1)');
+    }
+    this.events.push({ type: 'message', data: data.toString('utf8') });
+  }
+
+  private handleControl(opcode: number, payload: Buffer): void {
+    if (opcode === Opcode.PING) {
+      // §5.5.2: answer with a Pong carrying the same payload, unless we already sent a Close frame.
+      if (this.state === State.OPEN) this.writeFrame(FIN | Opcode.PONG, payload);
+      this.events.push({ type: 'ping', data: payload });
+      return;
+    }
+    if (opcode === Opcode.PONG) {
+      this.events.push({ type: 'pong', data: payload });
+      return;
+    }
+    const { code, reason } = decodeCloseBody(payload);
+    if (this.state === State.OPEN) {
+      // §5.5.1: reply with a Close frame, echoing the status code we received.
+      this.writeFrame(FIN | Opcode.CLOSE, code === CloseCode.NO_STATUS ? EMPTY : payload.subarray(0, 2));
+      this.closeSent = true;
+    }
+    this.finish({ type: 'close', code, reason, wasClean: true });
+  }
+}
+
+/** Parses a Close frame body (§5.5.1, §7.4): status code and UTF-8 reason, or 1005 if empty. */
+export function decodeCloseBody(payload: Buffer): { code: number; reason: string } {
+  if (payload.length === 0) return { code: CloseCode.NO_STATUS, reason: '' };
+  if (payload.length === 1) throw protocolError('WS_ERR_INVALID_CLOSE_FRAME', 'close frame body of 1 byte: no room for a status code (RFC 6455 §5.5.1)');
+  const code = payload.readUInt16BE(0);
+  if (!isValidWireCloseCode(code)) {
+    throw protocolError('WS_ERR_INVALID_CLOSE_CODE', `invalid close code ${code} (RFC 6455 §7.4)`);
+  }
+  const reason = payload.subarray(2);
+  if (!isUtf8(reason)) throw invalidUtf8('close reason is not valid UTF-8 (RFC 6455 §5.5.1)');
+  return { code, reason: reason.toString('utf8') };
+}
+
+/** Builds a Close frame body; checks the code and that the reason fits in 123 bytes (§5.5). */
+export function encodeCloseBody(code: number | undefined, reason: string): Buffer {
+  if (code === undefined) {
+    if (reason !== '') throw new TypeError('a close reason needs a close code');
+    return EMPTY;
+  }
+  if (!Number.isInteger(code) || !isValidWireCloseCode(code)) {
+    throw new RangeError(`close code ${code} cannot be sent: use 1000–1003, 1007–1014 or 3000–4999 (RFC 6455 §7.4)`);
+  }
+  const body = Buffer.allocUnsafe(2 + Buffer.byteLength(reason));
+  body.writeUInt16BE(code, 0);
+  const written = body.write(reason, 2);
+  if (written + 2 > 125) throw new RangeError('close reason longer than 123 bytes (RFC 6455 §5.5)');
+  return body;
+}
+
+/** Shortens a reason to 123 UTF-8 bytes without splitting a character. */
+function truncateReason(reason: string): string {
+  const bytes = Buffer.from(reason, 'utf8');
+  if (bytes.length <= 123) return reason;
+  let end = 123;
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8');
+}

@@ -1,0 +1,108 @@
+import { ChunkReader } from './reader.js';
+import { applyMask } from './mask.js';
+import { isControl, isKnownOpcode } from './opcodes.js';
+import { protocolError } from './errors.js';
+
+export const FIN = 0x80;
+export const RSV1 = 0x40;
+const RSV2 = 0x20;
+const RSV3 = 0x10;
+const MASK = 0x80;
+
+/** §5.5: "All control frames MUST have a payload length of 125 bytes or less". */
+export const MAX_CONTROL_PAYLOAD = 125;
+
+export interface FrameHeader {
+  fin: boolean;
+  /** RSV1: "per-message compressed" once permessage-deflate is negotiated (RFC 7692 §6). */
+  rsv1: boolean;
+  opcode: number;
+  length: number;
+  /** The masking key, or null for an unmasked frame. */
+  maskKey: Buffer | null;
+}
+
+/**
+ * Parses one frame header (§5.2), all or nothing: returns null and consumes
+ * nothing until all of its 2 to 14 bytes are there. Rules that need no
+ * connection state are checked here; masking direction, RSV1 and
+ * fragmentation order are the connection's business.
+ */
+export function parseFrameHeader(reader: ChunkReader): FrameHeader | null {
+  if (reader.length < 2) return null;
+  const b0 = reader.peek(0);
+  const b1 = reader.peek(1);
+  const masked = (b1 & MASK) !== 0;
+  const code7 = b1 & 0x7f;
+  const extended = code7 === 126 ? 2 : code7 === 127 ? 8 : 0;
+  const headerLength = 2 + extended + (masked ? 4 : 0);
+  if (reader.length < headerLength) return null;
+
+  const opcode = b0 & 0x0f;
+  if (b0 & (RSV2 | RSV3)) {
+    throw protocolError('WS_ERR_UNEXPECTED_RSV', 'RSV2 and RSV3 must be clear: no extension defines them (RFC 6455 §5.2)');
+  }
+  if (!isKnownOpcode(opcode)) {
+    throw protocolError('WS_ERR_INVALID_OPCODE', `reserved opcode 0x${opcode.toString(16)} (RFC 6455 §5.2)`);
+  }
+  const fin = (b0 & FIN) !== 0;
+  if (isControl(opcode)) {
+    if (!fin) throw protocolError('WS_ERR_FRAGMENTED_CONTROL', 'control frames must not be fragmented (RFC 6455 §5.5)');
+    if (code7 > MAX_CONTROL_PAYLOAD) {
+      throw protocolError('WS_ERR_CONTROL_TOO_LONG', 'control frame payload longer than 125 bytes (RFC 6455 §5.5)');
+    }
+  }
+
+  const header = reader.take(headerLength);
+  let length = code7;
+  if (code7 === 126) {
+    length = header.readUInt16BE(2);
+  } else if (code7 === 127) {
+    const high = header.readUInt32BE(2);
+    // §5.2: "the most significant bit MUST be 0". Past 2^53 a JS number loses
+    // precision, but any limit we enforce is far lower, so the high word is
+    // only checked for the reserved bit and folded in.
+    if (high & 0x80000000) {
+      throw protocolError('WS_ERR_INVALID_LENGTH', 'the most significant bit of a 64-bit payload length must be 0 (RFC 6455 §5.2)');
+    }
+    length = high * 0x1_0000_0000 + header.readUInt32BE(6);
+  }
+  return {
+    fin,
+    rsv1: (b0 & RSV1) !== 0,
+    opcode,
+    length,
+    maskKey: masked ? header.subarray(headerLength - 4, headerLength) : null,
+  };
+}
+
+/**
+ * Appends one frame to `out` (§5.2). `firstByte` is FIN | RSV1 | opcode.
+ * Masked frames are written into one new buffer, masking while copying so
+ * the caller's payload is never touched (§5.3); unmasked frames are a small
+ * header followed by the caller's payload, uncopied.
+ */
+export function encodeFrame(out: Buffer[], firstByte: number, payload: Uint8Array, maskKey: Uint8Array | null): void {
+  const length = payload.length;
+  const extended = length < 126 ? 0 : length < 0x10000 ? 2 : 8;
+  const headerLength = 2 + extended + (maskKey ? 4 : 0);
+  const frame = Buffer.allocUnsafe(maskKey ? headerLength + length : headerLength);
+  frame[0] = firstByte;
+  const code7 = extended === 0 ? length : extended === 2 ? 126 : 127;
+  frame[1] = maskKey ? code7 | MASK : code7;
+  if (extended === 2) {
+    frame.writeUInt16BE(length, 2);
+  } else if (extended === 8) {
+    frame.writeUInt32BE(Math.floor(length / 0x1_0000_0000), 2);
+    frame.writeUInt32BE(length >>> 0, 6);
+  }
+  if (maskKey) {
+    frame.set(maskKey, headerLength - 4);
+    frame.set(payload, headerLength);
+    applyMask(frame.subarray(headerLength), maskKey);
+    out.push(frame);
+  } else {
+    out.push(frame);
+    if (length > 0) out.push(Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, length));
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * scriptling.websocket for Node.js: the seed's names, arguments and value
+ * conventions, with Promises where Scriptling blocks.
+ */
+import { connect as connectEngine, type ConnectOptions } from '../transport/client.js';
+import { WebSocketConnection, type ReceivedMessage } from './connection.js';
+import { toMilliseconds } from './values.js';
+
+export { WebSocketConnection, type ReceivedMessage };
+/** The seed's name for the server-side connection object. */
+export type WebSocketClient = WebSocketConnection;
+export { createRuntime, HttpRuntime, type Handler, type Runtime, type ServeOptions, type RunningServer } from './runtime.js';
+export { ConnectError } from '../transport/client.js';
+
+export interface ScriptlingConnectOptions extends Omit<ConnectOptions, 'timeout' | 'headers'> {
+  /** Seconds; default 10. */
+  timeout?: number;
+  headers?: Record<string, string>;
+}
+
+/**
+ * connect(url, timeout=10, headers={}) — or connect(url, { timeout, headers, ...tls }).
+ * Rejects with an Error whose message starts "websocket connect failed:".
+ */
+export async function connect(
+  url: string,
+  timeout: number | ScriptlingConnectOptions = 10,
+  headers: Record<string, string> = {},
+): Promise<WebSocketConnection> {
+  const options: ScriptlingConnectOptions = typeof timeout === 'object' && timeout !== null ? timeout : { timeout, headers };
+  let ms: number;
+  try {
+    ms = toMilliseconds(options.timeout, 10, 'connect()');
+  } catch (error) {
+    throw new TypeError(`websocket connect failed: ${(error as Error).message}`);
+  }
+  if (!(ms > 0) || !Number.isFinite(ms)) throw new TypeError('websocket connect failed: timeout must be a positive number of seconds');
+  const ws = await connectEngine(url, { ...options, timeout: ms });
+  return new WebSocketConnection(ws);
+}
+
+/** True if a received message is text (a string). */
+export function is_text(message: unknown): message is string {
+  return typeof message === 'string';
+}
+
+/** True if a received message is binary (a list of byte values). */
+export function is_binary(message: unknown): message is number[] | Uint8Array {
+  return Array.isArray(message) || message instanceof Uint8Array;
+}

@@ -1,0 +1,53 @@
+/**
+ * Scriptling's value conventions (the seed document): a dict is sent as
+ * JSON text, binary data is a list of byte values, seconds are numbers and
+ * None is null.
+ */
+
+/** Encodes what `send()` accepts: a string as is; a dict or list as JSON. */
+export function toText(message: unknown): string {
+  if (typeof message === 'string') return message;
+  if (message !== null && typeof message === 'object' && !ArrayBuffer.isView(message) && !(message instanceof ArrayBuffer)) {
+    return JSON.stringify(message);
+  }
+  throw new TypeError(`send() takes a string or a dict (sent as JSON), not ${describe(message)}; use send_binary() for bytes`);
+}
+
+/** Checks what `send_binary()` accepts: a list of integers 0–255, or bytes. */
+export function toBytes(data: unknown): Uint8Array {
+  if (Array.isArray(data)) {
+    const bytes = Buffer.allocUnsafe(data.length);
+    for (let i = 0; i < data.length; i++) {
+      const value = data[i];
+      if (!Number.isInteger(value) || value < 0 || value > 255) {
+        throw new TypeError(`send_binary() takes byte values 0–255; item ${i} is ${describe(value)}`);
+      }
+      bytes[i] = value;
+    }
+    return bytes;
+  }
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  throw new TypeError(`send_binary() takes a list of byte values (or a Uint8Array), not ${describe(data)}`);
+}
+
+/**
+ * A timeout in seconds as milliseconds: `null`, `undefined`-as-"forever"
+ * and Infinity wait forever, 0 polls. `fallback` is the seed's default.
+ */
+export function toMilliseconds(timeout: unknown, fallback: number, what: string): number {
+  if (timeout === undefined) return fallback * 1000;
+  if (timeout === null || timeout === Infinity) return Infinity;
+  if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
+    throw new TypeError(`${what} timeout must be a number of seconds ≥ 0 (or null to wait forever), not ${describe(timeout)}`);
+  }
+  return timeout * 1000;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'None';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') return JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value);
+  if (typeof value === 'object') return `a ${value.constructor?.name ?? 'object'}`;
+  return `${typeof value} ${String(value)}`;
+}

@@ -1,0 +1,353 @@
+import type { Socket } from 'node:net';
+import { Connection, State, type ProtocolEvent } from '../protocol/connection.js';
+import { CloseCode } from '../protocol/close-codes.js';
+import { WebSocketError } from '../protocol/errors.js';
+
+export type Message = string | Buffer;
+/** How `receive` hands out binary messages: a Buffer, or (for the Scriptling binding) a list of byte values. */
+export type BinaryType = 'buffer' | 'list';
+export type Received = string | Buffer | number[];
+
+/** Limits of one open connection. Every one has a default. */
+export interface ConnectionLimits {
+  /** Largest message accepted (after decompression), in bytes. Default 64 MiB. */
+  maxMessageSize?: number;
+  /** How long to wait for the peer during the closing handshake, in ms. Default 5000. */
+  closeTimeout?: number;
+  /** Received-but-unread bytes beyond which reading from the socket pauses. Default 16 MiB. */
+  maxQueuedBytes?: number;
+  /** Unwritten bytes beyond which `send` waits for the socket to drain. Default 1 MiB. */
+  sendHighWaterMark?: number;
+}
+
+interface Waiter {
+  resolve: (message: Received | null) => void;
+  timer: NodeJS.Timeout | null;
+}
+
+const RESOLVED = Promise.resolve();
+/** Below this, pending frames are joined into one write; above, they go out through writev. */
+const COALESCE_LIMIT = 16 * 1024;
+
+const messageSize = (message: Message): number => message.length;
+
+/**
+ * An open WebSocket over a socket: the I/O loop around a sans-I/O
+ * `Connection`. Received messages wait in a bounded queue (the socket is
+ * paused when it fills, so TCP pushes back on the sender); sends are
+ * batched per tick and wait for `drain` beyond a high-water mark.
+ */
+export class WebSocket {
+  /** "host:port", "[v6]:port" for IPv6. */
+  readonly remoteAddress: string;
+  /** The negotiated Sec-WebSocket-Extensions, or "". */
+  readonly extensions: string;
+  /** Called for each Ping and Pong received (the Pong reply is already sent). */
+  onping: ((data: Buffer) => void) | null = null;
+  onpong: ((data: Buffer) => void) | null = null;
+  /** Binary messages as Buffers (default) or as arrays of byte values. */
+  binaryType: BinaryType = 'buffer';
+
+  private readonly maxQueuedBytes: number;
+  private readonly closeTimeout: number;
+  private readonly sendHighWaterMark: number;
+
+  private queue: Message[] = [];
+  private queueHead = 0;
+  private queuedBytes = 0;
+  private paused = false;
+  private waiters: Waiter[] = [];
+
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private flushScheduled = false;
+  private drainWaiters: Array<() => void> = [];
+
+  private closeTimer: NodeJS.Timeout | null = null;
+  private transportClosed = false;
+  private socketError: Error | null = null;
+  private closeEvent: Extract<ProtocolEvent, { type: 'close' }> | null = null;
+  private readonly closed: Promise<void>;
+  private resolveClosed!: () => void;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly connection: Connection,
+    options: ConnectionLimits & { extensions?: string; head?: Buffer } = {},
+  ) {
+    this.maxQueuedBytes = options.maxQueuedBytes ?? 16 * 1024 * 1024;
+    this.closeTimeout = options.closeTimeout ?? 5000;
+    this.sendHighWaterMark = options.sendHighWaterMark ?? 1024 * 1024;
+    this.extensions = options.extensions ?? '';
+    this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
+    this.closed = new Promise((resolve) => {
+      this.resolveClosed = resolve;
+    });
+
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.receive_(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('close', () => this.onTransportClosed());
+    socket.on('error', (error) => {
+      this.socketError ??= error;
+    });
+    socket.on('drain', () => this.onDrain());
+    if (options.head !== undefined && options.head.length > 0) this.receive_(options.head);
+  }
+
+  /** True while open, and afterwards while unread messages remain. */
+  get connected(): boolean {
+    return this.queueHead < this.queue.length || (this.connection.state === State.OPEN && !this.transportClosed);
+  }
+
+  get state(): State {
+    return this.transportClosed ? State.CLOSED : this.connection.state;
+  }
+
+  /** The close code and reason once the connection has ended (1006 if no Close frame was received). */
+  get closeInfo(): { code: number; reason: string; wasClean: boolean; error?: Error } | null {
+    if (this.closeEvent === null) return null;
+    const { code, reason, wasClean, error } = this.closeEvent;
+    return { code, reason, wasClean, error: error ?? this.socketError ?? undefined };
+  }
+
+  /** Sends a text (string) or binary (bytes) message. Resolves when it is written or buffered under the high-water mark. */
+  send(data: string | Uint8Array): Promise<void> {
+    try {
+      if (typeof data === 'string') this.connection.sendText(data);
+      else this.connection.sendBinary(data);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.flushSoon();
+  }
+
+  /** Sends a text message from a string or already-encoded UTF-8 bytes. */
+  sendText(data: string | Uint8Array): Promise<void> {
+    try {
+      this.connection.sendText(data);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.flushSoon();
+  }
+
+  ping(data?: Uint8Array): Promise<void> {
+    try {
+      this.connection.ping(data);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.flushSoon();
+  }
+
+  /**
+   * The next message: a string for text, a Buffer for binary. Resolves null
+   * when `timeoutMs` passes first (the message is not lost: a later call gets
+   * it) or when no more messages can come. 0 polls; Infinity waits forever.
+   */
+  receive(timeoutMs = Infinity): Promise<Received | null> {
+    if (this.queueHead < this.queue.length) return Promise.resolve(this.convert(this.shift()));
+    if (this.state === State.CLOSED || timeoutMs <= 0) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const waiter: Waiter = { resolve, timer: null };
+      if (Number.isFinite(timeoutMs)) {
+        waiter.timer = setTimeout(() => {
+          const index = this.waiters.indexOf(waiter);
+          if (index !== -1) this.waiters.splice(index, 1);
+          resolve(null);
+        }, timeoutMs);
+      }
+      this.waiters.push(waiter);
+    });
+  }
+
+  /**
+   * Starts the closing handshake (§7.1.2) and resolves once the TCP
+   * connection is closed; idempotent. The peer gets `closeTimeout` ms to
+   * answer before the socket is destroyed.
+   */
+  close(code: number = CloseCode.NORMAL, reason = ''): Promise<void> {
+    if (this.connection.state === State.OPEN && !this.transportClosed) {
+      this.connection.close(code, reason);
+      this.flush();
+      this.armCloseTimer();
+    }
+    return this.closed;
+  }
+
+  /** Drops the TCP connection at once, without a closing handshake. */
+  terminate(): void {
+    this.socket.destroy();
+  }
+
+  /** Resolves once the TCP connection is closed. */
+  whenClosed(): Promise<void> {
+    return this.closed;
+  }
+
+  private convert(message: Message): Received {
+    if (typeof message === 'string' || this.binaryType === 'buffer') return message;
+    const list = new Array<number>(message.length);
+    for (let i = 0; i < message.length; i++) list[i] = message[i];
+    return list;
+  }
+
+  private shift(): Message {
+    const message = this.queue[this.queueHead];
+    this.queue[this.queueHead++] = undefined as unknown as Message;
+    if (this.queueHead === this.queue.length) {
+      this.queue = [];
+      this.queueHead = 0;
+    }
+    this.queuedBytes -= messageSize(message);
+    if (this.paused && this.queuedBytes <= this.maxQueuedBytes >>> 1) {
+      this.paused = false;
+      this.socket.resume();
+    }
+    return message;
+  }
+
+  private receive_(chunk: Buffer): void {
+    this.connection.receiveData(chunk);
+    this.handleEvents();
+  }
+
+  private handleEvents(): void {
+    const events = this.connection.takeEvents();
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
+      switch (event.type) {
+        case 'message':
+          this.deliver(event.data);
+          break;
+        case 'ping':
+          this.onping?.(event.data);
+          break;
+        case 'pong':
+          this.onpong?.(event.data);
+          break;
+        case 'close':
+          this.onProtocolClosed(event);
+          break;
+      }
+    }
+    if (this.connection.hasOutgoing) this.flushSoon();
+  }
+
+  private deliver(message: Message): void {
+    if (this.waiters.length > 0) {
+      const waiter = this.waiters.shift()!;
+      if (waiter.timer !== null) clearTimeout(waiter.timer);
+      waiter.resolve(this.convert(message));
+      return;
+    }
+    this.queue.push(message);
+    this.queuedBytes += messageSize(message);
+    if (!this.paused && this.queuedBytes > this.maxQueuedBytes) {
+      this.paused = true;
+      this.socket.pause();
+    }
+  }
+
+  private onProtocolClosed(event: Extract<ProtocolEvent, { type: 'close' }>): void {
+    this.closeEvent = event;
+    this.flush();
+    if (this.connection.shouldCloseTransport) this.socket.end(); // §7.1.1: the server closes TCP first
+    this.armCloseTimer();
+    this.wakeWaiters();
+  }
+
+  private onEnd(): void {
+    this.connection.receiveEof();
+    this.handleEvents();
+  }
+
+  private onTransportClosed(): void {
+    this.transportClosed = true;
+    this.connection.receiveEof();
+    const events = this.connection.takeEvents();
+    for (const event of events) if (event.type === 'close') this.closeEvent = event;
+    if (this.closeTimer !== null) clearTimeout(this.closeTimer);
+    this.pending = [];
+    this.wakeWaiters();
+    this.onDrain();
+    this.resolveClosed();
+  }
+
+  /** No more messages will come: pending receives get null. */
+  private wakeWaiters(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) {
+      if (waiter.timer !== null) clearTimeout(waiter.timer);
+      waiter.resolve(null);
+    }
+  }
+
+  private armCloseTimer(): void {
+    if (this.closeTimer !== null || this.transportClosed) return;
+    this.closeTimer = setTimeout(() => this.socket.destroy(), this.closeTimeout);
+  }
+
+  private flushSoon(): Promise<void> {
+    const out = this.connection.takeOutgoing();
+    for (let i = 0; i < out.length; i++) {
+      this.pending.push(out[i]);
+      this.pendingBytes += out[i].length;
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(flushTick, this);
+    }
+    if (this.pendingBytes + this.socket.writableLength <= this.sendHighWaterMark || this.transportClosed) return RESOLVED;
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /** Writes everything pending now, in as few writes as is cheap. */
+  flush(): void {
+    for (const buffer of this.connection.takeOutgoing()) {
+      this.pending.push(buffer);
+      this.pendingBytes += buffer.length;
+    }
+    const chunks = this.pending;
+    const total = this.pendingBytes;
+    this.flushScheduled = false;
+    if (chunks.length === 0) return;
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (this.transportClosed || this.socket.destroyed || !this.socket.writable) return;
+    if (chunks.length === 1) {
+      this.socket.write(chunks[0]);
+    } else if (total <= COALESCE_LIMIT) {
+      this.socket.write(Buffer.concat(chunks, total));
+    } else {
+      this.socket.cork();
+      for (const chunk of chunks) this.socket.write(chunk);
+      this.socket.uncork();
+    }
+    if (this.drainWaiters.length > 0 && this.socket.writableLength <= this.sendHighWaterMark) this.onDrain();
+  }
+
+  private onDrain(): void {
+    if (this.drainWaiters.length === 0) return;
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /** For the transport's own failures, e.g. a server shutting down: fails with `error.closeCode`. */
+  fail(error: WebSocketError): void {
+    this.connection.fail(error);
+    this.handleEvents();
+  }
+}
+
+function flushTick(ws: WebSocket): void {
+  ws.flush();
+}
+
+export function formatAddress(address: string | undefined, port: number | undefined): string {
+  if (address === undefined) return '';
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
