@@ -59,6 +59,8 @@ export class Connection {
   state = State.OPEN;
   /** Why the connection ended, once `state` is CLOSED. */
   closeEvent: Extract<ProtocolEvent, { type: 'close' }> | null = null;
+  /** A protocol error waiting for `failPending()`; input is ignored meanwhile. */
+  pendingFailure: WebSocketError | null = null;
 
   private readonly maxMessageSize: number;
   private readonly deflate: PerMessageDeflate | null;
@@ -116,14 +118,31 @@ export class Connection {
   }
 
   receiveData(chunk: Buffer): void {
-    if (this.state === State.CLOSED) return; // §7.1.7: no more processing after Close or failure
+    // §7.1.7: no more processing after a Close frame or a failure.
+    if (this.state === State.CLOSED || this.pendingFailure !== null) return;
     this.reader.push(chunk);
     try {
       this.parse();
     } catch (error) {
       if (!(error instanceof WebSocketError)) throw error;
-      this.fail(error);
+      if (this.events.some((event) => event.type === 'message')) {
+        // Messages that arrived before the bad frame are valid: let the
+        // application see (and answer) them before the Close frame goes out.
+        this.pendingFailure = error;
+        this.reader.clear();
+      } else {
+        this.fail(error);
+      }
     }
+  }
+
+  /**
+   * Completes a failure held back by `receiveData` until the application had
+   * the messages that came before it. The transport calls this once it has
+   * handed those messages over.
+   */
+  failPending(): void {
+    if (this.pendingFailure !== null) this.fail(this.pendingFailure);
   }
 
   /** The transport reached end of stream. Without a closing handshake that is 1006 (§7.1.5). */

@@ -63,6 +63,7 @@ export class WebSocket {
   private flushScheduled = false;
   private drainWaiters: Array<() => void> = [];
 
+  private failureScheduled = false;
   private closeTimer: NodeJS.Timeout | null = null;
   private transportClosed = false;
   private socketError: Error | null = null;
@@ -233,6 +234,14 @@ export class WebSocket {
       }
     }
     if (this.connection.hasOutgoing) this.flushSoon();
+    if (this.connection.pendingFailure !== null && !this.failureScheduled) {
+      // After the handler's reactions to the messages before the error (microtasks and nextTicks).
+      this.failureScheduled = true;
+      setImmediate(() => {
+        this.connection.failPending();
+        this.handleEvents();
+      });
+    }
   }
 
   private deliver(message: Message): void {
