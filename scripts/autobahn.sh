@@ -34,7 +34,8 @@ cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; r
 trap cleanup EXIT
 
 wstest() {
-  PYTHONPATH="$AUTOBAHN_TESTSUITE/autobahntestsuite" "$python" scripts/autobahn-wstest.py "$@"
+  # exec: when started in the background, the recorded PID is python's own, so cleanup can stop it.
+  (export PYTHONPATH="$AUTOBAHN_TESTSUITE/autobahntestsuite"; exec "$python" scripts/autobahn-wstest.py "$@")
 }
 
 wait_port() {
@@ -55,6 +56,7 @@ run_server() {
     spec.outdir = "./reports/server";
     require("fs").writeFileSync(process.argv[4], JSON.stringify(spec, null, 2));
   ' "$PWD/fixtures/autobahn/fuzzingclient.json" "$cases_json" "$port" "$work/fuzzingclient.json"
+  if (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "autobahn.sh: port $port is taken" >&2; return 1; fi
   node dist/src/cli.js echo --port "$port" >"$work/echo.log" 2>&1 &
   pids+=($!)
   wait_port
@@ -74,6 +76,7 @@ run_client() {
     spec.outdir = "./reports/client";
     require("fs").writeFileSync(process.argv[4], JSON.stringify(spec, null, 2));
   ' "$PWD/fixtures/autobahn/fuzzingserver.json" "$cases_json" "$port" "$work/fuzzingserver.json"
+  if (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "autobahn.sh: port $port is taken" >&2; return 1; fi
   wstest -m fuzzingserver -u 0 -s "$work/fuzzingserver.json" >"$work/fuzzingserver.log" 2>&1 &
   pids+=($!)
   wait_port

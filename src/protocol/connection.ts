@@ -170,11 +170,11 @@ export class Connection {
 
   /**
    * Starts the closing handshake (§7.1.2). `code` undefined sends a Close
-   * frame with no body. Does nothing once a Close frame was sent.
+   * frame with no body. Does nothing more once a Close frame was sent.
    */
   close(code: number | undefined = CloseCode.NORMAL, reason = ''): void {
+    const body = encodeCloseBody(code, reason); // bad arguments throw even when already closed
     if (this.state !== State.OPEN) return;
-    const body = encodeCloseBody(code, reason);
     this.writeFrame(FIN | Opcode.CLOSE, body);
     this.closeSent = true;
     this.state = State.CLOSING;

@@ -33,6 +33,15 @@ export class ConnectError extends Error {
   }
 }
 
+const TLS_KEYS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername', 'minVersion', 'maxVersion', 'ciphers', 'checkServerIdentity'] as const;
+
+/** The TLS options the caller set; an explicit undefined would override Node's defaults (checkServerIdentity). */
+function definedTlsOptions(options: ConnectOptions): TlsOptions {
+  const result: Record<string, unknown> = {};
+  for (const name of TLS_KEYS) if (options[name] !== undefined) result[name] = options[name];
+  return result as TlsOptions;
+}
+
 interface Target {
   secure: boolean;
   host: string;
@@ -119,11 +128,7 @@ export function connect(url: string | URL, options: ConnectOptions = {}): Promis
         host: target.host,
         port: target.port,
         servername: net.isIP(target.host) ? undefined : target.host,
-        ca: options.ca, cert: options.cert, key: options.key, pfx: options.pfx, passphrase: options.passphrase,
-        rejectUnauthorized: options.rejectUnauthorized ?? true,
-        minVersion: options.minVersion, maxVersion: options.maxVersion, ciphers: options.ciphers,
-        checkServerIdentity: options.checkServerIdentity,
-        ...(options.servername !== undefined ? { servername: options.servername } : {}),
+        ...definedTlsOptions(options),
       })
       : net.connect({ host: target.host, port: target.port });
     socket.setNoDelay(true);

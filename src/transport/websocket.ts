@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { Connection, State, type ProtocolEvent } from '../protocol/connection.js';
+import { Connection, State, encodeCloseBody, type ProtocolEvent } from '../protocol/connection.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { WebSocketError } from '../protocol/errors.js';
 
@@ -54,7 +54,7 @@ export class WebSocket {
 
   private queue: Message[] = [];
   private queueHead = 0;
-  private queuedBytes = 0;
+  private queued = 0;
   private paused = false;
   private waiters: Waiter[] = [];
 
@@ -99,6 +99,11 @@ export class WebSocket {
   /** True while open, and afterwards while unread messages remain. */
   get connected(): boolean {
     return this.queueHead < this.queue.length || (this.connection.state === State.OPEN && !this.transportClosed);
+  }
+
+  /** Bytes received and waiting in the queue for `receive`. */
+  get queuedBytes(): number {
+    return this.queued;
   }
 
   get state(): State {
@@ -169,7 +174,9 @@ export class WebSocket {
    * answer before the socket is destroyed.
    */
   close(code: number = CloseCode.NORMAL, reason = ''): Promise<void> {
-    if (this.connection.state === State.OPEN && !this.transportClosed) {
+    if (this.transportClosed) {
+      encodeCloseBody(code, reason); // still refuse bad arguments
+    } else if (this.connection.state === State.OPEN) {
       this.connection.close(code, reason);
       this.flush();
       this.armCloseTimer();
@@ -201,8 +208,8 @@ export class WebSocket {
       this.queue = [];
       this.queueHead = 0;
     }
-    this.queuedBytes -= messageSize(message);
-    if (this.paused && this.queuedBytes <= this.maxQueuedBytes >>> 1) {
+    this.queued -= messageSize(message);
+    if (this.paused && this.queued <= this.maxQueuedBytes >>> 1) {
       this.paused = false;
       this.socket.resume();
     }
@@ -252,8 +259,8 @@ export class WebSocket {
       return;
     }
     this.queue.push(message);
-    this.queuedBytes += messageSize(message);
-    if (!this.paused && this.queuedBytes > this.maxQueuedBytes) {
+    this.queued += messageSize(message);
+    if (!this.paused && this.queued > this.maxQueuedBytes) {
       this.paused = true;
       this.socket.pause();
     }

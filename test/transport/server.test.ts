@@ -1,0 +1,188 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { connect } from '../../src/transport/client.js';
+import type { WebSocket } from '../../src/transport/websocket.js';
+import { RawPeer, startServer, echo, clientFrame, closeBody } from '../helpers.js';
+
+function get(port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path, method, headers }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode!, headers: res.headers });
+    });
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve({ status: res.statusCode!, headers: res.headers });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const upgradeHeaders = { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version': '13' };
+
+describe('HTTP answers', () => {
+  test('426 on a plain GET, 404 elsewhere, 400 for a malformed upgrade, 426 + version for a wrong version', async () => {
+    const { server, port } = await startServer();
+    const plain = await get(port, '/');
+    assert.equal(plain.status, 426);
+    assert.equal(plain.headers.upgrade, 'websocket');
+    assert.equal((await get(port, '/nowhere')).status, 404);
+    assert.equal((await get(port, '/nowhere', upgradeHeaders)).status, 404);
+    assert.equal((await get(port, '/', { ...upgradeHeaders, 'Sec-WebSocket-Key': 'bad' })).status, 400);
+    const noKey: Record<string, string> = { ...upgradeHeaders };
+    delete noKey['Sec-WebSocket-Key'];
+    assert.equal((await get(port, '/', noKey)).status, 400);
+    assert.equal((await get(port, '/', upgradeHeaders, 'POST')).status, 400);
+    const version = await get(port, '/', { ...upgradeHeaders, 'Sec-WebSocket-Version': '8' });
+    assert.equal(version.status, 426);
+    assert.equal(version.headers['sec-websocket-version'], '13');
+    assert.equal((await get(port, '/?query=ignored', upgradeHeaders)).status, 101);
+    await server.close();
+  });
+
+  test('garbage instead of HTTP gets 400 and the process survives', async () => {
+    const { server, port } = await startServer();
+    const peer = await RawPeer.connect(port);
+    peer.write('\x16\x03\x01 not http at all\r\n\r\n');
+    const reply = (await peer.readAll()).toString('latin1');
+    assert.match(reply, /^HTTP\/1\.1 400/);
+    await server.close();
+  });
+
+  test('a trickled handshake is cut off at the handshake timeout', async () => {
+    const { server, port } = await startServer({ '/': echo }, { handshakeTimeout: 500 });
+    const peer = await RawPeer.connect(port);
+    const started = Date.now();
+    const timer = setInterval(() => peer.socket.writable && peer.write('G'), 100);
+    await peer.readAll(5000);
+    clearInterval(timer);
+    assert.ok(peer.ended);
+    assert.ok(Date.now() - started < 4000, `closed after ${Date.now() - started} ms`);
+    await server.close();
+  });
+
+  test('an oversized request head gets 431', async () => {
+    const { server, port } = await startServer({ '/': echo }, { maxHeadSize: 2048 });
+    const peer = await RawPeer.connect(port);
+    peer.write(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(4096)}\r\n\r\n`);
+    assert.match((await peer.readAll()).toString('latin1'), /^HTTP\/1\.1 431/);
+    await server.close();
+  });
+});
+
+describe('handlers', () => {
+  test('returning closes with 1000; throwing closes with 1011 and is reported', async () => {
+    const errors: unknown[] = [];
+    const { server, url } = await startServer({
+      '/ok': async (ws) => {
+        await ws.send('bye');
+      },
+      '/boom': () => {
+        throw new Error('handler bug');
+      },
+    }, { onError: (e) => errors.push(e) });
+    const ok = await connect(`${url}/ok`);
+    assert.equal(await ok.receive(2000), 'bye');
+    await ok.whenClosed();
+    assert.equal(ok.closeInfo?.code, 1000);
+    const boom = await connect(`${url}/boom`);
+    await boom.whenClosed();
+    assert.equal(boom.closeInfo?.code, 1011);
+    assert.equal(boom.closeInfo?.reason, '', '1011 reasons stay private');
+    assert.equal((errors[0] as Error).message, 'handler bug');
+    await server.close();
+  });
+
+  test('closing the server sends 1001 to every client and waits for handlers', async () => {
+    let ended = 0;
+    const { server, url } = await startServer({
+      '/': async (ws) => {
+        while (ws.connected) await ws.receive();
+        ended++;
+      },
+    });
+    const clients = await Promise.all([connect(url), connect(url), connect(url)]);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(server.connectionCount, 3);
+    await server.close();
+    assert.equal(ended, 3);
+    for (const ws of clients) {
+      await ws.whenClosed();
+      assert.equal(ws.closeInfo?.code, 1001);
+    }
+  });
+
+  test('the server closes TCP first after the closing handshake (§7.1.1)', async () => {
+    const { server, port } = await startServer();
+    const { peer } = await RawPeer.handshake(port);
+    peer.write(clientFrame(0x88, closeBody(1000)));
+    const { closeCode, closed } = await peer.readUntilClosed();
+    assert.equal(closeCode, 1000);
+    assert.equal(closed, true);
+    await server.close();
+  });
+
+  test('a peer that never answers our Close is dropped after closeTimeout', async () => {
+    let serverSide: WebSocket | null = null;
+    const { server, port } = await startServer({
+      '/': async (ws) => {
+        serverSide = ws;
+        await ws.close(1000);
+      },
+    }, { closeTimeout: 300 });
+    const { peer } = await RawPeer.handshake(port);
+    const started = Date.now();
+    const { closeCode, closed } = await peer.readUntilClosed(3000);
+    assert.equal(closeCode, 1000);
+    assert.equal(closed, true);
+    assert.ok(Date.now() - started < 2500);
+    await serverSide!.whenClosed();
+    assert.equal(serverSide!.closeInfo?.code, 1006);
+    await server.close();
+  });
+});
+
+describe('backpressure', () => {
+  test('a handler that never reads: the server pauses the socket, memory stays bounded, nothing is lost', async () => {
+    let serverSide: WebSocket | null = null;
+    let startReading!: () => void;
+    const reading = new Promise<void>((r) => (startReading = r));
+    const received: number[] = [];
+    const { server, url } = await startServer({
+      '/': async (ws) => {
+        serverSide = ws;
+        await reading;
+        for (;;) {
+          const m = await ws.receive(2000);
+          if (m === null) return;
+          received.push((m as Buffer).readUInt32BE(0));
+        }
+      },
+    }, { maxQueuedBytes: 256 * 1024 });
+    const client = await connect(url, { perMessageDeflate: false, sendHighWaterMark: 64 * 1024 });
+    const chunk = Buffer.alloc(16 * 1024);
+    let sent = 0;
+    let blocked = false;
+    // Keep sending until send() stops resolving promptly: TCP pushed back.
+    while (sent < 4000) {
+      chunk.writeUInt32BE(sent, 0);
+      const done = client.send(Buffer.from(chunk));
+      sent++;
+      const fast = await Promise.race([done.then(() => true), new Promise((r) => setTimeout(() => r(false), 300))]);
+      if (!fast) {
+        blocked = true;
+        break;
+      }
+    }
+    assert.ok(blocked, `send() should block under backpressure (sent ${sent} × 16 KiB)`);
+    assert.ok(serverSide!.queuedBytes <= 256 * 1024 + 16 * 1024 * 8, `server queue ${serverSide!.queuedBytes} bytes`);
+    startReading();
+    await client.close();
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(received.length, sent, 'every message arrives');
+    assert.deepEqual(received, Array.from({ length: sent }, (_, i) => i), 'in order');
+    await server.close();
+  });
+});
