@@ -59,8 +59,6 @@ export class Connection {
   state = State.OPEN;
   /** Why the connection ended, once `state` is CLOSED. */
   closeEvent: Extract<ProtocolEvent, { type: 'close' }> | null = null;
-  /** A protocol error waiting for `failPending()`; input is ignored meanwhile. */
-  pendingFailure: WebSocketError | null = null;
 
   private readonly maxMessageSize: number;
   private readonly deflate: PerMessageDeflate | null;
@@ -81,6 +79,7 @@ export class Connection {
   private utf8: Utf8Validator | null = null;
 
   private closeSent = false;
+  private heldClose: (() => void) | null = null;
 
   constructor(options: ConnectionOptions) {
     this.side = options.side;
@@ -119,30 +118,46 @@ export class Connection {
 
   receiveData(chunk: Buffer): void {
     // §7.1.7: no more processing after a Close frame or a failure.
-    if (this.state === State.CLOSED || this.pendingFailure !== null) return;
+    if (this.state === State.CLOSED || this.heldClose !== null) return;
     this.reader.push(chunk);
     try {
       this.parse();
     } catch (error) {
       if (!(error instanceof WebSocketError)) throw error;
-      if (this.events.some((event) => event.type === 'message')) {
-        // Messages that arrived before the bad frame are valid: let the
-        // application see (and answer) them before the Close frame goes out.
-        this.pendingFailure = error;
-        this.reader.clear();
-      } else {
-        this.fail(error);
-      }
+      this.closeAfterMessages(() => this.fail(error));
     }
   }
 
   /**
-   * Completes a failure held back by `receiveData` until the application had
-   * the messages that came before it. The transport calls this once it has
-   * handed those messages over.
+   * Whether a peer Close frame or a failure is held back until the
+   * application has seen the messages that arrived before it (see
+   * `releaseClose`). Input is ignored meanwhile.
    */
-  failPending(): void {
-    if (this.pendingFailure !== null) this.fail(this.pendingFailure);
+  get holdsClose(): boolean {
+    return this.heldClose !== null;
+  }
+
+  /**
+   * Completes the close held back by `receiveData`. Messages that came
+   * before a Close frame or a bad frame are valid, and an application that
+   * answers them (an echo) must get the chance to before our Close frame
+   * goes out — as a synchronous library would. The transport calls this
+   * once it has handed those messages over.
+   */
+  releaseClose(): void {
+    const action = this.heldClose;
+    this.heldClose = null;
+    action?.();
+  }
+
+  private closeAfterMessages(action: () => void): void {
+    // Once our Close frame is out there is nothing left to answer with.
+    if (this.state === State.OPEN && this.events.some((event) => event.type === 'message')) {
+      this.heldClose = action;
+      this.reader.clear();
+    } else {
+      action();
+    }
   }
 
   /** The transport reached end of stream. Without a closing handshake that is 1006 (§7.1.5). */
@@ -264,7 +279,7 @@ export class Connection {
         }
         if (this.payloadRemaining > 0) return;
       }
-      if (this.state === State.CLOSED) return;
+      if (this.state === State.CLOSED || this.heldClose !== null) return;
     }
   }
 
@@ -362,12 +377,14 @@ export class Connection {
       return;
     }
     const { code, reason } = decodeCloseBody(payload);
-    if (this.state === State.OPEN) {
-      // §5.5.1: reply with a Close frame, echoing the status code we received.
-      this.writeFrame(FIN | Opcode.CLOSE, code === CloseCode.NO_STATUS ? EMPTY : payload.subarray(0, 2));
-      this.closeSent = true;
-    }
-    this.finish({ type: 'close', code, reason, wasClean: true });
+    this.closeAfterMessages(() => {
+      if (this.state === State.OPEN) {
+        // §5.5.1: reply with a Close frame, echoing the status code we received.
+        this.writeFrame(FIN | Opcode.CLOSE, code === CloseCode.NO_STATUS ? EMPTY : payload.subarray(0, 2));
+        this.closeSent = true;
+      }
+      this.finish({ type: 'close', code, reason, wasClean: true });
+    });
   }
 }
 

@@ -63,7 +63,7 @@ export class WebSocket {
   private flushScheduled = false;
   private drainWaiters: Array<() => void> = [];
 
-  private failureScheduled = false;
+  private closeScheduled = false;
   private closeTimer: NodeJS.Timeout | null = null;
   private transportClosed = false;
   private socketError: Error | null = null;
@@ -241,11 +241,11 @@ export class WebSocket {
       }
     }
     if (this.connection.hasOutgoing) this.flushSoon();
-    if (this.connection.pendingFailure !== null && !this.failureScheduled) {
-      // After the handler's reactions to the messages before the error (microtasks and nextTicks).
-      this.failureScheduled = true;
+    if (this.connection.holdsClose && !this.closeScheduled) {
+      // After the application's reactions to the messages before it (microtasks and nextTicks).
+      this.closeScheduled = true;
       setImmediate(() => {
-        this.connection.failPending();
+        this.connection.releaseClose();
         this.handleEvents();
       });
     }

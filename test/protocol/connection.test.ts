@@ -34,7 +34,7 @@ function sentFrames(conn: Connection) {
 
 /** §7.1.7: the connection failed with `code`, sent a Close frame with it, and is CLOSED. */
 function assertConnectionFailing(conn: Connection, code: number, errorCode?: string): void {
-  conn.failPending();
+  conn.releaseClose();
   assert.equal(conn.state, State.CLOSED);
   conn.takeEvents();
   const close = conn.closeEvent;
@@ -175,7 +175,7 @@ describe('protocol errors fail the connection with 1002 (§7.1.7)', () => {
     conn.receiveData(Buffer.concat([c(0x81, 'first'), c(0x83, '')]));
     assert.deepEqual(conn.takeEvents(), [{ type: 'message', data: 'first' }]);
     assert.equal(conn.state, State.OPEN);
-    assert.ok(conn.pendingFailure);
+    assert.ok(conn.holdsClose);
     conn.receiveData(c(0x81, 'ignored'));
     assertConnectionFailing(conn, 1002, 'WS_ERR_INVALID_OPCODE');
   });
@@ -306,6 +306,18 @@ describe('closing handshake (§7)', () => {
     const events = conn.takeEvents();
     assert.deepEqual(events.map((e) => e.type), ['message', 'ping', 'close']);
     assert.deepEqual(conn.takeOutgoing(), [], 'no pong and no second close after our Close frame');
+    assert.equal(conn.state, State.CLOSED);
+  });
+
+  test('a Close frame after messages waits until the application has seen them', () => {
+    const conn = server();
+    conn.receiveData(Buffer.concat([c(0x81, 'answer me'), c(0x88, closeBody(1000))]));
+    assert.deepEqual(conn.takeEvents(), [{ type: 'message', data: 'answer me' }]);
+    assert.equal(conn.state, State.OPEN);
+    assert.ok(conn.holdsClose);
+    conn.sendText('answer');
+    conn.releaseClose();
+    assert.deepEqual(sentFrames(conn).map((f) => f.opcode), [0x1, 0x8]);
     assert.equal(conn.state, State.CLOSED);
   });
 
