@@ -6,12 +6,15 @@
 # Needs AUTOBAHN_TESTSUITE: a checkout of the Python 3 port ricardo-valero/autobahn-testsuite,
 # and Debian's python3-autobahn python3-twisted python3-jinja2 python3-openssl python3-service-identity.
 # Reports go to reports/<role>/ (index.json, HTML); the summary script judges them.
+# AUTOBAHN_AGENT names the testee in the reports; AUTOBAHN_SERVER_CMD swaps our echo server for another
+# (bench/autobahn-ws-echo.mjs times ws on the same cases); AUTOBAHN_PORT (9001) and AUTOBAHN_PYTHON too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 role=${1:-both}
 cases=${2:-*}
 port=${AUTOBAHN_PORT:-9001}
 python=${AUTOBAHN_PYTHON:-/usr/bin/python3}
+agent=${AUTOBAHN_AGENT:-scriptling-websocket}
 
 if [ -z "${AUTOBAHN_TESTSUITE:-}" ] || [ ! -d "$AUTOBAHN_TESTSUITE/autobahntestsuite/autobahntestsuite" ]; then
   cat >&2 <<MSG
@@ -53,18 +56,24 @@ run_server() {
     const spec = require(process.argv[1]);
     spec.cases = JSON.parse(process.argv[2]);
     spec.servers[0].url = "ws://127.0.0.1:" + process.argv[3];
+    spec.servers[0].agent = process.argv[5];
     spec.outdir = "./reports/server";
     require("fs").writeFileSync(process.argv[4], JSON.stringify(spec, null, 2));
-  ' "$PWD/fixtures/autobahn/fuzzingclient.json" "$cases_json" "$port" "$work/fuzzingclient.json"
+  ' "$PWD/fixtures/autobahn/fuzzingclient.json" "$cases_json" "$port" "$work/fuzzingclient.json" "$agent"
   if (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "autobahn.sh: port $port is taken" >&2; return 1; fi
-  node dist/src/cli.js echo --port "$port" >"$work/echo.log" 2>&1 &
+  # AUTOBAHN_SERVER_CMD runs another echo server instead (e.g. ws, for comparison); it gets the port as $1.
+  if [ -n "${AUTOBAHN_SERVER_CMD:-}" ]; then
+    bash -c "exec $AUTOBAHN_SERVER_CMD \"\$1\"" _ "$port" >"$work/echo.log" 2>&1 &
+  else
+    node dist/src/cli.js echo --port "$port" >"$work/echo.log" 2>&1 &
+  fi
   pids+=($!)
   wait_port
   local start=$SECONDS
   wstest -m fuzzingclient -s "$work/fuzzingclient.json"
   echo "server role finished in $((SECONDS - start)) s"
   kill "${pids[-1]}" 2>/dev/null || true
-  node scripts/autobahn-summary reports/server/index.json --cases "$cases"
+  node scripts/autobahn-summary reports/server/index.json --cases "$cases" --agent "$agent"
 }
 
 run_client() {
@@ -81,10 +90,10 @@ run_client() {
   pids+=($!)
   wait_port
   local start=$SECONDS
-  node dist/src/cli.js autobahn --url "ws://127.0.0.1:$port" --agent scriptling-websocket
+  node dist/src/cli.js autobahn --url "ws://127.0.0.1:$port" --agent "$agent"
   echo "client role finished in $((SECONDS - start)) s"
   kill "${pids[-1]}" 2>/dev/null || true
-  node scripts/autobahn-summary reports/client/index.json --cases "$cases"
+  node scripts/autobahn-summary reports/client/index.json --cases "$cases" --agent "$agent"
 }
 
 status=0

@@ -169,7 +169,10 @@ export class WebSocketServer {
       deflate: accepted ? new PerMessageDeflate(accepted.params, this.deflateOptions!) : null,
     });
     const ws = new WebSocket(socket, connection, { ...this.options, extensions: accepted?.response, head });
-    const session: Session = { ws, done: this.run(handler, ws, request) };
+    const where = `WebSocket handler for ${pathOf(request.url)}`;
+    // Started outside the async `run`, so its suspended frame does not keep
+    // the request (headers and all) alive for the connection's lifetime.
+    const session: Session = { ws, done: this.run(Promise.resolve().then(() => handler(ws, request)), ws, where) };
     this.sessions.add(session);
     void session.done.then(() => this.sessions.delete(session));
   }
@@ -178,12 +181,12 @@ export class WebSocketServer {
    * Runs a handler for the connection's lifetime: returning closes with
    * 1000, throwing closes with 1011 (§7.4.1) and is reported, never thrown.
    */
-  private async run(handler: ConnectionHandler, ws: WebSocket, request: http.IncomingMessage): Promise<void> {
+  private async run(handling: Promise<unknown>, ws: WebSocket, where: string): Promise<void> {
     try {
-      await handler(ws, request);
+      await handling;
       await ws.close(CloseCode.NORMAL);
     } catch (error) {
-      (this.options.onError ?? defaultOnError)(error, `WebSocket handler for ${pathOf(request.url)}`);
+      (this.options.onError ?? defaultOnError)(error, where);
       ws.fail(new WebSocketError('WS_ERR_HANDLER', CloseCode.INTERNAL_ERROR, 'handler failed'));
       await ws.whenClosed();
     }

@@ -1,0 +1,9 @@
+// A ws echo server with permessage-deflate, to time Autobahn's categories
+// against ws on the same machine: AUTOBAHN_SERVER_CMD="node bench/autobahn-ws-echo.mjs" scripts/autobahn.sh server '9.*,12.*,13.*'
+import { createRequire } from 'node:module';
+const require = createRequire(new URL('./package.json', import.meta.url));
+const { WebSocketServer } = require('ws');
+const port = Number(process.argv[2] ?? 9001);
+const server = new WebSocketServer({ host: '127.0.0.1', port, perMessageDeflate: true, maxPayload: 64 * 1024 * 1024 });
+server.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));
+console.log(`ws ${require('ws/package.json').version} echo server on ws://127.0.0.1:${port}/`);

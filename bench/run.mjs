@@ -1,0 +1,197 @@
+#!/usr/bin/env node
+// npm run bench [-- --quick] [-- --only ours,ws,...]
+// Each workload runs with client and server in separate processes: a warm-up
+// round, then ROUNDS timed rounds; the table shows medians and the ratios to
+// raw TCP and to ws measured in the same run. Results also go to bench/results/.
+import { spawn, execSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import os from 'node:os';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyArg = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : null;
+const skipMemory = args.includes('--no-memory');
+
+// The peers come from bench/package.json, never from the library's dependencies.
+const wanted = (impl) => !onlyArg || onlyArg.includes(impl);
+const needsWs = ['ws', 'ws-noaddons'].some(wanted);
+if (needsWs && !existsSync(join(here, 'node_modules', 'ws'))) {
+  execSync('npm install --no-audit --no-fund', { cwd: here, stdio: 'inherit' });
+}
+
+const ROUNDS = quick ? 2 : 5;
+const ROUND_MS = quick ? 150 : 600;
+const KiB = 1024;
+const MiB = 1024 * 1024;
+
+/** [client, server] pairs; the first element names the row. */
+const PAIRS = [
+  ['raw', 'raw'],
+  ['ours', 'ours'],
+  ['binding', 'binding'],
+  ['ws', 'ws'],
+  ['ws-noaddons', 'ws-noaddons'],
+  ['node', 'ours'],
+  ['node', 'ws'],
+  ['ours', 'ws'],
+  ['ws', 'ours'],
+].filter(([c, s]) => wanted(c) && wanted(s));
+
+const WORKLOADS = [];
+for (const size of quick ? [64, 16 * KiB] : [64, 16 * KiB, MiB]) {
+  for (const mode of ['pingpong', 'pipelined']) {
+    for (const type of quick ? ['binary'] : ['text', 'binary']) {
+      WORKLOADS.push({ size, mode, type, window: size <= 64 ? 1000 : size <= 16 * KiB ? 64 : 4 });
+    }
+  }
+}
+const DEFLATE_WORKLOADS = quick ? [] : [
+  { size: 16 * KiB, mode: 'pingpong', type: 'text', window: 64, deflate: true, compressible: true },
+  { size: 16 * KiB, mode: 'pipelined', type: 'text', window: 64, deflate: true, compressible: true },
+];
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+function envFor(impl) {
+  return impl === 'ws-noaddons' ? { ...process.env, WS_NO_BUFFER_UTIL: '1', WS_NO_UTF_8_VALIDATE: '1' } : process.env;
+}
+
+async function startServerProcess(impl, deflate) {
+  const child = spawn(process.execPath, ['--expose-gc', join(here, 'server.mjs'), impl, ...(deflate ? ['--deflate'] : [])], {
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env: envFor(impl),
+  });
+  const lines = createInterface({ input: child.stdout });
+  const port = await new Promise((resolve, reject) => {
+    lines.once('line', (line) => resolve(Number(line.split(' ')[1])));
+    child.once('exit', (code) => reject(new Error(`${impl} server exited ${code}`)));
+  });
+  return { child, port, url: `ws://127.0.0.1:${port}/` };
+}
+
+function runClient(impl, url, workload) {
+  const flags = impl === 'node' ? ['--experimental-websocket', '--no-warnings'] : [];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...flags, join(here, 'client.mjs'), impl, url, JSON.stringify({ ...workload, rounds: ROUNDS, roundMs: ROUND_MS })], {
+      stdio: ['ignore', 'pipe', 'inherit'], env: envFor(impl),
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const timer = setTimeout(() => child.kill(), 60_000 + ROUNDS * ROUND_MS * 4);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(JSON.parse(out).rounds);
+      else reject(new Error(`${impl} client exited ${code}`));
+    });
+  });
+}
+
+const label = (w) => `${w.size >= MiB ? `${w.size / MiB} MiB` : w.size >= KiB ? `${w.size / KiB} KiB` : `${w.size} B`} ${w.type} ${w.mode}${w.deflate ? ' deflate' : ''}`;
+
+const results = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, quick, rounds: ROUNDS, roundMs: ROUND_MS, throughput: [], memory: [] };
+
+async function throughput(workloads, pairs) {
+  for (const w of workloads) {
+    const row = { workload: label(w), unit: w.size >= MiB ? 'MiB/s' : 'msg/s', pairs: {} };
+    for (const [client, server] of pairs) {
+      if (w.deflate && (client === 'raw' || client === 'node')) continue;
+      const srv = await startServerProcess(server, w.deflate);
+      try {
+        const rounds = await runClient(client, srv.url, w);
+        const perSecond = median(rounds);
+        row.pairs[`${client}→${server}`] = w.size >= MiB ? (perSecond * w.size) / MiB : perSecond;
+      } catch (error) {
+        row.pairs[`${client}→${server}`] = null;
+        console.error(`  ${label(w)} ${client}→${server}: ${error.message}`);
+      } finally {
+        srv.child.kill();
+      }
+    }
+    results.throughput.push(row);
+    printRow(row);
+  }
+}
+
+function fmt(n) {
+  if (n === null || n === undefined) return '—';
+  return n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1);
+}
+
+let headerPrinted = false;
+function printRow(row) {
+  const names = Object.keys(row.pairs);
+  if (!headerPrinted) {
+    console.log(`\n| workload | unit | ${names.join(' | ')} | ours/raw | ours/ws |`);
+    console.log(`|---|---|${names.map(() => '---:').join('|')}|---:|---:|`);
+    headerPrinted = true;
+  }
+  const ours = row.pairs['ours→ours'];
+  const raw = row.pairs['raw→raw'];
+  const ws = row.pairs['ws→ws'];
+  const ratio = (a, b) => (a && b ? (a / b).toFixed(2) : '—');
+  console.log(`| ${row.workload} | ${row.unit} | ${names.map((n) => fmt(row.pairs[n])).join(' | ')} | ${ratio(ours, raw)} | ${ratio(ours, ws)} |`);
+}
+
+async function memory(impl, count, withMessage) {
+  const srv = await startServerProcess(impl, withMessage);
+  const ask = () => new Promise((resolve) => {
+    srv.child.once('message', resolve);
+    srv.child.send('mem');
+  });
+  try {
+    const before = await ask();
+    const client = spawn(process.execPath, [join(here, 'connections.mjs'), impl, srv.url, String(count), ...(withMessage ? ['--message'] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
+    await new Promise((resolve, reject) => {
+      createInterface({ input: client.stdout }).once('line', resolve);
+      client.once('exit', (code) => reject(new Error(`connections exited ${code}`)));
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const after = await ask();
+    client.stdin.end();
+    client.kill();
+    const per = (key) => (after[key] - before[key]) / count / KiB;
+    return { rss: per('rss'), heap: per('heapUsed') + per('external') };
+  } finally {
+    srv.child.kill();
+  }
+}
+
+console.log(`scriptling-websocket benchmark — ${results.date}, Node ${process.version}, ${results.cpus} × ${results.cpu}`);
+console.log(`${ROUNDS} timed rounds of ${ROUND_MS} ms after a warm-up round; medians; client and server in separate processes.`);
+console.log('Pairs are client→server; "binding" is the Scriptling API (binary as lists of ints).');
+await throughput(WORKLOADS, PAIRS);
+if (DEFLATE_WORKLOADS.length) {
+  headerPrinted = false;
+  await throughput(DEFLATE_WORKLOADS, PAIRS.filter(([c, s]) => ['ours', 'ws', 'binding'].includes(c) && c === s));
+}
+
+if (!skipMemory) {
+  console.log('\n| idle memory per connection | connections | RSS KiB | heap+external KiB |');
+  console.log('|---|---:|---:|---:|');
+  const counts = quick ? [200] : [1000, 10000];
+  for (const impl of ['raw', 'ours', 'ws'].filter(wanted)) {
+    for (const count of counts) {
+      const m = await memory(impl, count, false);
+      results.memory.push({ impl, count, message: false, ...m });
+      console.log(`| ${impl} | ${count} | ${m.rss.toFixed(2)} | ${m.heap.toFixed(2)} |`);
+    }
+  }
+  for (const impl of ['ours', 'ws'].filter(wanted)) {
+    const count = quick ? 200 : 1000;
+    const m = await memory(impl, count, true);
+    results.memory.push({ impl, count, message: true, ...m });
+    console.log(`| ${impl}, after one compressed message | ${count} | ${m.rss.toFixed(2)} | ${m.heap.toFixed(2)} |`);
+  }
+}
+
+mkdirSync(join(here, 'results'), { recursive: true });
+const file = join(here, 'results', quick ? 'quick.json' : 'latest.json');
+writeFileSync(file, JSON.stringify(results, null, 2));
+console.log(`\nresults written to ${file}`);

@@ -1,0 +1,14 @@
+// One benchmark server process: node bench/server.mjs IMPL [--deflate]
+// Prints "PORT n"; answers IPC "mem" with its memory after a full GC.
+import { startServer } from './peers.mjs';
+
+const impl = process.argv[2];
+const server = await startServer(impl, { deflate: process.argv.includes('--deflate') });
+process.on('message', (message) => {
+  if (message === 'mem') {
+    for (let i = 0; i < 3; i++) global.gc?.();
+    const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
+    process.send({ rss, heapUsed, external, arrayBuffers });
+  }
+});
+console.log(`PORT ${server.port}`);

@@ -1,0 +1,21 @@
+// Proves the benchmark harness runs (raw TCP and our engine only, so no
+// network install is needed). It asserts that it ran and produced numbers,
+// never a speed: speeds live in `npm run bench` and the README.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './helpers.js';
+
+test('npm run bench -- --quick runs and writes its results', () => {
+  const out = execFileSync(process.execPath, [join(ROOT, 'bench', 'run.mjs'), '--quick', '--only', 'raw,ours'], { encoding: 'utf8', timeout: 120_000 });
+  assert.match(out, /\| 64 B binary pingpong \| msg\/s \|/);
+  const results = JSON.parse(readFileSync(join(ROOT, 'bench', 'results', 'quick.json'), 'utf8'));
+  assert.ok(results.throughput.length >= 4);
+  for (const row of results.throughput) {
+    assert.ok(row.pairs['ours→ours'] > 0, `${row.workload}: ours ran`);
+    assert.ok(row.pairs['raw→raw'] > 0, `${row.workload}: raw ran`);
+  }
+  assert.ok(results.memory.some((m: { impl: string }) => m.impl === 'ours'));
+});
