@@ -74,7 +74,7 @@ export class Connection {
   // The data message being reassembled (§5.4). messageOpcode is 0 between messages.
   private messageOpcode = 0;
   private messageCompressed = false;
-  private fragments: Buffer[] = [];
+  private fragments: Buffer[] | null = null;
   private messageSize = 0;
   private utf8: Utf8Validator | null = null;
 
@@ -216,7 +216,7 @@ export class Connection {
     this.closeEvent = event;
     this.events.push(event);
     this.reader.clear();
-    this.fragments = [];
+    this.fragments = null;
     this.deflate?.dispose();
   }
 
@@ -320,14 +320,14 @@ export class Connection {
       this.messageCompressed = header.rsv1;
     }
     const messageDone = frameDone && header.fin;
-    if (messageDone && this.fragments.length === 0) {
+    if (messageDone && this.fragments === null) {
       // Whole message in one piece, the common case: no reassembly.
       this.deliver([piece], false);
       return;
     }
     if (piece.length > 0) {
       this.messageSize += piece.length;
-      this.fragments.push(piece);
+      (this.fragments ??= []).push(piece);
       // §8.1, failing fast: text is validated piece by piece (compressed text once inflated).
       if (this.messageOpcode === Opcode.TEXT && !this.messageCompressed) {
         this.utf8 ??= new Utf8Validator();
@@ -335,8 +335,8 @@ export class Connection {
       }
     }
     if (!messageDone) return;
-    const fragments = this.fragments;
-    this.fragments = [];
+    const fragments = this.fragments ?? [];
+    this.fragments = null;
     this.messageSize = 0;
     this.deliver(fragments, true);
   }

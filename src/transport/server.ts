@@ -150,7 +150,7 @@ export class WebSocketServer {
 
   private upgrade(request: http.IncomingMessage, duplex: Duplex, head: Buffer): void {
     const socket = duplex as Socket;
-    socket.on('error', () => {}); // a reset during the handshake must not crash the process
+    socket.on('error', ignore); // a reset during the handshake must not crash the process
     const handler = this.routes.get(pathOf(request.url));
     if (this.closing) return this.refuse(socket, 503, 'server shutting down');
     if (handler === undefined) return this.refuse(socket, 404, `no WebSocket endpoint at ${pathOf(request.url)}`);
@@ -170,9 +170,7 @@ export class WebSocketServer {
     });
     const ws = new WebSocket(socket, connection, { ...this.options, extensions: accepted?.response, head });
     const where = `WebSocket handler for ${pathOf(request.url)}`;
-    // Started outside the async `run`, so its suspended frame does not keep
-    // the request (headers and all) alive for the connection's lifetime.
-    const session: Session = { ws, done: this.run(Promise.resolve().then(() => handler(ws, request)), ws, where) };
+    const session: Session = { ws, done: this.run(invoke(handler, ws, request), ws, where) };
     this.sessions.add(session);
     void session.done.then(() => this.sessions.delete(session));
   }
@@ -181,16 +179,27 @@ export class WebSocketServer {
    * Runs a handler for the connection's lifetime: returning closes with
    * 1000, throwing closes with 1011 (§7.4.1) and is reported, never thrown.
    */
-  private async run(handling: Promise<unknown>, ws: WebSocket, where: string): Promise<void> {
-    try {
-      await handling;
-      await ws.close(CloseCode.NORMAL);
-    } catch (error) {
-      (this.options.onError ?? defaultOnError)(error, where);
-      ws.fail(new WebSocketError('WS_ERR_HANDLER', CloseCode.INTERNAL_ERROR, 'handler failed'));
-      await ws.whenClosed();
-    }
+  private run(handling: Promise<unknown>, ws: WebSocket, where: string): Promise<void> {
+    return handling.then(
+      () => ws.close(CloseCode.NORMAL),
+      (error: unknown) => {
+        (this.options.onError ?? defaultOnError)(error, where);
+        ws.fail(new WebSocketError('WS_ERR_HANDLER', CloseCode.INTERNAL_ERROR, 'handler failed'));
+        return ws.whenClosed();
+      },
+    );
   }
+}
+
+function ignore(): void {}
+
+/**
+ * Starts a handler on the next microtask, throws included. A function of its
+ * own so that no closure living as long as the connection shares a scope
+ * with (and so keeps alive) the upgrade request, its headers and its stream.
+ */
+function invoke(handler: ConnectionHandler, ws: WebSocket, request: http.IncomingMessage): Promise<unknown> {
+  return Promise.resolve().then(() => handler(ws, request));
 }
 
 function defaultOnError(error: unknown, where: string): void {

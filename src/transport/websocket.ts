@@ -52,24 +52,29 @@ export class WebSocket {
   private readonly closeTimeout: number;
   private readonly sendHighWaterMark: number;
 
-  private queue: Message[] = [];
+  // Idle connections are the common case on a server, so what only busy
+  // ones need (queues, waiter lists, the closed promise) is allocated lazily.
+  private queue: Message[] | null = null;
   private queueHead = 0;
   private queued = 0;
   private paused = false;
-  private waiters: Waiter[] = [];
+  /** The pending receive; more than one at a time overflow into `moreWaiters`. */
+  private waiter: Waiter | null = null;
+  private moreWaiters: Waiter[] | null = null;
 
-  private pending: Buffer[] = [];
+  private pending: Buffer[] | null = null;
   private pendingBytes = 0;
   private flushScheduled = false;
-  private drainWaiters: Array<() => void> = [];
+  private drainWaiters: Array<() => void> | null = null;
+  private drainListening = false;
 
   private closeScheduled = false;
   private closeTimer: NodeJS.Timeout | null = null;
   private transportClosed = false;
   private socketError: Error | null = null;
   private closeEvent: Extract<ProtocolEvent, { type: 'close' }> | null = null;
-  private readonly closed: Promise<void>;
-  private resolveClosed!: () => void;
+  private closed: Promise<void> | null = null;
+  private resolveClosed: (() => void) | null = null;
 
   constructor(
     private readonly socket: Socket,
@@ -81,24 +86,19 @@ export class WebSocket {
     this.sendHighWaterMark = options.sendHighWaterMark ?? 1024 * 1024;
     this.extensions = options.extensions ?? '';
     this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
-    this.closed = new Promise((resolve) => {
-      this.resolveClosed = resolve;
-    });
-
     socket.setNoDelay(true);
+    // 'end' needs no listener: without allowHalfOpen, 'close' follows it.
     socket.on('data', (chunk: Buffer) => this.receive_(chunk));
-    socket.on('end', () => this.onEnd());
     socket.on('close', () => this.onTransportClosed());
     socket.on('error', (error) => {
       this.socketError ??= error;
     });
-    socket.on('drain', () => this.onDrain());
     if (options.head !== undefined && options.head.length > 0) this.receive_(options.head);
   }
 
   /** True while open, and afterwards while unread messages remain. */
   get connected(): boolean {
-    return this.queueHead < this.queue.length || (this.connection.state === State.OPEN && !this.transportClosed);
+    return this.hasQueued() || (this.connection.state === State.OPEN && !this.transportClosed);
   }
 
   /** Bytes received and waiting in the queue for `receive`. */
@@ -153,19 +153,34 @@ export class WebSocket {
    * it) or when no more messages can come. 0 polls; Infinity waits forever.
    */
   receive(timeoutMs = Infinity): Promise<Received | null> {
-    if (this.queueHead < this.queue.length) return Promise.resolve(this.convert(this.shift()));
+    if (this.hasQueued()) return Promise.resolve(this.convert(this.shift()));
     if (this.state === State.CLOSED || timeoutMs <= 0) return Promise.resolve(null);
     return new Promise((resolve) => {
       const waiter: Waiter = { resolve, timer: null };
-      if (Number.isFinite(timeoutMs)) {
-        waiter.timer = setTimeout(() => {
-          const index = this.waiters.indexOf(waiter);
-          if (index !== -1) this.waiters.splice(index, 1);
-          resolve(null);
-        }, timeoutMs);
-      }
-      this.waiters.push(waiter);
+      if (Number.isFinite(timeoutMs)) waiter.timer = setTimeout(() => this.expire(waiter), timeoutMs);
+      if (this.waiter === null) this.waiter = waiter;
+      else (this.moreWaiters ??= []).push(waiter);
     });
+  }
+
+  private expire(waiter: Waiter): void {
+    if (this.waiter === waiter) {
+      this.waiter = this.moreWaiters?.shift() ?? null;
+    } else if (this.moreWaiters !== null) {
+      const index = this.moreWaiters.indexOf(waiter);
+      if (index !== -1) this.moreWaiters.splice(index, 1);
+    }
+    waiter.resolve(null);
+  }
+
+  private nextWaiter(): Waiter | null {
+    const waiter = this.waiter;
+    if (waiter !== null) this.waiter = this.moreWaiters?.shift() ?? null;
+    return waiter;
+  }
+
+  private hasQueued(): boolean {
+    return this.queue !== null && this.queueHead < this.queue.length;
   }
 
   /**
@@ -181,7 +196,7 @@ export class WebSocket {
       this.flush();
       this.armCloseTimer();
     }
-    return this.closed;
+    return this.whenClosed();
   }
 
   /** Drops the TCP connection at once, without a closing handshake. */
@@ -191,6 +206,11 @@ export class WebSocket {
 
   /** Resolves once the TCP connection is closed. */
   whenClosed(): Promise<void> {
+    if (this.closed === null) {
+      this.closed = this.transportClosed ? RESOLVED : new Promise((resolve) => {
+        this.resolveClosed = resolve;
+      });
+    }
     return this.closed;
   }
 
@@ -202,10 +222,11 @@ export class WebSocket {
   }
 
   private shift(): Message {
-    const message = this.queue[this.queueHead];
-    this.queue[this.queueHead++] = undefined as unknown as Message;
-    if (this.queueHead === this.queue.length) {
-      this.queue = [];
+    const queue = this.queue!;
+    const message = queue[this.queueHead];
+    queue[this.queueHead++] = undefined as unknown as Message;
+    if (this.queueHead === queue.length) {
+      this.queue = null;
       this.queueHead = 0;
     }
     this.queued -= messageSize(message);
@@ -252,13 +273,13 @@ export class WebSocket {
   }
 
   private deliver(message: Message): void {
-    if (this.waiters.length > 0) {
-      const waiter = this.waiters.shift()!;
+    const waiter = this.nextWaiter();
+    if (waiter !== null) {
       if (waiter.timer !== null) clearTimeout(waiter.timer);
       waiter.resolve(this.convert(message));
       return;
     }
-    this.queue.push(message);
+    (this.queue ??= []).push(message);
     this.queued += messageSize(message);
     if (!this.paused && this.queued > this.maxQueuedBytes) {
       this.paused = true;
@@ -274,28 +295,21 @@ export class WebSocket {
     this.wakeWaiters();
   }
 
-  private onEnd(): void {
-    this.connection.receiveEof();
-    this.handleEvents();
-  }
-
   private onTransportClosed(): void {
     this.transportClosed = true;
     this.connection.receiveEof();
     const events = this.connection.takeEvents();
     for (const event of events) if (event.type === 'close') this.closeEvent = event;
     if (this.closeTimer !== null) clearTimeout(this.closeTimer);
-    this.pending = [];
+    this.pending = null;
     this.wakeWaiters();
     this.onDrain();
-    this.resolveClosed();
+    this.resolveClosed?.();
   }
 
   /** No more messages will come: pending receives get null. */
   private wakeWaiters(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const waiter of waiters) {
+    for (let waiter = this.nextWaiter(); waiter !== null; waiter = this.nextWaiter()) {
       if (waiter.timer !== null) clearTimeout(waiter.timer);
       waiter.resolve(null);
     }
@@ -307,30 +321,36 @@ export class WebSocket {
   }
 
   private flushSoon(): Promise<void> {
-    const out = this.connection.takeOutgoing();
-    for (let i = 0; i < out.length; i++) {
-      this.pending.push(out[i]);
-      this.pendingBytes += out[i].length;
-    }
+    this.takeOutgoing();
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       process.nextTick(flushTick, this);
     }
     if (this.pendingBytes + this.socket.writableLength <= this.sendHighWaterMark || this.transportClosed) return RESOLVED;
-    return new Promise((resolve) => this.drainWaiters.push(resolve));
+    return new Promise((resolve) => {
+      (this.drainWaiters ??= []).push(resolve);
+      this.awaitDrain();
+    });
+  }
+
+  private takeOutgoing(): void {
+    const out = this.connection.takeOutgoing();
+    if (out.length === 0) return;
+    const pending = (this.pending ??= []);
+    for (let i = 0; i < out.length; i++) {
+      pending.push(out[i]);
+      this.pendingBytes += out[i].length;
+    }
   }
 
   /** Writes everything pending now, in as few writes as is cheap. */
   flush(): void {
-    for (const buffer of this.connection.takeOutgoing()) {
-      this.pending.push(buffer);
-      this.pendingBytes += buffer.length;
-    }
+    this.takeOutgoing();
     const chunks = this.pending;
     const total = this.pendingBytes;
     this.flushScheduled = false;
-    if (chunks.length === 0) return;
-    this.pending = [];
+    if (chunks === null) return;
+    this.pending = null;
     this.pendingBytes = 0;
     if (this.transportClosed || this.socket.destroyed || !this.socket.writable) return;
     if (chunks.length === 1) {
@@ -342,13 +362,27 @@ export class WebSocket {
       for (const chunk of chunks) this.socket.write(chunk);
       this.socket.uncork();
     }
-    if (this.drainWaiters.length > 0 && this.socket.writableLength <= this.sendHighWaterMark) this.onDrain();
+    if (this.drainWaiters !== null && this.socket.writableLength <= this.sendHighWaterMark) this.onDrain();
+  }
+
+  /** One 'drain' listener at a time, only while someone waits for it. */
+  private awaitDrain(): void {
+    if (this.drainListening) return;
+    this.drainListening = true;
+    this.socket.once('drain', () => {
+      this.drainListening = false;
+      this.onDrain();
+    });
   }
 
   private onDrain(): void {
-    if (this.drainWaiters.length === 0) return;
     const waiters = this.drainWaiters;
-    this.drainWaiters = [];
+    if (waiters === null) return;
+    if (!this.transportClosed && this.socket.writableLength > this.sendHighWaterMark) {
+      this.awaitDrain();
+      return;
+    }
+    this.drainWaiters = null;
     for (const resolve of waiters) resolve();
   }
 
