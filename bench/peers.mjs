@@ -45,7 +45,13 @@ export async function startServer(impl, { deflate = false } = {}) {
   if (impl === 'raw') {
     const server = net.createServer((socket) => {
       socket.setNoDelay(true);
-      socket.on('data', rawFramer((message) => socket.write(message)));
+      const framer = rawFramer((message) => socket.write(message));
+      // Echoes of one read go out in one writev, as a good length-prefixed protocol would.
+      socket.on('data', (chunk) => {
+        socket.cork();
+        framer(chunk);
+        socket.uncork();
+      });
       socket.on('error', () => {});
     });
     await new Promise((r) => server.listen(0, '127.0.0.1', r));

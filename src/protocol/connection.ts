@@ -1,6 +1,6 @@
 import { ChunkReader } from './reader.js';
 import { encodeFrame, FIN, parseFrameHeader, RSV1, type FrameHeader } from './frame.js';
-import { applyMask, isZeroMask, randomMaskKey } from './mask.js';
+import { applyMask, maskKeyFromBytes, randomMaskKey } from './mask.js';
 import { Opcode, isControl } from './opcodes.js';
 import { CloseCode, isValidWireCloseCode } from './close-codes.js';
 import { WebSocketError, invalidUtf8, protocolError, tooBig } from './errors.js';
@@ -62,7 +62,7 @@ export class Connection {
 
   private readonly maxMessageSize: number;
   private readonly deflate: PerMessageDeflate | null;
-  private readonly nextMaskKey: (() => Uint8Array) | null;
+  private readonly nextMaskKey: (() => number) | null;
   private readonly reader = new ChunkReader();
   private events: ProtocolEvent[] = [];
   private outgoing: Buffer[] = [];
@@ -85,7 +85,8 @@ export class Connection {
     this.side = options.side;
     this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     this.deflate = options.deflate ?? null;
-    this.nextMaskKey = options.side === 'client' ? options.maskKey ?? randomMaskKey : null;
+    const injected = options.maskKey;
+    this.nextMaskKey = options.side === 'server' ? null : injected ? () => maskKeyFromBytes(injected()) : randomMaskKey;
   }
 
   /** Events produced since the last call: messages, pings, pongs, and at most one close. */
@@ -259,7 +260,7 @@ export class Connection {
         if (this.reader.length < header.length) return;
         const payload = header.length === 0 ? EMPTY : this.reader.take(header.length);
         this.header = null;
-        if (header.maskKey !== null) applyMask(payload, header.maskKey);
+        applyMask(payload, header.maskKey);
         this.handleControl(header.opcode, payload);
       } else {
         // Data payloads are consumed as they arrive, so invalid text fails on
@@ -271,7 +272,7 @@ export class Connection {
         }
         while (this.payloadRemaining > 0 && this.reader.length > 0) {
           const piece = this.reader.takeAtMost(this.payloadRemaining);
-          if (header.maskKey !== null && !isZeroMask(header.maskKey)) applyMask(piece, header.maskKey, this.payloadOffset);
+          applyMask(piece, header.maskKey, this.payloadOffset);
           this.payloadOffset += piece.length;
           this.payloadRemaining -= piece.length;
           if (this.payloadRemaining === 0) this.header = null;
@@ -286,10 +287,10 @@ export class Connection {
   /** The header rules that depend on connection state, checked before any payload is buffered. */
   private checkHeader(header: FrameHeader): void {
     // §5.1: clients mask every frame, servers never do.
-    if (this.side === 'server' && header.maskKey === null) {
+    if (this.side === 'server' && !header.masked) {
       throw protocolError('WS_ERR_EXPECTED_MASK', 'client frames must be masked (RFC 6455 §5.1)');
     }
-    if (this.side === 'client' && header.maskKey !== null) {
+    if (this.side === 'client' && header.masked) {
       throw protocolError('WS_ERR_UNEXPECTED_MASK', 'server frames must not be masked (RFC 6455 §5.1)');
     }
     if (header.rsv1) {

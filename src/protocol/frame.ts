@@ -18,8 +18,9 @@ export interface FrameHeader {
   rsv1: boolean;
   opcode: number;
   length: number;
-  /** The masking key, or null for an unmasked frame. */
-  maskKey: Buffer | null;
+  masked: boolean;
+  /** The masking key as a big-endian 32-bit number (see `applyMask`); 0 when unmasked. */
+  maskKey: number;
 }
 
 /**
@@ -53,27 +54,28 @@ export function parseFrameHeader(reader: ChunkReader): FrameHeader | null {
     }
   }
 
-  const header = reader.take(headerLength);
+  // Read byte by byte from the chunk list: no view is created per header.
   let length = code7;
   if (code7 === 126) {
-    length = header.readUInt16BE(2);
+    length = (reader.peek(2) << 8) | reader.peek(3);
   } else if (code7 === 127) {
-    const high = header.readUInt32BE(2);
+    const high = readUint32(reader, 2);
     // §5.2: "the most significant bit MUST be 0". Past 2^53 a JS number loses
     // precision, but any limit we enforce is far lower, so the high word is
     // only checked for the reserved bit and folded in.
     if (high & 0x80000000) {
       throw protocolError('WS_ERR_INVALID_LENGTH', 'the most significant bit of a 64-bit payload length must be 0 (RFC 6455 §5.2)');
     }
-    length = high * 0x1_0000_0000 + header.readUInt32BE(6);
+    length = high * 0x1_0000_0000 + readUint32(reader, 6);
   }
-  return {
-    fin,
-    rsv1: (b0 & RSV1) !== 0,
-    opcode,
-    length,
-    maskKey: masked ? header.subarray(headerLength - 4, headerLength) : null,
-  };
+  const maskKey = masked ? readUint32(reader, headerLength - 4) : 0;
+  reader.skip(headerLength);
+  return { fin, rsv1: (b0 & RSV1) !== 0, opcode, length, masked, maskKey };
+}
+
+/** The big-endian 32-bit number at byte `at` of the unread data. */
+function readUint32(reader: ChunkReader, at: number): number {
+  return ((reader.peek(at) << 24) | (reader.peek(at + 1) << 16) | (reader.peek(at + 2) << 8) | reader.peek(at + 3)) >>> 0;
 }
 
 /**
@@ -82,24 +84,25 @@ export function parseFrameHeader(reader: ChunkReader): FrameHeader | null {
  * the caller's payload is never touched (§5.3); unmasked frames are a small
  * header followed by the caller's payload, uncopied.
  */
-export function encodeFrame(out: Buffer[], firstByte: number, payload: Uint8Array, maskKey: Uint8Array | null): void {
+export function encodeFrame(out: Buffer[], firstByte: number, payload: Uint8Array, maskKey: number | null): void {
   const length = payload.length;
+  const masked = maskKey !== null;
   const extended = length < 126 ? 0 : length < 0x10000 ? 2 : 8;
-  const headerLength = 2 + extended + (maskKey ? 4 : 0);
-  const frame = Buffer.allocUnsafe(maskKey ? headerLength + length : headerLength);
+  const headerLength = 2 + extended + (masked ? 4 : 0);
+  const frame = Buffer.allocUnsafe(masked ? headerLength + length : headerLength);
   frame[0] = firstByte;
   const code7 = extended === 0 ? length : extended === 2 ? 126 : 127;
-  frame[1] = maskKey ? code7 | MASK : code7;
+  frame[1] = masked ? code7 | MASK : code7;
   if (extended === 2) {
     frame.writeUInt16BE(length, 2);
   } else if (extended === 8) {
     frame.writeUInt32BE(Math.floor(length / 0x1_0000_0000), 2);
     frame.writeUInt32BE(length >>> 0, 6);
   }
-  if (maskKey) {
-    frame.set(maskKey, headerLength - 4);
+  if (masked) {
+    frame.writeUInt32BE(maskKey, headerLength - 4);
     frame.set(payload, headerLength);
-    applyMask(frame.subarray(headerLength), maskKey);
+    applyMask(frame, maskKey, 0, headerLength);
     out.push(frame);
   } else {
     out.push(frame);

@@ -17,10 +17,27 @@ export class ChunkReader {
 
   /** Byte `i` of the unread data; the caller checks `i < length`. */
   peek(i: number): number {
-    let index = 0;
     i += this.offset;
+    const first = this.chunks[0];
+    if (i < first.length) return first[i];
+    let index = 0;
     while (i >= this.chunks[index].length) i -= this.chunks[index++].length;
     return this.chunks[index][i];
+  }
+
+  /** Drops the next `n` bytes (`n <= length`) without creating views. */
+  skip(n: number): void {
+    this.length -= n;
+    while (n > 0) {
+      const available = this.chunks[0].length - this.offset;
+      if (n < available) {
+        this.offset += n;
+        return;
+      }
+      n -= available;
+      this.chunks.shift();
+      this.offset = 0;
+    }
   }
 
   /** Removes and returns the next `n` bytes (`n <= length`). */

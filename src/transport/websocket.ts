@@ -26,8 +26,9 @@ interface Waiter {
 }
 
 const RESOLVED = Promise.resolve();
-/** Below this, pending frames are joined into one write; above, they go out through writev. */
+/** Frames below this size are joined with their neighbours into blocks of up to COALESCE_BLOCK bytes. */
 const COALESCE_LIMIT = 16 * 1024;
+const COALESCE_BLOCK = 64 * 1024;
 
 const messageSize = (message: Message): number => message.length;
 
@@ -358,8 +359,29 @@ export class WebSocket {
     } else if (total <= COALESCE_LIMIT) {
       this.socket.write(Buffer.concat(chunks, total));
     } else {
+      // Runs of small frames are joined into blocks (a writev of thousands of
+      // tiny buffers costs more than copying them); large payloads go as they are.
       this.socket.cork();
-      for (const chunk of chunks) this.socket.write(chunk);
+      let runStart = 0;
+      let runBytes = 0;
+      for (let i = 0; i <= chunks.length; i++) {
+        const chunk = i < chunks.length ? chunks[i] : null;
+        if (chunk !== null && chunk.length < COALESCE_LIMIT && runBytes + chunk.length <= COALESCE_BLOCK) {
+          runBytes += chunk.length;
+          continue;
+        }
+        if (i - runStart === 1) this.socket.write(chunks[runStart]);
+        else if (i > runStart) this.socket.write(Buffer.concat(chunks.slice(runStart, i), runBytes));
+        runStart = i;
+        runBytes = 0;
+        if (chunk === null) break;
+        if (chunk.length >= COALESCE_LIMIT) {
+          this.socket.write(chunk);
+          runStart = i + 1;
+        } else {
+          runBytes = chunk.length;
+        }
+      }
       this.socket.uncork();
     }
     if (this.drainWaiters !== null && this.socket.writableLength <= this.sendHighWaterMark) this.onDrain();

@@ -144,6 +144,22 @@ describe('handlers', () => {
   });
 });
 
+describe('batching', () => {
+  test('thousands of small sends in one tick, with large ones between, arrive whole and in order', async () => {
+    const { server, url } = await startServer();
+    const ws = await connect(url, { perMessageDeflate: false });
+    const sent: Array<string | Buffer> = [];
+    for (let i = 0; i < 3000; i++) {
+      const message = i % 1000 === 500 ? Buffer.alloc(100_000, i & 0xff) : `m${i}`;
+      sent.push(message);
+      void ws.send(message);
+    }
+    for (const expected of sent) assert.deepEqual(await ws.receive(5000), expected);
+    await ws.close();
+    await server.close();
+  });
+});
+
 describe('backpressure', () => {
   test('a handler that never reads: the server pauses the socket, memory stays bounded, nothing is lost', async () => {
     let serverSide: WebSocket | null = null;
