@@ -3,7 +3,7 @@ import { randomFillSync } from 'node:crypto';
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** Below this many bytes a byte loop beats creating a typed-array view. */
-const WORD_THRESHOLD = 32;
+const WORD_THRESHOLD = 128;
 
 /**
  * XORs `buf[start..end)` in place with a masking key (RFC 6455 §5.3). The key

@@ -19,7 +19,8 @@ export function toBytes(data: unknown): Uint8Array {
     const bytes = Buffer.allocUnsafe(data.length);
     for (let i = 0; i < data.length; i++) {
       const value = data[i];
-      if (!Number.isInteger(value) || value < 0 || value > 255) {
+      // One test for "an integer from 0 to 255": any other number, or a non-number, changes under & 0xff.
+      if ((value & 0xff) !== value) {
         throw new TypeError(`send_binary() takes byte values 0–255; item ${i} is ${describe(value)}`);
       }
       bytes[i] = value;
