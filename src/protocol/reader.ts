@@ -27,47 +27,19 @@ export class ChunkReader {
 
   /** Drops the next `n` bytes (`n <= length`) without creating views. */
   skip(n: number): void {
-    this.length -= n;
-    while (n > 0) {
-      const available = this.chunks[0].length - this.offset;
-      if (n < available) {
-        this.offset += n;
-        return;
-      }
-      n -= available;
-      this.chunks.shift();
-      this.offset = 0;
-    }
+    while (n > 0) n -= this.advance(n);
   }
 
-  /** Removes and returns the next `n` bytes (`n <= length`). */
+  /** Removes and returns the next `n` bytes (`n <= length`): a view when they lie in one chunk. */
   take(n: number): Buffer {
-    this.length -= n;
-    const first = this.chunks[0];
-    const available = first.length - this.offset;
-    if (n <= available) {
-      const view = first.subarray(this.offset, this.offset + n);
-      if (n === available) {
-        this.chunks.shift();
-        this.offset = 0;
-      } else {
-        this.offset += n;
-      }
-      return view;
-    }
+    if (n <= this.chunks[0].length - this.offset) return this.takeAtMost(n);
     const out = Buffer.allocUnsafe(n);
-    let filled = 0;
-    while (filled < n) {
+    for (let filled = 0; filled < n;) {
+      const start = this.offset;
       const chunk = this.chunks[0];
-      const count = Math.min(chunk.length - this.offset, n - filled);
-      chunk.copy(out, filled, this.offset, this.offset + count);
+      const count = this.advance(n - filled);
+      chunk.copy(out, filled, start, start + count);
       filled += count;
-      if (this.offset + count === chunk.length) {
-        this.chunks.shift();
-        this.offset = 0;
-      } else {
-        this.offset += count;
-      }
     }
     return out;
   }
@@ -77,9 +49,15 @@ export class ChunkReader {
    * payloads are consumed piece by piece as they arrive.
    */
   takeAtMost(n: number): Buffer {
+    const start = this.offset;
+    const chunk = this.chunks[0];
+    return chunk.subarray(start, start + this.advance(n));
+  }
+
+  /** Consumes up to `n` bytes of the first chunk; returns how many. */
+  private advance(n: number): number {
     const first = this.chunks[0];
     const count = Math.min(n, first.length - this.offset);
-    const view = first.subarray(this.offset, this.offset + count);
     this.length -= count;
     if (this.offset + count === first.length) {
       this.chunks.shift();
@@ -87,7 +65,7 @@ export class ChunkReader {
     } else {
       this.offset += count;
     }
-    return view;
+    return count;
   }
 
   /** Drops everything, e.g. once the connection is closed (§7.1.7). */
