@@ -1,5 +1,5 @@
 import { ChunkReader } from './reader.js';
-import { applyMask } from './mask.js';
+import { copyMasked } from './mask.js';
 import { isControl, isKnownOpcode } from './opcodes.js';
 import { protocolError } from './errors.js';
 
@@ -78,6 +78,21 @@ function readUint32(reader: ChunkReader, at: number): number {
   return ((reader.peek(at) << 24) | (reader.peek(at + 1) << 16) | (reader.peek(at + 2) << 8) | reader.peek(at + 3)) >>> 0;
 }
 
+/** Below this, aligning a masked frame's payload with the caller's is not worth 3 bytes and a view. */
+const ALIGN_THRESHOLD = 1024;
+
+/**
+ * A buffer for header + masked payload whose payload starts at the same
+ * address mod 4 as `payload`, so `copyMasked` can work in 32-bit words.
+ */
+function allocAligned(headerLength: number, payload: Uint8Array): Buffer {
+  const size = headerLength + payload.length;
+  if (payload.length < ALIGN_THRESHOLD) return Buffer.allocUnsafe(size);
+  const backing = Buffer.allocUnsafe(size + 3);
+  const pad = (payload.byteOffset - backing.byteOffset - headerLength) & 3;
+  return backing.subarray(pad, pad + size);
+}
+
 /**
  * Appends one frame to `out` (§5.2). `firstByte` is FIN | RSV1 | opcode.
  * Masked frames are written into one new buffer, masking while copying so
@@ -89,7 +104,7 @@ export function encodeFrame(out: Buffer[], firstByte: number, payload: Uint8Arra
   const masked = maskKey !== null;
   const extended = length < 126 ? 0 : length < 0x10000 ? 2 : 8;
   const headerLength = 2 + extended + (masked ? 4 : 0);
-  const frame = Buffer.allocUnsafe(masked ? headerLength + length : headerLength);
+  const frame = masked ? allocAligned(headerLength, payload) : Buffer.allocUnsafe(headerLength);
   frame[0] = firstByte;
   const code7 = extended === 0 ? length : extended === 2 ? 126 : 127;
   frame[1] = masked ? code7 | MASK : code7;
@@ -101,8 +116,7 @@ export function encodeFrame(out: Buffer[], firstByte: number, payload: Uint8Arra
   }
   if (masked) {
     frame.writeUInt32BE(maskKey, headerLength - 4);
-    frame.set(payload, headerLength);
-    applyMask(frame, maskKey, 0, headerLength);
+    copyMasked(payload, frame, headerLength, maskKey);
     out.push(frame);
   } else {
     out.push(frame);

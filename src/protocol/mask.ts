@@ -38,6 +38,39 @@ export function applyMask(buf: Uint8Array, key: number, keyOffset = 0, start = 0
   for (let m = 0; i < end; m++, i++) buf[i] ^= k >>> (24 - 8 * (m & 3));
 }
 
+/**
+ * Writes `src` masked with `key` into `dst` from `dstStart`, in one pass
+ * (§5.3: the caller's buffer is never touched). The word path needs `src`
+ * and the destination to share their alignment mod 4, which `encodeFrame`
+ * arranges; otherwise it copies, then masks in place.
+ */
+export function copyMasked(src: Uint8Array, dst: Uint8Array, dstStart: number, key: number): void {
+  const length = src.length;
+  const misalignment = (4 - (src.byteOffset & 3)) & 3;
+  if (length < WORD_THRESHOLD || ((dst.byteOffset + dstStart + misalignment) & 3) !== 0) {
+    dst.set(src, dstStart);
+    applyMask(dst, key, 0, dstStart, dstStart + length);
+    return;
+  }
+  let i = 0;
+  for (; i < misalignment; i++) dst[dstStart + i] = src[i] ^ (key >>> (24 - 8 * i));
+  const k = rotate(key, misalignment);
+  const word = LITTLE_ENDIAN ? byteSwap(k) : k;
+  const words = (length - i) >>> 2;
+  const from = new Uint32Array(src.buffer, src.byteOffset + i, words);
+  const to = new Uint32Array(dst.buffer, dst.byteOffset + dstStart + i, words);
+  let w = 0;
+  for (; w + 4 <= words; w += 4) {
+    to[w] = from[w] ^ word;
+    to[w + 1] = from[w + 1] ^ word;
+    to[w + 2] = from[w + 2] ^ word;
+    to[w + 3] = from[w + 3] ^ word;
+  }
+  for (; w < words; w++) to[w] = from[w] ^ word;
+  i += words << 2;
+  for (let m = 0; i < length; m++, i++) dst[dstStart + i] = src[i] ^ (k >>> (24 - 8 * (m & 3)));
+}
+
 /** The key as seen from `by` octets further into the payload. */
 function rotate(key: number, by: number): number {
   const bits = (by & 3) * 8;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeFrame, parseFrameHeader } from '../../src/protocol/frame.js';
 import { ChunkReader } from '../../src/protocol/reader.js';
-import { applyMask, maskKeyFromBytes, randomMaskKey } from '../../src/protocol/mask.js';
+import { applyMask, copyMasked, maskKeyFromBytes, randomMaskKey } from '../../src/protocol/mask.js';
 import { Connection } from '../../src/protocol/connection.js';
 import { fixture } from '../helpers.js';
 
@@ -72,6 +72,36 @@ test('masking: word path equals byte path at every alignment and key offset', ()
       applyMask(copy, maskKeyFromBytes(key), offset, 40, 250);
       for (let i = 0; i < source.length; i++) assert.equal(copy[i], i < 40 || i >= 250 ? source[i] : source[i] ^ key[(i - 40 + offset) & 3]);
     }
+  }
+});
+
+test('copyMasked: one pass into a frame, at every source and destination alignment', () => {
+  const key = Buffer.from([0x9a, 0x01, 0xff, 0x33]);
+  for (const size of [5, 200, 4099]) {
+    for (let srcAlign = 0; srcAlign < 4; srcAlign++) {
+      for (let dstAlign = 0; dstAlign < 4; dstAlign++) {
+        const source = Buffer.alloc(size + 4).subarray(srcAlign, srcAlign + size);
+        for (let i = 0; i < size; i++) source[i] = (i * 7) & 0xff;
+        const original = Buffer.from(source);
+        const dst = Buffer.alloc(size + 16);
+        copyMasked(source, dst, 6 + dstAlign, maskKeyFromBytes(key));
+        assert.ok(source.equals(original), 'the caller\'s buffer is untouched');
+        for (let i = 0; i < size; i++) assert.equal(dst[6 + dstAlign + i], original[i] ^ key[i & 3]);
+      }
+    }
+  }
+});
+
+test('large masked frames decode to their payload at any source alignment', () => {
+  for (let align = 0; align < 4; align++) {
+    const payload = Buffer.alloc(5000 + align).subarray(align);
+    for (let i = 0; i < payload.length; i++) payload[i] = i & 0xff;
+    const out: Buffer[] = [];
+    encodeFrame(out, 0x82, payload, 0x01020304);
+    const conn = new Connection({ side: 'server' });
+    conn.receiveData(Buffer.concat(out));
+    const [event] = conn.takeEvents();
+    assert.ok(event.type === 'message' && Buffer.isBuffer(event.data) && event.data.equals(payload));
   }
 });
 
