@@ -89,12 +89,12 @@ export class WebSocket {
     this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
     socket.setNoDelay(true);
     // 'end' needs no listener: without allowHalfOpen, 'close' follows it.
-    socket.on('data', (chunk: Buffer) => this.receive_(chunk));
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('close', () => this.onTransportClosed());
     socket.on('error', (error) => {
       this.socketError ??= error;
     });
-    if (options.head !== undefined && options.head.length > 0) this.receive_(options.head);
+    if (options.head !== undefined && options.head.length > 0) this.onData(options.head);
   }
 
   /** True while open, and afterwards while unread messages remain. */
@@ -238,7 +238,7 @@ export class WebSocket {
     return message;
   }
 
-  private receive_(chunk: Buffer): void {
+  private onData(chunk: Buffer): void {
     this.connection.receiveData(chunk);
     this.handleEvents();
   }
