@@ -221,10 +221,15 @@ export class Connection {
     this.deflate?.dispose();
   }
 
-  private sendMessage(opcode: number, data: Uint8Array): void {
+  /** §5.5.1: after sending a Close frame, an endpoint sends no more data frames (nor pings, here). */
+  private assertOpen(): void {
     if (this.state !== State.OPEN) {
       throw new WebSocketError('WS_ERR_NOT_OPEN', CloseCode.NORMAL, `cannot send: the connection is ${this.state.toLowerCase()}`);
     }
+  }
+
+  private sendMessage(opcode: number, data: Uint8Array): void {
+    this.assertOpen();
     if (this.deflate !== null && this.deflate.shouldCompress(data.length)) {
       // RFC 7692 §6: RSV1 marks the (first frame of the) compressed message.
       this.writeFrame(FIN | RSV1 | opcode, this.deflate.compress(data));
@@ -234,9 +239,7 @@ export class Connection {
   }
 
   private sendControl(opcode: number, data: Uint8Array): void {
-    if (this.state !== State.OPEN) {
-      throw new WebSocketError('WS_ERR_NOT_OPEN', CloseCode.NORMAL, `cannot send: the connection is ${this.state.toLowerCase()}`);
-    }
+    this.assertOpen();
     if (data.length > 125) throw new RangeError('control frame payload must be 125 bytes or less (RFC 6455 §5.5)');
     this.writeFrame(FIN | opcode, data);
   }

@@ -23,6 +23,12 @@ export interface DeflateOptions {
   clientMaxWindowBits?: number;
 }
 
+/** The `perMessageDeflate` setting of a client or server: on (default), off, or with settings. Null means off. */
+export function deflateSetting(setting: boolean | DeflateOptions | undefined): DeflateOptions | null {
+  if (setting === false) return null;
+  return setting === true || setting === undefined ? {} : setting;
+}
+
 /** What one side uses after negotiation: how it compresses, and how its peer does. */
 export interface DeflateParams {
   /** Window for our compressor; 0 when we must not compress (see `compressWindowBits`). */

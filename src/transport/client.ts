@@ -1,7 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { Connection } from '../protocol/connection.js';
-import { PerMessageDeflate, acceptResponse, clientOffer, type DeflateOptions } from '../protocol/deflate.js';
+import { PerMessageDeflate, acceptResponse, clientOffer, deflateSetting, type DeflateOptions } from '../protocol/deflate.js';
 import {
   DEFAULT_MAX_HEAD_SIZE, HandshakeError, HeadReader, buildClientRequest, checkHeaders, checkServerResponse,
   generateKey, parseResponseHead,
@@ -108,8 +108,7 @@ export function connect(url: string | URL, options: ConnectOptions = {}): Promis
   let target: Target;
   let headers: Array<[string, string]>;
   let offer: string | undefined;
-  const deflateOptions = options.perMessageDeflate === false ? null
-    : options.perMessageDeflate === true || options.perMessageDeflate === undefined ? {} : options.perMessageDeflate;
+  const deflateOptions = deflateSetting(options.perMessageDeflate);
   try {
     target = parseWebSocketUrl(url);
     headers = checkHeaders(options.headers);

@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import { Connection } from '../protocol/connection.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { WebSocketError } from '../protocol/errors.js';
-import { PerMessageDeflate, negotiateOffer, type DeflateOptions } from '../protocol/deflate.js';
+import { PerMessageDeflate, deflateSetting, negotiateOffer, type DeflateOptions } from '../protocol/deflate.js';
 import {
   DEFAULT_MAX_HEAD_SIZE, HandshakeError, buildErrorResponse, buildServerResponse, checkClientRequest,
 } from '../protocol/handshake.js';
@@ -71,8 +71,7 @@ export class WebSocketServer {
     };
     this.server = options.tls ? https.createServer({ ...httpOptions, ...options.tls }) : http.createServer(httpOptions);
     if (options.maxConnections !== undefined) this.server.maxConnections = options.maxConnections;
-    this.deflateOptions = options.perMessageDeflate === false ? null
-      : options.perMessageDeflate === true || options.perMessageDeflate === undefined ? {} : options.perMessageDeflate;
+    this.deflateOptions = deflateSetting(options.perMessageDeflate);
     this.server.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
     this.server.on('request', (request, response) => this.request(request, response));
   }
