@@ -102,6 +102,11 @@ export class WebSocket {
     return this.hasQueued() || (this.connection.state === State.OPEN && !this.transportClosed);
   }
 
+  /** Bytes sent but not yet handed to the kernel. */
+  get bufferedAmount(): number {
+    return this.pendingBytes + this.socket.writableLength;
+  }
+
   /** Bytes received and waiting in the queue for `receive`. */
   get queuedBytes(): number {
     return this.queued;
@@ -231,11 +236,29 @@ export class WebSocket {
       this.queueHead = 0;
     }
     this.queued -= messageSize(message);
-    if (this.paused && this.queued <= this.maxQueuedBytes >>> 1) {
+    if (this.paused) this.updateReading();
+    return message;
+  }
+
+  /**
+   * Reading pauses while the unread queue is over `maxQueuedBytes`, and also
+   * while more than that of our own output (pongs, replies) waits for a peer
+   * that does not read: either way TCP then pushes back on the peer instead
+   * of this process buffering without bound. It resumes once the queue is
+   * down to half and the output has drained.
+   */
+  private updateReading(): void {
+    const outputBacklog = this.socket.writableLength > this.maxQueuedBytes;
+    if (!this.paused) {
+      if (this.queued > this.maxQueuedBytes || outputBacklog) {
+        this.paused = true;
+        this.socket.pause();
+        if (outputBacklog) this.awaitDrain();
+      }
+    } else if (this.queued <= this.maxQueuedBytes >>> 1 && !outputBacklog) {
       this.paused = false;
       this.socket.resume();
     }
-    return message;
   }
 
   private onData(chunk: Buffer): void {
@@ -282,10 +305,7 @@ export class WebSocket {
     }
     (this.queue ??= []).push(message);
     this.queued += messageSize(message);
-    if (!this.paused && this.queued > this.maxQueuedBytes) {
-      this.paused = true;
-      this.socket.pause();
-    }
+    if (!this.paused && this.queued > this.maxQueuedBytes) this.updateReading();
   }
 
   private onProtocolClosed(event: Extract<ProtocolEvent, { type: 'close' }>): void {
@@ -385,6 +405,7 @@ export class WebSocket {
       this.socket.uncork();
     }
     if (this.drainWaiters !== null && this.socket.writableLength <= this.sendHighWaterMark) this.onDrain();
+    if (!this.paused && this.socket.writableLength > this.maxQueuedBytes) this.updateReading();
   }
 
   /** One 'drain' listener at a time, only while someone waits for it. */
@@ -398,6 +419,7 @@ export class WebSocket {
   }
 
   private onDrain(): void {
+    if (this.paused) this.updateReading();
     const waiters = this.drainWaiters;
     if (waiters === null) return;
     if (!this.transportClosed && this.socket.writableLength > this.sendHighWaterMark) {

@@ -161,6 +161,27 @@ describe('batching', () => {
 });
 
 describe('backpressure', () => {
+  test('a peer that pings but never reads: the server stops reading instead of buffering pongs', async () => {
+    let serverSide: WebSocket | null = null;
+    const { server, port } = await startServer({
+      '/': async (ws) => {
+        serverSide = ws;
+        await ws.receive(10_000);
+      },
+    }, { maxQueuedBytes: 64 * 1024 });
+    const { peer } = await RawPeer.handshake(port);
+    peer.socket.pause(); // never reads: pongs pile up on the server's side
+    const ping = clientFrame(0x89, Buffer.alloc(125, 1));
+    const burst = Buffer.concat(Array.from({ length: 2000 }, () => ping)); // 262 KB of pings
+    for (let i = 0; i < 40; i++) peer.write(burst); // ~10 MB in all
+    await new Promise((r) => setTimeout(r, 1500));
+    const buffered = serverSide!.bufferedAmount;
+    assert.ok(buffered < 2 * 1024 * 1024, `server output buffer ${buffered} bytes stays bounded`);
+    assert.ok(peer.socket.writableLength > 1024 * 1024, 'TCP pushed back on the flooding peer');
+    peer.close();
+    await server.close();
+  });
+
   test('a handler that never reads: the server pauses the socket, memory stays bounded, nothing is lost', async () => {
     let serverSide: WebSocket | null = null;
     let startReading!: () => void;
