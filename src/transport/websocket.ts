@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { Connection, State, encodeCloseBody, type ProtocolEvent } from '../protocol/connection.js';
+import { Connection, State, encodeCloseBody } from '../protocol/connection.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { WebSocketError } from '../protocol/errors.js';
 
@@ -73,7 +73,6 @@ export class WebSocket {
   private closeTimer: NodeJS.Timeout | null = null;
   private transportClosed = false;
   private socketError: Error | null = null;
-  private closeEvent: Extract<ProtocolEvent, { type: 'close' }> | null = null;
   private closed: Promise<void> | null = null;
   private resolveClosed: (() => void) | null = null;
 
@@ -118,8 +117,9 @@ export class WebSocket {
 
   /** The close code and reason once the connection has ended (1006 if no Close frame was received). */
   get closeInfo(): { code: number; reason: string; wasClean: boolean; error?: Error } | null {
-    if (this.closeEvent === null) return null;
-    const { code, reason, wasClean, error } = this.closeEvent;
+    const event = this.connection.closeEvent;
+    if (event === null) return null;
+    const { code, reason, wasClean, error } = event;
     return { code, reason, wasClean, error: error ?? this.socketError ?? undefined };
   }
 
@@ -281,7 +281,7 @@ export class WebSocket {
           this.onpong?.(event.data);
           break;
         case 'close':
-          this.onProtocolClosed(event);
+          this.onProtocolClosed();
           break;
       }
     }
@@ -308,8 +308,7 @@ export class WebSocket {
     if (!this.paused && this.queued > this.maxQueuedBytes) this.updateReading();
   }
 
-  private onProtocolClosed(event: Extract<ProtocolEvent, { type: 'close' }>): void {
-    this.closeEvent = event;
+  private onProtocolClosed(): void {
     this.flush();
     if (this.connection.shouldCloseTransport) this.socket.end(); // §7.1.1: the server closes TCP first
     this.armCloseTimer();
@@ -319,8 +318,7 @@ export class WebSocket {
   private onTransportClosed(): void {
     this.transportClosed = true;
     this.connection.receiveEof();
-    const events = this.connection.takeEvents();
-    for (const event of events) if (event.type === 'close') this.closeEvent = event;
+    this.connection.takeEvents(); // only the 1006 close, already in connection.closeEvent
     if (this.closeTimer !== null) clearTimeout(this.closeTimer);
     this.pending = null;
     this.wakeWaiters();
