@@ -5,6 +5,7 @@ import { Opcode, isControl } from './opcodes.js';
 import { CloseCode, isValidWireCloseCode } from './close-codes.js';
 import { WebSocketError, invalidUtf8, protocolError, tooBig } from './errors.js';
 import { Utf8Validator, isUtf8 } from './utf8.js';
+import { MessageParts } from './parts.js';
 import type { PerMessageDeflate } from './deflate.js';
 
 export type Side = 'client' | 'server';
@@ -74,8 +75,7 @@ export class Connection {
   // The data message being reassembled (§5.4). messageOpcode is 0 between messages.
   private messageOpcode = 0;
   private messageCompressed = false;
-  private fragments: Buffer[] | null = null;
-  private messageSize = 0;
+  private fragments: MessageParts | null = null;
   private utf8: Utf8Validator | null = null;
 
   private closeSent = false;
@@ -314,7 +314,7 @@ export class Connection {
       throw protocolError('WS_ERR_EXPECTED_CONTINUATION', 'new data frame inside a fragmented message (RFC 6455 §5.4)');
     }
     // §10.4: refuse oversized messages from the header, before buffering the payload.
-    if (this.messageSize + header.length > this.maxMessageSize) throw tooBig(this.maxMessageSize);
+    if ((this.fragments?.size ?? 0) + header.length > this.maxMessageSize) throw tooBig(this.maxMessageSize);
   }
 
   /** One piece of a data frame's payload (§5.4, §5.6); `frameDone` marks its last piece. */
@@ -330,8 +330,7 @@ export class Connection {
       return;
     }
     if (piece.length > 0) {
-      this.messageSize += piece.length;
-      (this.fragments ??= []).push(piece);
+      (this.fragments ??= new MessageParts()).push(piece);
       // §8.1, failing fast: text is validated piece by piece (compressed text once inflated).
       if (this.messageOpcode === Opcode.TEXT && !this.messageCompressed) {
         this.utf8 ??= new Utf8Validator();
@@ -339,9 +338,8 @@ export class Connection {
       }
     }
     if (!messageDone) return;
-    const fragments = this.fragments ?? [];
+    const fragments = this.fragments?.take() ?? [];
     this.fragments = null;
-    this.messageSize = 0;
     this.deliver(fragments, true);
   }
 

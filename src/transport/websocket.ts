@@ -30,7 +30,11 @@ const RESOLVED = Promise.resolve();
 const COALESCE_LIMIT = 16 * 1024;
 const COALESCE_BLOCK = 64 * 1024;
 
-const messageSize = (message: Message): number => message.length;
+/**
+ * What a queued message counts against maxQueuedBytes: its bytes plus its
+ * own cost, so a flood of empty messages fills the queue too.
+ */
+const messageSize = (message: Message): number => message.length + 64;
 
 /**
  * An open WebSocket over a socket: the I/O loop around a sans-I/O
@@ -87,8 +91,15 @@ export class WebSocket {
     this.extensions = options.extensions ?? '';
     this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
     socket.setNoDelay(true);
-    // 'end' needs no listener: without allowHalfOpen, 'close' follows it.
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // The peer sent FIN. node:http's sockets allow half-open connections, so
+    // nothing ends ours for us: write out what is queued, then close (and
+    // destroy after closeTimeout if the peer never takes it).
+    socket.on('end', () => {
+      this.flush();
+      this.socket.end();
+      this.armCloseTimer();
+    });
     socket.on('close', () => this.onTransportClosed());
     socket.on('error', (error) => {
       this.socketError ??= error;
@@ -106,7 +117,7 @@ export class WebSocket {
     return this.pendingBytes + this.socket.writableLength;
   }
 
-  /** Bytes received and waiting in the queue for `receive`. */
+  /** Bytes received and waiting in the queue for `receive` (plus 64 per message for its own cost). */
   get queuedBytes(): number {
     return this.queued;
   }
@@ -234,6 +245,10 @@ export class WebSocket {
     if (this.queueHead === queue.length) {
       this.queue = null;
       this.queueHead = 0;
+    } else if (this.queueHead >= 1024 && this.queueHead * 2 >= queue.length) {
+      // A queue that never quite empties must not grow a hole per message read.
+      queue.splice(0, this.queueHead);
+      this.queueHead = 0;
     }
     this.queued -= messageSize(message);
     if (this.paused) this.updateReading();
@@ -302,6 +317,10 @@ export class WebSocket {
       if (waiter.timer !== null) clearTimeout(waiter.timer);
       waiter.resolve(this.convert(message));
       return;
+    }
+    if (typeof message !== 'string' && message.length * 2 < message.buffer.byteLength) {
+      // A short message is a view of the socket chunk it came in; queued, it must not keep the whole chunk alive.
+      message = Buffer.from(message);
     }
     (this.queue ??= []).push(message);
     this.queued += messageSize(message);

@@ -161,6 +161,29 @@ describe('batching', () => {
 });
 
 describe('backpressure', () => {
+  test('a peer that ends TCP without a Close frame: receive() gets null at once, the socket is closed (1006)', async () => {
+    let result!: (r: { message: unknown; ms: number; code: number | undefined }) => void;
+    const outcome = new Promise<{ message: unknown; ms: number; code: number | undefined }>((r) => (result = r));
+    const { server, port } = await startServer({
+      '/': async (ws) => {
+        const start = Date.now();
+        const message = await ws.receive(10_000);
+        result({ message, ms: Date.now() - start, code: ws.closeInfo?.code });
+      },
+    });
+    const { peer } = await RawPeer.handshake(port);
+    await new Promise((r) => setTimeout(r, 100));
+    peer.socket.end(); // FIN, no Close frame; node:http sockets allow half-open, so ours must end itself
+    const { message, ms, code } = await outcome;
+    await peer.until(() => peer.ended, 2000);
+    const closing = Date.now();
+    await server.close();
+    assert.equal(message, null);
+    assert.ok(ms < 2000, `receive() returned after ${ms} ms`);
+    assert.equal(code, 1006);
+    assert.ok(Date.now() - closing < 1000, 'no half-open connection left for server.close() to wait on');
+  });
+
   test('a peer that pings but never reads: the server stops reading instead of buffering pongs', async () => {
     let serverSide: WebSocket | null = null;
     const { server, port } = await startServer({
@@ -180,6 +203,67 @@ describe('backpressure', () => {
     assert.ok(peer.socket.writableLength > 1024 * 1024, 'TCP pushed back on the flooding peer');
     peer.close();
     await server.close();
+  });
+
+  test('a flood of empty messages fills the queue too: the server stops reading', async () => {
+    let serverSide: WebSocket | null = null;
+    const { server, port } = await startServer({
+      '/': async (ws) => {
+        serverSide = ws;
+        await ws.whenClosed();
+      },
+    }, { maxQueuedBytes: 64 * 1024 });
+    const { peer } = await RawPeer.handshake(port);
+    const empty = clientFrame(0x82, Buffer.alloc(0));
+    const burst = Buffer.concat(Array.from({ length: 100_000 }, () => empty)); // 600 KB, 100 000 messages
+    for (let i = 0; i < 30; i++) peer.write(burst);
+    await new Promise((r) => setTimeout(r, 1500));
+    const queued = serverSide!.queuedBytes;
+    const backlog = peer.socket.writableLength;
+    peer.close(); // unseen by the paused server socket: server.close() drops it after its timeout
+    await server.close(500);
+    assert.ok(queued < 2 * 1024 * 1024, `server queue ${queued} bytes (64 per empty message) stays bounded`);
+    assert.ok(backlog > 1024 * 1024, 'TCP pushed back on the flooding peer');
+  });
+
+  test('a long queue read while it still fills keeps every message in order', async () => {
+    const received: number[] = [];
+    const { server, url } = await startServer({
+      '/': async (ws) => {
+        await new Promise((r) => setTimeout(r, 300)); // 5000 messages wait in the queue
+        for (let i = 0; i < 5000; i++) {
+          const m = await ws.receive(5000);
+          if (m === null) break;
+          received.push(Number(m));
+        }
+        await ws.send('done');
+      },
+    });
+    const client = await connect(url, { perMessageDeflate: false });
+    for (let i = 0; i < 5000; i++) void client.send(String(i));
+    assert.equal(await client.receive(10_000), 'done');
+    await client.close();
+    await server.close();
+    assert.deepEqual(received, Array.from({ length: 5000 }, (_, i) => i));
+  });
+
+  test('a short queued message does not keep the socket chunk it arrived in alive', async () => {
+    let read!: (m: unknown) => void;
+    const message = new Promise((r) => (read = r));
+    const { server, port } = await startServer({
+      '/': async (ws) => {
+        await new Promise((r) => setTimeout(r, 300)); // the message waits in the queue
+        read(await ws.receive(5000));
+      },
+    });
+    const { peer } = await RawPeer.handshake(port);
+    const pongs = Array.from({ length: 400 }, () => clientFrame(0x8a, Buffer.alloc(125)));
+    peer.write(Buffer.concat([clientFrame(0x82, Buffer.from('0123456789')), ...pongs])); // one 52 KB write
+    const received = (await message) as Buffer;
+    peer.close();
+    await server.close();
+    assert.deepEqual(received, Buffer.from('0123456789'));
+    assert.ok(received.buffer.byteLength <= 8192, `holds ${received.buffer.byteLength} bytes for 10`);
   });
 
   test('a handler that never reads: the server pauses the socket, memory stays bounded, nothing is lost', async () => {
