@@ -37,8 +37,7 @@ cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; r
 trap cleanup EXIT
 
 wstest() {
-  # exec: when started in the background, the recorded PID is python's own, so cleanup can stop it.
-  (export PYTHONPATH="$AUTOBAHN_TESTSUITE/autobahntestsuite"; exec "$python" scripts/autobahn-wstest.py "$@")
+  PYTHONPATH="$AUTOBAHN_TESTSUITE/autobahntestsuite" "$python" scripts/autobahn-wstest.py "$@"
 }
 
 wait_port() {
@@ -86,7 +85,9 @@ run_client() {
     require("fs").writeFileSync(process.argv[4], JSON.stringify(spec, null, 2));
   ' "$PWD/fixtures/autobahn/fuzzingserver.json" "$cases_json" "$port" "$work/fuzzingserver.json"
   if (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "autobahn.sh: port $port is taken" >&2; return 1; fi
-  wstest -m fuzzingserver -u 0 -s "$work/fuzzingserver.json" >"$work/fuzzingserver.log" 2>&1 &
+  # A simple command in the background, not a function: then $! is python's own PID and cleanup stops it.
+  PYTHONPATH="$AUTOBAHN_TESTSUITE/autobahntestsuite" "$python" scripts/autobahn-wstest.py \
+    -m fuzzingserver -u 0 -s "$work/fuzzingserver.json" >"$work/fuzzingserver.log" 2>&1 &
   pids+=($!)
   wait_port
   local start=$SECONDS
