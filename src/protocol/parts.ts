@@ -1,5 +1,15 @@
 /** Blocks small pieces are copied into; big enough that a message costs few of them. */
 const BLOCK_SIZE = 16 * 1024;
+/** Below this a piece is copied anyway: a Buffer object per piece costs more than the copy. */
+const MIN_VIEW = 1024;
+
+/**
+ * True when `view` is at least half of the memory it keeps alive, so holding
+ * on to it costs at most twice its size; otherwise copy it before keeping it.
+ */
+export function fillsItsBuffer(view: Uint8Array): boolean {
+  return view.length * 2 >= view.buffer.byteLength;
+}
 
 /**
  * The payload of a fragmented message as it arrives, piece by piece (§5.4).
@@ -22,7 +32,7 @@ export class MessageParts {
   push(piece: Buffer): void {
     if (piece.length === 0) return;
     this.size += piece.length;
-    if (piece.length >= 1024 && piece.length * 2 >= piece.buffer.byteLength) {
+    if (piece.length >= MIN_VIEW && fillsItsBuffer(piece)) {
       this.seal();
       this.list.push(piece);
       return;

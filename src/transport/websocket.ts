@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { Connection, State, encodeCloseBody } from '../protocol/connection.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { WebSocketError } from '../protocol/errors.js';
+import { fillsItsBuffer } from '../protocol/parts.js';
 
 export type Message = string | Buffer;
 /** How `receive` hands out binary messages: a Buffer, or (for the Scriptling binding) a list of byte values. */
@@ -318,7 +319,7 @@ export class WebSocket {
       waiter.resolve(this.convert(message));
       return;
     }
-    if (typeof message !== 'string' && message.length * 2 < message.buffer.byteLength) {
+    if (typeof message !== 'string' && !fillsItsBuffer(message)) {
       // A short message is a view of the socket chunk it came in; queued, it must not keep the whole chunk alive.
       message = Buffer.from(message);
     }
