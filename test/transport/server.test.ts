@@ -160,6 +160,30 @@ describe('batching', () => {
   });
 });
 
+/**
+ * Sends `bursts` × `burst` to a server whose handler reads nothing, from a
+ * peer that reads nothing either; after 1.5 s returns `measure` of the
+ * server's side and what the peer still could not send.
+ */
+async function flood(burst: Buffer, bursts: number, measure: (ws: WebSocket) => number): Promise<{ measured: number; backlog: number }> {
+  let serverSide: WebSocket | null = null;
+  const { server, port } = await startServer({
+    '/': async (ws) => {
+      serverSide = ws;
+      await ws.whenClosed();
+    },
+  }, { maxQueuedBytes: 64 * 1024 });
+  const { peer } = await RawPeer.handshake(port);
+  peer.socket.pause();
+  for (let i = 0; i < bursts; i++) peer.write(burst);
+  await new Promise((r) => setTimeout(r, 1500));
+  const measured = measure(serverSide!);
+  const backlog = peer.socket.writableLength;
+  peer.close(); // unseen by the paused server socket: server.close() drops it after its timeout
+  await server.close(500);
+  return { measured, backlog };
+}
+
 describe('backpressure', () => {
   test('a peer that ends TCP without a Close frame: receive() gets null at once, the socket is closed (1006)', async () => {
     let result!: (r: { message: unknown; ms: number; code: number | undefined }) => void;
@@ -185,44 +209,18 @@ describe('backpressure', () => {
   });
 
   test('a peer that pings but never reads: the server stops reading instead of buffering pongs', async () => {
-    let serverSide: WebSocket | null = null;
-    const { server, port } = await startServer({
-      '/': async (ws) => {
-        serverSide = ws;
-        await ws.receive(10_000);
-      },
-    }, { maxQueuedBytes: 64 * 1024 });
-    const { peer } = await RawPeer.handshake(port);
-    peer.socket.pause(); // never reads: pongs pile up on the server's side
     const ping = clientFrame(0x89, Buffer.alloc(125, 1));
     const burst = Buffer.concat(Array.from({ length: 2000 }, () => ping)); // 262 KB of pings
-    for (let i = 0; i < 40; i++) peer.write(burst); // ~10 MB in all
-    await new Promise((r) => setTimeout(r, 1500));
-    const buffered = serverSide!.bufferedAmount;
-    assert.ok(buffered < 2 * 1024 * 1024, `server output buffer ${buffered} bytes stays bounded`);
-    assert.ok(peer.socket.writableLength > 1024 * 1024, 'TCP pushed back on the flooding peer');
-    peer.close();
-    await server.close();
+    const { measured, backlog } = await flood(burst, 40, (ws) => ws.bufferedAmount); // ~10 MB in all
+    assert.ok(measured < 2 * 1024 * 1024, `server output buffer ${measured} bytes stays bounded`);
+    assert.ok(backlog > 1024 * 1024, 'TCP pushed back on the flooding peer');
   });
 
   test('a flood of empty messages fills the queue too: the server stops reading', async () => {
-    let serverSide: WebSocket | null = null;
-    const { server, port } = await startServer({
-      '/': async (ws) => {
-        serverSide = ws;
-        await ws.whenClosed();
-      },
-    }, { maxQueuedBytes: 64 * 1024 });
-    const { peer } = await RawPeer.handshake(port);
     const empty = clientFrame(0x82, Buffer.alloc(0));
     const burst = Buffer.concat(Array.from({ length: 100_000 }, () => empty)); // 600 KB, 100 000 messages
-    for (let i = 0; i < 30; i++) peer.write(burst);
-    await new Promise((r) => setTimeout(r, 1500));
-    const queued = serverSide!.queuedBytes;
-    const backlog = peer.socket.writableLength;
-    peer.close(); // unseen by the paused server socket: server.close() drops it after its timeout
-    await server.close(500);
-    assert.ok(queued < 2 * 1024 * 1024, `server queue ${queued} bytes (64 per empty message) stays bounded`);
+    const { measured, backlog } = await flood(burst, 30, (ws) => ws.queuedBytes);
+    assert.ok(measured < 2 * 1024 * 1024, `server queue ${measured} bytes (64 per empty message) stays bounded`);
     assert.ok(backlog > 1024 * 1024, 'TCP pushed back on the flooding peer');
   });
 
