@@ -36,9 +36,9 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-wstest() {
-  PYTHONPATH="$AUTOBAHN_TESTSUITE/autobahntestsuite" "$python" scripts/autobahn-wstest.py "$@"
-}
+# The suite's command line. Started in the background it stays a simple command
+# (env execs python), so $! is python's own PID and cleanup can stop it.
+wstest=(env PYTHONPATH="$AUTOBAHN_TESTSUITE/autobahntestsuite" "$python" scripts/autobahn-wstest.py)
 
 wait_port() {
   for _ in $(seq 1 100); do
@@ -69,7 +69,7 @@ run_server() {
   pids+=($!)
   wait_port
   local start=$SECONDS
-  wstest -m fuzzingclient -s "$work/fuzzingclient.json"
+  "${wstest[@]}" -m fuzzingclient -s "$work/fuzzingclient.json"
   echo "server role finished in $((SECONDS - start)) s"
   kill "${pids[-1]}" 2>/dev/null || true
   node scripts/autobahn-summary reports/server/index.json --cases "$cases" --agent "$agent"
@@ -85,9 +85,7 @@ run_client() {
     require("fs").writeFileSync(process.argv[4], JSON.stringify(spec, null, 2));
   ' "$PWD/fixtures/autobahn/fuzzingserver.json" "$cases_json" "$port" "$work/fuzzingserver.json"
   if (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "autobahn.sh: port $port is taken" >&2; return 1; fi
-  # A simple command in the background, not a function: then $! is python's own PID and cleanup stops it.
-  PYTHONPATH="$AUTOBAHN_TESTSUITE/autobahntestsuite" "$python" scripts/autobahn-wstest.py \
-    -m fuzzingserver -u 0 -s "$work/fuzzingserver.json" >"$work/fuzzingserver.log" 2>&1 &
+  "${wstest[@]}" -m fuzzingserver -u 0 -s "$work/fuzzingserver.json" >"$work/fuzzingserver.log" 2>&1 &
   pids+=($!)
   wait_port
   local start=$SECONDS
