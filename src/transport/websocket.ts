@@ -48,6 +48,8 @@ export class WebSocket {
   readonly remoteAddress: string;
   /** The negotiated Sec-WebSocket-Extensions, or "". */
   readonly extensions: string;
+  /** The negotiated subprotocol (Sec-WebSocket-Protocol), or "" when none was agreed. */
+  readonly protocol: string;
   /** Called for each Ping and Pong received (the Pong reply is already sent). */
   onping: ((data: Buffer) => void) | null = null;
   onpong: ((data: Buffer) => void) | null = null;
@@ -84,12 +86,13 @@ export class WebSocket {
   constructor(
     private readonly socket: Socket,
     private readonly connection: Connection,
-    options: ConnectionLimits & { extensions?: string; head?: Buffer } = {},
+    options: ConnectionLimits & { extensions?: string; protocol?: string; head?: Buffer } = {},
   ) {
     this.maxQueuedBytes = options.maxQueuedBytes ?? 16 * 1024 * 1024;
     this.closeTimeout = options.closeTimeout ?? 5000;
     this.sendHighWaterMark = options.sendHighWaterMark ?? 1024 * 1024;
     this.extensions = options.extensions ?? '';
+    this.protocol = options.protocol ?? '';
     this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
