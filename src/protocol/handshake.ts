@@ -156,6 +156,22 @@ export class HeadReader {
   }
 }
 
+/**
+ * What a server learns of an opening handshake request, as handed to an
+ * `authorize` hook and kept as `ws.request`: the binding shows it as is.
+ */
+export interface RequestInfo {
+  method: string;
+  /** The path without the query string. */
+  path: string;
+  /** The query string's parameters (the last value of a repeated one). */
+  query: Record<string, string>;
+  /** Lower-cased names; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  /** "host:port" of the peer, "[v6]:port" for IPv6. */
+  remote_addr: string;
+}
+
 export interface UpgradeRequest {
   method?: string;
   /** Lower-cased names, as node:http gives them. */

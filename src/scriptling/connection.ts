@@ -48,7 +48,7 @@ export class WebSocketConnection {
   receive(timeout: number | null | { timeout?: number | null } = 30): Promise<ReceivedMessage | null> {
     let ms: number;
     try {
-      ms = toMilliseconds(timeout !== null && typeof timeout === 'object' ? timeout.timeout : timeout, 30, 'receive()');
+      ms = toMilliseconds(timeout !== null && typeof timeout === 'object' ? timeout.timeout : timeout, 30, 'receive() timeout');
     } catch (error) {
       return Promise.reject(error);
     }

@@ -30,7 +30,7 @@ export async function connect(
   const options: ScriptlingConnectOptions = typeof timeout === 'object' && timeout !== null ? timeout : { timeout, headers };
   let ms: number;
   try {
-    ms = toMilliseconds(options.timeout, 10, 'connect()');
+    ms = toMilliseconds(options.timeout, 10, 'connect() timeout');
   } catch (error) {
     throw new TypeError(`websocket connect failed: ${(error as Error).message}`);
   }

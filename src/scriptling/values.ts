@@ -40,7 +40,7 @@ export function toMilliseconds(timeout: unknown, fallback: number, what: string)
   if (timeout === undefined) return fallback * 1000;
   if (timeout === null || timeout === Infinity) return Infinity;
   if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
-    throw new TypeError(`${what} timeout must be a number of seconds ≥ 0 (or null to wait forever), not ${describe(timeout)}`);
+    throw new TypeError(`${what} must be a number of seconds ≥ 0 (or null to wait forever), not ${describe(timeout)}`);
   }
   return timeout * 1000;
 }
@@ -51,4 +51,19 @@ function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value);
   if (typeof value === 'object') return `a ${value.constructor?.name ?? 'object'}`;
   return `${typeof value} ${String(value)}`;
+}
+
+/** The binding's time options: seconds here (Scriptling's convention), milliseconds in the engine. */
+const TIME_OPTIONS = ['timeout', 'closeTimeout', 'handshakeTimeout', 'pingInterval', 'pingTimeout'] as const;
+
+/**
+ * A copy of binding options with every time option converted from seconds
+ * to milliseconds (null → Infinity, "forever"); anything else is passed on.
+ */
+export function timesToMilliseconds<T extends object>(options: T, what: string): T {
+  const result = { ...options } as Record<string, unknown>;
+  for (const name of TIME_OPTIONS) {
+    if (result[name] !== undefined) result[name] = toMilliseconds(result[name], 0, `${what} ${name}`);
+  }
+  return result as T;
 }

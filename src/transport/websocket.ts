@@ -3,6 +3,7 @@ import { Connection, State, encodeCloseBody } from '../protocol/connection.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { WebSocketError } from '../protocol/errors.js';
 import { fillsItsBuffer } from '../protocol/parts.js';
+import type { RequestInfo } from '../protocol/handshake.js';
 
 export type Message = string | Buffer;
 /** How `receive` hands out binary messages: a Buffer, or (for the Scriptling binding) a list of byte values. */
@@ -50,6 +51,10 @@ export class WebSocket {
   readonly extensions: string;
   /** The negotiated subprotocol (Sec-WebSocket-Protocol), or "" when none was agreed. */
   readonly protocol: string;
+  /** Server side: the client's opening request. Null on the client side. */
+  readonly request: RequestInfo | null;
+  /** The opening handshake as it went over the wire: the request head and the response head (HTTP text, without the blank line). */
+  readonly handshake: { request: string; response: string } | null;
   /** Called for each Ping and Pong received (the Pong reply is already sent). */
   onping: ((data: Buffer) => void) | null = null;
   onpong: ((data: Buffer) => void) | null = null;
@@ -86,13 +91,21 @@ export class WebSocket {
   constructor(
     private readonly socket: Socket,
     private readonly connection: Connection,
-    options: ConnectionLimits & { extensions?: string; protocol?: string; head?: Buffer } = {},
+    options: ConnectionLimits & {
+      extensions?: string;
+      protocol?: string;
+      request?: RequestInfo;
+      handshake?: { request: string; response: string };
+      head?: Buffer;
+    } = {},
   ) {
     this.maxQueuedBytes = options.maxQueuedBytes ?? 16 * 1024 * 1024;
     this.closeTimeout = options.closeTimeout ?? 5000;
     this.sendHighWaterMark = options.sendHighWaterMark ?? 1024 * 1024;
     this.extensions = options.extensions ?? '';
     this.protocol = options.protocol ?? '';
+    this.request = options.request ?? null;
+    this.handshake = options.handshake ?? null;
     this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));

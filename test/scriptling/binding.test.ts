@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ws from '../../src/scriptling/index.js';
 import type { WebSocketConnection } from '../../src/scriptling/index.js';
-import { toMilliseconds } from '../../src/scriptling/values.js';
+import { timesToMilliseconds, toMilliseconds } from '../../src/scriptling/values.js';
 
 describe('the Scriptling binding', () => {
   let base = '';
@@ -182,4 +182,10 @@ describe('runtime.http', () => {
       console.error = original;
     }
   });
+});
+
+test('timesToMilliseconds converts every time option from seconds and passes the rest on', () => {
+  const out = timesToMilliseconds({ timeout: 2, closeTimeout: 0.5, handshakeTimeout: null, pingInterval: 20, pingTimeout: 0, maxMessageSize: 7 }, 'serve()');
+  assert.deepEqual(out, { timeout: 2000, closeTimeout: 500, handshakeTimeout: Infinity, pingInterval: 20_000, pingTimeout: 0, maxMessageSize: 7 });
+  assert.throws(() => timesToMilliseconds({ closeTimeout: -1 }, 'serve()'), /serve\(\) closeTimeout must be a number of seconds/);
 });
