@@ -1,9 +1,10 @@
 import { ChunkReader } from './reader.js';
-import { encodeFrame, FIN, parseFrameHeader, RSV1, type FrameHeader } from './frame.js';
+import { encodeFrame, FIN, MAX_INLINE_PAYLOAD, parseFrameHeader, RSV1, type FrameHeader } from './frame.js';
 import { applyMask, maskKeyFromBytes, randomMaskKey } from './mask.js';
 import { Opcode, isControl } from './opcodes.js';
 import { CloseCode, isValidWireCloseCode } from './close-codes.js';
-import { WebSocketError, invalidUtf8, protocolError, tooBig } from './errors.js';
+import { WebSocketError, internalError, invalidUtf8, protocolError, tooBig } from './errors.js';
+import { checkByteCount } from './limits.js';
 import { Utf8Validator, isUtf8 } from './utf8.js';
 import { MessageParts } from './parts.js';
 import type { PerMessageDeflate } from './deflate.js';
@@ -37,7 +38,7 @@ export type ProtocolEvent =
 
 export interface ConnectionOptions {
   side: Side;
-  /** Largest message accepted, after decompression, in bytes. Default 64 MiB. */
+  /** Largest message accepted, after decompression, in bytes; Infinity for no limit. Default 64 MiB. */
   maxMessageSize?: number;
   /** The negotiated permessage-deflate codec, if any. */
   deflate?: PerMessageDeflate | null;
@@ -83,6 +84,7 @@ export class Connection {
 
   constructor(options: ConnectionOptions) {
     this.side = options.side;
+    checkByteCount(options.maxMessageSize, 'maxMessageSize');
     this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     this.deflate = options.deflate ?? null;
     const injected = options.maskKey;
@@ -124,8 +126,9 @@ export class Connection {
     try {
       this.parse();
     } catch (error) {
-      if (!(error instanceof WebSocketError)) throw error;
-      this.closeAfterMessages(() => this.fail(error));
+      // Anything else is a bug of ours: it ends this connection (1011), not the process.
+      const failure = error instanceof WebSocketError ? error : internalError(error);
+      this.closeAfterMessages(() => this.fail(failure));
     }
   }
 
@@ -167,13 +170,23 @@ export class Connection {
     this.finish({ type: 'close', code: CloseCode.ABNORMAL, reason: '', wasClean: false });
   }
 
+  /**
+   * Queues a text message (a string, or UTF-8 bytes). Like `sendBinary`,
+   * the caller may change its bytes as soon as this returns.
+   */
   sendText(text: string | Uint8Array): void {
-    const data = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
-    this.sendMessage(Opcode.TEXT, data);
+    if (typeof text === 'string') this.sendMessage(Opcode.TEXT, Buffer.from(text, 'utf8'), 'owned');
+    else this.sendMessage(Opcode.TEXT, checkBytes(text), 'borrowed');
   }
 
+  /**
+   * Queues a binary message. The caller may change `data` as soon as this
+   * returns: what goes out is a copy (masked frames and compressed ones are
+   * new bytes anyway, small frames are copied in with their header, and a
+   * large unmasked payload is copied here).
+   */
   sendBinary(data: Uint8Array): void {
-    this.sendMessage(Opcode.BINARY, data);
+    this.sendMessage(Opcode.BINARY, checkBytes(data), 'borrowed');
   }
 
   ping(data: Uint8Array = EMPTY): void {
@@ -204,8 +217,7 @@ export class Connection {
   fail(error: WebSocketError): void {
     if (this.state === State.CLOSED) return;
     if (!this.closeSent) {
-      // 1011 reasons may carry internals (python-websockets withholds them too).
-      const reason = error.closeCode === CloseCode.INTERNAL_ERROR ? '' : truncateReason(error.message);
+      const reason = error.closeReason !== undefined ? truncateReason(error.closeReason) : (error.closeCode === CloseCode.INTERNAL_ERROR ? '' : truncateReason(error.message));
       this.writeFrame(FIN | Opcode.CLOSE, encodeCloseBody(error.closeCode, reason));
       this.closeSent = true;
     }
@@ -228,11 +240,14 @@ export class Connection {
     }
   }
 
-  private sendMessage(opcode: number, data: Uint8Array): void {
+  private sendMessage(opcode: number, data: Uint8Array, payload: 'owned' | 'borrowed'): void {
     this.assertOpen();
     if (this.deflate !== null && this.deflate.shouldCompress(data.length)) {
       // RFC 7692 §6: RSV1 marks the (first frame of the) compressed message.
       this.writeFrame(FIN | RSV1 | opcode, this.deflate.compress(data));
+    } else if (payload === 'borrowed' && this.nextMaskKey === null && data.length > MAX_INLINE_PAYLOAD) {
+      // encodeFrame would queue it by reference, and the caller may reuse it once we return.
+      this.writeFrame(FIN | opcode, Buffer.from(data));
     } else {
       this.writeFrame(FIN | opcode, data);
     }
@@ -388,6 +403,11 @@ export class Connection {
       this.finish({ type: 'close', code, reason, wasClean: true });
     });
   }
+}
+
+function checkBytes(data: Uint8Array): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  throw new TypeError(`a message must be a string or a Uint8Array, not ${data === null ? 'null' : typeof data}`);
 }
 
 /** Parses a Close frame body (§5.5.1, §7.4): status code and UTF-8 reason, or 1005 if empty. */

@@ -1,7 +1,9 @@
 import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { constants as bufferConstants } from 'node:buffer';
 import { formatExtension, parseExtensions, type Extension } from './extensions.js';
 import { WebSocketError, tooBig } from './errors.js';
 import { CloseCode } from './close-codes.js';
+import { checkByteCount, checkIntegerRange } from './limits.js';
 
 export const EXTENSION_NAME = 'permessage-deflate';
 
@@ -23,10 +25,23 @@ export interface DeflateOptions {
   clientMaxWindowBits?: number;
 }
 
-/** The `perMessageDeflate` setting of a client or server: on (default), off, or with settings. Null means off. */
+/**
+ * The `perMessageDeflate` setting of a client or server: on (default), off,
+ * or with settings, checked here so a bad one fails at construction rather
+ * than on the first large message. Null means off.
+ */
 export function deflateSetting(setting: boolean | DeflateOptions | undefined): DeflateOptions | null {
   if (setting === false) return null;
-  return setting === true || setting === undefined ? {} : setting;
+  if (setting === true || setting === undefined) return {};
+  if (typeof setting !== 'object' || setting === null) {
+    throw new TypeError(`perMessageDeflate must be true, false or an options object, not ${String(setting)}`);
+  }
+  checkByteCount(setting.threshold, 'perMessageDeflate.threshold', { unlimited: true });
+  checkIntegerRange(setting.level, 'perMessageDeflate.level', -1, 9);
+  checkIntegerRange(setting.memLevel, 'perMessageDeflate.memLevel', 1, 9);
+  checkWindowOption(setting.serverMaxWindowBits, 'perMessageDeflate.serverMaxWindowBits');
+  checkWindowOption(setting.clientMaxWindowBits, 'perMessageDeflate.clientMaxWindowBits');
+  return setting;
 }
 
 /** What one side uses after negotiation: how it compresses, and how its peer does. */
@@ -279,20 +294,23 @@ export class PerMessageDeflate {
   /**
    * Inflates one message from its frames' payloads (§7.2.2). The output is
    * capped at `limit` bytes: past it zlib stops and we fail with 1009.
+   * "Unlimited" (Infinity, or anything above what one Buffer can hold) is
+   * capped at the largest Buffer, which zlib accepts as a limit.
    */
   decompress(fragments: Buffer[], limit: number): Buffer {
     fragments.push(TRAILER);
     const input = Buffer.concat(fragments);
+    const outputLimit = Math.min(Math.max(1, limit), bufferConstants.MAX_LENGTH);
     let out: Buffer;
     try {
       out = inflateRawSync(input, {
         finishFlush: constants.Z_SYNC_FLUSH,
         windowBits: MAX_WINDOW_BITS,
         dictionary: this.receiveHistory?.view(),
-        maxOutputLength: Math.max(1, limit),
+        maxOutputLength: outputLimit,
       });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooBig(limit);
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooBig(Math.min(limit, outputLimit));
       throw new WebSocketError('WS_ERR_INFLATE', CloseCode.INVALID_PAYLOAD, `invalid compressed data: ${(error as Error).message} (RFC 7692 §7.2.2)`);
     }
     this.receiveHistory?.append(out);

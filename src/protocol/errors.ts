@@ -6,12 +6,21 @@ import { CloseCode } from './close-codes.js';
  */
 export class WebSocketError extends Error {
   override name = 'WebSocketError';
+  /**
+   * The reason sent in our Close frame. Unset: the message, except for 1011
+   * where nothing is sent, since an internal failure's message may carry
+   * internals (python-websockets withholds it too).
+   */
+  readonly closeReason: string | undefined;
+
   constructor(
     readonly code: string,
     readonly closeCode: number,
     message: string,
+    options?: { cause?: unknown; closeReason?: string },
   ) {
-    super(message);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.closeReason = options?.closeReason;
   }
 }
 
@@ -26,3 +35,18 @@ export const invalidUtf8 = (message: string): WebSocketError =>
 /** A message over the configured size limit (§10.4): fails with 1009. */
 export const tooBig = (limit: number): WebSocketError =>
   new WebSocketError('WS_ERR_MESSAGE_TOO_BIG', CloseCode.MESSAGE_TOO_BIG, `message exceeds the size limit of ${limit} bytes`);
+
+/**
+ * Anything thrown that is not a WebSocketError is our own bug (or a user
+ * callback's): it fails that one connection with 1011, the original error
+ * as `cause`, instead of escaping into a socket listener and ending the process.
+ */
+export const internalError = (cause: unknown): WebSocketError =>
+  new WebSocketError('WS_ERR_INTERNAL', CloseCode.INTERNAL_ERROR, `internal error: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+
+/**
+ * A send that could not complete because the connection ended first: it
+ * carries the close code and reason (python-websockets: ConnectionClosed).
+ */
+export const connectionClosed = (code: number, reason: string): WebSocketError =>
+  new WebSocketError('WS_ERR_CLOSED', code, `the connection closed (${code}${reason === '' ? '' : ` ${reason}`}) before the message was sent`);

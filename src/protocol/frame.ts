@@ -93,18 +93,23 @@ function allocAligned(headerLength: number, payload: Uint8Array): Buffer {
   return backing.subarray(pad, pad + size);
 }
 
+/** Unmasked payloads up to this size are copied in behind their header: one buffer per frame, and the caller keeps its own. */
+export const MAX_INLINE_PAYLOAD = 16 * 1024;
+
 /**
  * Appends one frame to `out` (§5.2). `firstByte` is FIN | RSV1 | opcode.
  * Masked frames are written into one new buffer, masking while copying so
- * the caller's payload is never touched (§5.3); unmasked frames are a small
- * header followed by the caller's payload, uncopied.
+ * the caller's payload is never touched (§5.3); unmasked frames up to
+ * MAX_INLINE_PAYLOAD are copied in behind the header, larger ones are a
+ * small header followed by the caller's payload, uncopied.
  */
 export function encodeFrame(out: Buffer[], firstByte: number, payload: Uint8Array, maskKey: number | null): void {
   const length = payload.length;
   const masked = maskKey !== null;
   const extended = length < 126 ? 0 : length < 0x10000 ? 2 : 8;
   const headerLength = 2 + extended + (masked ? 4 : 0);
-  const frame = masked ? allocAligned(headerLength, payload) : Buffer.allocUnsafe(headerLength);
+  const inline = !masked && length <= MAX_INLINE_PAYLOAD;
+  const frame = masked ? allocAligned(headerLength, payload) : Buffer.allocUnsafe(inline ? headerLength + length : headerLength);
   frame[0] = firstByte;
   const code7 = extended === 0 ? length : extended === 2 ? 126 : 127;
   frame[1] = masked ? code7 | MASK : code7;
@@ -118,8 +123,11 @@ export function encodeFrame(out: Buffer[], firstByte: number, payload: Uint8Arra
     frame.writeUInt32BE(maskKey, headerLength - 4);
     copyMasked(payload, frame, headerLength, maskKey);
     out.push(frame);
+  } else if (inline) {
+    frame.set(payload, headerLength);
+    out.push(frame);
   } else {
     out.push(frame);
-    if (length > 0) out.push(Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, length));
+    out.push(Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, length));
   }
 }

@@ -1,7 +1,10 @@
-import type { WebSocket } from '../transport/websocket.js';
-import { toBytes, toMilliseconds, toText } from './values.js';
+import type { Message, WebSocket } from '../transport/websocket.js';
+import { toBytes, toList, toMilliseconds, toText } from './values.js';
 
 export type ReceivedMessage = string | number[];
+
+const toReceived = (message: Message | null): ReceivedMessage | null =>
+  message === null || typeof message === 'string' ? message : toList(message);
 
 /**
  * The connection object of `scriptling.websocket`: what `connect()` returns
@@ -13,7 +16,6 @@ export class WebSocketConnection {
   readonly remote_addr: string;
 
   constructor(private readonly ws: WebSocket) {
-    ws.binaryType = 'list';
     this.remote_addr = ws.remoteAddress;
   }
 
@@ -52,7 +54,7 @@ export class WebSocketConnection {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.ws.receive(ms) as Promise<ReceivedMessage | null>;
+    return this.ws.receive(ms).then(toReceived);
   }
 
   /** True while the connection is open, and afterwards while unread messages remain. */

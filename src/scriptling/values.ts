@@ -33,6 +33,19 @@ export function toBytes(data: unknown): Uint8Array {
 }
 
 /**
+ * A binary message as Scriptling's list of byte values. Made only when
+ * `receive()` hands the message out (the queue keeps bytes), since the list
+ * costs 8 bytes per byte (one tagged small integer per element): a plain
+ * indexed loop into a preallocated array, the fastest form measured.
+ */
+export function toList(bytes: Uint8Array): number[] {
+  const length = bytes.length;
+  const list = new Array<number>(length);
+  for (let i = 0; i < length; i++) list[i] = bytes[i];
+  return list;
+}
+
+/**
  * A timeout in seconds as milliseconds: `null`, `undefined`-as-"forever"
  * and Infinity wait forever, 0 polls. `fallback` is the seed's default.
  */

@@ -1,18 +1,18 @@
 import type { Socket } from 'node:net';
 import { Connection, State, encodeCloseBody } from '../protocol/connection.js';
 import { CloseCode } from '../protocol/close-codes.js';
-import { WebSocketError } from '../protocol/errors.js';
+import { WebSocketError, connectionClosed, internalError } from '../protocol/errors.js';
+import { checkByteCount, checkDuration } from '../protocol/limits.js';
 import { fillsItsBuffer } from '../protocol/parts.js';
 import type { RequestInfo } from '../protocol/handshake.js';
+import { clearTimer, setTimer, type Timer } from './timers.js';
 
+/** A received message: a string for text, a Buffer for binary. */
 export type Message = string | Buffer;
-/** How `receive` hands out binary messages: a Buffer, or (for the Scriptling binding) a list of byte values. */
-export type BinaryType = 'buffer' | 'list';
-export type Received = string | Buffer | number[];
 
-/** Limits of one open connection. Every one has a default. */
+/** Limits of one open connection, all in bytes or milliseconds. Every one has a default. */
 export interface ConnectionLimits {
-  /** Largest message accepted (after decompression), in bytes. Default 64 MiB. */
+  /** Largest message accepted (after decompression), in bytes; Infinity for no limit. Default 64 MiB. */
   maxMessageSize?: number;
   /** How long to wait for the peer during the closing handshake, in ms. Default 5000. */
   closeTimeout?: number;
@@ -20,12 +20,55 @@ export interface ConnectionLimits {
   maxQueuedBytes?: number;
   /** Unwritten bytes beyond which `send` waits for the socket to drain. Default 1 MiB. */
   sendHighWaterMark?: number;
+  /** Keepalive: ms between the Pings we send; 0 or Infinity turns keepalive off. Default 20000. */
+  pingInterval?: number;
+  /** Keepalive: ms to wait for the Pong before closing with 1011; 0 or Infinity waits forever. Default 20000. */
+  pingTimeout?: number;
+  /**
+   * Called with what went wrong inside the library or a callback (it then
+   * fails that connection with 1011, never the process). Default: console.error.
+   */
+  onError?: (error: unknown, where: string) => void;
+}
+
+/**
+ * Checks every numeric limit (a clear RangeError naming the option); the
+ * client and server call it when they are given their options.
+ */
+export function checkConnectionLimits(options: ConnectionLimits): void {
+  checkByteCount(options.maxMessageSize, 'maxMessageSize');
+  checkByteCount(options.maxQueuedBytes, 'maxQueuedBytes');
+  checkByteCount(options.sendHighWaterMark, 'sendHighWaterMark');
+  checkDuration(options.closeTimeout, 'closeTimeout');
+  checkDuration(options.pingInterval, 'pingInterval');
+  checkDuration(options.pingTimeout, 'pingTimeout');
 }
 
 interface Waiter {
-  resolve: (message: Received | null) => void;
-  timer: NodeJS.Timeout | null;
+  resolve: (message: Message | null) => void;
+  timer: Timer | null;
 }
+
+/** A send waiting for the socket to drain. */
+interface DrainWaiter {
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/** A Ping waiting for its Pong; `resolve` is null for our own keepalive pings. */
+interface PendingPing {
+  payload: Buffer;
+  sentAt: number;
+  resolve: ((roundTrip: number) => void) | null;
+  reject: ((error: Error) => void) | null;
+}
+
+const defaultOnError = (error: unknown, where: string): void => {
+  console.error(`websocket ${where}:`, error);
+};
+
+/** True when a pong's payload answers this ping (§5.5.3: the Pong echoes the Ping's data). */
+const answers = (ping: PendingPing, pong: Buffer): boolean => ping.payload.equals(pong);
 
 const RESOLVED = Promise.resolve();
 /** Frames below this size are joined with their neighbours into blocks of up to COALESCE_BLOCK bytes. */
@@ -58,12 +101,15 @@ export class WebSocket {
   /** Called for each Ping and Pong received (the Pong reply is already sent). */
   onping: ((data: Buffer) => void) | null = null;
   onpong: ((data: Buffer) => void) | null = null;
-  /** Binary messages as Buffers (default) or as arrays of byte values. */
-  binaryType: BinaryType = 'buffer';
+  /** The round-trip time of the last answered Ping (keepalive or `ping()`), in ms; 0 before any. */
+  latency = 0;
 
   private readonly maxQueuedBytes: number;
   private readonly closeTimeout: number;
   private readonly sendHighWaterMark: number;
+  private readonly pingInterval: number;
+  private readonly pingTimeout: number;
+  private readonly onError: (error: unknown, where: string) => void;
 
   // Idle connections are the common case on a server, so what only busy
   // ones need (queues, waiter lists, the closed promise) is allocated lazily.
@@ -78,11 +124,18 @@ export class WebSocket {
   private pending: Buffer[] | null = null;
   private pendingBytes = 0;
   private flushScheduled = false;
-  private drainWaiters: Array<() => void> | null = null;
+  private drainWaiters: DrainWaiter[] | null = null;
   private drainListening = false;
 
   private closeScheduled = false;
-  private closeTimer: NodeJS.Timeout | null = null;
+  private closeTimer: Timer | null = null;
+
+  // Keepalive: one timer, waiting either for the next Ping or for its Pong.
+  private keepaliveTimer: Timer | null = null;
+  private keepalivePing: PendingPing | null = null;
+  private pings: PendingPing[] | null = null;
+  /** Bytes arrived since our last keepalive Ping: the peer is alive, maybe busy sending us a long message. */
+  private heard = false;
   private transportClosed = false;
   private socketError: Error | null = null;
   private closed: Promise<void> | null = null;
@@ -99,9 +152,13 @@ export class WebSocket {
       head?: Buffer;
     } = {},
   ) {
+    checkConnectionLimits(options);
     this.maxQueuedBytes = options.maxQueuedBytes ?? 16 * 1024 * 1024;
     this.closeTimeout = options.closeTimeout ?? 5000;
     this.sendHighWaterMark = options.sendHighWaterMark ?? 1024 * 1024;
+    this.pingInterval = options.pingInterval ?? 20_000;
+    this.pingTimeout = options.pingTimeout ?? 20_000;
+    this.onError = options.onError ?? defaultOnError;
     this.extensions = options.extensions ?? '';
     this.protocol = options.protocol ?? '';
     this.request = options.request ?? null;
@@ -122,6 +179,7 @@ export class WebSocket {
       this.socketError ??= error;
     });
     if (options.head !== undefined && options.head.length > 0) this.onData(options.head);
+    this.scheduleKeepalive();
   }
 
   /** True while open, and afterwards while unread messages remain. */
@@ -151,11 +209,18 @@ export class WebSocket {
     return { code, reason, wasClean, error: error ?? this.socketError ?? undefined };
   }
 
-  /** Sends a text (string) or binary (bytes) message. Resolves when it is written or buffered under the high-water mark. */
-  send(data: string | Uint8Array): Promise<void> {
+  /**
+   * Sends a text (string) or binary (Uint8Array, Buffer, ArrayBuffer or
+   * another view) message. The bytes are taken at once: the caller may
+   * reuse its buffer as soon as `send` returns. Resolves when the message
+   * is written or buffered under the high-water mark; rejects with a
+   * TypeError (nothing sent) for any other type, and with the close code
+   * and reason if the connection ends while the send waits to drain.
+   */
+  send(data: string | Uint8Array | ArrayBuffer | ArrayBufferView): Promise<void> {
     try {
       if (typeof data === 'string') this.connection.sendText(data);
-      else this.connection.sendBinary(data);
+      else this.connection.sendBinary(toBytes(data));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -172,13 +237,18 @@ export class WebSocket {
     return this.flushSoon();
   }
 
-  ping(data?: Uint8Array): Promise<void> {
-    try {
-      this.connection.ping(data);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.flushSoon();
+  /**
+   * Sends a Ping and resolves with the round-trip time in ms once its Pong
+   * arrives (a Pong also answers every earlier Ping, as in
+   * python-websockets); rejects if the connection closes first.
+   */
+  ping(data: Uint8Array = Buffer.alloc(0)): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const payload = Buffer.from(toBytes(data));
+      this.connection.ping(payload);
+      (this.pings ??= []).push({ payload, sentAt: performance.now(), resolve, reject });
+      this.flushSoon().catch(() => {}); // a failed write ends the connection, which rejects this ping
+    });
   }
 
   /**
@@ -186,12 +256,12 @@ export class WebSocket {
    * when `timeoutMs` passes first (the message is not lost: a later call gets
    * it) or when no more messages can come. 0 polls; Infinity waits forever.
    */
-  receive(timeoutMs = Infinity): Promise<Received | null> {
-    if (this.hasQueued()) return Promise.resolve(this.convert(this.shift()));
-    if (this.state === State.CLOSED || timeoutMs <= 0) return Promise.resolve(null);
+  receive(timeoutMs = Infinity): Promise<Message | null> {
+    if (this.hasQueued()) return Promise.resolve(this.shift());
+    if (this.state === State.CLOSED || !(timeoutMs > 0)) return Promise.resolve(null);
     return new Promise((resolve) => {
       const waiter: Waiter = { resolve, timer: null };
-      if (Number.isFinite(timeoutMs)) waiter.timer = setTimeout(() => this.expire(waiter), timeoutMs);
+      if (Number.isFinite(timeoutMs)) waiter.timer = setTimer(() => this.expire(waiter), timeoutMs);
       if (this.waiter === null) this.waiter = waiter;
       else (this.moreWaiters ??= []).push(waiter);
     });
@@ -248,13 +318,6 @@ export class WebSocket {
     return this.closed;
   }
 
-  private convert(message: Message): Received {
-    if (typeof message === 'string' || this.binaryType === 'buffer') return message;
-    const list = new Array<number>(message.length);
-    for (let i = 0; i < message.length; i++) list[i] = message[i];
-    return list;
-  }
-
   private shift(): Message {
     const queue = this.queue!;
     const message = queue[this.queueHead];
@@ -294,11 +357,26 @@ export class WebSocket {
   }
 
   private onData(chunk: Buffer): void {
+    this.heard = true;
     this.connection.receiveData(chunk);
     this.handleEvents();
   }
 
+  /**
+   * Reacts to the connection's events. Anything thrown here (a bug of ours,
+   * or an `onping`/`onpong` callback) fails this connection with 1011 and is
+   * reported through `onError`; it never escapes into a socket listener.
+   */
   private handleEvents(): void {
+    try {
+      this.reactToEvents();
+    } catch (error) {
+      this.connection.fail(internalError(error));
+      this.reactToEvents();
+    }
+  }
+
+  private reactToEvents(): void {
     const events = this.connection.takeEvents();
     for (let i = 0; i < events.length; i++) {
       const event = events[i];
@@ -310,9 +388,11 @@ export class WebSocket {
           this.onping?.(event.data);
           break;
         case 'pong':
+          this.onPong(event.data);
           this.onpong?.(event.data);
           break;
         case 'close':
+          if (event.error?.code === 'WS_ERR_INTERNAL') this.onError(event.error.cause ?? event.error, 'connection');
           this.onProtocolClosed();
           break;
       }
@@ -331,8 +411,8 @@ export class WebSocket {
   private deliver(message: Message): void {
     const waiter = this.nextWaiter();
     if (waiter !== null) {
-      if (waiter.timer !== null) clearTimeout(waiter.timer);
-      waiter.resolve(this.convert(message));
+      clearTimer(waiter.timer);
+      waiter.resolve(message);
       return;
     }
     if (typeof message !== 'string' && !fillsItsBuffer(message)) {
@@ -345,6 +425,7 @@ export class WebSocket {
   }
 
   private onProtocolClosed(): void {
+    this.stopKeepalive();
     this.flush();
     if (this.connection.shouldCloseTransport) this.socket.end(); // §7.1.1: the server closes TCP first
     this.armCloseTimer();
@@ -355,24 +436,106 @@ export class WebSocket {
     this.transportClosed = true;
     this.connection.receiveEof();
     this.connection.takeEvents(); // only the 1006 close, already in connection.closeEvent
-    if (this.closeTimer !== null) clearTimeout(this.closeTimer);
+    clearTimer(this.closeTimer);
+    this.stopKeepalive();
     this.pending = null;
     this.wakeWaiters();
-    this.onDrain();
+    this.failWaitingSends();
     this.resolveClosed?.();
   }
 
   /** No more messages will come: pending receives get null. */
   private wakeWaiters(): void {
     for (let waiter = this.nextWaiter(); waiter !== null; waiter = this.nextWaiter()) {
-      if (waiter.timer !== null) clearTimeout(waiter.timer);
+      clearTimer(waiter.timer);
       waiter.resolve(null);
     }
   }
 
+  /**
+   * Sends still waiting for `drain` and Pings still waiting for their Pong
+   * never happened: they reject with the close code and reason.
+   */
+  private failWaitingSends(): void {
+    const waiters = this.drainWaiters;
+    const pings = this.pings;
+    this.drainWaiters = null;
+    this.pings = null;
+    if (waiters === null && pings === null) return;
+    const { code, reason } = this.closeInfo!;
+    const error = connectionClosed(code, reason);
+    if (waiters !== null) for (const waiter of waiters) waiter.reject(error);
+    if (pings !== null) for (const ping of pings) ping.reject?.(error);
+  }
+
   private armCloseTimer(): void {
-    if (this.closeTimer !== null || this.transportClosed) return;
-    this.closeTimer = setTimeout(() => this.socket.destroy(), this.closeTimeout);
+    if (this.closeTimer !== null || this.transportClosed || !Number.isFinite(this.closeTimeout)) return;
+    this.closeTimer = setTimer(() => this.socket.destroy(), this.closeTimeout);
+  }
+
+  /** Arms the wait for the next keepalive Ping (unref'd: keepalive alone keeps no process alive). */
+  private scheduleKeepalive(): void {
+    if (!(this.pingInterval > 0) || !Number.isFinite(this.pingInterval) || this.connection.state !== State.OPEN) return;
+    this.keepaliveTimer = setTimer(() => this.sendKeepalivePing(), this.pingInterval, { unref: true });
+  }
+
+  private sendKeepalivePing(): void {
+    this.keepaliveTimer = null;
+    if (this.connection.state !== State.OPEN || this.transportClosed) return;
+    const payload = Buffer.allocUnsafe(4);
+    payload.writeUInt32BE((Math.random() * 0x1_0000_0000) >>> 0, 0);
+    const ping: PendingPing = { payload, sentAt: performance.now(), resolve: null, reject: null };
+    this.connection.ping(payload);
+    (this.pings ??= []).push(ping);
+    this.keepalivePing = ping;
+    this.heard = false;
+    this.flush();
+    if (this.pingTimeout > 0 && Number.isFinite(this.pingTimeout)) this.armPongTimer();
+  }
+
+  private armPongTimer(): void {
+    this.keepaliveTimer = setTimer(() => this.onPongOverdue(), this.pingTimeout, { unref: true });
+  }
+
+  /**
+   * No Pong within pingTimeout. A peer that sent us bytes meanwhile is
+   * alive (a long message delays its Pong, §5.4 lets control frames in only
+   * between fragments), and while our reading is paused the Pong may sit
+   * unread: both get another pingTimeout. Otherwise the peer is gone.
+   */
+  private onPongOverdue(): void {
+    this.keepaliveTimer = null;
+    if (this.heard || this.paused) {
+      this.heard = false;
+      this.armPongTimer();
+      return;
+    }
+    this.fail(new WebSocketError('WS_ERR_KEEPALIVE_TIMEOUT', CloseCode.INTERNAL_ERROR, 'keepalive ping timeout', { closeReason: 'keepalive ping timeout' }));
+  }
+
+  private onPong(data: Buffer): void {
+    const pings = this.pings;
+    if (pings === null) return;
+    const index = pings.findIndex((ping) => answers(ping, data));
+    if (index === -1) return; // unsolicited Pongs are allowed (§5.5.3)
+    const now = performance.now();
+    this.latency = now - pings[index].sentAt;
+    const answered = pings.splice(0, index + 1);
+    if (pings.length === 0) this.pings = null;
+    for (const ping of answered) {
+      ping.resolve?.(now - ping.sentAt);
+      if (ping === this.keepalivePing) {
+        this.keepalivePing = null;
+        clearTimer(this.keepaliveTimer);
+        this.scheduleKeepalive();
+      }
+    }
+  }
+
+  private stopKeepalive(): void {
+    clearTimer(this.keepaliveTimer);
+    this.keepaliveTimer = null;
+    this.keepalivePing = null;
   }
 
   private flushSoon(): Promise<void> {
@@ -382,8 +545,8 @@ export class WebSocket {
       process.nextTick(flushTick, this);
     }
     if (this.pendingBytes + this.socket.writableLength <= this.sendHighWaterMark || this.transportClosed) return RESOLVED;
-    return new Promise((resolve) => {
-      (this.drainWaiters ??= []).push(resolve);
+    return new Promise((resolve, reject) => {
+      (this.drainWaiters ??= []).push({ resolve, reject });
       this.awaitDrain();
     });
   }
@@ -455,13 +618,14 @@ export class WebSocket {
   private onDrain(): void {
     if (this.paused) this.updateReading();
     const waiters = this.drainWaiters;
-    if (waiters === null) return;
-    if (!this.transportClosed && this.socket.writableLength > this.sendHighWaterMark) {
+    // A failed or destroyed socket's buffer is empty because it was thrown away: those sends fail on 'close'.
+    if (waiters === null || this.socket.destroyed || this.socket.errored !== null) return;
+    if (this.socket.writableLength > this.sendHighWaterMark) {
       this.awaitDrain();
       return;
     }
     this.drainWaiters = null;
-    for (const resolve of waiters) resolve();
+    for (const waiter of waiters) waiter.resolve();
   }
 
   /** For the transport's own failures, e.g. a server shutting down: fails with `error.closeCode`. */
@@ -473,6 +637,21 @@ export class WebSocket {
 
 function flushTick(ws: WebSocket): void {
   ws.flush();
+}
+
+/** The bytes of a binary message; anything else is a TypeError, before anything is queued. */
+function toBytes(data: Uint8Array | ArrayBuffer | ArrayBufferView): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  throw new TypeError(`send() takes a string or bytes (Uint8Array, Buffer, ArrayBuffer), not ${describe(data)}`);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return `a ${value.constructor?.name ?? 'object'}`;
+  return typeof value;
 }
 
 export function formatAddress(address: string | undefined, port: number | undefined): string {

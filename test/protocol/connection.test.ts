@@ -414,3 +414,68 @@ describe('permessage-deflate in the connection (RFC 7692)', () => {
     assert.deepEqual(sv.takeEvents(), [{ type: 'message', data: 'fragmented '.repeat(50) }]);
   });
 });
+
+describe('what a caller or a bug can do (issue 10)', () => {
+  test('numeric limits are checked at construction: NaN, negatives and fractions are RangeErrors, Infinity is "no limit"', () => {
+    for (const bad of [NaN, -1, 1.5, '1024' as unknown as number]) {
+      assert.throws(() => server({ maxMessageSize: bad }), (e: Error) => e instanceof RangeError && /maxMessageSize/.test(e.message));
+    }
+    const unlimited = server({ maxMessageSize: Infinity });
+    unlimited.receiveData(c(0x82, Buffer.alloc(70_000)));
+    assert.equal((unlimited.takeEvents()[0] as { data: Buffer }).data.length, 70_000);
+  });
+
+  test('maxMessageSize: Infinity still inflates compressed messages (zlib gets a limit it accepts)', () => {
+    const params = { sendWindowBits: 15, sendNoContextTakeover: false, receiveNoContextTakeover: false };
+    const sender = client({ deflate: new PerMessageDeflate(params) });
+    const receiver = server({ deflate: new PerMessageDeflate(params), maxMessageSize: Infinity });
+    sender.sendText('x'.repeat(5000));
+    receiver.receiveData(Buffer.concat(sender.takeOutgoing()));
+    assert.deepEqual(receiver.takeEvents(), [{ type: 'message', data: 'x'.repeat(5000) }]);
+    assert.equal(receiver.state, State.OPEN);
+  });
+
+  test('a wrong payload type is a TypeError and queues nothing: the stream stays intact', () => {
+    const conn = server();
+    for (const bad of [[1, 2, 3], 123, {}, null]) {
+      assert.throws(() => conn.sendBinary(bad as unknown as Uint8Array), TypeError);
+      assert.throws(() => conn.sendText(bad as unknown as Uint8Array), TypeError);
+    }
+    assert.equal(conn.hasOutgoing, false);
+    conn.sendText('ok');
+    assert.deepEqual(sentFrames(conn).map((f) => f.payload.toString()), ['ok']);
+  });
+
+  test('the caller may change its bytes once sendBinary returns, small or large (unmasked, uncompressed)', () => {
+    for (const size of [10, 100_000]) {
+      const conn = server();
+      const bytes = new Uint8Array(size).fill(1);
+      conn.sendBinary(bytes);
+      bytes.fill(9);
+      const [sent] = sentFrames(conn);
+      assert.equal(sent.payload.length, size);
+      assert.ok(sent.payload.every((b) => b === 1), `size ${size}: the bytes at the time of the send`);
+    }
+  });
+
+  test('an error that is not a WebSocketError fails the connection with 1011, keeping the cause, instead of throwing', () => {
+    const broken = new PerMessageDeflate({ sendWindowBits: 15, sendNoContextTakeover: false, receiveNoContextTakeover: false });
+    const bug = new TypeError('a bug in the inflate path');
+    broken.decompress = () => {
+      throw bug;
+    };
+    const conn = server({ deflate: broken });
+    conn.receiveData(c(0xc1, Buffer.from([0x01, 0x00])));
+    assertConnectionFailing(conn, 1011, 'WS_ERR_INTERNAL');
+    assert.equal(conn.closeEvent!.error!.cause, bug);
+  });
+
+  test('a 1011 failure withholds its message from the Close frame unless it names a public reason', () => {
+    const hidden = server();
+    hidden.fail(new WebSocketError('WS_ERR_INTERNAL', 1011, 'secret internals'));
+    assert.equal(sentFrames(hidden)[0].payload.length, 2);
+    const shown = server();
+    shown.fail(new WebSocketError('WS_ERR_KEEPALIVE_TIMEOUT', 1011, 'keepalive ping timeout', { closeReason: 'keepalive ping timeout' }));
+    assert.equal(sentFrames(shown)[0].payload.subarray(2).toString(), 'keepalive ping timeout');
+  });
+});

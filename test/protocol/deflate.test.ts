@@ -85,3 +85,22 @@ test('no context takeover: every message stands alone', () => {
   assert.ok(a.equals(b));
   assert.ok(new PerMessageDeflate(params).decompress([b], 1000).equals(text));
 });
+
+test('deflate settings are checked when given, not on the first large message', async () => {
+  const { deflateSetting } = await import('../../src/protocol/deflate.js');
+  for (const bad of [{ level: 42 }, { level: 1.5 }, { memLevel: 0 }, { threshold: NaN }, { threshold: -1 }, { serverMaxWindowBits: 16 }, { clientMaxWindowBits: 7 }]) {
+    assert.throws(() => deflateSetting(bad), RangeError, JSON.stringify(bad));
+  }
+  assert.throws(() => deflateSetting('on' as unknown as boolean), TypeError);
+  assert.deepEqual(deflateSetting({ level: 9, memLevel: 9, threshold: Infinity }), { level: 9, memLevel: 9, threshold: Infinity });
+  assert.equal(deflateSetting(false), null);
+});
+
+test('an unlimited (or over-4-GiB) message size reaches zlib as a limit it accepts', () => {
+  const params = { sendWindowBits: 15, sendNoContextTakeover: true, receiveNoContextTakeover: true };
+  const codec = new PerMessageDeflate(params);
+  const compressed = codec.compress(Buffer.alloc(10_000, 7));
+  for (const limit of [Infinity, 2 ** 40]) {
+    assert.equal(codec.decompress([compressed], limit).length, 10_000);
+  }
+});

@@ -1,0 +1,234 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import type net from 'node:net';
+import { connect } from '../../src/transport/client.js';
+import { checkConnectionLimits, type WebSocket } from '../../src/transport/websocket.js';
+import { WebSocketError } from '../../src/protocol/errors.js';
+import { MAX_TIMER_DELAY } from '../../src/transport/timers.js';
+import { RawPeer, startServer, echo, clientFrame, parseFrames, rawServer, requestKey, switching } from '../helpers.js';
+
+/** A server whose route hands its WebSocket to the test. */
+async function serverConnection(options: Parameters<typeof startServer>[1] = {}) {
+  let handed: (ws: WebSocket) => void;
+  const accepted = new Promise<WebSocket>((resolve) => {
+    handed = resolve;
+  });
+  const started = await startServer({ '/': (ws) => {
+    handed(ws);
+    return ws.whenClosed();
+  } }, options);
+  return { ...started, accepted };
+}
+
+describe('send: types and ownership of the bytes (issue 10, items 3 and 5)', () => {
+  test('a wrong type rejects with a TypeError, sends nothing, and the stream stays intact', async () => {
+    const { server, url } = await startServer();
+    const ws = await connect(url, { perMessageDeflate: false });
+    for (const bad of [[1, 2, 3], 123, {}, null, undefined]) {
+      await assert.rejects(ws.send(bad as unknown as string), TypeError, JSON.stringify(bad));
+    }
+    await ws.send('after the bad ones');
+    assert.equal(await ws.receive(), 'after the bad ones');
+    await ws.send(new Uint8Array([1, 2, 3]).buffer);
+    assert.deepEqual(await ws.receive(), Buffer.from([1, 2, 3]), 'an ArrayBuffer is its bytes, not an empty frame');
+    await ws.send(new Uint16Array([0x0201]));
+    assert.deepEqual(await ws.receive(), Buffer.from([1, 2]), 'any view is its bytes');
+    await ws.close();
+    await server.close();
+  });
+
+  test('the server sends the bytes as they were at send(), whatever the caller does after the await', async () => {
+    for (const size of [100, 200_000]) {
+      const { server, port, accepted } = await serverConnection({ perMessageDeflate: false });
+      const { peer } = await RawPeer.handshake(port);
+      const ws = await accepted;
+      const bytes = new Uint8Array(size).fill(1);
+      await ws.send(bytes);
+      bytes.fill(9);
+      const [got] = await peer.readFrames(1);
+      assert.equal(got.payload.length, size);
+      assert.ok(got.payload.every((b) => b === 1), `${size} bytes: what was sent, not what the caller wrote afterwards`);
+      peer.close();
+      await server.close();
+    }
+  });
+});
+
+describe('a send waiting to drain when the connection dies (issue 10, item 9)', () => {
+  for (const when of ['before the first write', 'once the kernel buffers are full']) {
+    test(`rejects with the close code instead of resolving (peer resets ${when})`, async () => {
+      const { server, port, accepted } = await serverConnection({ perMessageDeflate: false });
+      const { peer } = await RawPeer.handshake(port);
+      peer.socket.pause(); // a peer that never reads
+      const ws = await accepted;
+      const chunk = Buffer.alloc(1024 * 1024, 7);
+      const sends = Array.from({ length: 20 }, () => ws.send(chunk));
+      assert.ok(ws.bufferedAmount > 1024 * 1024, 'the sends are waiting for drain');
+      if (when !== 'before the first write') await new Promise(setImmediate);
+      peer.socket.resetAndDestroy();
+      const results = await Promise.allSettled(sends);
+      const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      assert.ok(rejected.length > 0, 'the sends that never happened do not resolve as done');
+      for (const { reason } of rejected) {
+        assert.ok(reason instanceof WebSocketError);
+        assert.equal(reason.code, 'WS_ERR_CLOSED');
+        assert.equal(reason.closeCode, 1006);
+      }
+      await server.close();
+    });
+  }
+});
+
+describe('a bug of ours or a throwing callback (issue 10, item 11)', () => {
+  test('fails that connection with 1011 and is reported through onError; the server keeps serving', async () => {
+    const reported: Array<{ error: unknown; where: string }> = [];
+    const boom = new Error('boom in onping');
+    const { server, port, url } = await startServer({ '/': (ws) => {
+      ws.onping = () => {
+        throw boom;
+      };
+      return echo(ws);
+    } }, { onError: (error, where) => reported.push({ error, where }) });
+    const { peer } = await RawPeer.handshake(port);
+    peer.write(clientFrame(0x89, 'hi'));
+    const { frames, closed } = await peer.readUntilClosed();
+    const close = frames.find((f) => f.opcode === 0x8)!;
+    assert.equal(close.payload.readUInt16BE(0), 1011);
+    assert.equal(close.payload.length, 2, 'the internal message stays private');
+    assert.ok(closed);
+    assert.deepEqual(reported, [{ error: boom, where: 'connection' }]);
+    const other = await connect(url);
+    await other.send('still serving');
+    assert.equal(await other.receive(), 'still serving');
+    await other.close();
+    await server.close();
+  });
+});
+
+describe('timeouts longer than 2^31−1 ms (issue 10, item 6)', () => {
+  test('receive() with such a timeout waits for the message instead of returning null at once', async () => {
+    const { server, url } = await startServer();
+    const ws = await connect(url);
+    let settled: unknown = 'pending';
+    const pending = ws.receive(MAX_TIMER_DELAY + 1000).then((m) => {
+      settled = m;
+      return m;
+    });
+    for (let i = 0; i < 3; i++) await ws.ping(); // round trips: far longer than the 1 ms an overflowed timer takes
+    assert.equal(settled, 'pending');
+    await ws.send('late');
+    assert.equal(await pending, 'late');
+    await ws.close();
+    await server.close();
+  });
+
+  test('limits are checked with RangeErrors naming the option', () => {
+    for (const bad of [{ closeTimeout: NaN }, { maxQueuedBytes: -1 }, { sendHighWaterMark: 0.5 }, { pingInterval: -5 }, { pingTimeout: NaN }, { maxMessageSize: NaN }]) {
+      const [name] = Object.keys(bad);
+      assert.throws(() => checkConnectionLimits(bad), (e: Error) => e instanceof RangeError && e.message.startsWith(name), name);
+    }
+    checkConnectionLimits({ closeTimeout: Infinity, maxQueuedBytes: Infinity, pingInterval: 0, maxMessageSize: Infinity });
+  });
+});
+
+/** A raw server that completes the handshake and then never answers anything, recording what it gets. */
+async function silentServer() {
+  let received = Buffer.alloc(0);
+  let notify = () => {};
+  let ended = false;
+  const gotSomething = () => new Promise<void>((resolve) => {
+    notify = resolve;
+  });
+  const raw = await rawServer((socket: net.Socket, request) => {
+    socket.write(switching(requestKey(request)));
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      notify();
+    });
+    socket.on('close', () => {
+      ended = true;
+      notify();
+    });
+  });
+  return {
+    ...raw,
+    async frames(predicate: (frames: ReturnType<typeof parseFrames>['frames']) => boolean) {
+      while (!predicate(parseFrames(received).frames) && !ended) await gotSomething();
+      return parseFrames(received).frames;
+    },
+  };
+}
+
+describe('keepalive (issue 9)', () => {
+  test('client: a server that stops answering pings is closed with 1011 "keepalive ping timeout"', async () => {
+    const silent = await silentServer();
+    const ws = await connect(`ws://127.0.0.1:${silent.port}/`, { pingInterval: 50, pingTimeout: 100, closeTimeout: 100 });
+    assert.equal(await ws.receive(), null, 'receive() returns null once the keepalive gives up');
+    assert.equal(ws.connected, false);
+    assert.equal(ws.closeInfo!.code, 1011);
+    assert.equal((ws.closeInfo!.error as WebSocketError).code, 'WS_ERR_KEEPALIVE_TIMEOUT');
+    const frames = await silent.frames((f) => f.some((x) => x.opcode === 0x8));
+    assert.equal(frames[0].opcode, 0x9, 'a Ping first');
+    const close = frames.find((f) => f.opcode === 0x8)!;
+    assert.equal(close.payload.readUInt16BE(0), 1011);
+    assert.equal(close.payload.subarray(2).toString(), 'keepalive ping timeout');
+    silent.close();
+  });
+
+  test('server: a client that stops answering pings is closed with 1011, and the handler sees null', async () => {
+    const { server, port, accepted } = await serverConnection({ pingInterval: 50, pingTimeout: 100 });
+    const { peer } = await RawPeer.handshake(port);
+    const ws = await accepted;
+    assert.equal(await ws.receive(), null);
+    assert.equal(ws.connected, false);
+    const { frames, closeCode } = await peer.readUntilClosed();
+    assert.equal(frames[0].opcode, 0x9);
+    assert.equal(closeCode, 1011);
+    await server.close();
+  });
+
+  test('an answering peer stays connected, whatever the user does with onpong; latency is measured', async () => {
+    const { server, url } = await startServer();
+    const ws = await connect(url, { pingInterval: 20, pingTimeout: 50 });
+    let pongs = 0;
+    await new Promise<void>((resolve) => {
+      ws.onpong = () => {
+        if (++pongs === 5) resolve();
+      };
+    });
+    assert.equal(ws.connected, true);
+    assert.ok(ws.latency > 0);
+    await ws.close();
+    await server.close();
+  });
+
+  test('keepalive is off with 0 or Infinity', async () => {
+    const silent = await silentServer();
+    const ws = await connect(`ws://127.0.0.1:${silent.port}/`, { pingInterval: 0 });
+    const other = await connect(`ws://127.0.0.1:${silent.port}/`, { pingInterval: Infinity });
+    assert.equal(await ws.receive(200), null, 'a timeout, not a close');
+    assert.equal(ws.connected, true);
+    assert.equal(other.connected, true);
+    ws.terminate();
+    other.terminate();
+    silent.close();
+  });
+
+  test('ping() resolves with the round-trip time; a pending ping rejects when the connection closes', async () => {
+    const { server, url } = await startServer();
+    const ws = await connect(url);
+    const rtt = await ws.ping(Buffer.from('x'));
+    assert.ok(rtt > 0 && rtt < 5000);
+    assert.equal(ws.latency, rtt);
+    await ws.close();
+    await server.close();
+
+    const silent = await silentServer();
+    const quiet = await connect(`ws://127.0.0.1:${silent.port}/`, { pingInterval: 0 });
+    const unanswered = quiet.ping();
+    quiet.terminate();
+    await assert.rejects(unanswered, (e: WebSocketError) => e.code === 'WS_ERR_CLOSED');
+    await assert.rejects(quiet.ping(), (e: WebSocketError) => e.code === 'WS_ERR_NOT_OPEN');
+    silent.close();
+  });
+});
