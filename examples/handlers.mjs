@@ -5,21 +5,20 @@ import * as ws from 'scriptling-websocket';
 
 const _clients = [];
 
-/** The seed's chat example: welcome, then broadcast every message to every client. */
+/**
+ * The seed's chat example: welcome, then broadcast every message to every
+ * client. `ws.broadcast` stands for the seed's `for c in _clients: if
+ * c.connected(): c.send(msg)`: it skips clients that are leaving and never
+ * waits on one that does not read, so neither can break the chat (README,
+ * "Broadcasting to many clients").
+ */
 export async function chat_handler(client) {
   _clients.push(client);
   await client.send('Welcome to the chat!');
   try {
     while (client.connected()) {
       const msg = await client.receive(60);
-      if (msg) {
-        for (const c of _clients) {
-          if (c.connected()) {
-            if (ws.is_binary(msg)) await c.send_binary(msg);
-            else await c.send(msg);
-          }
-        }
-      }
+      if (msg) ws.broadcast(_clients, msg);
     }
   } finally {
     _clients.splice(_clients.indexOf(client), 1);

@@ -3,6 +3,8 @@ import { toBytes, toList, toMilliseconds, toText } from './values.js';
 
 export type ReceivedMessage = string | number[];
 
+const toSeconds = (milliseconds: number): number => milliseconds / 1000;
+
 const toReceived = (message: Message | null): ReceivedMessage | null =>
   message === null || typeof message === 'string' ? message : toList(message);
 
@@ -57,7 +59,24 @@ export class WebSocketConnection {
     return this.ws.receive(ms).then(toReceived);
   }
 
-  /** True while the connection is open, and afterwards while unread messages remain. */
+  /**
+   * Sends a Ping; resolves with the round-trip time in seconds once the
+   * Pong arrives. `latency` keeps the last one (keepalive pings count too).
+   */
+  ping(): Promise<number> {
+    return this.ws.ping().then(toSeconds);
+  }
+
+  /** The last measured round-trip time in seconds; 0 before any. */
+  get latency(): number {
+    return this.ws.latency / 1000;
+  }
+
+  /**
+   * True while the connection is open, and afterwards while unread messages
+   * remain: the condition of the reading loop. It does not mean a send will
+   * succeed (the peer may have closed already); `broadcast()` checks that.
+   */
   connected(): boolean {
     return this.ws.connected;
   }

@@ -4,13 +4,14 @@
  */
 import { connect as connectEngine, type ConnectOptions } from '../transport/client.js';
 import { WebSocketConnection, type ReceivedMessage } from './connection.js';
-import { toMilliseconds } from './values.js';
+import { toMilliseconds, withBindingDefaults } from './values.js';
 
 export { WebSocketConnection, type ReceivedMessage };
 /** The seed's name for the server-side connection object. */
 export type WebSocketClient = WebSocketConnection;
 export { createRuntime, HttpRuntime, type Handler, type Runtime, type ServeOptions, type RunningServer } from './runtime.js';
 export { ConnectError } from '../transport/client.js';
+export { broadcast } from './broadcast.js';
 
 export interface ScriptlingConnectOptions extends Omit<ConnectOptions, 'timeout' | 'headers'> {
   /** Seconds; default 10. */
@@ -35,7 +36,7 @@ export async function connect(
     throw new TypeError(`websocket connect failed: ${(error as Error).message}`);
   }
   if (!(ms > 0) || !Number.isFinite(ms)) throw new TypeError('websocket connect failed: timeout must be a positive number of seconds');
-  const ws = await connectEngine(url, { ...options, timeout: ms });
+  const ws = await connectEngine(url, withBindingDefaults({ ...options, timeout: ms }));
   return new WebSocketConnection(ws);
 }
 

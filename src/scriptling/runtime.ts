@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import type http from 'node:http';
 import { WebSocketServer, type ServerOptions } from '../transport/server.js';
 import { WebSocketConnection } from './connection.js';
+import { withBindingDefaults } from './values.js';
 
 /** A handler function, or its name as "library.function". */
 export type Handler = ((client: WebSocketConnection) => unknown) | string;
@@ -53,7 +54,7 @@ export class HttpRuntime {
 
   async serve(options: ServeOptions = {}): Promise<RunningServer> {
     const libraryPath = resolve(options.libraryPath ?? process.cwd());
-    const server = new WebSocketServer({ ...options, onRequest: (req, res) => this.page(req, res) });
+    const server = new WebSocketServer(withBindingDefaults<ServerOptions>({ ...options, onRequest: (req, res) => this.page(req, res) }));
     for (const [path, handler] of this.sockets) {
       const fn = typeof handler === 'string' ? await this.resolveHandler(handler, libraryPath) : handler;
       server.route(path, (ws) => fn(new WebSocketConnection(ws)));

@@ -4,13 +4,32 @@
  * None is null.
  */
 
-/** Encodes what `send()` accepts: a string as is; a dict or list as JSON. */
+/**
+ * Encodes what `send()` accepts: a string as is; a dict (plain object) or
+ * list as JSON. Other objects (a Map, a Set, a class instance) would encode
+ * as `{}` or lose their meaning silently, so they are refused, at any depth;
+ * an object with its own `toJSON` says how it encodes and is accepted.
+ */
 export function toText(message: unknown): string {
   if (typeof message === 'string') return message;
   if (message !== null && typeof message === 'object' && !ArrayBuffer.isView(message) && !(message instanceof ArrayBuffer)) {
-    return JSON.stringify(message);
+    const text = JSON.stringify(message, onlyPlainValues);
+    if (text === undefined) throw new TypeError(`send() cannot encode ${describe(message)} as JSON: its toJSON() returned nothing`);
+    return text;
   }
   throw new TypeError(`send() takes a string or a dict (sent as JSON), not ${describe(message)}; use send_binary() for bytes`);
+}
+
+/** JSON.stringify replacer: dicts, lists and JSON values only (it sees values after their toJSON). */
+function onlyPlainValues(this: unknown, key: string, value: unknown): unknown {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const prototype = Object.getPrototypeOf(value);
+    if (prototype !== Object.prototype && prototype !== null) {
+      const where = key === '' ? '' : ` (at key ${JSON.stringify(key)})`;
+      throw new TypeError(`send() encodes dicts and lists as JSON, not ${describe(value)}${where}`);
+    }
+  }
+  return value;
 }
 
 /** Checks what `send_binary()` accepts: a list of integers 0–255, or bytes. */
@@ -79,4 +98,16 @@ export function timesToMilliseconds<T extends object>(options: T, what: string):
     if (result[name] !== undefined) result[name] = toMilliseconds(result[name], 0, `${what} ${name}`);
   }
   return result as T;
+}
+
+/**
+ * The binding's default `maxMessageSize`. A binary message reaches a script
+ * as a list, 8 bytes per byte, so the engine's 64 MiB would let one peer
+ * cost ~0.6 GiB; see the README, "What a peer's message can cost".
+ */
+export const BINDING_MAX_MESSAGE_SIZE = 4 * 1024 * 1024;
+
+/** Engine options with the binding's own defaults filled in where the caller gave none. */
+export function withBindingDefaults<T extends { maxMessageSize?: number }>(options: T): T {
+  return options.maxMessageSize === undefined ? { ...options, maxMessageSize: BINDING_MAX_MESSAGE_SIZE } : options;
 }

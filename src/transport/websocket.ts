@@ -192,6 +192,11 @@ export class WebSocket {
     return this.pendingBytes + this.socket.writableLength;
   }
 
+  /** True when a `send` now would wait for the socket to drain (over `sendHighWaterMark` unwritten). */
+  get sendWaits(): boolean {
+    return this.pendingBytes + this.socket.writableLength > this.sendHighWaterMark;
+  }
+
   /** Bytes received and waiting in the queue for `receive` (plus 64 per message for its own cost). */
   get queuedBytes(): number {
     return this.queued;
@@ -544,7 +549,7 @@ export class WebSocket {
       this.flushScheduled = true;
       process.nextTick(flushTick, this);
     }
-    if (this.pendingBytes + this.socket.writableLength <= this.sendHighWaterMark || this.transportClosed) return RESOLVED;
+    if (!this.sendWaits || this.transportClosed) return RESOLVED;
     return new Promise((resolve, reject) => {
       (this.drainWaiters ??= []).push({ resolve, reject });
       this.awaitDrain();
