@@ -26,7 +26,11 @@ function startServer(limit) {
     child.stdin.write(`${command}\n`);
     return answer;
   };
-  return { ready: next(), ask };
+  const quit = () => {
+    child.stdin.write('quit\n');
+    return new Promise((resolve) => child.once('exit', resolve));
+  };
+  return { ready: next(), ask, quit };
 }
 
 /** A masked client frame with RSV1 when `compressed`. */
@@ -101,5 +105,5 @@ for (const limit of limits.length > 0 ? limits : [undefined]) {
   };
   console.log(`maxMessageSize ${size / MiB} MiB${limit === undefined ? ' (the binding default)' : ''}`);
   console.table(rows);
-  await server.ask('quit').catch(() => {});
+  await server.quit();
 }

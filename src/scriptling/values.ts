@@ -101,11 +101,13 @@ export function timesToMilliseconds<T extends object>(options: T, what: string):
 }
 
 /**
- * The binding's default `maxMessageSize`. A binary message reaches a script
- * as a list, 8 bytes per byte, so the engine's 64 MiB would let one peer
- * cost ~0.6 GiB; see the README, "What a peer's message can cost".
+ * The binding's default `maxMessageSize`: 1 MiB, as python-websockets. A
+ * binary message reaches a script as a list, 8 bytes per byte, so the
+ * engine's 64 MiB would let one peer's 64 KiB compressed message cost over
+ * half a GiB; at 1 MiB one message costs ~12 MiB and ~90 ms of event loop
+ * (README, "What a peer's message can cost", measured by bench/message-cost.mjs).
  */
-export const BINDING_MAX_MESSAGE_SIZE = 4 * 1024 * 1024;
+export const BINDING_MAX_MESSAGE_SIZE = 1024 * 1024;
 
 /** Engine options with the binding's own defaults filled in where the caller gave none. */
 export function withBindingDefaults<T extends { maxMessageSize?: number }>(options: T): T {

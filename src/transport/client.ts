@@ -6,7 +6,7 @@ import {
   DEFAULT_MAX_HEAD_SIZE, HandshakeError, HeadReader, buildClientRequest, checkHeaders, checkServerResponse,
   generateKey, parseResponseHead,
 } from '../protocol/handshake.js';
-import { WebSocket, type ConnectionLimits } from './websocket.js';
+import { WebSocket, checkConnectionLimits, type ConnectionLimits } from './websocket.js';
 
 /** TLS settings passed through to `tls.connect` for wss:// URLs. */
 export type TlsOptions = Pick<tls.ConnectionOptions,
@@ -108,7 +108,14 @@ export function connect(url: string | URL, options: ConnectOptions = {}): Promis
   let target: Target;
   let headers: Array<[string, string]>;
   let offer: string | undefined;
-  const deflateOptions = deflateSetting(options.perMessageDeflate);
+  let deflateOptions: DeflateOptions | null;
+  try {
+    // Bad limits are the caller's RangeError, before anything is sent.
+    checkConnectionLimits(options);
+    deflateOptions = deflateSetting(options.perMessageDeflate);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   try {
     target = parseWebSocketUrl(url);
     headers = checkHeaders(options.headers);

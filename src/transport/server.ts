@@ -9,7 +9,7 @@ import { PerMessageDeflate, deflateSetting, negotiateOffer, type DeflateOptions 
 import {
   DEFAULT_MAX_HEAD_SIZE, HandshakeError, buildErrorResponse, buildServerResponse, checkClientRequest,
 } from '../protocol/handshake.js';
-import { WebSocket, type ConnectionLimits } from './websocket.js';
+import { WebSocket, checkConnectionLimits, type ConnectionLimits } from './websocket.js';
 
 export type ConnectionHandler = (ws: WebSocket, request: http.IncomingMessage) => unknown;
 export type RequestHandler = (request: http.IncomingMessage, response: http.ServerResponse) => void;
@@ -71,6 +71,7 @@ export class WebSocketServer {
     };
     this.server = options.tls ? https.createServer({ ...httpOptions, ...options.tls }) : http.createServer(httpOptions);
     if (options.maxConnections !== undefined) this.server.maxConnections = options.maxConnections;
+    checkConnectionLimits(options);
     this.deflateOptions = deflateSetting(options.perMessageDeflate);
     this.server.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
     this.server.on('request', (request, response) => this.request(request, response));

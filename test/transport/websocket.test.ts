@@ -2,6 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type net from 'node:net';
 import { connect } from '../../src/transport/client.js';
+import { WebSocketServer } from '../../src/transport/server.js';
 import { checkConnectionLimits, type WebSocket } from '../../src/transport/websocket.js';
 import { WebSocketError } from '../../src/protocol/errors.js';
 import { MAX_TIMER_DELAY } from '../../src/transport/timers.js';
@@ -128,6 +129,19 @@ describe('timeouts longer than 2^31−1 ms (issue 10, item 6)', () => {
       assert.throws(() => checkConnectionLimits(bad), (e: Error) => e instanceof RangeError && e.message.startsWith(name), name);
     }
     checkConnectionLimits({ closeTimeout: Infinity, maxQueuedBytes: Infinity, pingInterval: 0, maxMessageSize: Infinity });
+  });
+
+  test('connect() rejects and a server refuses to be built with a bad limit or deflate setting; nothing is sent', async () => {
+    const { server, url } = await startServer();
+    for (const bad of [{ closeTimeout: NaN }, { maxMessageSize: -1 }, { pingTimeout: NaN }, { perMessageDeflate: { level: 42 } }]) {
+      await assert.rejects(connect(url, bad), RangeError, JSON.stringify(bad));
+      assert.throws(() => new WebSocketServer(bad), RangeError, JSON.stringify(bad));
+    }
+    const ws = await connect(url, { maxMessageSize: Infinity, closeTimeout: Infinity });
+    await ws.send('unlimited works');
+    assert.equal(await ws.receive(), 'unlimited works');
+    await ws.close();
+    await server.close();
   });
 });
 
