@@ -201,6 +201,31 @@ describe('keepalive (issue 9)', () => {
     await server.close();
   });
 
+  test('a peer that keeps sending but is slow to answer is alive: bytes arriving extend the wait for the Pong', async () => {
+    let streaming: NodeJS.Timeout | undefined;
+    const busy = await rawServer((socket, request) => {
+      socket.write(switching(requestKey(request)));
+      // One fragment every 20 ms of a message that never ends: a Pong could only come after it (§5.4).
+      socket.write(Buffer.from([0x01, 0x01, 0x61]));
+      streaming = setInterval(() => socket.write(Buffer.from([0x00, 0x01, 0x61])), 20);
+      socket.on('close', () => clearInterval(streaming));
+    });
+    const ws = await connect(`ws://127.0.0.1:${busy.port}/`, { pingInterval: 10, pingTimeout: 60, closeTimeout: 100 });
+    const socket = (ws as unknown as { socket: net.Socket }).socket;
+    let chunks = 0;
+    // Far past pingInterval + pingTimeout: 30 fragments take ~600 ms.
+    await new Promise<void>((resolve) => {
+      socket.on('data', () => {
+        if (++chunks === 30) resolve();
+      });
+      socket.on('close', () => resolve());
+    });
+    assert.equal(ws.connected, true, 'still open');
+    clearInterval(streaming);
+    ws.terminate();
+    busy.close();
+  });
+
   test('an answering peer stays connected, whatever the user does with onpong; latency is measured', async () => {
     const { server, url } = await startServer();
     const ws = await connect(url, { pingInterval: 20, pingTimeout: 50 });
