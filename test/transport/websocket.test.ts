@@ -210,13 +210,14 @@ describe('keepalive (issue 9)', () => {
       streaming = setInterval(() => socket.write(Buffer.from([0x00, 0x01, 0x61])), 20);
       socket.on('close', () => clearInterval(streaming));
     });
-    const ws = await connect(`ws://127.0.0.1:${busy.port}/`, { pingInterval: 10, pingTimeout: 60, closeTimeout: 100 });
+    // The timeout is 10 fragment gaps, so a busy test machine does not fake a silent peer.
+    const ws = await connect(`ws://127.0.0.1:${busy.port}/`, { pingInterval: 10, pingTimeout: 200, closeTimeout: 100 });
     const socket = (ws as unknown as { socket: net.Socket }).socket;
     let chunks = 0;
-    // Far past pingInterval + pingTimeout: 30 fragments take ~600 ms.
+    // Far past pingInterval + pingTimeout: 50 fragments take ~1 s.
     await new Promise<void>((resolve) => {
       socket.on('data', () => {
-        if (++chunks === 30) resolve();
+        if (++chunks === 50) resolve();
       });
       socket.on('close', () => resolve());
     });
@@ -228,12 +229,13 @@ describe('keepalive (issue 9)', () => {
 
   test('an answering peer stays connected, whatever the user does with onpong; latency is measured', async () => {
     const { server, url } = await startServer();
-    const ws = await connect(url, { pingInterval: 20, pingTimeout: 50 });
+    const ws = await connect(url, { pingInterval: 20, pingTimeout: 2000 });
     let pongs = 0;
     await new Promise<void>((resolve) => {
       ws.onpong = () => {
         if (++pongs === 5) resolve();
       };
+      void ws.whenClosed().then(resolve);
     });
     assert.equal(ws.connected, true);
     assert.ok(ws.latency > 0);
