@@ -92,4 +92,28 @@ describe('interop', () => {
       child.kill();
     }
   });
+
+  test('keepalive against a Python websockets server: its Pongs keep the connection and measure latency', { skip: requirePython }, async () => {
+    const child = spawn(PYTHON, [join(here, 'python_peer.py'), 'server'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      const lines = createInterface({ input: child.stdout });
+      const port = await new Promise<number>((resolve) => lines.once('line', (line) => resolve(Number(line.split(' ')[1]))));
+      const ws = await connect(`ws://127.0.0.1:${port}/`, { pingInterval: 20, pingTimeout: 5000 });
+      let pongs = 0;
+      await new Promise<void>((resolve) => {
+        ws.onpong = () => {
+          if (++pongs === 3) resolve();
+        };
+        void ws.whenClosed().then(resolve);
+      });
+      assert.equal(pongs, 3);
+      assert.ok(ws.latency > 0);
+      const rtt = await ws.ping(Buffer.from('py'));
+      assert.ok(rtt > 0);
+      await ws.close();
+    } finally {
+      child.stdin!.end();
+      child.kill();
+    }
+  });
 });
