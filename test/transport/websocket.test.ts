@@ -123,6 +123,18 @@ describe('timeouts longer than 2^31−1 ms (issue 10, item 6)', () => {
     await server.close();
   });
 
+  test('a closeTimeout that long keeps waiting for the peer instead of dropping the connection at once', async () => {
+    const silent = await silentServer();
+    const ws = await connect(`ws://127.0.0.1:${silent.port}/`, { closeTimeout: MAX_TIMER_DELAY + 1000, pingInterval: 0 });
+    const closing = ws.close();
+    await silent.frames((frames) => frames.some((f) => f.opcode === 0x8)); // the peer got our Close frame and stays silent
+    for (let i = 0; i < 3; i++) await new Promise(setImmediate);
+    assert.notEqual(ws.state, 'CLOSED', 'still waiting for the Close reply');
+    ws.terminate();
+    await closing;
+    silent.close();
+  });
+
   test('limits are checked with RangeErrors naming the option', () => {
     for (const bad of [{ closeTimeout: NaN }, { maxQueuedBytes: -1 }, { sendHighWaterMark: 0.5 }, { pingInterval: -5 }, { pingTimeout: NaN }, { maxMessageSize: NaN }]) {
       const [name] = Object.keys(bad);
