@@ -56,6 +56,9 @@ export class WebSocketConnection {
     } catch (error) {
       return Promise.reject(error);
     }
+    // A queued message is converted at once; only a real wait costs a second promise.
+    const queued = this.ws.takeQueued();
+    if (queued !== null) return Promise.resolve(toReceived(queued));
     return this.ws.receive(ms).then(toReceived);
   }
 

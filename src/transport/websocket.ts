@@ -272,6 +272,11 @@ export class WebSocket {
     });
   }
 
+  /** The next message if one is already queued, else null: the part of `receive` that needs no waiting. */
+  takeQueued(): Message | null {
+    return this.hasQueued() ? this.shift() : null;
+  }
+
   private expire(waiter: Waiter): void {
     if (this.waiter === waiter) {
       this.waiter = this.moreWaiters?.shift() ?? null;
