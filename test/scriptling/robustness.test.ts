@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as ws from '../../src/scriptling/index.js';
 import type { WebSocketConnection } from '../../src/scriptling/index.js';
 import { BINDING_MAX_MESSAGE_SIZE, toList, toText } from '../../src/scriptling/values.js';
-import { RawPeer, clientFrame } from '../helpers.js';
+import { RawPeer, clientFrame, startServer } from '../helpers.js';
 
 describe('binding robustness', () => {
   let base = '';
@@ -58,6 +58,15 @@ describe('binding robustness', () => {
     assert.equal(await big.receive(10), null, 'the server refused it');
     assert.equal(big.engine.closeInfo!.code, 1009);
     await conn.close();
+    // Client role: an engine server (64 MiB default) sending just over the binding's limit.
+    const { server: engineServer, url } = await startServer({ '/': async (socket) => {
+      await socket.send(Buffer.alloc(BINDING_MAX_MESSAGE_SIZE + 1)).catch(() => {});
+      await socket.whenClosed();
+    } });
+    const client = await ws.connect(url);
+    assert.equal(await client.receive(10), null);
+    assert.equal(client.engine.closeInfo!.code, 1009);
+    await engineServer.close();
   });
 
   test('send(): non-plain objects and values with no JSON form are TypeErrors, nothing sent', async () => {
