@@ -133,7 +133,7 @@ describe('the packed package, installed from its tarball', { timeout: 180_000 },
     assert.ok(files.length > 1, 'the README has full examples');
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
       compilerOptions: {
-        strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', types: [], noEmit: true, allowJs: true, checkJs: true,
+        strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022'], types: [], noEmit: true, allowJs: true, checkJs: true,
       },
       files,
     }));
