@@ -82,9 +82,8 @@ describe('the packed package, installed from its tarball', { timeout: 180_000 },
   });
 
   test('npx scriptling-ws --version and --help', async () => {
-    const { stdout: printed } = await run('npx', ['scriptling-ws', '--version'], { cwd: project, encoding: 'utf8' });
+    const [{ stdout: printed }, { stdout: help }] = await Promise.all(['--version', '--help'].map((flag) => run('npx', ['scriptling-ws', flag], { cwd: project, encoding: 'utf8' })));
     assert.equal(printed.trim(), version);
-    const { stdout: help } = await run('npx', ['scriptling-ws', '--help'], { cwd: project, encoding: 'utf8' });
     for (const command of ['connect', 'listen', 'serve', 'echo', 'autobahn', 'fuzz']) assert.match(help, new RegExp(`^  ${command} `, 'm'));
   });
 

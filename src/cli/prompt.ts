@@ -5,7 +5,7 @@
  */
 import { createInterface, type Interface } from 'node:readline';
 import type { WebSocket } from '../transport/websocket.js';
-import { InputError, decodeHex, encodeInput, type DataFormat } from './data-format.js';
+import { decodeHex, encodeInput, type DataFormat } from './data-format.js';
 import { describePing, printMessages } from './session.js';
 import type { Output } from './output.js';
 
@@ -81,7 +81,7 @@ function runLine(ws: WebSocket, line: string, format: DataFormat, output: Output
         output.note(`unknown command /${command} (/help lists them; "//" sends a line starting with "/")`);
     }
   } catch (error) {
-    if (!(error instanceof InputError || error instanceof RangeError || error instanceof TypeError)) throw error;
+    // Bad hex, a close code that cannot be sent…: that line is refused, the session goes on.
     report(error);
   }
 }

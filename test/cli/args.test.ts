@@ -10,7 +10,7 @@ import { runCli } from './cli-process.js';
 
 const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
-describe('usage errors', () => {
+describe('usage errors', { concurrency: 4 }, () => {
   const cases: Array<[string[], RegExp]> = [
     [['serve', '--port'], /--port needs a value/],
     [['--port'], /--port needs a value/],

@@ -190,16 +190,18 @@ describe('connect, exit statuses (as listed in --help)', () => {
     if (code === null) ws.terminate();
     else await ws.close(code, 'bye');
   };
-  for (const [code, expected] of [[1000, 0], [1001, 0], [1002, 5], [1008, 7], [1011, 6], [1013, 6], [4000, 7], [null, 4]] as const) {
-    test(`the server closes with ${code ?? 'no Close frame'} → exit ${expected}`, async () => {
-      const { server, url } = await tracked({ '/': closing(code) });
-      const cli = new CliProcess(['connect', url]);
-      const status = await cli.status();
-      await server.close();
-      assert.equal(status, expected, cli.stderr);
-      if (expected !== 0) assert.match(cli.stderr, new RegExp(`connection closed: ${code ?? 1006}`));
-    });
-  }
+  test('the server closes with 1000, 1001 → 0; 1002 → 5; 1008 → 7; 1011, 1013 → 6; 4000 → 7; no Close frame → 4', async () => {
+    const cases = [[1000, 0], [1001, 0], [1002, 5], [1008, 7], [1011, 6], [1013, 6], [4000, 7], [null, 4]] as const;
+    const routes: Record<string, (ws: WebSocket) => unknown> = {};
+    for (const [code] of cases) routes[`/${code}`] = closing(code);
+    const { url } = await tracked(routes);
+    // One CLI per close code, all at once: each is its own process.
+    await Promise.all(cases.map(async ([code, expected]) => {
+      const { status, stderr } = await runCli(['connect', `${url}/${code}`]);
+      assert.equal(status, expected, `close ${code}: ${stderr}`);
+      if (expected !== 0) assert.match(stderr, new RegExp(`connection closed: ${code ?? 1006}`));
+    }));
+  });
 
   test('a handler that throws closes with 1011 → exit 6', async () => {
     const { server, url } = await tracked({ '/': async () => { throw new Error('boom'); } });
@@ -263,6 +265,10 @@ describe('connect, interactive on a terminal', () => {
     await cli.waitFor(/< \/slash/);
     cli.write('/nope\r');
     await cli.waitFor(/unknown command \/nope/);
+    cli.write('/close 999\r');
+    await cli.waitFor(/error: close code 999 cannot be sent/);
+    cli.write('/binary xyz\r');
+    await cli.waitFor(/error: not hex bytes: "xyz"/);
     cli.write('/close 4001 done here\r');
     assert.equal(await cli.status(), 7);
     await server.close();
@@ -319,7 +325,7 @@ describe('connect, flags whose engine support comes with issue 9', () => {
         ws.onping = () => {
           if (++pings === 2) void ws.send('two pings');
         };
-        await ws.receive(5000);
+        await ws.receive(2000);
       },
     });
     const { stdout } = await runCli(['connect', '-1', '--ping-interval', '0.05', url]);

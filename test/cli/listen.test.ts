@@ -16,8 +16,12 @@ const PYTHON = '/usr/bin/python3';
 const hasPythonWebsockets = spawnSync(PYTHON, ['-c', 'import websockets'], { stdio: 'ignore' }).status === 0;
 
 const running: CliProcess[] = [];
-afterEach(() => {
-  for (const cli of running.splice(0)) cli.kill('SIGKILL');
+afterEach(async () => {
+  // Ctrl-C, as a user stops it (SIGKILL only if that fails).
+  await Promise.all(running.splice(0).map(async (cli) => {
+    cli.kill('SIGINT');
+    await cli.status(5000);
+  }));
 });
 
 /** Starts `listen` on a free port; resolves with the process and its URL once it listens. */
@@ -63,6 +67,8 @@ describe('listen', () => {
     await ws.send(Buffer.from([1, 2]));
     assert.deepEqual(await ws.receive(5000), Buffer.from([1, 2]));
     await cli.waitFor(/\[1\] 0102\n/);
+    cli.write('/close 1 999\n');
+    await cli.waitFor(/error: close code 999 cannot be sent/, 'stderr');
     cli.write('/close 1 4002 enough\n');
     assert.equal(await ws.receive(5000), null);
     assert.deepEqual({ code: ws.closeInfo?.code, reason: ws.closeInfo?.reason }, { code: 4002, reason: 'enough' });
