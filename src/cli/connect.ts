@@ -5,7 +5,7 @@
  * messages, waits, and closes.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { connect as connectEngine, ConnectError, type ConnectOptions } from '../transport/client.js';
+import { connect as connectEngine, ConnectError, parseWebSocketUrl, type ConnectOptions } from '../transport/client.js';
 import { State } from '../protocol/connection.js';
 import type { WebSocket } from '../transport/websocket.js';
 import { UsageError, listFlag, stringFlag, type Values } from './args.js';
@@ -64,6 +64,11 @@ ${EXIT_CODES_HELP}`,
 async function run({ values, operands }: { values: Values; operands: string[] }): Promise<number> {
   const url = operands[0];
   if (url === undefined) throw new UsageError('connect needs a URL, e.g. ws://127.0.0.1:8080/echo', connect);
+  try {
+    parseWebSocketUrl(url);
+  } catch (error) {
+    throw new UsageError((error as Error).message.replace(/^websocket connect failed: /, ''), connect);
+  }
   const options = clientOptions(values);
   const format = dataFormat(values);
   const separator: Separator = values.null === true ? '\0' : '\n';

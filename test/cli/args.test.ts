@@ -20,6 +20,7 @@ describe('usage errors', { concurrency: 4 }, () => {
     [['nope'], /unknown command "nope"/],
     [['connect'], /connect needs a URL/],
     [['connect', 'ws://a', 'ws://b'], /unexpected argument "ws:\/\/b"/],
+    [['connect', 'http://example.org/'], /unsupported URL scheme "http:" .*use ws:\/\/ or wss:\/\//],
     [['connect', '--hex', '--base64', 'ws://a'], /--hex and --base64 cannot be combined/],
     [['connect', '--timeout', '-1', 'ws://a'], /--timeout needs a value/],
     [['connect', '--timeout', 'soon', 'ws://a'], /--timeout must be a positive number of seconds/],
