@@ -13,7 +13,8 @@ import { DATA_FORMAT_FLAGS, InputError, dataFormat, encodeInput, type DataFormat
 import { EXIT_CODES_HELP, Exit, exitCodeForClose } from './exit-codes.js';
 import { streamOutput, type Output } from './output.js';
 import { records, type Separator } from './records.js';
-import { parseHeaders, parseSeconds, parseSize, readFlagFile } from './values.js';
+import { parseHeaders, parseSeconds, readFlagFile } from './values.js';
+import { SESSION_FLAGS, sessionOptions, separatorOf } from './session-flags.js';
 import { interactive } from './prompt.js';
 import { describePing, printHandshake, printMessages } from './session.js';
 import type { Command } from './command.js';
@@ -21,11 +22,10 @@ import type { Command } from './command.js';
 /** wscat's default wait after -x. */
 const DEFAULT_EXECUTE_WAIT_MS = 2000;
 
-/** Engine options being added by the handshake and keepalive work (issue 9); passed under their engine names. */
+/** Engine options being added by the client handshake work (issue 9); passed under their engine names. */
 interface PendingClientOptions {
   protocols?: string[];
   proxy?: string;
-  pingInterval?: number;
 }
 
 export const connect: Command = {
@@ -47,11 +47,8 @@ export const connect: Command = {
     wait: { type: 'string', short: 'w', value: 'SECONDS', help: 'after -x or the end of stdin, wait this long for replies before closing (default: 2 after -x, 0 after stdin)' },
     'one-message': { type: 'boolean', short: '1', help: 'print the first message received, then close' },
     ...DATA_FORMAT_FLAGS,
-    null: { type: 'boolean', short: '0', help: 'records are NUL-terminated instead of lines, in and out' },
-    'ping-interval': { type: 'string', value: 'SECONDS', help: 'send a keepalive ping this often (0: never)' },
-    'show-ping-pong': { type: 'boolean', short: 'P', help: 'print pings and pongs received' },
+    ...SESSION_FLAGS,
     verbose: { type: 'boolean', short: 'v', help: 'print the handshake request and response heads to stderr' },
-    'max-message-size': { type: 'string', value: 'SIZE', help: 'largest message accepted, in bytes (64k, 16m…); default 64m' },
     timeout: { type: 'string', value: 'SECONDS', help: 'give up connecting after this long (default 10)' },
   },
   notes: `interactive commands: /ping [data], /pong [data], /close [code [reason]], /binary HEX…, /quit, /help
@@ -71,7 +68,7 @@ async function run({ values, operands }: { values: Values; operands: string[] })
   }
   const options = clientOptions(values);
   const format = dataFormat(values);
-  const separator: Separator = values.null === true ? '\0' : '\n';
+  const separator = separatorOf(values);
   const execute = listFlag(values, 'execute');
   const waitText = stringFlag(values, 'wait');
   const waitMs = waitText === undefined ? undefined : parseSeconds(waitText, '--wait', { allowZero: true });
@@ -106,11 +103,11 @@ async function run({ values, operands }: { values: Values; operands: string[] })
 }
 
 /** The engine options the flags ask for. */
-function clientOptions(values: Values): ConnectOptions & PendingClientOptions {
+function clientOptions(values: Values): ConnectOptions & PendingClientOptions & ReturnType<typeof sessionOptions> {
   const headers = parseHeaders(listFlag(values, 'header'));
   const origin = stringFlag(values, 'origin');
   if (origin !== undefined) headers.Origin = [origin];
-  const options: ConnectOptions & PendingClientOptions = { headers };
+  const options: ConnectOptions & PendingClientOptions & ReturnType<typeof sessionOptions> = { headers, ...sessionOptions(values) };
   const protocols = listFlag(values, 'subprotocol');
   if (protocols.length > 0) options.protocols = protocols;
   const ca = readFlagFile(values, 'ca');
@@ -125,10 +122,6 @@ function clientOptions(values: Values): ConnectOptions & PendingClientOptions {
   const proxy = stringFlag(values, 'proxy');
   if (proxy !== undefined) options.proxy = proxy;
   if (values['no-deflate'] === true) options.perMessageDeflate = false;
-  const pingInterval = stringFlag(values, 'ping-interval');
-  if (pingInterval !== undefined) options.pingInterval = parseSeconds(pingInterval, '--ping-interval', { allowZero: true });
-  const maxMessageSize = stringFlag(values, 'max-message-size');
-  if (maxMessageSize !== undefined) options.maxMessageSize = parseSize(maxMessageSize, '--max-message-size');
   const timeout = stringFlag(values, 'timeout');
   if (timeout !== undefined) options.timeout = parseSeconds(timeout, '--timeout');
   return options;

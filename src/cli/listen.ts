@@ -10,16 +10,14 @@ import { UsageError, listFlag, stringFlag, type Values } from './args.js';
 import { ADDRESS_FLAGS, hostPort, listenAddress } from './address.js';
 import { DATA_FORMAT_FLAGS, dataFormat, encodeInput, formatMessage, type DataFormat } from './data-format.js';
 import { streamOutput, type Output } from './output.js';
-import { records, type Separator } from './records.js';
+import { records } from './records.js';
 import { describePing, prefixLines, printMessages, sendable } from './session.js';
 import { untilInterrupted } from './signals.js';
-import { parseSeconds, parseSize, readFlagFile } from './values.js';
+import { readFlagFile } from './values.js';
+import { SESSION_FLAGS, sessionOptions, separatorOf } from './session-flags.js';
 import type { Command } from './command.js';
 
-/** Engine options being added by the handshake and keepalive work (issue 9). */
-interface PendingServerOptions {
-  pingInterval?: number;
-}
+/** The per-route options being added by the server handshake work (issue 9). */
 interface PendingRouteOptions {
   protocols?: string[];
 }
@@ -37,10 +35,7 @@ export const listen: Command = {
     subprotocol: { type: 'string', short: 's', multiple: true, value: 'NAME', help: 'accept this subprotocol (first match in this order wins)' },
     'no-deflate': { type: 'boolean', help: 'do not accept permessage-deflate' },
     ...DATA_FORMAT_FLAGS,
-    null: { type: 'boolean', short: '0', help: 'records are NUL-terminated instead of lines, in and out' },
-    'ping-interval': { type: 'string', value: 'SECONDS', help: 'send a keepalive ping this often (0: never)' },
-    'show-ping-pong': { type: 'boolean', short: 'P', help: 'print pings and pongs received' },
-    'max-message-size': { type: 'string', value: 'SIZE', help: 'largest message accepted, in bytes (64k, 16m…); default 64m' },
+    ...SESSION_FLAGS,
     verbose: { type: 'boolean', short: 'v', help: 'print each opening handshake' },
   },
   notes: `stdin: a line is sent to every client; "/to ID message" to one; "/close ID [code [reason]]"
@@ -55,7 +50,7 @@ async function run({ values }: { values: Values }): Promise<number> {
   const path = stringFlag(values, 'path') ?? '/';
   if (!path.startsWith('/')) throw new UsageError(`--path must start with "/", not ${JSON.stringify(path)}`, listen);
   const format = dataFormat(values);
-  const separator: Separator = values.null === true ? '\0' : '\n';
+  const separator = separatorOf(values);
   const output = streamOutput(separator);
   const clients = new Clients(output, format);
   const server = new WebSocketServer(serverOptions(values));
@@ -80,8 +75,8 @@ async function run({ values }: { values: Values }): Promise<number> {
   return 0;
 }
 
-function serverOptions(values: Values): ServerOptions & PendingServerOptions {
-  const options: ServerOptions & PendingServerOptions = { onError: (error) => process.stderr.write(`scriptling-ws: ${(error as Error).message}\n`) };
+function serverOptions(values: Values): ServerOptions & ReturnType<typeof sessionOptions> {
+  const options: ServerOptions = { onError: (error) => process.stderr.write(`scriptling-ws: ${(error as Error).message}\n`) };
   const cert = readFlagFile(values, 'cert');
   const key = readFlagFile(values, 'key');
   if ((cert === undefined) !== (key === undefined)) throw new UsageError('--cert and --key go together', listen);
@@ -92,11 +87,7 @@ function serverOptions(values: Values): ServerOptions & PendingServerOptions {
     throw new UsageError('--passphrase needs --cert and --key', listen);
   }
   if (values['no-deflate'] === true) options.perMessageDeflate = false;
-  const maxMessageSize = stringFlag(values, 'max-message-size');
-  if (maxMessageSize !== undefined) options.maxMessageSize = parseSize(maxMessageSize, '--max-message-size');
-  const pingInterval = stringFlag(values, 'ping-interval');
-  if (pingInterval !== undefined) options.pingInterval = parseSeconds(pingInterval, '--ping-interval', { allowZero: true });
-  return options;
+  return { ...options, ...sessionOptions(values) };
 }
 
 interface ServeOptions {
