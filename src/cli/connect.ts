@@ -27,6 +27,7 @@ interface PendingClientOptions {
   protocols?: string[];
   proxy?: string;
 }
+type ClientOptions = ConnectOptions & PendingClientOptions & ReturnType<typeof sessionOptions>;
 
 export const connect: Command = {
   name: 'connect',
@@ -103,11 +104,11 @@ async function run({ values, operands }: { values: Values; operands: string[] })
 }
 
 /** The engine options the flags ask for. */
-function clientOptions(values: Values): ConnectOptions & PendingClientOptions & ReturnType<typeof sessionOptions> {
+function clientOptions(values: Values): ClientOptions {
   const headers = parseHeaders(listFlag(values, 'header'));
   const origin = stringFlag(values, 'origin');
   if (origin !== undefined) headers.Origin = [origin];
-  const options: ConnectOptions & PendingClientOptions & ReturnType<typeof sessionOptions> = { headers, ...sessionOptions(values) };
+  const options: ClientOptions = { headers, ...sessionOptions(values) };
   const protocols = listFlag(values, 'subprotocol');
   if (protocols.length > 0) options.protocols = protocols;
   const ca = readFlagFile(values, 'ca');

@@ -168,6 +168,17 @@ describe('connect, piped', () => {
     assert.match(stderr, /connection closed: 1009/);
   });
 
+  test('Ctrl-C closes with 1000 and exits 0 while stdin is still open', async () => {
+    const { server, url, seen } = await recordingServer();
+    const cli = new CliProcess(['connect', url]);
+    cli.write('before\n');
+    await cli.waitFor(/^before\n/);
+    cli.kill('SIGINT');
+    assert.equal(await cli.status(), 0);
+    await server.close();
+    assert.equal(seen.closes[0]?.code, 1000);
+  });
+
   test('against Python websockets: lines echoed, normal close', { skip: !hasPythonWebsockets() && !process.env.CI && 'python3-websockets is not installed' }, async () => {
     const python = spawn(PYTHON, [join(HERE, 'python_peer.py'), 'echo-server'], { stdio: ['pipe', 'pipe', 'inherit'] });
     try {
@@ -210,9 +221,14 @@ describe('connect, exit statuses (as listed in --help)', () => {
     assert.equal(status, 6);
   });
 
-  test('connect failures → exit 3 with one line: refused, HTTP 404, timeout, TLS', async () => {
+  test('connect failures → exit 3 with one line: refused, HTTP 404, timeout', async () => {
     const { server, url, port } = await tracked({ '/': echo });
-    const notFound = await runCli(['connect', `${url}/nowhere`]);
+    const silent = await rawServer(() => {});
+    servers.push(silent);
+    const [notFound, timedOut] = await Promise.all([
+      runCli(['connect', `${url}/nowhere`]),
+      runCli(['connect', '--timeout', '0.3', `ws://127.0.0.1:${silent.port}/`]),
+    ]);
     assert.equal(notFound.status, 3);
     assert.match(notFound.stderr, /^scriptling-ws: websocket connect failed: .*404/);
     assert.equal(notFound.stderr.trim().split('\n').length, 1);
@@ -220,10 +236,6 @@ describe('connect, exit statuses (as listed in --help)', () => {
     const refused = await runCli(['connect', `ws://127.0.0.1:${port}/`]);
     assert.equal(refused.status, 3);
     assert.match(refused.stderr, /connection refused/);
-    const silent = await rawServer(() => {});
-    servers.push(silent);
-    const timedOut = await runCli(['connect', '--timeout', '0.3', `ws://127.0.0.1:${silent.port}/`]);
-    silent.close();
     assert.equal(timedOut.status, 3);
     assert.match(timedOut.stderr, /timed out after 0.3 s/);
   });
@@ -232,15 +244,17 @@ describe('connect, exit statuses (as listed in --help)', () => {
     const { key, cert } = testCertificate();
     const { server, port } = await tracked({ '/': echo }, { tls: { key, cert } });
     const url = `wss://localhost:${port}/`;
-    const untrusted = await runCli(['connect', url], 'x\n');
-    assert.equal(untrusted.status, 3);
-    assert.match(untrusted.stderr, /TLS|certificate/);
     const dir = mkdtempSync(join(tmpdir(), 'sws-ca-'));
     writeFileSync(join(dir, 'ca.pem'), cert);
-    const trusted = await runCli(['connect', '--ca', join(dir, 'ca.pem'), url], 'secure\n');
-    const insecure = await runCli(['connect', '-k', url], 'anyway\n');
-    const missing = await runCli(['connect', '--ca', join(dir, 'nope.pem'), url]);
+    const [untrusted, trusted, insecure, missing] = await Promise.all([
+      runCli(['connect', url], 'x\n'),
+      runCli(['connect', '--ca', join(dir, 'ca.pem'), url], 'secure\n'),
+      runCli(['connect', '-k', url], 'anyway\n'),
+      runCli(['connect', '--ca', join(dir, 'nope.pem'), url]),
+    ]);
     await server.close();
+    assert.equal(untrusted.status, 3);
+    assert.match(untrusted.stderr, /TLS|certificate/);
     assert.equal(trusted.status, 0, trusted.stderr);
     assert.equal(trusted.stdout, 'secure\n');
     assert.equal(insecure.stdout, 'anyway\n');
