@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../helpers.js';
-import { runCli } from './cli-process.js';
+import { CliProcess, runCli } from './cli-process.js';
 
 const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -64,6 +64,15 @@ describe('help and version', () => {
     const { stdout } = await runCli(['--help']);
     for (const command of ['connect', 'listen', 'serve', 'echo', 'autobahn', 'fuzz']) assert.match(stdout, new RegExp(`^  ${command} `, 'm'));
     for (const args of [['--version'], ['-V'], ['connect', '--version']]) assert.equal((await runCli(args)).stdout, `${version}\n`);
+  });
+
+  test('no command is serve: options alone go to it; Ctrl-C closes it with exit 0', async () => {
+    const cli = new CliProcess(['--port', '0']);
+    const [, page] = await cli.waitFor(/page: +(http:\/\/\S+)/);
+    assert.equal((await fetch(page)).status, 200);
+    cli.kill('SIGINT');
+    assert.equal(await cli.status(), 0);
+    assert.match(cli.stdout, /closing connections \(1001\)/);
   });
 
   test('fuzz runs src/fuzz/command.js when the build has it, else says it is not available (exit 2)', async () => {
