@@ -46,7 +46,10 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`scriptling-ws: ${error.message}\n`);
       return Exit.CONNECT_FAILED;
     }
-    process.stderr.write(`scriptling-ws: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    // A system error (EADDRINUSE, EACCES…) says all in its message; anything else is our bug: show where.
+    const systemError = error instanceof Error && typeof (error as NodeJS.ErrnoException).syscall === 'string';
+    const text = error instanceof Error ? (systemError ? error.message : error.stack ?? error.message) : String(error);
+    process.stderr.write(`scriptling-ws: ${text}\n`);
     return Exit.ERROR;
   }
 }

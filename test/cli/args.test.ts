@@ -75,6 +75,16 @@ describe('help and version', () => {
     assert.match(cli.stdout, /closing connections \(1001\)/);
   });
 
+  test('a port in use: one line, exit 1', async () => {
+    const busy = new CliProcess(['echo', '--port', '0']);
+    const [, port] = await busy.waitFor(/ws:\/\/127\.0\.0\.1:(\d+)/);
+    const { status, stderr } = await runCli(['serve', '--port', port]);
+    busy.kill('SIGINT');
+    await busy.status();
+    assert.equal(status, 1);
+    assert.match(stderr, /^scriptling-ws: listen EADDRINUSE: address already in use 127\.0\.0\.1:\d+\n$/);
+  });
+
   test('fuzz runs src/fuzz/command.js when the build has it, else says it is not available (exit 2)', async () => {
     const { status, stderr } = await runCli(['fuzz', '--help']);
     if (existsSync(join(ROOT, 'dist', 'src', 'fuzz', 'command.js'))) {
