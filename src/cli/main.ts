@@ -35,6 +35,11 @@ function find(name: string): Command | undefined {
 
 /** Runs the command line; resolves with the exit status. */
 export async function main(argv: string[]): Promise<number> {
+  // `scriptling-ws connect … | head -1`: the reader left, so there is no one to write for.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(Exit.OK);
+  });
   try {
     return await dispatch(argv);
   } catch (error) {

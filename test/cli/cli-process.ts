@@ -75,6 +75,11 @@ export class CliProcess {
     this.child.stdin.end(text);
   }
 
+  /** Closes our end of its stdout, as `| head -1` does once it has its line. */
+  closeStdout(): void {
+    this.child.stdout.destroy();
+  }
+
   kill(signal: NodeJS.Signals = 'SIGTERM'): void {
     this.child.kill(signal);
   }

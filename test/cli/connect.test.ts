@@ -179,6 +179,22 @@ describe('connect, piped', () => {
     assert.equal(seen.closes[0]?.code, 1000);
   });
 
+  test('a reader that goes away (| head -1) ends it quietly with exit 0', async () => {
+    const { url } = await tracked({
+      '/': async (ws: WebSocket) => {
+        for (let i = 0; ws.connected; i++) {
+          await ws.send(`message ${i}`).catch(() => {});
+          await new Promise((resolve) => setImmediate(resolve)); // let I/O run between sends
+        }
+      },
+    });
+    const cli = new CliProcess(['connect', url]);
+    await cli.waitFor(/message 0\n/);
+    cli.closeStdout();
+    assert.equal(await cli.status(), 0);
+    assert.equal(cli.stderr, '');
+  });
+
   test('against Python websockets: lines echoed, normal close', { skip: !hasPythonWebsockets() && !process.env.CI && 'python3-websockets is not installed' }, async () => {
     const python = spawn(PYTHON, [join(HERE, 'python_peer.py'), 'echo-server'], { stdio: ['pipe', 'pipe', 'inherit'] });
     try {
