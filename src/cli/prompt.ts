@@ -56,6 +56,8 @@ function runLine(ws: WebSocket, line: string, format: DataFormat, output: Output
     switch (command) {
       case 'ping': {
         const data = Buffer.from(rest);
+        // Checked here too, so that a refused ping is not left waiting for its pong.
+        if (data.length > 125) throw new RangeError('a ping carries at most 125 bytes (RFC 6455 §5.5)');
         pings.sent(data);
         ws.ping(data).catch(report);
         return;

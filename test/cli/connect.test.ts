@@ -287,6 +287,8 @@ describe('connect, interactive on a terminal', () => {
     await cli.waitFor(/> /);
     cli.write('hello there\r');
     await cli.waitFor(/< hello there/);
+    cli.write(`/ping ${'x'.repeat(126)}\r`);
+    await cli.waitFor(/error: a ping carries at most 125 bytes/);
     cli.write('/ping abc\r');
     await cli.waitFor(/pong: \d+\.\d ms/);
     cli.write('/binary 01 02 ff\r');
