@@ -4,7 +4,7 @@
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type http from 'node:http';
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -276,6 +276,29 @@ describe('connect, exit statuses (as listed in --help)', () => {
     assert.equal(insecure.stdout, 'anyway\n');
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /--ca: cannot read .*nope\.pem: ENOENT/);
+  });
+});
+
+describe('connect, client certificates', () => {
+  test('--cert/--key (and --passphrase for an encrypted key) pass mutual TLS; without them the handshake fails (exit 3)', async () => {
+    const { key, cert } = testCertificate();
+    const dir = mkdtempSync(join(tmpdir(), 'sws-mtls-'));
+    writeFileSync(join(dir, 'cert.pem'), cert);
+    writeFileSync(join(dir, 'key.pem'), key);
+    execFileSync('openssl', ['pkey', '-in', join(dir, 'key.pem'), '-aes256', '-passout', 'pass:s3cret', '-out', join(dir, 'encrypted.pem')]);
+    // The test certificate is self-signed, so it is its own CA on both sides.
+    const { port } = await tracked({ '/': echo }, { tls: { key, cert, ca: cert, requestCert: true, rejectUnauthorized: true } });
+    const url = `wss://localhost:${port}/`;
+    const ca = ['--ca', join(dir, 'cert.pem')];
+    const [withKey, withEncryptedKey, without] = await Promise.all([
+      runCli(['connect', ...ca, '--cert', join(dir, 'cert.pem'), '--key', join(dir, 'key.pem'), url], 'mutual\n'),
+      runCli(['connect', ...ca, '--cert', join(dir, 'cert.pem'), '--key', join(dir, 'encrypted.pem'), '--passphrase', 's3cret', url], 'encrypted\n'),
+      runCli(['connect', ...ca, url], 'anonymous\n'),
+    ]);
+    assert.equal(withKey.stdout, 'mutual\n', withKey.stderr);
+    assert.equal(withEncryptedKey.stdout, 'encrypted\n', withEncryptedKey.stderr);
+    assert.equal(without.status, 3);
+    assert.equal(without.stdout, '');
   });
 });
 

@@ -3,7 +3,7 @@
 // client; our client, Node's and Python's `websockets` as the clients.
 import { describe, test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,12 +95,13 @@ describe('listen', () => {
     await Promise.all([ws.close(), other.close()]);
   });
 
-  test('--cert/--key serve wss://; -v prints each opening handshake; --no-deflate and --path', async () => {
+  test('--cert/--key (--passphrase for an encrypted key) serve wss://; -v prints each opening handshake; --no-deflate and --path', async () => {
     const { key, cert } = testCertificate();
     const dir = mkdtempSync(join(tmpdir(), 'sws-listen-'));
     writeFileSync(join(dir, 'key.pem'), key);
     writeFileSync(join(dir, 'cert.pem'), cert);
-    const { cli, url } = await listen(['--cert', join(dir, 'cert.pem'), '--key', join(dir, 'key.pem'), '-v', '--no-deflate', '--path', '/poke']);
+    execFileSync('openssl', ['pkey', '-in', join(dir, 'key.pem'), '-aes256', '-passout', 'pass:s3cret', '-out', join(dir, 'encrypted.pem')]);
+    const { cli, url } = await listen(['--cert', join(dir, 'cert.pem'), '--key', join(dir, 'encrypted.pem'), '--passphrase', 's3cret', '-v', '--no-deflate', '--path', '/poke']);
     assert.match(url, /^wss:\/\/127\.0\.0\.1:\d+\/poke$/);
     const ws = await connect(url, { ca: cert, headers: { 'X-Probe': 'yes' } });
     assert.equal(ws.extensions, '');
