@@ -68,7 +68,7 @@ async function run({ values }: { values: Values }): Promise<number> {
   const scheme = values.cert === undefined ? 'ws' : 'wss';
   output.note(`listening on ${scheme}://${hostPort(bound.host, bound.port)}${path} (Ctrl-C stops)`);
 
-  void clients.readCommands(records(process.stdin, separator));
+  clients.readCommands(records(process.stdin, separator)).catch((error: Error) => output.note(`stdin: ${error.message}`));
   await untilInterrupted();
   output.note(`closing ${clients.size} connection(s) with 1001`);
   await server.close();
