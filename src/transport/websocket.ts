@@ -242,6 +242,16 @@ export class WebSocket {
     return this.flushSoon();
   }
 
+  /** Sends an unsolicited Pong, a unidirectional heartbeat (§5.5.3); resolves like `send`. */
+  pong(data: Uint8Array = Buffer.alloc(0)): Promise<void> {
+    try {
+      this.connection.pong(toBytes(data));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.flushSoon();
+  }
+
   /**
    * Sends a Ping and resolves with the round-trip time in ms once its Pong
    * arrives (a Pong also answers every earlier Ping, as in

@@ -267,6 +267,20 @@ describe('keepalive (issue 9)', () => {
     silent.close();
   });
 
+  test('pong() sends an unsolicited Pong (§5.5.3), which the peer does not take for an answer', async () => {
+    const { server, port, accepted } = await serverConnection();
+    const { peer } = await RawPeer.handshake(port);
+    const ws = await accepted;
+    await ws.pong(Buffer.from('beat'));
+    const [got] = await peer.readFrames(1);
+    assert.equal(got.opcode, 0xa);
+    assert.equal(got.payload.toString(), 'beat');
+    await assert.rejects(ws.pong('x' as unknown as Uint8Array), TypeError);
+    await assert.rejects(ws.pong(Buffer.alloc(126)), RangeError);
+    peer.close();
+    await server.close();
+  });
+
   test('ping() resolves with the round-trip time; a pending ping rejects when the connection closes', async () => {
     const { server, url } = await startServer();
     const ws = await connect(url);
