@@ -1,0 +1,80 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import { parseWebSocketUrl } from '../transport/client.js';
+import { HeadReader, buildClientRequest, checkServerResponse, generateKey, parseResponseHead } from '../protocol/handshake.js';
+import { CaseRun, type CaseDefinition } from './case.js';
+import { FuzzPeer } from './peer.js';
+
+/** Seconds the server gets to complete the opening handshake (the suite's `openHandshakeTimeout`). */
+const OPEN_HANDSHAKE_TIMEOUT = 5;
+
+export type ServerTarget = ReturnType<typeof parseWebSocketUrl> & {
+  /** The agent name for reports; when absent, the server's `Server` header names it. */
+  agent?: string;
+};
+
+export const serverTarget = (url: string, agent?: string): ServerTarget => ({ ...parseWebSocketUrl(url), agent });
+
+/**
+ * Plays one case against a server (the suite's fuzzingclient): one TCP
+ * connection, a plain opening handshake with no extension offered, then the
+ * case. Resolves with the judged run; never rejects.
+ */
+export async function playAgainstServer(target: ServerTarget, definition: CaseDefinition, index: number): Promise<CaseRun> {
+  const run = new CaseRun(definition, index, target.agent ?? 'UnknownServer');
+  const socket = target.secure
+    ? tls.connect({ host: target.host, port: target.port, servername: net.isIP(target.host) ? undefined : target.host, rejectUnauthorized: false })
+    : net.connect({ host: target.host, port: target.port });
+  const key = generateKey();
+  const request = buildClientRequest({ host: target.hostHeader, resource: target.resource, key });
+  run.httpRequest = request;
+  try {
+    const rest = await handshake(socket, request, key, run, target.secure);
+    run.agent = target.agent ?? run.serverHeader ?? 'UnknownServer';
+    const peer = new FuzzPeer(socket, false, run);
+    const played = run.play(peer);
+    peer.start(rest);
+    await played;
+  } catch (error) {
+    socket.destroy();
+    run.agent = target.agent ?? run.serverHeader ?? 'UnknownServer';
+    run.neverOpened((error as Error).message);
+  }
+  return run;
+}
+
+/** Sends the request and reads the 101; returns the octets that came after the head. */
+function handshake(socket: net.Socket, request: string, key: string, run: CaseRun, secure: boolean): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const reader = new HeadReader();
+    const timer = setTimeout(() => finish(new Error(`no opening handshake within ${OPEN_HANDSHAKE_TIMEOUT} s`)), OPEN_HANDSHAKE_TIMEOUT * 1000);
+    const finish = (error: Error | null, rest?: Buffer) => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+      if (error) reject(error);
+      else resolve(rest!);
+    };
+    const onData = (chunk: Buffer) => {
+      try {
+        const got = reader.push(chunk);
+        if (got === null) return;
+        run.httpResponse = got.head;
+        const response = parseResponseHead(got.head);
+        run.serverHeader = response.headers.get('server');
+        checkServerResponse(response, key);
+        socket.pause();
+        finish(null, got.rest);
+      } catch (error) {
+        finish(error as Error);
+      }
+    };
+    const onError = (error: Error) => finish(error);
+    const onClose = () => finish(new Error('the server closed the connection during the opening handshake'));
+    socket.on('data', onData);
+    socket.on('error', onError);
+    socket.on('close', onClose);
+    socket.once(secure ? 'secureConnect' : 'connect', () => socket.write(request));
+  });
+}
