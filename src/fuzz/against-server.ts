@@ -11,9 +11,11 @@ const OPEN_HANDSHAKE_TIMEOUT = 5;
 export type ServerTarget = ReturnType<typeof parseWebSocketUrl> & {
   /** The agent name for reports; when absent, the server's `Server` header names it. */
   agent?: string;
+  /** Seconds the server gets to answer the opening handshake. Default 5, as the suite. */
+  openHandshakeTimeout?: number;
 };
 
-export const serverTarget = (url: string, agent?: string): ServerTarget => ({ ...parseWebSocketUrl(url), agent });
+export const serverTarget = (url: string, agent?: string, openHandshakeTimeout = OPEN_HANDSHAKE_TIMEOUT): ServerTarget => ({ ...parseWebSocketUrl(url), agent, openHandshakeTimeout });
 
 /**
  * Plays one case against a server (the suite's fuzzingclient): one TCP
@@ -29,7 +31,7 @@ export async function playAgainstServer(target: ServerTarget, definition: CaseDe
   const request = buildClientRequest({ host: target.hostHeader, resource: target.resource, key });
   run.httpRequest = request;
   try {
-    const rest = await handshake(socket, request, key, run, target.secure);
+    const rest = await handshake(socket, request, key, run, target);
     run.agent = target.agent ?? run.serverHeader ?? 'UnknownServer';
     const peer = new FuzzPeer(socket, false, run);
     const played = run.play(peer);
@@ -44,10 +46,11 @@ export async function playAgainstServer(target: ServerTarget, definition: CaseDe
 }
 
 /** Sends the request and reads the 101; returns the octets that came after the head. */
-function handshake(socket: net.Socket, request: string, key: string, run: CaseRun, secure: boolean): Promise<Buffer> {
+function handshake(socket: net.Socket, request: string, key: string, run: CaseRun, target: ServerTarget): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const reader = new HeadReader();
-    const timer = setTimeout(() => finish(new Error(`no opening handshake within ${OPEN_HANDSHAKE_TIMEOUT} s`)), OPEN_HANDSHAKE_TIMEOUT * 1000);
+    const seconds = target.openHandshakeTimeout ?? OPEN_HANDSHAKE_TIMEOUT;
+    const timer = setTimeout(() => finish(new Error(`no opening handshake within ${seconds} s`)), seconds * 1000);
     const finish = (error: Error | null, rest?: Buffer) => {
       clearTimeout(timer);
       socket.off('data', onData);
@@ -75,6 +78,6 @@ function handshake(socket: net.Socket, request: string, key: string, run: CaseRu
     socket.on('data', onData);
     socket.on('error', onError);
     socket.on('close', onClose);
-    socket.once(secure ? 'secureConnect' : 'connect', () => socket.write(request));
+    socket.once(target.secure ? 'secureConnect' : 'connect', () => socket.write(request));
   });
 }

@@ -120,7 +120,12 @@ interface ServerRoleOptions {
 }
 
 async function fuzzServer(url: string, cases: CaseDefinition[], options: ServerRoleOptions): Promise<number> {
-  const target = serverTarget(url, options.agent);
+  let target;
+  try {
+    target = serverTarget(url, options.agent);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   console.log(`fuzzing ${url}: ${cases.length} cases, ${options.parallel} at a time`);
   const started = performance.now();
   const progress = new Progress(cases.length);
