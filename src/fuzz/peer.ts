@@ -251,7 +251,7 @@ export class FuzzPeer {
     if (this.closedByMe && this.timeouts.closeHandshake > 0) {
       this.later(this.timeouts.closeHandshake, () => {
         this.wasClean = false;
-        this.wasNotCleanReason = 'WebSocket closing handshake timeout (peer did not finish the opening handshake in time)';
+        this.wasNotCleanReason = 'WebSocket closing handshake timeout (peer did not finish the closing handshake in time)';
         this.wasCloseHandshakeTimeout = true;
         this.dropConnection({ abort: true });
       });

@@ -20,18 +20,28 @@ export class Progress {
 /**
  * Plays the cases `parallel` at a time. Each case has its own connection
  * and its own timers, so the verdicts do not depend on the order; results
- * come back in the order of `cases`.
+ * come back in the order of `cases`. Performance cases (`reportTime`) run
+ * alone: their time limits and durations should not depend on what else
+ * the peer is doing, as in the suite, which plays one case at a time.
  */
 export async function runAll(cases: CaseDefinition[], parallel: number, play: (definition: CaseDefinition, index: number) => Promise<CaseRun>, onDone?: (run: CaseRun) => void): Promise<CaseRun[]> {
   const results: CaseRun[] = new Array(cases.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < cases.length) {
-      const i = next++;
-      results[i] = await play(cases[i], i + 1);
-      onDone?.(results[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, cases.length)) }, worker));
+  let start = 0;
+  while (start < cases.length) {
+    const alone = cases[start].reportTime === true;
+    let end = start;
+    while (end < cases.length && (cases[end].reportTime === true) === alone) end++;
+    let next = start;
+    const limit = end;
+    const worker = async () => {
+      while (next < limit) {
+        const i = next++;
+        results[i] = await play(cases[i], i + 1);
+        onDone?.(results[i]);
+      }
+    };
+    await Promise.all(Array.from({ length: alone ? 1 : Math.max(1, Math.min(parallel, end - start)) }, worker));
+    start = end;
+  }
   return results;
 }
