@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import { HandshakeError, buildErrorResponse, buildServerResponse, checkClientRequest } from '../protocol/handshake.js';
 import { CaseRun, type CaseDefinition } from './case.js';
 import { FuzzPeer, type PeerListener } from './peer.js';
+import { acceptOffer, readOffers } from './deflate.js';
 
 /** A connection that plays no case: the driver's count and report requests. */
 const IDLE: PeerListener = { onMessage() {}, onPong() {}, onConnectionLost() {} };
@@ -44,9 +45,22 @@ function accept(request: http.IncomingMessage, socket: Socket, head: Buffer, opt
   const key = checkClientRequest(request as { method?: string; headers: Record<string, string | string[] | undefined> });
   const url = new URL(request.url ?? '/', 'ws://fuzzer');
   const agent = url.searchParams.get('agent');
-  const open = (listener: PeerListener): FuzzPeer => {
-    socket.write(buildServerResponse(key));
-    return new FuzzPeer(socket, true, listener);
+  let offers;
+  try {
+    offers = readOffers(request.headers['sec-websocket-extensions']);
+  } catch (error) {
+    throw new HandshakeError((error as Error).message, 400);
+  }
+  const open = (listener: PeerListener, definition?: CaseDefinition): FuzzPeer => {
+    // Outside categories 12 and 13 the suite's server accepts no extension.
+    const acceptance = definition?.deflate && offers.length > 0 ? definition.deflate.accept(offers) : null;
+    const accepted = acceptance === null ? null : acceptOffer(acceptance);
+    const response = buildServerResponse(key, accepted?.response);
+    socket.write(response);
+    const peer = new FuzzPeer(socket, true, listener);
+    peer.deflate = accepted?.codec ?? null;
+    if (listener instanceof CaseRun) listener.httpResponse = response;
+    return peer;
   };
   switch (url.pathname) {
     case '/getCaseCount': {
@@ -61,8 +75,7 @@ function accept(request: http.IncomingMessage, socket: Socket, head: Buffer, opt
       const index = caseIndex(url, options.cases);
       const run = new CaseRun(options.cases[index - 1], index, agent);
       run.httpRequest = requestText(request);
-      run.httpResponse = buildServerResponse(key);
-      const peer = open(run);
+      const peer = open(run, run.definition);
       const played = run.play(peer);
       peer.start(head);
       void played.then(() => options.onCase(run));

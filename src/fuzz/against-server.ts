@@ -4,6 +4,8 @@ import { parseWebSocketUrl } from '../transport/client.js';
 import { HeadReader, buildClientRequest, checkServerResponse, generateKey, parseResponseHead } from '../protocol/handshake.js';
 import { CaseRun, type CaseDefinition } from './case.js';
 import { FuzzPeer } from './peer.js';
+import { offerText, readResponse } from './deflate.js';
+import type { PerMessageDeflate } from '../protocol/deflate.js';
 
 /** Seconds the server gets to complete the opening handshake (the suite's `openHandshakeTimeout`). */
 const OPEN_HANDSHAKE_TIMEOUT = 5;
@@ -28,12 +30,14 @@ export async function playAgainstServer(target: ServerTarget, definition: CaseDe
     ? tls.connect({ host: target.host, port: target.port, servername: net.isIP(target.host) ? undefined : target.host, rejectUnauthorized: false })
     : net.connect({ host: target.host, port: target.port });
   const key = generateKey();
-  const request = buildClientRequest({ host: target.hostHeader, resource: target.resource, key });
+  const offers = definition.deflate?.offers.map(offerText).join(', ');
+  const request = buildClientRequest({ host: target.hostHeader, resource: target.resource, key, extensions: offers });
   run.httpRequest = request;
   try {
-    const rest = await handshake(socket, request, key, run, target);
+    const { rest, deflate } = await handshake(socket, request, key, run, target);
     run.agent = target.agent ?? run.serverHeader ?? 'UnknownServer';
     const peer = new FuzzPeer(socket, false, run);
+    peer.deflate = deflate;
     const played = run.play(peer);
     peer.start(rest);
     await played;
@@ -45,19 +49,25 @@ export async function playAgainstServer(target: ServerTarget, definition: CaseDe
   return run;
 }
 
-/** Sends the request and reads the 101; returns the octets that came after the head. */
-function handshake(socket: net.Socket, request: string, key: string, run: CaseRun, target: ServerTarget): Promise<Buffer> {
+interface Opened {
+  /** The octets that came after the response head. */
+  rest: Buffer;
+  deflate: PerMessageDeflate | null;
+}
+
+/** Sends the request and reads the 101 (RFC 6455 §4.1, RFC 7692 §7.1). */
+function handshake(socket: net.Socket, request: string, key: string, run: CaseRun, target: ServerTarget): Promise<Opened> {
   return new Promise((resolve, reject) => {
     const reader = new HeadReader();
     const seconds = target.openHandshakeTimeout ?? OPEN_HANDSHAKE_TIMEOUT;
     const timer = setTimeout(() => finish(new Error(`no opening handshake within ${seconds} s`)), seconds * 1000);
-    const finish = (error: Error | null, rest?: Buffer) => {
+    const finish = (error: Error | null, opened?: Opened) => {
       clearTimeout(timer);
       socket.off('data', onData);
       socket.off('error', onError);
       socket.off('close', onClose);
       if (error) reject(error);
-      else resolve(rest!);
+      else resolve(opened!);
     };
     const onData = (chunk: Buffer) => {
       try {
@@ -67,8 +77,11 @@ function handshake(socket: net.Socket, request: string, key: string, run: CaseRu
         const response = parseResponseHead(got.head);
         run.serverHeader = response.headers.get('server');
         checkServerResponse(response, key);
+        const extensions = response.headers.get('sec-websocket-extensions');
+        if (run.definition.deflate === undefined && extensions) throw new Error(`the server accepted extensions we did not offer: ${extensions}`);
+        const deflate = readResponse(extensions);
         socket.pause();
-        finish(null, got.rest);
+        finish(null, { rest: got.rest, deflate });
       } catch (error) {
         finish(error as Error);
       }

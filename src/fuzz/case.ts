@@ -1,4 +1,5 @@
 import type { FuzzPeer, PeerListener } from './peer.js';
+import type { AcceptPolicy, Offer } from './deflate.js';
 import { textPreview } from './wire-log.js';
 
 /** The verdicts, spelled as the suite's reports spell them. */
@@ -42,6 +43,10 @@ export interface CaseDefinition {
   suppressClose?: boolean;
   /** The suite shows the duration of these cases (performance). */
   reportTime?: boolean;
+  /** Played with no other case at once, even under --parallel (the big-message cases of category 9). */
+  alone?: boolean;
+  /** permessage-deflate: what we offer as a client, how we accept as a server (categories 12, 13). */
+  deflate?: { offers: Offer[]; accept: AcceptPolicy };
   /** Hard limit in seconds for the whole case, so a peer that hangs costs only this. Default 15. */
   deadline?: number;
 }

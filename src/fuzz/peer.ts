@@ -3,6 +3,7 @@ import { ChunkReader } from '../protocol/reader.js';
 import { applyMask, randomMaskKey } from '../protocol/mask.js';
 import { Utf8Validator } from '../protocol/utf8.js';
 import { CloseCode } from '../protocol/close-codes.js';
+import type { PerMessageDeflate } from '../protocol/deflate.js';
 import { WireLog } from './wire-log.js';
 import { encodeRawFrame, type RawFrame } from './raw-frame.js';
 
@@ -73,12 +74,15 @@ export class FuzzPeer {
   remoteCloseReason: string | null = null;
   /** When > 0, `sendMessage` splits messages into frames of this size (case 10.1.1). */
   autoFragmentSize = 0;
+  /** permessage-deflate, when the opening handshake negotiated it (categories 12 and 13). */
+  deflate: PerMessageDeflate | null = null;
 
   private readonly reader = new ChunkReader();
   private frame: IncomingFrame | null = null;
   private insideMessage = false;
   private messageBinary = false;
   private messageParts: Buffer[] = [];
+  private messageCompressed = false;
   private utf8: Utf8Validator | null = null;
   private utf8Failed = false;
   private readonly queue: QueuedWrite[] = [];
@@ -163,17 +167,20 @@ export class FuzzPeer {
    * `autoFragmentSize`), the way the suite splits: when the size divides the
    * payload, an empty final frame follows.
    */
-  sendMessage(payload: Buffer, binary: boolean, fragmentSize: number | null = null): void {
+  sendMessage(message: Buffer, binary: boolean, fragmentSize: number | null = null): void {
     const opcode = binary ? 2 : 1;
+    // RFC 7692 §6: with the extension on, every message goes out compressed, RSV1 on its first frame.
+    const payload = this.deflate === null ? message : this.deflate.compress(message);
+    const rsv = this.deflate === null ? 0 : 4;
     const size = fragmentSize ?? (this.autoFragmentSize > 0 ? this.autoFragmentSize : null);
     if (size === null || payload.length <= size) {
-      this.sendFrame({ opcode, payload });
+      this.sendFrame({ opcode, payload, rsv });
       return;
     }
     for (let i = 0, first = true; ; i += size, first = false) {
       const end = i + size;
       const last = end > payload.length;
-      this.sendFrame({ opcode: first ? opcode : 0, payload: payload.subarray(i, Math.min(end, payload.length)), fin: last });
+      this.sendFrame({ opcode: first ? opcode : 0, payload: payload.subarray(i, Math.min(end, payload.length)), fin: last, rsv: first ? rsv : 0 });
       if (last) return;
     }
   }
@@ -334,7 +341,8 @@ export class FuzzPeer {
     const rsv = (b0 >> 4) & 7;
     const opcode = b0 & 0x0f;
 
-    if (rsv !== 0) this.protocolViolation(`RSV = ${rsv} and no extension negotiated`);
+    const compressed = rsv === 4 && this.deflate !== null;
+    if (rsv !== 0 && !compressed) this.protocolViolation(`RSV = ${rsv} and no extension negotiated`);
     if (this.isServer && !masked) this.protocolViolation('unmasked client-to-server frame');
     if (!this.isServer && masked) this.protocolViolation('masked server-to-client frame');
     if (opcode > 7) {
@@ -342,10 +350,12 @@ export class FuzzPeer {
       if (code7 > 125) this.protocolViolation('control frame with payload length > 125 octets');
       if (opcode > 10) this.protocolViolation(`control frame using reserved opcode ${opcode}`);
       if (opcode === 8 && code7 === 1) this.protocolViolation('received close control frame with payload len 1');
+      if (compressed) this.protocolViolation('received compressed control frame (RFC 7692 §6.1)');
     } else {
       if (opcode > 2) this.protocolViolation(`data frame using reserved opcode ${opcode}`);
       if (!this.insideMessage && opcode === 0) this.protocolViolation('received continuation data frame outside fragmented message');
       if (this.insideMessage && opcode !== 0) this.protocolViolation('received non-continuation data frame while inside fragmented message');
+      if (compressed && this.insideMessage) this.protocolViolation('received continuation data frame with compress bit set (RFC 7692 §6.1)');
     }
 
     let length = code7;
@@ -366,7 +376,9 @@ export class FuzzPeer {
       this.insideMessage = true;
       this.messageBinary = opcode === 2;
       this.messageParts = [];
-      this.utf8 = opcode === 1 ? new Utf8Validator() : null;
+      this.messageCompressed = compressed;
+      // Compressed text is checked once inflated, at the end of the message.
+      this.utf8 = opcode === 1 && !compressed ? new Utf8Validator() : null;
       this.utf8Failed = false;
     }
     return length === 0 || reader.length > 0;
@@ -396,9 +408,28 @@ export class FuzzPeer {
       this.invalidPayload('UTF-8 text message payload ended within Unicode code point');
     }
     this.insideMessage = false;
-    const payload = this.messageParts.length === 1 ? this.messageParts[0] : Buffer.concat(this.messageParts);
+    const payload = this.messageCompressed ? this.inflate() : this.messageParts.length === 1 ? this.messageParts[0] : Buffer.concat(this.messageParts);
     this.messageParts = [];
-    if (!this.failedByMe) this.listener.onMessage(payload, this.messageBinary);
+    if (payload !== null && !this.failedByMe) this.listener.onMessage(payload, this.messageBinary);
+  }
+
+  /** The inflated message (RFC 7692 §7.2.2), checked for UTF-8 if it is text; null when it is bad. */
+  private inflate(): Buffer | null {
+    let payload: Buffer;
+    try {
+      payload = this.deflate!.decompress(this.messageParts, 256 * 1024 * 1024);
+    } catch (error) {
+      this.invalidPayload((error as Error).message);
+      return null;
+    }
+    if (!this.messageBinary) {
+      const validator = new Utf8Validator();
+      if (!validator.feed(payload) || !validator.finish()) {
+        this.invalidPayload('encountered invalid UTF-8 while processing compressed text message');
+        return null;
+      }
+    }
+    return payload;
   }
 
   private controlFrame(opcode: number, payload: Buffer): void {

@@ -20,7 +20,7 @@ export class Progress {
 /**
  * Plays the cases `parallel` at a time. Each case has its own connection
  * and its own timers, so the verdicts do not depend on the order; results
- * come back in the order of `cases`. Performance cases (`reportTime`) run
+ * come back in the order of `cases`. Cases marked `alone` (category 9) run
  * alone: their time limits and durations should not depend on what else
  * the peer is doing, as in the suite, which plays one case at a time.
  */
@@ -28,9 +28,9 @@ export async function runAll(cases: CaseDefinition[], parallel: number, play: (d
   const results: CaseRun[] = new Array(cases.length);
   let start = 0;
   while (start < cases.length) {
-    const alone = cases[start].reportTime === true;
+    const alone = cases[start].alone === true;
     let end = start;
-    while (end < cases.length && (cases[end].reportTime === true) === alone) end++;
+    while (end < cases.length && (cases[end].alone === true) === alone) end++;
     let next = start;
     const limit = end;
     const worker = async () => {

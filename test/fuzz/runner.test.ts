@@ -4,7 +4,7 @@ import { runAll } from '../../src/fuzz/runner.js';
 import { CaseRun, type CaseDefinition } from '../../src/fuzz/case.js';
 
 test('runAll: N cases at once, performance cases alone, results in case order', async () => {
-  const cases: CaseDefinition[] = ['1', '2', '3', '4', '9.1', '9.2', '10'].map((id) => ({ id, description: '', expectation: '', open() {}, reportTime: id.startsWith('9.') }));
+  const cases: CaseDefinition[] = ['1', '2', '3', '4', '9.1', '9.2', '10'].map((id) => ({ id, description: '', expectation: '', open() {}, alone: id.startsWith('9.') }));
   let running = 0;
   const seen: Array<[string, number]> = [];
   const runs = await runAll(cases, 3, async (definition, index) => {

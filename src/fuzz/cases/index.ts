@@ -7,6 +7,7 @@ import { utf8Cases, UTF8_TITLES } from './utf8.js';
 import { closeCases } from './close.js';
 import { limitCases } from './limits.js';
 import { autoFragmentCases } from './autofragment.js';
+import { compressionParameterCases, compressionPayloadCases } from './compression.js';
 
 /** Every case, in the suite's order. */
 export const ALL_CASES: CaseDefinition[] = [
@@ -19,6 +20,8 @@ export const ALL_CASES: CaseDefinition[] = [
   ...closeCases,
   ...limitCases,
   ...autoFragmentCases,
+  ...compressionPayloadCases,
+  ...compressionParameterCases,
 ];
 
 export const CATEGORY_TITLES: Record<string, string> = {

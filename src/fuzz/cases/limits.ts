@@ -19,6 +19,7 @@ function bigEcho(id: string, description: string, binary: boolean, length: numbe
     description,
     expectation: `The ${kind} message comes back with all ${length} octets within ${wait} s.`,
     reportTime: true,
+    alone: true,
     deadline: wait + 15,
     open(run) {
       run.peer.log.enabled = false;
@@ -87,6 +88,7 @@ function roundTrips(sub: number, binary: boolean): CaseDefinition[] {
       description: `${COUNT} ${kind} messages of ${size} octets, each sent once the previous one is echoed, to measure round trips.`,
       expectation: `All ${COUNT} messages are echoed within ${wait} s.`,
       reportTime: true,
+      alone: true,
       deadline: wait + 15,
       open(run) {
         run.peer.log.enable(false);
