@@ -24,3 +24,23 @@ export function wrongCodeFails(run: CaseRun): void {
 
 /** The UTF-8 sample the suite uses around invalid sequences: "κόσμε" (Greek "cosmos"). */
 export const KOSME = bytes(0xce, 0xba, 0xe1, 0xbd, 0xb9, 0xcf, 0x83, 0xce, 0xbc, 0xce, 0xb5);
+
+/**
+ * One step of the round-trip cases (9.7, 9.8, 12, 13): an echo came back;
+ * a problem with it fails the case, otherwise the next message goes out,
+ * and after the last one the case is OK. Either way ends with our Close.
+ */
+export function roundTrip(run: CaseRun, problem: string | null, more: boolean, sendNext: () => void): void {
+  if (problem !== null) {
+    run.behavior = Verdict.FAILED;
+    run.result = problem;
+  } else if (more) {
+    sendNext();
+    return;
+  } else {
+    run.behavior = Verdict.OK;
+    run.result = 'All echoed messages received in time.';
+  }
+  run.peer.log.enable(true);
+  run.peer.sendClose(1000);
+}

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CLEAN_CLOSE, Verdict, type CaseDefinition, type CaseRun } from './common.js';
+import { CLEAN_CLOSE, Verdict, roundTrip, type CaseDefinition, type CaseRun } from './common.js';
 import { DEFAULT_OFFER, type AcceptPolicy, type Acceptance, type Offer } from '../deflate.js';
 import { datasets, slice, unitCount, type Dataset } from './compression-data.js';
 
@@ -27,6 +27,13 @@ function sendOne(run: CaseRun, data: Dataset, size: number): void {
 }
 
 const sha1 = (data: Buffer): string => createHash('sha1').update(data).digest('hex');
+
+function echoProblem(payload: Buffer, binary: boolean, sent: Buffer, sentBinary: boolean): string | null {
+  if (binary !== sentBinary) return `Echoed message type differs from what was sent (binary ${binary}, expected ${sentBinary}).`;
+  if (payload.length !== sent.length) return `Echoed message length differs from what was sent (${payload.length} octets, expected ${sent.length}).`;
+  if (!payload.equals(sent)) return `Echoed message contents differ from what was sent (SHA1 ${sha1(payload)}, expected ${sha1(sent)}).`;
+  return null;
+}
 
 /**
  * 1000 compressed messages, each sent once the previous one is echoed
@@ -61,22 +68,7 @@ function compressedEcho(id: string, dataset: () => Dataset, [size, wait, fragmen
     onMessage(run, payload, binary) {
       const data = dataset();
       const state = run.data as unknown as EchoState;
-      if (binary !== data.binary || !payload.equals(state.sent)) {
-        run.behavior = Verdict.FAILED;
-        run.result = binary !== data.binary
-          ? `Echoed message type differs from what was sent (binary ${binary}, expected ${data.binary}).`
-          : payload.length !== state.sent.length
-            ? `Echoed message length differs from what was sent (${payload.length} octets, expected ${state.sent.length}).`
-            : `Echoed message contents differ from what was sent (SHA1 ${sha1(payload)}, expected ${sha1(state.sent)}).`;
-      } else if (state.count < COUNT) {
-        sendOne(run, data, size);
-        return;
-      } else {
-        run.behavior = Verdict.OK;
-        run.result = 'All echoed messages received in time.';
-      }
-      run.peer.log.enable(true);
-      run.peer.sendClose(1000);
+      roundTrip(run, echoProblem(payload, binary, state.sent, data.binary), state.count < COUNT, () => sendOne(run, data, size));
     },
   };
 }

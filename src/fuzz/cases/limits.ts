@@ -1,4 +1,4 @@
-import { CLEAN_CLOSE, Verdict, bytes, text, type CaseDefinition, type CaseRun } from './common.js';
+import { CLEAN_CLOSE, Verdict, bytes, roundTrip, text, type CaseDefinition, type CaseRun } from './common.js';
 import type { RawFrame } from '../raw-frame.js';
 
 const KiB = 1024;
@@ -100,18 +100,8 @@ function roundTrips(sub: number, binary: boolean): CaseDefinition[] {
         sendOne(run);
       },
       onMessage(run, payload, isBinary) {
-        if (isBinary !== binary || payload.length !== size) {
-          run.behavior = Verdict.FAILED;
-          run.result = `Echoed message type or length differs from what was sent (binary = ${isBinary}, length = ${payload.length}).`;
-        } else if ((run.data.count as number) < COUNT) {
-          sendOne(run);
-          return;
-        } else {
-          run.behavior = Verdict.OK;
-          run.result = 'All echoed messages received in time.';
-        }
-        run.peer.log.enable(true);
-        run.peer.sendClose(1000);
+        const problem = isBinary !== binary || payload.length !== size ? `Echoed message type or length differs from what was sent (binary = ${isBinary}, length = ${payload.length}).` : null;
+        roundTrip(run, problem, (run.data.count as number) < COUNT, () => sendOne(run));
       },
     } satisfies CaseDefinition;
   });
