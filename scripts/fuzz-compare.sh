@@ -29,14 +29,15 @@ wait_port() {
   return 1
 }
 
-# 1. The real suite.
+# 1. The real suite (its report folder is emptied first, so a failed run copies nothing stale).
+rm -rf "reports/$role"
 start=$SECONDS
 if [ "$role" = server ]; then
   AUTOBAHN_PORT=$port AUTOBAHN_AGENT=$impl AUTOBAHN_SERVER_CMD="$server_cmd" scripts/autobahn.sh server "$cases" >"$out/autobahn.log" 2>&1 || true
-  cp -r reports/server "$out/autobahn"
+  cp -r reports/server "$out/autobahn" || true
 else
   AUTOBAHN_PORT=$port AUTOBAHN_AGENT=$impl AUTOBAHN_CLIENT_CMD="$client_cmd" scripts/autobahn.sh client "$cases" >"$out/autobahn.log" 2>&1 || true
-  cp -r reports/client "$out/autobahn"
+  cp -r reports/client "$out/autobahn" || true
 fi
 autobahn_s=$((SECONDS - start))
 
@@ -53,6 +54,9 @@ else
   pids+=($fuzzer)
   wait_port "$port"
   bash -c "$client_cmd" _ "ws://127.0.0.1:$port" "$impl" >"$out/peer.log" 2>&1 || true
+  # The fuzzer exits after /updateReports; a driver that died before asking for it must not hang us.
+  for _ in $(seq 1 300); do kill -0 "$fuzzer" 2>/dev/null || break; sleep 0.1; done
+  kill "$fuzzer" 2>/dev/null || true
   wait "$fuzzer" || true
 fi
 fuzz_s=$((SECONDS - start))

@@ -3,7 +3,8 @@
 // and `scriptling-ws fuzz`'s, for the same implementation and role.
 //   node scripts/fuzz-diff.mjs A/index.json B/index.json [--agent-a NAME] [--agent-b NAME] [--cases '1.*,2.*'] [--label-a autobahn] [--label-b fuzz]
 // Two verdicts agree when behavior and behaviorClose are the same. Prints the
-// counts, then every disagreement and every case only one side has. Exits 1 on any.
+// counts, the cases whose verdicts agree but whose peer close code differs,
+// then every disagreement and every case only one side has. Exits 1 on any disagreement.
 import { readFileSync } from 'node:fs';
 
 const args = process.argv.slice(2);
@@ -44,6 +45,7 @@ const show = (r) => (r ? `${r.behavior} / ${r.behaviorClose}${r.remoteCloseCode 
 
 let agree = 0;
 const differ = [];
+const codes = [];
 const rows = new Map();
 for (const id of ids) {
   const category = id.split('.')[0];
@@ -55,6 +57,7 @@ for (const id of ids) {
   if (x && y && x.behavior === y.behavior && x.behaviorClose === y.behaviorClose) {
     agree++;
     row.agree++;
+    if ((x.remoteCloseCode ?? null) !== (y.remoteCloseCode ?? null)) codes.push(`  ${id}: ${labelA} ${show(x)}  |  ${labelB} ${show(y)}`);
   } else {
     differ.push(`  ${id}: ${labelA} ${show(x)}  |  ${labelB} ${show(y)}`);
   }
@@ -62,6 +65,7 @@ for (const id of ids) {
 console.log(`${'category'.padEnd(10)}${'cases'.padStart(7)}${'agree'.padStart(7)}${'differ'.padStart(8)}`);
 for (const [category, row] of rows) console.log(`${category.padEnd(10)}${String(row.cases).padStart(7)}${String(row.agree).padStart(7)}${String(row.cases - row.agree).padStart(8)}`);
 console.log(`${'total'.padEnd(10)}${String(ids.length).padStart(7)}${String(agree).padStart(7)}${String(ids.length - agree).padStart(8)}`);
+if (codes.length > 0) console.log(`\nsame verdicts, different close code from the peer (${codes.length}):\n${codes.join('\n')}`);
 if (differ.length > 0) {
   console.log(`\n${differ.length} disagreement(s):\n${differ.join('\n')}`);
   process.exit(1);
