@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import { HandshakeError, buildErrorResponse, buildServerResponse, checkClientRequest } from '../protocol/handshake.js';
 import { CaseRun, type CaseDefinition } from './case.js';
-import { FuzzPeer, type PeerListener } from './peer.js';
+import { FuzzPeer, type PeerListener, type PeerOptions } from './peer.js';
 import { acceptOffer, readOffers } from './deflate.js';
 
 /** A connection that plays no case: the driver's count and report requests. */
@@ -15,6 +15,7 @@ export interface FuzzingServerOptions {
   onCase(run: CaseRun): void;
   /** Called on /updateReports?agent=A, before the connection is closed. */
   onUpdateReports(agent: string): void;
+  peer?: PeerOptions;
 }
 
 /**
@@ -57,7 +58,7 @@ function accept(request: http.IncomingMessage, socket: Socket, head: Buffer, opt
     const accepted = acceptance === null ? null : acceptOffer(acceptance);
     const response = buildServerResponse(key, accepted?.response);
     socket.write(response);
-    const peer = new FuzzPeer(socket, true, listener);
+    const peer = new FuzzPeer(socket, true, listener, options.peer);
     peer.deflate = accepted?.codec ?? null;
     if (listener instanceof CaseRun) listener.httpResponse = response;
     return peer;

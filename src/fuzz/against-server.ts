@@ -3,7 +3,7 @@ import tls from 'node:tls';
 import { parseWebSocketUrl } from '../transport/client.js';
 import { HeadReader, buildClientRequest, checkServerResponse, generateKey, parseResponseHead } from '../protocol/handshake.js';
 import { CaseRun, type CaseDefinition } from './case.js';
-import { FuzzPeer } from './peer.js';
+import { FuzzPeer, type PeerOptions } from './peer.js';
 import { offerText, readResponse } from './deflate.js';
 import type { PerMessageDeflate } from '../protocol/deflate.js';
 
@@ -15,9 +15,10 @@ export type ServerTarget = ReturnType<typeof parseWebSocketUrl> & {
   agent?: string;
   /** Seconds the server gets to answer the opening handshake. Default 5, as the suite. */
   openHandshakeTimeout?: number;
+  peer?: PeerOptions;
 };
 
-export const serverTarget = (url: string, agent?: string, openHandshakeTimeout = OPEN_HANDSHAKE_TIMEOUT): ServerTarget => ({ ...parseWebSocketUrl(url), agent, openHandshakeTimeout });
+export const serverTarget = (url: string, agent?: string, openHandshakeTimeout = OPEN_HANDSHAKE_TIMEOUT, peer: PeerOptions = {}): ServerTarget => ({ ...parseWebSocketUrl(url), agent, openHandshakeTimeout, peer });
 
 /**
  * Plays one case against a server (the suite's fuzzingclient): one TCP
@@ -36,7 +37,7 @@ export async function playAgainstServer(target: ServerTarget, definition: CaseDe
   try {
     const { rest, deflate } = await handshake(socket, request, key, run, target);
     run.agent = target.agent ?? run.serverHeader ?? 'UnknownServer';
-    const peer = new FuzzPeer(socket, false, run);
+    const peer = new FuzzPeer(socket, false, run, target.peer);
     peer.deflate = deflate;
     const played = run.play(peer);
     peer.start(rest);

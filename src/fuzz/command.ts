@@ -9,6 +9,7 @@ import { createFuzzingServer } from './against-client.js';
 import { addResult, caseRecord, writeReports, type Results } from './report.js';
 import { summaryText, type PassRules } from './summary.js';
 import { Progress, runAll } from './runner.js';
+import type { PeerOptions } from './peer.js';
 
 const USAGE = `usage:
   scriptling-ws fuzz server ws://host:port/path [options]   test a server (we connect once per case)
@@ -24,6 +25,7 @@ options:
   --allow-non-strict      NON-STRICT verdicts do not fail the run
   --allow-unimplemented   UNIMPLEMENTED verdicts do not fail the run
   --keep-running          client role: keep serving after /updateReports
+  --max-message-size N    largest message taken from the peer, in MiB (default 64; past it: 1009)
 exit code: 0 when every case is OK or INFORMATIONAL (or allowed by the flags), 1 otherwise, 2 on bad usage.`;
 
 class UsageError extends Error {}
@@ -58,6 +60,7 @@ async function run(argv: string[]): Promise<number> {
         'allow-non-strict': { type: 'boolean' },
         'allow-unimplemented': { type: 'boolean' },
         'keep-running': { type: 'boolean' },
+        'max-message-size': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -72,12 +75,13 @@ async function run(argv: string[]): Promise<number> {
   const patterns = splitList(values.cases ?? '*');
   const cases = selectCases(patterns, splitList(values.exclude));
   if (cases.length === 0) throw new UsageError('no cases selected');
+  const peer = { maxMessageSize: count(values['max-message-size'] ?? '64', 'max-message-size', 1, 4096) * 1024 * 1024 };
   const rules: PassRules = { allowNonStrict: values['allow-non-strict'] ?? false, allowUnimplemented: values['allow-unimplemented'] ?? false };
   const [role, url, ...extra] = positionals;
   if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
   if (role === 'server') {
     if (url === undefined) throw new UsageError('fuzz server needs the URL of the server to test');
-    return fuzzServer(url, cases, { agent: values.agent, outdir: values.outdir ?? 'reports/servers', parallel: count(values.parallel ?? '1', 'parallel', 1), rules });
+    return fuzzServer(url, cases, { agent: values.agent, outdir: values.outdir ?? 'reports/servers', parallel: count(values.parallel ?? '1', 'parallel', 1), rules, peer });
   }
   if (role === 'client') {
     if (url !== undefined) throw new UsageError('fuzz client takes no URL: it listens (--host, --port)');
@@ -87,6 +91,7 @@ async function run(argv: string[]): Promise<number> {
       outdir: values.outdir ?? 'reports/clients',
       keepRunning: values['keep-running'] ?? false,
       rules,
+      peer,
     });
   }
   throw new UsageError(role === undefined ? 'say which role: fuzz server URL, or fuzz client' : `unknown role ${JSON.stringify(role)}: use server or client`);
@@ -110,6 +115,7 @@ function report(outdir: string, results: Results, agent: string, expected: CaseD
 }
 
 interface ServerRoleOptions {
+  peer: PeerOptions;
   agent: string | undefined;
   outdir: string;
   parallel: number;
@@ -119,7 +125,7 @@ interface ServerRoleOptions {
 async function fuzzServer(url: string, cases: CaseDefinition[], options: ServerRoleOptions): Promise<number> {
   let target;
   try {
-    target = serverTarget(url, options.agent);
+    target = serverTarget(url, options.agent, undefined, options.peer);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -134,6 +140,7 @@ async function fuzzServer(url: string, cases: CaseDefinition[], options: ServerR
 }
 
 interface ClientRoleOptions {
+  peer: PeerOptions;
   host: string;
   port: number;
   outdir: string;
@@ -147,6 +154,7 @@ function fuzzClient(cases: CaseDefinition[], options: ClientRoleOptions): Promis
   return new Promise((resolve, reject) => {
     const server = createFuzzingServer({
       cases,
+      peer: options.peer,
       onCase(r: CaseRun) {
         progress.step(r);
         addResult(results, caseRecord(r));

@@ -16,14 +16,20 @@ export interface PeerListener {
   onConnectionLost(): void;
 }
 
-export interface PeerTimeouts {
-  /** Seconds we wait for the Close reply after sending a Close (Autobahn: 1). */
-  closeHandshake: number;
-  /** Seconds a client waits for the server to drop TCP after the closing handshake (Autobahn: 1). */
-  serverConnectionDrop: number;
+export interface PeerOptions {
+  /** Seconds we wait for the Close reply after sending a Close (the suite: 1). */
+  closeHandshake?: number;
+  /** Seconds a client waits for the server to drop TCP after the closing handshake (the suite: 1). */
+  serverConnectionDrop?: number;
+  /**
+   * Largest message we take from the peer, in octets; past it we fail with
+   * 1009. The suite has no limit; the biggest case echoes 16 MiB, so 64 MiB
+   * only stops a peer that streams without end from filling our memory.
+   */
+  maxMessageSize?: number;
 }
 
-export const DEFAULT_TIMEOUTS: PeerTimeouts = { closeHandshake: 1, serverConnectionDrop: 1 };
+const DEFAULTS: Required<PeerOptions> = { closeHandshake: 1, serverConnectionDrop: 1, maxMessageSize: 64 * 1024 * 1024 };
 
 /**
  * Close codes a peer may send, as the suite's fuzzer accepts them (RFC 6455
@@ -90,13 +96,16 @@ export class FuzzPeer {
   private streamed: { key: number; offset: number } | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
   private lost = false;
+  private messageSize = 0;
+  private readonly options: Required<PeerOptions>;
 
   constructor(
     private readonly socket: Socket,
     readonly isServer: boolean,
     private readonly listener: PeerListener,
-    private readonly timeouts: PeerTimeouts = DEFAULT_TIMEOUTS,
+    options: PeerOptions = {},
   ) {
+    this.options = { ...DEFAULTS, ...options };
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', () => {});
@@ -255,8 +264,8 @@ export class FuzzPeer {
     this.closedByMe = !isReply;
     this.localCloseCode = code;
     this.localCloseReason = reason === null ? null : reason.toString('utf8');
-    if (this.closedByMe && this.timeouts.closeHandshake > 0) {
-      this.later(this.timeouts.closeHandshake, () => {
+    if (this.closedByMe && this.options.closeHandshake > 0) {
+      this.later(this.options.closeHandshake, () => {
         this.wasClean = false;
         this.wasNotCleanReason = 'WebSocket closing handshake timeout (peer did not finish the closing handshake in time)';
         this.wasCloseHandshakeTimeout = true;
@@ -368,6 +377,12 @@ export class FuzzPeer {
       length = (high & 0x7fffffff) * 0x1_0000_0000 + readUint32(reader, 6);
       if (length < 65536) this.protocolViolation('invalid data frame length (not using minimal length encoding)');
     }
+    if (opcode <= 7 && (this.insideMessage ? this.messageSize : 0) + length > this.options.maxMessageSize) {
+      // Checked on the header, before any of the payload is held.
+      this.failConnection(CloseCode.MESSAGE_TOO_BIG, `message longer than ${this.options.maxMessageSize} octets`);
+      this.dropConnection({ abort: true });
+      return false;
+    }
     reader.skip(headerLength - (masked ? 4 : 0));
     const maskKey = masked ? Buffer.from(reader.take(4)) : null;
     const frame: IncomingFrame = { fin, rsv, opcode, length, maskKey, received: 0, parts: [] };
@@ -376,6 +391,7 @@ export class FuzzPeer {
       this.insideMessage = true;
       this.messageBinary = opcode === 2;
       this.messageParts = [];
+      this.messageSize = 0;
       this.messageCompressed = compressed;
       // Compressed text is checked once inflated, at the end of the message.
       this.utf8 = opcode === 1 && !compressed ? new Utf8Validator() : null;
@@ -394,6 +410,7 @@ export class FuzzPeer {
       }
     }
     if (data.length > 0) this.messageParts.push(data);
+    this.messageSize += data.length;
   }
 
   private frameEnd(frame: IncomingFrame): void {
@@ -462,9 +479,9 @@ export class FuzzPeer {
       this.wasClean = true;
       if (this.isServer) {
         this.dropConnection({ abort: true });
-      } else if (this.timeouts.serverConnectionDrop > 0) {
+      } else if (this.options.serverConnectionDrop > 0) {
         // §7.1.1: the server closes TCP first; a client waits for that, then gives up.
-        this.later(this.timeouts.serverConnectionDrop, () => {
+        this.later(this.options.serverConnectionDrop, () => {
           this.wasClean = false;
           this.wasNotCleanReason = 'WebSocket closing handshake timeout (server did not drop TCP connection in time)';
           this.wasServerConnectionDropTimeout = true;

@@ -125,6 +125,23 @@ test('fuzz server: a server that hangs costs a case its timers, not the run', { 
   }
 });
 
+test('fuzz server: a server that announces an endless message gets 1009 at its header, before we hold any of it', { timeout: 20_000 }, async () => {
+  const endless = await rawServer((socket, request) => {
+    socket.write(switching(requestKey(request)));
+    const header = Buffer.from([0x82, 127, 0, 0, 1, 0, 0, 0, 0, 0]); // a binary frame of 2^40 octets
+    socket.write(Buffer.concat([header, Buffer.alloc(64 * 1024)]));
+  });
+  try {
+    const started = performance.now();
+    const [run] = await runAll(selectCases(['1.2.1']), 1, (c, i) => playAgainstServer(serverTarget(`ws://127.0.0.1:${endless.port}/`, undefined, 5, { maxMessageSize: 1024 * 1024 }), c, i));
+    assert.equal(run.peer.localCloseCode, 1009);
+    assert.equal(`${run.behavior}/${run.behaviorClose}`, 'FAILED/UNCLEAN');
+    assert.ok(performance.now() - started < 1000, 'no timer had to fire');
+  } finally {
+    endless.close();
+  }
+});
+
 test('fuzz server: without permessage-deflate, 12.x and 13.x are UNIMPLEMENTED, which --allow-unimplemented lets pass', { timeout: 30_000 }, async () => {
   const { server, url } = await startServer(undefined, { perMessageDeflate: false });
   try {
@@ -150,6 +167,7 @@ test('fuzz: bad usage exits 2 with a message', async () => {
     assert.equal(await main(['client', 'ws://x']), 2);
     assert.equal(await main(['server', 'ws://127.0.0.1:1', '--parallel', 'many']), 2);
     assert.equal(await main(['server', 'ws://127.0.0.1:1', '--bogus']), 2);
+    assert.equal(await main(['server', 'ws://127.0.0.1:1', '--max-message-size', '0']), 2);
   } finally {
     console.error = error;
   }
