@@ -58,7 +58,7 @@ function accept(request: http.IncomingMessage, socket: Socket, head: Buffer, opt
     const accepted = acceptance === null ? null : acceptOffer(acceptance);
     const response = buildServerResponse(key, accepted?.response);
     socket.write(response);
-    const peer = new FuzzPeer(socket, true, listener, options.peer);
+    const peer = new FuzzPeer(socket, 'server', listener, options.peer);
     peer.deflate = accepted?.codec ?? null;
     if (listener instanceof CaseRun) listener.httpResponse = response;
     return peer;

@@ -18,7 +18,10 @@ export type ServerTarget = ReturnType<typeof parseWebSocketUrl> & {
   peer?: PeerOptions;
 };
 
-export const serverTarget = (url: string, agent?: string, openHandshakeTimeout = OPEN_HANDSHAKE_TIMEOUT, peer: PeerOptions = {}): ServerTarget => ({ ...parseWebSocketUrl(url), agent, openHandshakeTimeout, peer });
+export const serverTarget = (url: string, options: { agent?: string; openHandshakeTimeout?: number; peer?: PeerOptions } = {}): ServerTarget => ({
+  ...parseWebSocketUrl(url),
+  ...options,
+});
 
 /**
  * Plays one case against a server (the suite's fuzzingclient): one TCP
@@ -37,7 +40,7 @@ export async function playAgainstServer(target: ServerTarget, definition: CaseDe
   try {
     const { rest, deflate } = await handshake(socket, request, key, run, target);
     run.agent = target.agent ?? run.serverHeader ?? 'UnknownServer';
-    const peer = new FuzzPeer(socket, false, run, target.peer);
+    const peer = new FuzzPeer(socket, 'client', run, target.peer);
     peer.deflate = deflate;
     const played = run.play(peer);
     peer.start(rest);

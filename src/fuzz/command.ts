@@ -125,7 +125,7 @@ interface ServerRoleOptions {
 async function fuzzServer(url: string, cases: CaseDefinition[], options: ServerRoleOptions): Promise<number> {
   let target;
   try {
-    target = serverTarget(url, options.agent, undefined, options.peer);
+    target = serverTarget(url, { agent: options.agent, peer: options.peer });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

@@ -99,12 +99,16 @@ export class FuzzPeer {
   private messageSize = 0;
   private readonly options: Required<PeerOptions>;
 
+  /** We are the server: the peer is the client under test. */
+  readonly isServer: boolean;
+
   constructor(
     private readonly socket: Socket,
-    readonly isServer: boolean,
+    side: 'client' | 'server',
     private readonly listener: PeerListener,
     options: PeerOptions = {},
   ) {
+    this.isServer = side === 'server';
     this.options = { ...DEFAULTS, ...options };
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.receive(chunk));

@@ -113,7 +113,7 @@ test('fuzz server: a server that hangs costs a case its timers, not the run', { 
     // No echo, no Close answer: our kill timer (1 s) sends a Close, the close handshake timer (1 s) drops TCP.
     assert.equal(`${afterHandshake.behavior}/${afterHandshake.behaviorClose}`, 'FAILED/UNCLEAN');
     assert.equal(afterHandshake.peer.wasCloseHandshakeTimeout, true);
-    const [noHandshake] = await runAll(selectCases(['1.1.1']), 1, (c, i) => playAgainstServer(serverTarget(`ws://127.0.0.1:${mute.port}/`, undefined, 0.3), c, i));
+    const [noHandshake] = await runAll(selectCases(['1.1.1']), 1, (c, i) => playAgainstServer(serverTarget(`ws://127.0.0.1:${mute.port}/`, { openHandshakeTimeout: 0.3 }), c, i));
     assert.equal(`${noHandshake.behavior}/${noHandshake.behaviorClose}`, 'FAILED/FAILED');
     assert.match(noHandshake.resultClose, /no opening handshake within 0.3 s/);
     assert.ok(performance.now() - started < 10_000);
@@ -133,7 +133,7 @@ test('fuzz server: a server that announces an endless message gets 1009 at its h
   });
   try {
     const started = performance.now();
-    const [run] = await runAll(selectCases(['1.2.1']), 1, (c, i) => playAgainstServer(serverTarget(`ws://127.0.0.1:${endless.port}/`, undefined, 5, { maxMessageSize: 1024 * 1024 }), c, i));
+    const [run] = await runAll(selectCases(['1.2.1']), 1, (c, i) => playAgainstServer(serverTarget(`ws://127.0.0.1:${endless.port}/`, { peer: { maxMessageSize: 1024 * 1024 } }), c, i));
     assert.equal(run.peer.localCloseCode, 1009);
     assert.equal(`${run.behavior}/${run.behaviorClose}`, 'FAILED/UNCLEAN');
     assert.ok(performance.now() - started < 1000, 'no timer had to fire');
