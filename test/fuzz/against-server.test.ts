@@ -10,7 +10,7 @@ import { main } from '../../src/fuzz/command.js';
 import { playAgainstServer, serverTarget } from '../../src/fuzz/against-server.js';
 import { selectCases } from '../../src/fuzz/select.js';
 import { runAll } from '../../src/fuzz/runner.js';
-import { parseFrames, rawServer, requestKey, startServer, switching, frame } from '../helpers.js';
+import { parseFrames, rawServer, requestKey, startServer, switching, frame, testCertificate } from '../helpers.js';
 import { QUICK_SAMPLE, SAMPLE } from './sample.js';
 
 const verdicts = (index: Record<string, Record<string, { behavior: string; behaviorClose: string }>>) =>
@@ -150,6 +150,16 @@ test('fuzz server: without permessage-deflate, 12.x and 13.x are UNIMPLEMENTED, 
     const index = JSON.parse(readFileSync(join(outdir, 'index.json'), 'utf8'));
     assert.deepEqual(verdicts(index), { '12.1.1': 'UNIMPLEMENTED/OK', '13.7.1': 'UNIMPLEMENTED/OK' });
     assert.equal(await quiet(() => main(['server', url, '--cases', '12.1.1,13.7.1', '--outdir', outdir, '--allow-unimplemented'])), 0);
+  } finally {
+    await server.close();
+  }
+});
+
+test('fuzz server: wss:// works (a test certificate is fine: conformance, not trust, is tested)', { timeout: 20_000 }, async () => {
+  const { server, url } = await startServer(undefined, { tls: testCertificate() });
+  try {
+    const runs = await runAll(selectCases(['1.1.2', '2.2']), 2, (c, i) => playAgainstServer(serverTarget(url), c, i));
+    assert.deepEqual(runs.map((r) => `${r.behavior}/${r.behaviorClose}`), ['OK/OK', 'OK/OK']);
   } finally {
     await server.close();
   }
