@@ -1,6 +1,6 @@
 import type { CaseRecord, Results } from './report.js';
 import { reportFileName } from './report.js';
-import { CATEGORY_TITLES } from './cases/index.js';
+import { CATEGORY_TITLES, SUBCATEGORY_TITLES } from './cases/index.js';
 
 const escape = (value: unknown): string =>
   String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -31,11 +31,17 @@ export function indexHtml(results: Results, compareIds: (a: string, b: string) =
   const ids = [...new Set(agents.flatMap((agent) => [...results.get(agent)!.keys()]))].sort(compareIds);
   let rows = '';
   let category = '';
+  let subcategory = '';
   for (const id of ids) {
     const top = id.split('.')[0];
     if (top !== category) {
       category = top;
       rows += `<tr><th class="category" colspan="${agents.length + 1}">${escape(top)} ${escape(CATEGORY_TITLES[top] ?? '')}</th></tr>\n`;
+    }
+    const sub = id.split('.').slice(0, 2).join('.');
+    if (sub !== subcategory) {
+      subcategory = sub;
+      if (SUBCATEGORY_TITLES[sub]) rows += `<tr><th colspan="${agents.length + 1}">${escape(sub)} ${escape(SUBCATEGORY_TITLES[sub])}</th></tr>\n`;
     }
     rows += `<tr><td>${escape(id)}</td>`;
     for (const agent of agents) {

@@ -56,6 +56,8 @@ test('fuzz server: the sample passes against our server, serial and --parallel 3
 
     const html = readFileSync(join(parallel, 'index.html'), 'utf8');
     assert.match(html, /href="our_server_1_0_case_10_1_1\.html"/);
+    assert.match(html, /6\.4 Fail-fast on invalid UTF-8/);
+    assert.match(html, /13\.3 JSON records: offer server_max_window_bits=9/);
     assert.doesNotMatch(html, /<script|<link|src="http/);
     assert.equal(readdirSync(parallel).filter((f) => f.endsWith('.html')).length, SAMPLE.length + 1);
   } finally {

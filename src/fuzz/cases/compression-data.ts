@@ -5,8 +5,6 @@
  * A fixed seed makes every run send the same octets.
  */
 export interface Dataset {
-  /** Sub-category title. */
-  title: string;
   binary: boolean;
   bytes: Buffer;
   /** Octet offset of each code point of text data, plus the end; null for binary data. */
@@ -89,9 +87,9 @@ function noise(next: () => number): Buffer {
   return out;
 }
 
-function textDataset(title: string, text: string, binary: boolean): Dataset {
+function textDataset(text: string, binary: boolean): Dataset {
   const bytes = Buffer.from(text, 'utf8');
-  if (binary) return { title, binary, bytes, codePoints: null };
+  if (binary) return { binary, bytes, codePoints: null };
   const offsets: number[] = [];
   let at = 0;
   for (const char of text) {
@@ -99,8 +97,17 @@ function textDataset(title: string, text: string, binary: boolean): Dataset {
     at += Buffer.byteLength(char, 'utf8');
   }
   offsets.push(at);
-  return { title, binary, bytes, codePoints: Int32Array.from(offsets) };
+  return { binary, bytes, codePoints: Int32Array.from(offsets) };
 }
+
+/** Sub-category titles of 12.1 to 12.5, in the order of `datasets()`. */
+export const DATASET_TITLES = [
+  'JSON records, generated (UTF-8 text)',
+  'A 512x512 8-bit grayscale image, generated (binary)',
+  'German-like prose, generated (sent as binary)',
+  'HTML markup, generated (UTF-8 text)',
+  'Random octets, incompressible (binary)',
+];
 
 let cache: Dataset[] | null = null;
 
@@ -109,11 +116,11 @@ export function datasets(): Dataset[] {
   if (cache === null) {
     const next = random(6455);
     cache = [
-      textDataset('JSON records, generated (UTF-8 text)', jsonText(next), false),
-      { title: 'A 512x512 8-bit grayscale image, generated (binary)', binary: true, bytes: image(next), codePoints: null },
-      textDataset('Human-readable German-like prose, generated (sent as binary)', prose(next), true),
-      textDataset('HTML markup, generated (UTF-8 text)', html(next), false),
-      { title: 'Random octets, incompressible (binary)', binary: true, bytes: noise(next), codePoints: null },
+      textDataset(jsonText(next), false),
+      { binary: true, bytes: image(next), codePoints: null },
+      textDataset(prose(next), true),
+      textDataset(html(next), false),
+      { binary: true, bytes: noise(next), codePoints: null },
     ];
   }
   return cache;
