@@ -3,6 +3,7 @@ import { ChunkReader } from '../protocol/reader.js';
 import { applyMask, randomMaskKey } from '../protocol/mask.js';
 import { Utf8Validator } from '../protocol/utf8.js';
 import { CloseCode } from '../protocol/close-codes.js';
+import { WebSocketError } from '../protocol/errors.js';
 import type { PerMessageDeflate } from '../protocol/deflate.js';
 import { WireLog } from './wire-log.js';
 import { encodeRawFrame, type RawFrame } from './raw-frame.js';
@@ -438,9 +439,10 @@ export class FuzzPeer {
   private inflate(): Buffer | null {
     let payload: Buffer;
     try {
-      payload = this.deflate!.decompress(this.messageParts, 256 * 1024 * 1024);
+      payload = this.deflate!.decompress(this.messageParts, this.options.maxMessageSize);
     } catch (error) {
-      this.invalidPayload((error as Error).message);
+      // Bad deflate data is 1007, an inflated size past our limit 1009 (the core's error says which).
+      this.failConnection(error instanceof WebSocketError ? error.closeCode : CloseCode.INVALID_PAYLOAD, (error as Error).message);
       return null;
     }
     if (!this.messageBinary) {

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type net from 'node:net';
+import { deflateRawSync, constants } from 'node:zlib';
 import { main } from '../../src/fuzz/command.js';
 import { playAgainstServer, serverTarget } from '../../src/fuzz/against-server.js';
 import { selectCases } from '../../src/fuzz/select.js';
@@ -141,6 +142,23 @@ test('fuzz server: a server that announces an endless message gets 1009 at its h
     assert.ok(performance.now() - started < 1000, 'no timer had to fire');
   } finally {
     endless.close();
+  }
+});
+
+test('fuzz server: compressed messages that do not inflate get 1007, those that inflate past the limit 1009', { timeout: 20_000 }, async () => {
+  const bomb = deflateRawSync(Buffer.alloc(2 * 1024 * 1024), { finishFlush: constants.Z_SYNC_FLUSH });
+  const payloads = [Buffer.from([0xff, 0xff, 0xff]), bomb.subarray(0, bomb.length - 4)];
+  const server = await rawServer((socket, request) => {
+    socket.write(switching(requestKey(request), 'Sec-WebSocket-Extensions: permessage-deflate\r\n'));
+    socket.write(frame(0xc2, payloads.shift()!)); // FIN + RSV1 + binary
+  });
+  try {
+    const target = serverTarget(`ws://127.0.0.1:${server.port}/`, { peer: { maxMessageSize: 1024 * 1024 } });
+    const runs = await runAll(selectCases(['12.1.1', '12.1.2']), 1, (c, i) => playAgainstServer(target, c, i));
+    assert.deepEqual(runs.map((r) => r.peer.localCloseCode), [1007, 1009]);
+    assert.ok(runs.every((r) => r.behavior === 'FAILED'));
+  } finally {
+    server.close();
   }
 });
 
