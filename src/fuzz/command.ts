@@ -173,7 +173,14 @@ function fuzzClient(cases: CaseDefinition[], options: ClientRoleOptions): Promis
   });
 }
 
-// `node dist/src/fuzz/command.js …` runs it directly.
-if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  process.exitCode = await main(process.argv.slice(2));
+/** Whether this file is the script node was started with (not imported by the CLI or a test). */
+function isEntryPoint(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
 }
+
+// `node dist/src/fuzz/command.js …` runs it directly.
+if (isEntryPoint()) process.exitCode = await main(process.argv.slice(2));

@@ -87,9 +87,10 @@ test('fuzz client: a client that never answers is judged after the case timers, 
   }
 });
 
-test('fuzz client: `scriptling-ws autobahn` drives `fuzz client` unchanged; the summary and exit code follow', { timeout: 60_000 }, async () => {
+test('fuzz client: `scriptling-ws autobahn` drives `scriptling-ws fuzz client` unchanged; the summary and exit code follow', { timeout: 60_000 }, async () => {
   const outdir = mkdtempSync(join(tmpdir(), 'fuzz-client-'));
-  const fuzzer = spawn(process.execPath, [join(ROOT, 'dist/src/fuzz/command.js'), 'client', '--port', '0', '--cases', '1.1.*,5.19,7.7.*', '--outdir', outdir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Through the installed command's entry point: `scriptling-ws fuzz client …`.
+  const fuzzer = spawn(process.execPath, [join(ROOT, 'dist/src/cli.js'), 'fuzz', 'client', '--port', '0', '--cases', '1.1.*,5.19,7.7.*', '--outdir', outdir], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: fuzzer.stdout });
   const output: string[] = [];
   const exited = new Promise<number | null>((resolve) => fuzzer.on('exit', resolve));
