@@ -170,13 +170,20 @@ async function dial(target: Target, options: ConnectOptions, signal: AbortSignal
     });
   }
   if (!target.secure) return socket;
-  const secure = tls.connect({
-    socket,
-    host: target.host,
-    // RFC 6066 §3: SNI carries host names only, never IP addresses.
-    servername: net.isIP(target.host) ? undefined : target.host,
-    ...definedTlsOptions(options),
-  });
+  let secure: tls.TLSSocket;
+  try {
+    secure = tls.connect({
+      socket,
+      host: target.host,
+      // RFC 6066 §3: SNI carries host names only, never IP addresses.
+      servername: net.isIP(target.host) ? undefined : target.host,
+      ...definedTlsOptions(options),
+    });
+  } catch (error) {
+    // Unusable TLS options (a key that does not match, a wrong pfx passphrase) throw here, not as an event.
+    socket.destroy();
+    throw new ConnectError(`TLS options: ${(error as Error).message}`, 'ERR_TLS', { cause: error });
+  }
   return opened(secure, 'secureConnect', signal).catch((error) => {
     throw asConnectError(error, { tls: true });
   });
