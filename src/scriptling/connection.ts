@@ -69,6 +69,11 @@ export class WebSocketConnection {
     }
   }
 
+  /** The subprotocol the server chose (Sec-WebSocket-Protocol), "" when none. */
+  get protocol(): string {
+    return this.ws.protocol;
+  }
+
   /** The engine-level connection, for what the seed API does not cover (ping, close codes). */
   get engine(): WebSocket {
     return this.ws;
