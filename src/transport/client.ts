@@ -34,13 +34,31 @@ export interface ConnectOptions extends ConnectionLimits, TlsOptions {
   maskKey?: () => Uint8Array;
 }
 
-const TLS_KEYS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername', 'minVersion', 'maxVersion', 'ciphers', 'checkServerIdentity'] as const;
+/** What makes the TLS context: checked once, before anything is sent, and shared by redirects. */
+const CONTEXT_KEYS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'ciphers', 'minVersion', 'maxVersion'] as const;
+/** What each TLS connection checks. */
+const CONNECTION_KEYS = ['rejectUnauthorized', 'servername', 'checkServerIdentity'] as const;
 
-/** The TLS options the caller set; an explicit undefined would override Node's defaults (checkServerIdentity). */
-function definedTlsOptions(options: ConnectOptions): TlsOptions {
-  const result: Record<string, unknown> = {};
-  for (const name of TLS_KEYS) if (options[name] !== undefined) result[name] = options[name];
-  return result as TlsOptions;
+/** The options the caller set; an explicit undefined would override Node's defaults (checkServerIdentity). */
+function defined<K extends keyof TlsOptions>(options: ConnectOptions, keys: readonly K[]): Pick<TlsOptions, K> {
+  const result: Partial<Pick<TlsOptions, K>> = {};
+  for (const name of keys) if (options[name] !== undefined) result[name] = options[name];
+  return result as Pick<TlsOptions, K>;
+}
+
+/**
+ * The TLS context for the caller's certificates and trust, or undefined for
+ * Node's default. Unusable settings (a wrong pfx passphrase, a key that does
+ * not match its certificate) fail here, before any connection is made.
+ */
+function secureContext(options: ConnectOptions): tls.SecureContext | undefined {
+  const settings = defined(options, CONTEXT_KEYS);
+  if (Object.keys(settings).length === 0) return undefined;
+  try {
+    return tls.createSecureContext(settings);
+  } catch (error) {
+    throw new ConnectError(`TLS options: ${(error as Error).message}`, 'ERR_TLS', { cause: error });
+  }
 }
 
 interface Target {
@@ -118,11 +136,13 @@ export async function connect(url: string | URL, options: ConnectOptions = {}): 
   let target: Target;
   let settings: ReturnType<typeof checkOptions>;
   let handshake: ClientHandshake;
+  let context: tls.SecureContext | undefined;
   try {
     target = parseWebSocketUrl(url);
     settings = checkOptions(options);
     proxyFor(target, options.proxy);
     handshake = newHandshake(target, options, options.headers, settings.deflate);
+    context = secureContext(options);
   } catch (error) {
     throw error instanceof TypeError ? withPrefix(error) : error;
   }
@@ -131,7 +151,7 @@ export async function connect(url: string | URL, options: ConnectOptions = {}): 
   try {
     let headers = options.headers;
     for (let redirects = 0; ; redirects++) {
-      const socket = await dial(target, options, deadline.signal);
+      const socket = await dial(target, options, context, deadline.signal);
       const outcome = await handshakeOn(socket, handshake, target.secure, deadline.signal);
       if (outcome.accepted) return open(socket, handshake, outcome, options, settings.deflate);
       socket.destroy();
@@ -157,7 +177,7 @@ function newHandshake(target: Target, options: ConnectOptions, headers: ConnectO
 }
 
 /** A connected socket to the target: TCP or a proxy tunnel, then TLS for wss:// (SNI and certificate checks against the target host). */
-async function dial(target: Target, options: ConnectOptions, signal: AbortSignal): Promise<net.Socket> {
+async function dial(target: Target, options: ConnectOptions, context: tls.SecureContext | undefined, signal: AbortSignal): Promise<net.Socket> {
   const proxy = proxyFor(target, options.proxy);
   let socket: net.Socket;
   if (proxy !== null) {
@@ -170,20 +190,14 @@ async function dial(target: Target, options: ConnectOptions, signal: AbortSignal
     });
   }
   if (!target.secure) return socket;
-  let secure: tls.TLSSocket;
-  try {
-    secure = tls.connect({
-      socket,
-      host: target.host,
-      // RFC 6066 §3: SNI carries host names only, never IP addresses.
-      servername: net.isIP(target.host) ? undefined : target.host,
-      ...definedTlsOptions(options),
-    });
-  } catch (error) {
-    // Unusable TLS options (a key that does not match, a wrong pfx passphrase) throw here, not as an event.
-    socket.destroy();
-    throw new ConnectError(`TLS options: ${(error as Error).message}`, 'ERR_TLS', { cause: error });
-  }
+  const secure = tls.connect({
+    socket,
+    host: target.host,
+    // RFC 6066 §3: SNI carries host names only, never IP addresses.
+    servername: net.isIP(target.host) ? undefined : target.host,
+    secureContext: context,
+    ...defined(options, CONNECTION_KEYS),
+  });
   return opened(secure, 'secureConnect', signal).catch((error) => {
     throw asConnectError(error, { tls: true });
   });

@@ -2,6 +2,7 @@
 // openssl, against our server with requestCert and rejectUnauthorized.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -79,16 +80,25 @@ describe('client certificates (mutual TLS)', () => {
     await assert.rejects(connect(`wss://localhost:${server.port}/`, { ca: pki.ca, timeout: 5000, ...pki.stranger }), refused);
   });
 
-  test('a wrong pfx passphrase or a key that does not match is a clear ERR_TLS, and the socket is not leaked', async () => {
-    await assert.rejects(connect(`wss://localhost:${server.port}/`, { ca: pki.ca, pfx: pki.client.pfx, passphrase: 'wrong' }), (e: ConnectError) => {
+  test('a wrong pfx passphrase or a key that does not match is ERR_TLS before connecting', async () => {
+    let connections = 0;
+    const counter = net.createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => counter.listen(0, '127.0.0.1', resolve));
+    const url = `wss://localhost:${(counter.address() as net.AddressInfo).port}/`;
+    await assert.rejects(connect(url, { ca: pki.ca, pfx: pki.client.pfx, passphrase: 'wrong' }), (e: ConnectError) => {
       assert.equal(e.code, 'ERR_TLS');
       assert.match(e.message, /^websocket connect failed: TLS options: .*mac verify failure/);
       return true;
     });
-    await assert.rejects(connect(`wss://localhost:${server.port}/`, { ca: pki.ca, cert: pki.client.cert, key: pki.stranger.key }), (e: ConnectError) => {
+    await assert.rejects(connect(url, { ca: pki.ca, cert: pki.client.cert, key: pki.stranger.key }), (e: ConnectError) => {
       assert.equal(e.code, 'ERR_TLS');
-      assert.match(e.message, /^websocket connect failed: TLS options: /);
+      assert.match(e.message, /^websocket connect failed: TLS options: .*key values mismatch/);
       return true;
     });
+    counter.close();
+    assert.equal(connections, 0);
   });
 });

@@ -47,6 +47,16 @@ describe('connection failures', () => {
     await rejects(connect(`ws://127.0.0.1:${port}/`), /connection refused/);
   });
 
+  test('timeouts beyond 2^31-1 ms (and Infinity) wait instead of firing at once', async () => {
+    // The answer comes a little later than Node's overflowed timer (1 ms) would fire.
+    const slow = await rawServer((s, req) => setTimeout(() => s.write(switching(requestKey(req))), 30));
+    for (const timeout of [2_200_000_000, Infinity]) {
+      const ws = await connect(`ws://127.0.0.1:${slow.port}/`, { timeout });
+      ws.terminate();
+    }
+    slow.close();
+  });
+
   test('a silent server hits the connect timeout', async () => {
     const silent = await rawServer(() => {});
     const started = Date.now();
@@ -245,6 +255,8 @@ describe('subprotocols', () => {
     const ws = await connect(`ws://127.0.0.1:${server.port}/`, { protocols: ['graphql-ws', 'graphql-transport-ws'] });
     assert.equal(offered, 'graphql-ws, graphql-transport-ws');
     assert.equal(ws.protocol, 'graphql-transport-ws');
+    assert.match(ws.handshake!.request, /\r\nSec-WebSocket-Protocol: graphql-ws, graphql-transport-ws$/);
+    assert.match(ws.handshake!.response, /^HTTP\/1\.1 101 Switching Protocols\r\n[^]*\r\nSec-WebSocket-Protocol: graphql-transport-ws$/);
     ws.terminate();
     server.close();
   });
