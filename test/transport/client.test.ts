@@ -340,6 +340,11 @@ describe('redirects', () => {
     const nowhere = await rawServer((s) => s.end('HTTP/1.1 302 Found\r\nContent-Length: 0\r\n\r\n'));
     await assert.rejects(connect(`ws://127.0.0.1:${nowhere.port}/`, { maxRedirects: 3 }), (e: ConnectError) => e.code === 'ERR_REDIRECT' && /without a Location/.test(e.message));
     nowhere.close();
+    for (const [location, message] of [['http://[bad', /invalid Location "http:\/\/\[bad"/], ['ws://user:pw@127.0.0.1/', /unusable URL: .*credentials/]] as const) {
+      const bad = await rawServer((s) => s.end(redirectTo(307, location)));
+      await assert.rejects(connect(`ws://127.0.0.1:${bad.port}/`, { maxRedirects: 1 }), (e: ConnectError) => e.code === 'ERR_REDIRECT' && message.test(e.message));
+      bad.close();
+    }
     const ftp = await rawServer((s) => s.end(redirectTo(302, 'ftp://example.com/')));
     await assert.rejects(connect(`ws://127.0.0.1:${ftp.port}/`, { maxRedirects: 3 }), (e: ConnectError) => e.code === 'ERR_REDIRECT' && /non-WebSocket URL/.test(e.message));
     ftp.close();
