@@ -113,8 +113,12 @@ function armDeadline(ms: number, onExpire: () => void): () => void {
   return () => clearTimeout(timer);
 }
 
-const withPrefix = (error: TypeError): TypeError =>
-  error.message.startsWith('websocket connect failed:') ? error : new TypeError(`websocket connect failed: ${error.message}`, { cause: error });
+/** A bad argument keeps its class (TypeError, RangeError) and gains the message prefix every connect failure has. */
+function withPrefix(error: Error): Error {
+  if (error.message.startsWith('websocket connect failed:')) return error;
+  const Kind = error instanceof RangeError ? RangeError : TypeError;
+  return new Kind(`websocket connect failed: ${error.message}`, { cause: error });
+}
 
 /** An invalid argument is a TypeError (nothing is sent); a URL that is not ws(s) is a ConnectError. */
 function checkOptions(options: ConnectOptions): { timeout: number; maxRedirects: number; deflate: DeflateOptions | null } {
@@ -144,7 +148,7 @@ export async function connect(url: string | URL, options: ConnectOptions = {}): 
     handshake = newHandshake(target, options, options.headers, settings.deflate);
     context = secureContext(options);
   } catch (error) {
-    throw error instanceof TypeError ? withPrefix(error) : error;
+    throw error instanceof ConnectError ? error : withPrefix(error as Error);
   }
   const deadline = new AbortController();
   const disarm = armDeadline(settings.timeout, () => deadline.abort(new ConnectError(`timed out after ${settings.timeout / 1000} s`, 'ETIMEDOUT')));

@@ -35,6 +35,7 @@ describe('URLs', () => {
     await assert.rejects(connect(42 as never), { name: 'TypeError', message: /not number$/ });
     await assert.rejects(connect(null as never), { name: 'TypeError', message: /not null$/ });
     await assert.rejects(connect('ws://127.0.0.1:1/', 5 as never), { name: 'TypeError', message: /options must be an object/ });
+    await assert.rejects(connect('ws://127.0.0.1:1/', { perMessageDeflate: { clientMaxWindowBits: 99 } }), { name: 'RangeError', message: /^websocket connect failed: clientMaxWindowBits must be an integer from 8 to 15/ });
   });
 });
 
