@@ -322,6 +322,18 @@ describe('redirects', () => {
     await target.close();
   });
 
+  test('the timeout covers the whole chain', async () => {
+    // A redirect whose body never ends: it is read until the timeout, which then also stops the next hop.
+    let hits = 0;
+    const slow = await rawServer((s) => {
+      hits++;
+      s.write('HTTP/1.1 302 Found\r\nLocation: /next\r\n\r\nstill writing');
+    });
+    await assert.rejects(connect(`ws://127.0.0.1:${slow.port}/`, { maxRedirects: 2, timeout: 300 }), (e: ConnectError) => e.code === 'ETIMEDOUT');
+    assert.equal(hits, 1);
+    slow.close();
+  });
+
   test('a relative Location resolves against the current URL', async () => {
     const requestLines: string[] = [];
     const server = await rawServer((s, request) => {
