@@ -34,6 +34,10 @@ describe('binding connect()', () => {
     const conn = await ws.connect(`ws://127.0.0.1:${server.port}/x`, 5, { Authorization: 'Bearer my-token' });
     assert.match(request, /\r\nAuthorization: Bearer my-token\r\n/);
     conn.engine.terminate();
+    // None as the timeout: no limit.
+    const patient = await ws.connect(`ws://127.0.0.1:${server.port}/y`, null, { 'X-Who': 'patient' });
+    assert.match(request, /^GET \/y HTTP\/1\.1\r\n[^]*\r\nX-Who: patient\r\n/);
+    patient.engine.terminate();
     server.close();
   });
 
