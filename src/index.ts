@@ -1,5 +1,5 @@
 /** The engine, for users who want an idiomatic API: `scriptling-websocket/core`. */
-export { connect, parseWebSocketUrl, ConnectError, type ConnectErrorCode, type ConnectOptions, type TlsOptions } from './transport/client.js';
+export { connect, parseWebSocketUrl, ConnectError, type ConnectOptions, type TlsOptions } from './transport/client.js';
 export { WebSocketServer, type ServerOptions, type ConnectionHandler, type RequestHandler } from './transport/server.js';
 export { WebSocket, type ConnectionLimits, type Message, type Received, type BinaryType } from './transport/websocket.js';
 export { Connection, State, type ProtocolEvent, type ConnectionOptions, type Side, DEFAULT_MAX_MESSAGE_SIZE } from './protocol/connection.js';
@@ -7,3 +7,4 @@ export { CloseCode, isValidWireCloseCode } from './protocol/close-codes.js';
 export { WebSocketError } from './protocol/errors.js';
 export { Opcode } from './protocol/opcodes.js';
 export type { DeflateOptions } from './protocol/deflate.js';
+export type { ConnectErrorCode } from './transport/connect-error.js';

@@ -69,7 +69,7 @@ export class WebSocketConnection {
     }
   }
 
-  /** The subprotocol the server chose (Sec-WebSocket-Protocol), "" when none. */
+  /** The agreed subprotocol, or "" when none was. */
   get protocol(): string {
     return this.ws.protocol;
   }

@@ -10,7 +10,7 @@ export { WebSocketConnection, type ReceivedMessage };
 /** The seed's name for the server-side connection object. */
 export type WebSocketClient = WebSocketConnection;
 export { createRuntime, HttpRuntime, type Handler, type Runtime, type ServeOptions, type RunningServer } from './runtime.js';
-export { ConnectError, type ConnectErrorCode } from '../transport/client.js';
+export { ConnectError } from '../transport/client.js';
 
 /** The engine's options with every time in SECONDS (Scriptling's convention); null waits forever. */
 export interface ScriptlingConnectOptions extends Omit<ConnectOptions, 'timeout' | 'closeTimeout' | 'headers'> {
@@ -51,3 +51,5 @@ export function is_text(message: unknown): message is string {
 export function is_binary(message: unknown): message is number[] | Uint8Array {
   return Array.isArray(message) || message instanceof Uint8Array;
 }
+
+export type { ConnectErrorCode } from '../transport/connect-error.js';
