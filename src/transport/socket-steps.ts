@@ -24,21 +24,27 @@ function step<T>(
       return reject(signal.reason);
     }
     let settled = false;
-    const finish = (error: unknown, value?: T) => {
-      if (settled) return;
+    /** Whether this is the first outcome; then the step's listeners go. */
+    const settle = (): boolean => {
+      if (settled) return false;
       settled = true;
-      socket.removeListener('error', onError);
+      socket.removeListener('error', fail);
       socket.removeListener('close', handlers.onClose);
       signal.removeEventListener('abort', onAbort);
       handlers.stop();
-      if (error === undefined) return resolve(value as T);
+      return true;
+    };
+    const succeed = (value: T) => {
+      if (settle()) resolve(value);
+    };
+    const fail = (error: unknown) => {
+      if (!settle()) return;
       socket.destroy();
       reject(error);
     };
-    const onError = (error: Error) => finish(error);
-    const onAbort = () => (handlers.onAbort ? handlers.onAbort() : finish(signal.reason));
-    const handlers = run({ resolve: (value) => finish(undefined, value), reject: finish });
-    socket.on('error', onError);
+    const onAbort = () => (handlers.onAbort ? handlers.onAbort() : fail(signal.reason));
+    const handlers = run({ resolve: succeed, reject: fail });
+    socket.on('error', fail);
     socket.on('close', handlers.onClose);
     signal.addEventListener('abort', onAbort);
   });
