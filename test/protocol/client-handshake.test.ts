@@ -202,3 +202,59 @@ describe('refusals: status, headers and up to 4 KiB of body', () => {
     assert.equal(outcome.response.headers.get('location'), 'ws://elsewhere/');
   });
 });
+
+describe('any chunking, any corruption: an outcome or a HandshakeError, nothing else', () => {
+  /** xorshift32: the same inputs on every run. */
+  const random = (seed: number) => () => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 2 ** 32;
+  };
+  const answers = [
+    switching('Sec-WebSocket-Protocol: chat\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=10\r\n'),
+    'HTTP/1.1 403 Forbidden\r\nContent-Length: 5\r\n\r\nnope!',
+    'HTTP/1.1 401 No\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n',
+    'HTTP/1.1 302 Found\r\nLocation: /x\r\n\r\n',
+  ].map((text) => Buffer.from(text, 'latin1'));
+  const fresh = () => handshake({ protocols: ['chat'], deflate: {} });
+
+  /** Pieces of 1 to 16 bytes. */
+  const pieces = (next: () => number) => () => 1 + Math.floor(next() * 16);
+
+  /** Feeds `data` in pieces of `pieceSize()` bytes; then EOF. Returns a comparable summary. */
+  function run(data: Buffer, pieceSize: () => number): string {
+    const h = fresh();
+    try {
+      for (let i = 0; i < data.length;) {
+        const size = pieceSize();
+        const outcome = h.receiveData(data.subarray(i, i + size));
+        i += size;
+        if (outcome !== null) return outcome.accepted ? `101 ${outcome.protocol} ${outcome.extensions}` : `${outcome.response.status} ${outcome.body.toString('latin1')}`;
+      }
+      const outcome = h.receiveEof();
+      return `${outcome.response.status} ${outcome.body.toString('latin1')} (eof)`;
+    } catch (error) {
+      if (!(error instanceof HandshakeError)) throw error;
+      return 'refused';
+    }
+  }
+
+  test('random chunkings of valid answers give the same outcome as one piece', () => {
+    const next = random(0x9e3779b9);
+    for (const answer of answers) {
+      const whole = run(answer, () => answer.length);
+      assert.notEqual(whole, 'refused');
+      for (let i = 0; i < 200; i++) assert.equal(run(answer, pieces(next)), whole);
+    }
+  });
+
+  test('2000 mutated answers: only outcomes or HandshakeErrors', () => {
+    const next = random(12345);
+    for (let i = 0; i < 2000; i++) {
+      const data = Buffer.from(answers[i % answers.length]);
+      for (let flips = 1 + Math.floor(next() * 4); flips > 0; flips--) data[Math.floor(next() * data.length)] = Math.floor(next() * 256);
+      run(data, pieces(next));
+    }
+  });
+});
