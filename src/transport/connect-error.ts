@@ -42,7 +42,8 @@ export class ConnectError extends Error {
   readonly body?: Buffer;
 
   constructor(why: string, readonly code: ConnectErrorCode, options: { cause?: unknown; refusal?: RefusalDetails } = {}) {
-    super(`websocket connect failed: ${why}`, { cause: options.cause });
+    // Only a real cause: `{ cause: undefined }` would still create the property.
+    super(`websocket connect failed: ${why}`, options.cause === undefined ? undefined : { cause: options.cause });
     if (options.refusal) {
       this.status = options.refusal.status;
       this.headers = options.refusal.headers;
