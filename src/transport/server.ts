@@ -68,8 +68,8 @@ const pathOf = (url: string | undefined): string => {
 export class WebSocketServer {
   private readonly routes = new Routes();
   private readonly sessions = new Set<Session>();
-  /** Sockets whose `authorize` is still running. */
-  private readonly pending = new Set<Duplex>();
+  /** Handshakes whose `authorize` is still running, each with what stops it. */
+  private readonly pending = new Map<Duplex, () => void>();
   private readonly deflateOptions: DeflateOptions | null;
   private readonly handshakeTimeout: number;
   private server: http.Server | null = null;
@@ -136,11 +136,12 @@ export class WebSocketServer {
     const refused = handshake.check();
     if (refused !== null) return release(socket, refused);
     if (route.authorize === null) return this.open(route, handshake.accept(), request, socket, head);
-    this.pending.add(socket);
-    void this.authorize(route, handshake, socket).then((agreement) => {
-      this.pending.delete(socket);
-      if (agreement !== null) this.open(route, agreement, request, socket, head);
-    });
+    void this.authorize(route, handshake, socket)
+      .then((agreement) => agreement !== null && this.open(route, agreement, request, socket, head))
+      .catch((error: unknown) => {
+        this.report(error, `opening ${path}`);
+        socket.destroy();
+      });
   }
 
   /** The port listened on (or of the first attached server). */
@@ -165,7 +166,7 @@ export class WebSocketServer {
     const server = this.server;
     const stopped = server === null ? Promise.resolve() : new Promise<void>((resolve) => server.close(() => resolve()));
     server?.closeIdleConnections();
-    for (const socket of this.pending) release(socket, refusal(503, 'server shutting down'));
+    for (const stop of this.pending.values()) stop();
     const sessions = [...this.sessions];
     for (const { ws } of sessions) void ws.close(CloseCode.GOING_AWAY, 'server shutting down').catch(ignore);
     let timer: NodeJS.Timeout | undefined;
@@ -231,20 +232,24 @@ export class WebSocketServer {
   }
 
   /**
-   * Runs the route's `authorize` hook, bounded by handshakeTimeout. Returns
-   * what was agreed, or null once it has refused (and released) the socket:
-   * a throw or a malformed answer → 500, no answer in time → 503, both reported.
+   * Runs the route's `authorize` hook, bounded by handshakeTimeout and cut
+   * short by close(). Returns what was agreed, or null once it has refused
+   * (and released) the socket: a throw or a malformed answer → 500, no
+   * answer in time → 503, both reported; shutting down → 503.
    */
   private async authorize(route: Route, handshake: ServerHandshake, socket: Duplex): Promise<Agreement | null> {
     const where = `authorize for ${handshake.request.path}`;
     let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<typeof TIMED_OUT>((resolve) => {
+    const interrupted = new Promise<typeof TIMED_OUT | typeof SHUTTING_DOWN>((resolve) => {
       if (isArmable(this.handshakeTimeout)) timer = setTimeout(() => resolve(TIMED_OUT), this.handshakeTimeout);
+      this.pending.set(socket, () => resolve(SHUTTING_DOWN));
     });
     let outcome: Agreement | Refusal;
     try {
-      const verdict = await Promise.race([Promise.resolve(handshake.request).then(route.authorize!), expired]);
-      if (verdict === TIMED_OUT) {
+      const verdict = await Promise.race([Promise.resolve(handshake.request).then(route.authorize!), interrupted]);
+      if (verdict === SHUTTING_DOWN) {
+        outcome = refusal(503, 'server shutting down');
+      } else if (verdict === TIMED_OUT) {
         this.report(new Error(`authorize did not answer within handshakeTimeout (${this.handshakeTimeout} ms)`), where);
         outcome = refusal(503, 'authorization timed out');
       } else {
@@ -256,11 +261,9 @@ export class WebSocketServer {
       outcome = refusal(500, 'internal server error');
     } finally {
       clearTimeout(timer);
+      this.pending.delete(socket);
     }
-    if (!socket.writable) {
-      socket.destroy(); // the client left, or close() already answered
-      return null;
-    }
+    if (!isRefusal(outcome) && this.closing) outcome = refusal(503, 'server shutting down');
     if (isRefusal(outcome)) {
       release(socket, outcome);
       return null;
@@ -321,6 +324,7 @@ export class WebSocketServer {
 }
 
 const TIMED_OUT = Symbol('timed out');
+const SHUTTING_DOWN = Symbol('shutting down');
 
 function ignore(): void {}
 
