@@ -1,4 +1,5 @@
 import type { WebSocket } from '../transport/websocket.js';
+import type { RequestInfo } from '../protocol/handshake.js';
 import { toBytes, toMilliseconds, toText } from './values.js';
 
 export type ReceivedMessage = string | number[];
@@ -67,6 +68,16 @@ export class WebSocketConnection {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** Server side: the opening request (method, path, query, headers, remote_addr); null on a client connection. */
+  get request(): RequestInfo | null {
+    return this.ws.request;
+  }
+
+  /** The agreed subprotocol, or "" when none was. */
+  get protocol(): string {
+    return this.ws.protocol;
   }
 
   /** The engine-level connection, for what the seed API does not cover (ping, close codes). */

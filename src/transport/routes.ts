@@ -51,7 +51,8 @@ export class Routes {
   }
 }
 
-function readPolicy(options: RouteOptions): RoutePolicy {
+/** Checks route options (for callers that take them before the route exists); returns the handshake's part. */
+export function readPolicy(options: RouteOptions): RoutePolicy {
   if (options === null || typeof options !== 'object') throw new TypeError('route options must be an object');
   const { origins, authorize } = options;
   if (authorize !== undefined && typeof authorize !== 'function') throw new TypeError('authorize must be a function');

@@ -313,13 +313,17 @@ export class WebSocketServer {
       });
   }
 
-  /** Reports through onError; an onError that throws is logged, never let through. */
   private report(error: unknown, where: string): void {
-    try {
-      (this.options.onError ?? defaultOnError)(error, where);
-    } catch (failure) {
-      console.error(`${where} failed:`, error, '\n… and onError threw:', failure);
-    }
+    report(this.options.onError, error, where);
+  }
+}
+
+/** Reports through onError (default: console.error); an onError that throws is logged, never let through. */
+export function report(onError: ServerOptions['onError'], error: unknown, where: string): void {
+  try {
+    (onError ?? defaultOnError)(error, where);
+  } catch (failure) {
+    console.error(`${where} failed:`, error, '\n… and onError threw:', failure);
   }
 }
 
