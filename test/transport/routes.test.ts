@@ -2,11 +2,11 @@
 // Origin checks, authorize, and what the handler learns of the request.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from '../../src/transport/client.js';
+import { connect, type ConnectOptions } from '../../src/transport/client.js';
 import { WebSocketServer, type ServerOptions } from '../../src/transport/server.js';
 import type { RouteOptions, ConnectionHandler } from '../../src/transport/routes.js';
 import type { WebSocket } from '../../src/transport/websocket.js';
-import { RawPeer } from '../helpers.js';
+import { RawPeer, testCertificate } from '../helpers.js';
 
 /** A server with one route per entry; collects what onError reports. */
 async function serve(routes: Array<[string, ConnectionHandler, RouteOptions?]>, options: ServerOptions = {}) {
@@ -30,8 +30,8 @@ const tell = (what: (ws: WebSocket) => unknown): ConnectionHandler => async (ws)
   await ws.send(JSON.stringify(what(ws)));
 };
 
-async function firstMessage(url: string): Promise<unknown> {
-  const ws = await connect(url);
+async function firstMessage(url: string, options: ConnectOptions = {}): Promise<unknown> {
+  const ws = await connect(url, options);
   const message = await ws.receive(5000);
   await ws.close();
   return JSON.parse(message as string);
@@ -209,5 +209,21 @@ describe('authorize', () => {
     await calledPromise;
     await server.close();
     assert.equal((await answer).status, 503);
+  });
+});
+
+describe('client certificates (wss:// with tls.requestCert)', () => {
+  test('authorize and ws.request see the certificate the client presented; a client without one is refused', async () => {
+    const { key, cert } = testCertificate(); // self-signed: trusted as its own CA
+    const { server, url } = await serve([['/mtls', tell((ws) => ws.request!.certificate), {
+      authorize: (request) => request.certificate?.subject.CN === 'localhost' || { status: 401, body: 'client certificate needed' },
+    }]], { tls: { key, cert, ca: cert, requestCert: true, rejectUnauthorized: false } });
+    const wss = url.replace('ws://', 'wss://');
+    const seen = await firstMessage(`${wss}/mtls`, { ca: cert, key, cert }) as Record<string, unknown>;
+    assert.deepEqual(seen.subject, { CN: 'localhost' });
+    assert.equal(seen.authorized, true);
+    assert.match(seen.fingerprint256 as string, /^[0-9A-F]{2}(:[0-9A-F]{2}){31}$/);
+    await assert.rejects(connect(`${wss}/mtls`, { ca: cert }), /401/);
+    await server.close();
   });
 });
