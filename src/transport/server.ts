@@ -128,6 +128,16 @@ export class WebSocketServer {
    */
   handleUpgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', ignore); // a reset during the handshake must not crash the process
+    try {
+      this.upgrade(request, socket, head);
+    } catch (error) {
+      // Our own bug: it may cost this connection, never the process (or the caller's 'upgrade' listener).
+      this.report(error, `upgrade to ${pathOf(request.url)}`);
+      socket.destroy();
+    }
+  }
+
+  private upgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = pathOf(request.url);
     if (this.closing) return release(socket, refusal(503, 'server shutting down'));
     const route = this.routes.find(path);

@@ -3,6 +3,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import { connect } from '../../src/transport/client.js';
 import { WebSocketServer } from '../../src/transport/server.js';
 import { RawPeer, echo } from '../helpers.js';
@@ -81,3 +82,26 @@ describe('attaching to an existing server', () => {
     await closeHttp(existing);
   });
 });
+
+test('handleUpgrade with a request it cannot read: reported, the socket destroyed, nothing thrown at the caller', async () => {
+  const errors: string[] = [];
+  const wss = new WebSocketServer({ onError: (_error, where) => errors.push(where) }).route('/x', echo);
+  const [ours, theirs] = await socketPair();
+  const malformed = { url: '/x', method: 'GET', httpVersion: '1.1', headers: {} } as unknown as http.IncomingMessage;
+  assert.doesNotThrow(() => wss.handleUpgrade(malformed, ours, Buffer.alloc(0)));
+  assert.deepEqual(errors, ['upgrade to /x']);
+  assert.equal(ours.destroyed, true);
+  theirs.destroy();
+  await wss.close();
+});
+
+/** Two connected TCP sockets on loopback. */
+async function socketPair(): Promise<[net.Socket, net.Socket]> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
+  const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  const pair: [net.Socket, net.Socket] = [await accepted, client];
+  server.close();
+  return pair;
+}
