@@ -69,6 +69,14 @@ describe('routes', () => {
     await server.close();
   });
 
+  test('server options are checked when the server is made', () => {
+    assert.throws(() => new WebSocketServer({ handshakeTimeout: 0 }), RangeError);
+    assert.throws(() => new WebSocketServer({ handshakeTimeout: Number.NaN }), /handshakeTimeout must be a number of ms > 0/);
+    assert.throws(() => new WebSocketServer({ maxConnections: -1 }), /maxConnections must be an integer ≥ 0/);
+    assert.throws(() => new WebSocketServer({ maxHeadSize: 1.5 }), RangeError);
+    assert.doesNotThrow(() => new WebSocketServer({ handshakeTimeout: Infinity, maxConnections: Infinity }));
+  });
+
   test('route options are checked when the route is added', () => {
     const server = new WebSocketServer();
     const handler = () => {};
