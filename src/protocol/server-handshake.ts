@@ -140,11 +140,10 @@ export class ServerHandshake {
     const h = this.request.headers;
     const protocol = selectProtocol(parseProtocolHeader(h['sec-websocket-protocol']), this.options.protocols ?? []);
     const negotiated = this.options.deflate === null ? null : negotiateOffer(h['sec-websocket-extensions'], this.options.deflate);
-    let head = 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n';
-    head += `Sec-WebSocket-Accept: ${acceptKey(h['sec-websocket-key']!)}`;
-    if (negotiated !== null) head += `\r\nSec-WebSocket-Extensions: ${negotiated.response}`;
-    if (protocol !== '') head += `\r\nSec-WebSocket-Protocol: ${protocol}`;
-    for (const [name, value] of extra) head += `\r\n${name}: ${value}`;
+    const lines: Array<[string, string]> = [];
+    if (negotiated !== null) lines.push(['Sec-WebSocket-Extensions', negotiated.response]);
+    if (protocol !== '') lines.push(['Sec-WebSocket-Protocol', protocol]);
+    const head = switchingProtocolsHead(h['sec-websocket-key']!, [...lines, ...extra]);
     return {
       response: Buffer.from(`${head}\r\n\r\n`, 'latin1'),
       extensions: negotiated?.response ?? '',
@@ -154,6 +153,13 @@ export class ServerHandshake {
       handshake: { request: this.head, response: head },
     };
   }
+}
+
+/** The 101 head for a client's key (§4.2.2 step 5), with `headers` after the handshake's own; no blank line. */
+export function switchingProtocolsHead(key: string, headers: ReadonlyArray<readonly [string, string]> = []): string {
+  let head = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(key)}`;
+  for (const [name, value] of headers) head += `\r\n${name}: ${value}`;
+  return head;
 }
 
 const originAllowed = (origin: string | undefined, allowed: ReadonlyArray<string | RegExp>): boolean =>
