@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { connect, parseWebSocketUrl, ConnectError } from '../../src/transport/client.js';
-import { rawServer, requestKey, switching, startServer, testCertificate, echo } from '../helpers.js';
+import { rawServer, requestKey, switching, startServer, testCertificate, echo, waitFor } from '../helpers.js';
 
 const rejects = (promise: Promise<unknown>, pattern: RegExp) =>
   assert.rejects(promise, (e: Error) => {
@@ -91,8 +91,11 @@ describe('connection failures', () => {
     const server = await rawServer(() => connections++);
     await rejects(connect(`ws://127.0.0.1:${server.port}/`, { headers: { 'X-Evil': 'a\r\nHost: evil' } }), /control characters/);
     await rejects(connect(`ws://127.0.0.1:${server.port}/`, { headers: { 'Bad Name': 'x' } }), /HTTP token/);
-    await new Promise((r) => setTimeout(r, 100));
-    assert.equal(connections, 0);
+    // A good request made after them is the first the server sees.
+    const probe = net.connect(server.port, '127.0.0.1', () => probe.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+    await waitFor(() => connections > 0, { what: 'the probe request' });
+    probe.destroy();
+    assert.equal(connections, 1);
     server.close();
   });
 
