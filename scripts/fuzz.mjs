@@ -70,7 +70,8 @@ worker.on('message', (summary) => {
     console.log(`  ${target.padEnd(15)} ${String(n).padStart(9)} inputs ${String(summary.msByTarget[target]).padStart(8)} ms`);
   }
   console.log(`slowest  ${summary.slowest.target} #${summary.slowest.index}: ${summary.slowest.ms} ms`);
-  console.log(`heap     ${summary.heapMiB.start} MiB at start, ${summary.heapMiB.peak} peak, ${summary.heapMiB.end} at end (after GC)`);
+  const { heap, rss } = summary.memoryMiB;
+  console.log(`memory   heap+external ${heap.start} MiB at start, ${heap.peak} peak, ${heap.end} at end; RSS ${rss.start} / ${rss.peak} / ${rss.end} MiB (sampled every 10,000 inputs, after GC)`);
   const total = summary.failures.length + summary.moreFailures;
   console.log(`failures ${total}`);
   for (const failure of summary.failures) {

@@ -47,20 +47,37 @@ export interface FuzzSummary {
   /** Failures beyond the ones kept in `failures`. */
   moreFailures: number;
   slowest: { target: string; index: number; ms: number };
-  /** heapUsed in MiB, sampled every 10,000 inputs (after a GC when --expose-gc is on). */
-  heapMiB: { start: number; peak: number; end: number };
+  /** heapUsed + external and the process's RSS in MiB, sampled every 10,000 inputs (after a GC when --expose-gc is on). */
+  memoryMiB: { heap: Range; rss: Range };
 }
 
 const KEEP_FAILURES = 20;
+
+interface Range {
+  start: number;
+  peak: number;
+  end: number;
+}
 
 /** Picks input `index`'s target from its own generator, so a replay picks the same. */
 function targetFor(rng: Random): readonly [number, string, (rng: Random) => void] {
   return rng.weighted(TARGETS.map((target) => [target[0], target] as const));
 }
 
-function heapMiB(): number {
+const toMiB = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
+
+/** Samples memory into the ranges (`end` is the latest sample). */
+function sampleMemory(memory: { heap: Range; rss: Range } | null): { heap: Range; rss: Range } {
   (globalThis as { gc?: () => void }).gc?.();
-  return Math.round((process.memoryUsage().heapUsed / 2 ** 20) * 10) / 10;
+  const { heapUsed, external, rss } = process.memoryUsage();
+  const heap = toMiB(heapUsed + external);
+  const resident = toMiB(rss);
+  if (memory === null) return { heap: { start: heap, peak: heap, end: heap }, rss: { start: resident, peak: resident, end: resident } };
+  memory.heap.peak = Math.max(memory.heap.peak, heap);
+  memory.heap.end = heap;
+  memory.rss.peak = Math.max(memory.rss.peak, resident);
+  memory.rss.end = resident;
+  return memory;
 }
 
 export function runFuzz(options: FuzzOptions): FuzzSummary {
@@ -74,12 +91,11 @@ export function runFuzz(options: FuzzOptions): FuzzSummary {
   let moreFailures = 0;
   const slowest = { target: '', index: -1, ms: 0 };
   const start = performance.now();
-  const heap = { start: heapMiB(), peak: 0, end: 0 };
-  heap.peak = heap.start;
+  const memory = sampleMemory(null);
   let inputs = 0;
   for (let index = first; inputs < count; index++) {
     if ((inputs & 1023) === 0 && Date.now() > deadline) break;
-    if (inputs % 10_000 === 9_999) heap.peak = Math.max(heap.peak, heapMiB());
+    if (inputs % 10_000 === 9_999) sampleMemory(memory);
     options.onInput?.(index);
     const rng = Random.forInput(options.seed, index);
     const [, name, target] = targetFor(rng);
@@ -96,8 +112,7 @@ export function runFuzz(options: FuzzOptions): FuzzSummary {
     msByTarget[name] += ms;
     inputs++;
   }
-  heap.end = heapMiB();
-  heap.peak = Math.max(heap.peak, heap.end);
+  sampleMemory(memory);
   for (const name of Object.keys(msByTarget)) msByTarget[name] = Math.round(msByTarget[name]);
-  return { seed: options.seed, inputs, byTarget, msByTarget, seconds: Math.round((performance.now() - start) / 100) / 10, failures, moreFailures, slowest, heapMiB: heap };
+  return { seed: options.seed, inputs, byTarget, msByTarget, seconds: Math.round((performance.now() - start) / 100) / 10, failures, moreFailures, slowest, memoryMiB: memory };
 }
