@@ -4,4 +4,4 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 const { runner, current, options } = workerData;
 const { runFuzz } = await import(runner);
-parentPort.postMessage(runFuzz({ ...options, onInput: (index) => Atomics.store(current, 0, index) }));
+parentPort.postMessage(await runFuzz({ ...options, onInput: (index) => Atomics.store(current, 0, index) }));

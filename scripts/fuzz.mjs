@@ -36,7 +36,7 @@ const STALL_MS = 30_000;
 if (replay !== undefined) {
   // In this process, so a debugger or a stack trace points at the input.
   const { runFuzz } = await import(runner);
-  const summary = runFuzz({ seed, replay });
+  const summary = await runFuzz({ seed, replay });
   for (const failure of summary.failures) console.log(`${failure.target} #${failure.index}: ${failure.error}`);
   console.log(summary.failures.length === 0 ? `seed ${seed} input ${replay} (${Object.keys(summary.byTarget).find((t) => summary.byTarget[t])}): passes` : '');
   process.exit(summary.failures.length === 0 ? 0 : 1);

@@ -19,17 +19,17 @@ describe('fuzzing (a short seeded slice of `npm run fuzz`)', () => {
   });
 
   for (const seed of [1, 2]) {
-    test(`seed ${seed}: 2,500 inputs, every target, no failure`, () => {
-      const summary = runFuzz({ seed, count: 2500 });
+    test(`seed ${seed}: 2,500 inputs, every target, no failure`, async () => {
+      const summary = await runFuzz({ seed, count: 2500 });
       assert.deepEqual(summary.failures, []);
       for (const [, name] of TARGETS) assert.ok(summary.byTarget[name] > 0, `${name} ran`);
       assert.equal(summary.inputs, 2500);
     });
   }
 
-  test('a replay runs exactly the input it names', () => {
-    const all = runFuzz({ seed: 3, count: 50 });
-    const one = runFuzz({ seed: 3, replay: 49 });
+  test('a replay runs exactly the input it names', async () => {
+    const all = await runFuzz({ seed: 3, count: 50 });
+    const one = await runFuzz({ seed: 3, replay: 49 });
     assert.equal(one.inputs, 1);
     assert.deepEqual(one.failures, all.failures.filter((f) => f.index === 49));
   });
