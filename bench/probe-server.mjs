@@ -4,9 +4,11 @@
 //   'mem'    → memory after a full GC, plus the handlers running
 //   'sample' → memory as it is (no GC)
 //   'stats'  → peak RSS of the process so far and the longest event-loop block since the last 'stats'
+//   'snapshot' → writes a heap snapshot, answers its file name
 // "handler": "echo" answers every message (text as text, binary as binary);
 // "idle" waits in receive() — receive(None) on the binding — and never answers.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -65,6 +67,8 @@ process.on('message', (request) => {
     process.send(memory());
   } else if (request === 'sample') {
     process.send(memory());
+  } else if (request === 'snapshot') {
+    process.send({ file: writeHeapSnapshot() });
   } else if (request === 'stats') {
     process.send({ ...memory(), maxRss: process.resourceUsage().maxRSS * 1024, maxBlockMs: delay.max / 1e6 });
     delay.reset();

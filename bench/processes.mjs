@@ -15,11 +15,18 @@ export async function startProbeServer(config) {
     createInterface({ input: child.stdout }).once('line', (line) => resolve(Number(line.split(' ')[1])));
     child.once('exit', (code) => reject(new Error(`probe server exited with ${code}`)));
   });
-  return { child, port, url: `ws://127.0.0.1:${port}/`, ask: (request) => ask(child, request), stop: () => child.kill() };
+  // One request at a time: answers carry no id, so a periodic sample must not take another request's answer.
+  let last = Promise.resolve();
+  const ask = (request) => {
+    const answer = last.then(() => askNow(child, request));
+    last = answer.catch(() => {});
+    return answer;
+  };
+  return { child, port, url: `ws://127.0.0.1:${port}/`, ask, stop: () => child.kill() };
 }
 
-/** One IPC request ('mem', 'sample', 'stats') and its answer. */
-export function ask(child, request) {
+/** One IPC request ('mem', 'sample', 'stats', 'snapshot') and its answer. */
+function askNow(child, request) {
   return new Promise((resolve, reject) => {
     const onExit = (code) => reject(new Error(`probe server exited with ${code}`));
     child.once('exit', onExit);

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// npm run soak [-- --messages N] [--clients C] [--impl engine|binding]
+// npm run soak [-- --messages N] [--clients C] [--impl engine|binding] [--snapshots]
 // Pushes N messages (default 1,000,000) of mixed sizes and types through one
 // echo server from C clients (default 100); the server runs in its own
 // process and its heap and RSS are sampled every 500 ms. Prints start
 // (after connecting and a warm-up, after a GC), peak (sampled, no GC) and
 // end (after the last echo, clients still connected, after a GC).
-// "Flat" means end heap ≤ start heap + 10%. Not part of CI.
+// "Flat" means end heap ≤ start heap + 10%. Not part of CI. --snapshots
+// writes a server heap snapshot at start and end (to compare in DevTools).
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -61,7 +62,9 @@ async function pump(count) {
 }
 
 await pump(10_000);
+const snapshots = args.includes('--snapshots');
 const start = await server.ask('mem');
+if (snapshots) console.log(`start snapshot: ${(await server.ask('snapshot')).file}`);
 const peak = { ...start };
 const sampler = setInterval(async () => {
   const now = await server.ask('sample');
@@ -74,6 +77,7 @@ const bytes = await pump(total);
 const seconds = (performance.now() - began) / 1000;
 clearInterval(sampler);
 const end = await server.ask('mem');
+if (snapshots) console.log(`end snapshot: ${(await server.ask('snapshot')).file}`);
 await Promise.all(clients.map((ws) => ws.close()));
 server.stop();
 
