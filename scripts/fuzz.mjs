@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run fuzz [-- --seed N] [--count N] [--seconds S] [--replay I]
+// npm run fuzz [-- --seed N] [--count N] [--seconds S] [--targets frames,inflate,...] [--replay I]
 // Seeded fuzzing of the frame parser, the handshake parsers and the inflate
 // path (test/fuzz/, built into dist/). The loop runs in a worker; this
 // process watches it, so a hang is reported with the input that caused it
@@ -31,6 +31,7 @@ const seed = option('seed') ?? Date.now() % 1_000_000;
 const replay = option('replay');
 const seconds = option('seconds');
 const count = option('count') ?? (seconds === undefined ? 1_000_000 : undefined);
+const targets = args.includes('--targets') ? args[args.indexOf('--targets') + 1].split(',') : undefined;
 const STALL_MS = 30_000;
 
 if (replay !== undefined) {
@@ -43,7 +44,7 @@ if (replay !== undefined) {
 }
 
 const current = new Int32Array(new SharedArrayBuffer(4));
-const worker = new Worker(join(root, 'scripts', 'fuzz-worker.mjs'), { workerData: { runner, current, options: { seed, count, seconds } } });
+const worker = new Worker(join(root, 'scripts', 'fuzz-worker.mjs'), { workerData: { runner, current, options: { seed, count, seconds, targets } } });
 console.log(`fuzzing with seed ${seed}: ${count !== undefined ? `${count.toLocaleString('en')} inputs` : ''}${count !== undefined && seconds !== undefined ? ' or ' : ''}${seconds !== undefined ? `${seconds} s` : ''}`);
 
 let lastIndex = -1;
