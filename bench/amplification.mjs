@@ -147,7 +147,9 @@ async function run(attack) {
     const ms = performance.now() - began;
     const stats = await server.ask('stats');
     const held = await server.ask('mem');
-    const outcome = peers.map(({ state, socket }) => (state.closeCode !== null ? `close ${state.closeCode}` : state.dataFrames > 0 ? 'echoed' : state.ended ? 'dropped' : socket.writableLength > 0 ? `${mib(socket.writableLength)} MiB unsent` : 'absorbed'));
+    const outcome = peers.map(({ state, socket }) => (state.closeCode !== null ? `close ${state.closeCode}`
+      : state.dataFrames > 0 ? 'echoed' : state.ended ? 'dropped'
+        : socket.writableLength > 0 ? `${mib(socket.writableLength)} MiB held back by TCP` : 'all sent'));
     for (const { socket } of peers) socket.destroy();
     return {
       wire: bytes * connections,
