@@ -136,6 +136,7 @@ async function run(attack) {
     const peers = await Promise.all(Array.from({ length: connections }, () => attacker(server.port, attack)));
     const wire = attack.wire();
     const bytes = wire.reduce((n, b) => n + b.length, 0);
+    attack.wireBytes = bytes * connections;
     const began = performance.now();
     for (const { socket } of peers) for (const b of wire) socket.write(b);
     const deadline = Date.now() + 120_000;
@@ -174,6 +175,6 @@ for (const attack of ATTACKS) {
     const r = await run(attack);
     console.log(`| ${attack.id}. ${attack.name} | ${size(r.wire)} | ${mib(r.peak)} MiB | ${mib(r.heldRss)} / ${mib(r.heldJs)} MiB | ${Math.round(r.block)} ms | ${r.outcome} |`);
   } catch (error) {
-    console.log(`| ${attack.id}. ${attack.name} | — | — | — | — | ${error.message} |`);
+    console.log(`| ${attack.id}. ${attack.name} | ${attack.wireBytes ? size(attack.wireBytes) : '—'} | — | — | — | ${error.message} |`);
   }
 }
