@@ -90,7 +90,7 @@ class StreamWriter {
     const kind = rng.below(10);
     if (kind === 0) return this.frame(0x88, Buffer.alloc(0));
     if (kind === 1) return this.frame(0x88, rng.bytes(1));
-    const reason = kind === 2 ? rng.bytes(rng.between(1, 20)) : Buffer.from(text(rng, rng.between(0, 40)));
+    const reason = kind === 2 ? rng.bytes(rng.between(1, 20)) : Buffer.from(randomText(rng, rng.between(0, 40)));
     const body = Buffer.alloc(2);
     body.writeUInt16BE(code);
     this.frame(0x88, Buffer.concat([body, reason]).subarray(0, 125));
@@ -98,7 +98,7 @@ class StreamWriter {
 }
 
 /** Random text mixing 1- to 4-byte UTF-8 characters. */
-function text(rng: Random, length: number): string {
+export function randomText(rng: Random, length: number): string {
   let s = '';
   for (let i = 0; i < length; i++) {
     s += String.fromCodePoint(rng.weighted([[8, rng.between(0x20, 0x7e)], [2, rng.between(0x80, 0x7ff)],
@@ -113,7 +113,7 @@ function payload(rng: Random, opcode: number): Buffer {
     [1, rng.between(65530, 65540)]]);
   if (rng.chance(0.03)) return Buffer.alloc(rng.chance(0.9) ? size : rng.between(0, 300_000));
   if (opcode !== 1 || rng.chance(0.1)) return rng.bytes(size);
-  const valid = Buffer.from(text(rng, size >> 1));
+  const valid = Buffer.from(randomText(rng, size >> 1));
   // Cut inside a character now and then: invalid text, or a valid prefix continued by the next fragment.
   return rng.chance(0.1) ? valid.subarray(0, rng.below(valid.length + 1)) : valid;
 }
@@ -162,21 +162,9 @@ export function fuzzFrames(rng: Random): void {
       sendWindowBits: 15, sendNoContextTakeover: false, receiveNoContextTakeover: scenario.deflate.noContextTakeover,
     }),
   });
-  const actual: Outcome[] = [];
-  const collect = () => {
-    for (const event of conn.takeEvents()) actual.push(toOutcome(event));
-  };
-  // The engine unmasks in place: it gets its own copy.
-  for (const chunk of rng.chunks(Buffer.from(scenario.input))) {
-    conn.receiveData(chunk);
-    collect();
-    if (conn.holdsClose) {
-      conn.releaseClose();
-      collect();
-    }
-  }
+  const actual = receive(conn, rng, scenario.input);
   conn.receiveEof();
-  collect();
+  for (const event of conn.takeEvents()) actual.push(toOutcome(event));
   if (expected.at(-1)?.type !== 'close') expected.push({ type: 'close', code: 1006, clean: false });
   compare(actual, expected, 'events');
 
@@ -191,6 +179,27 @@ export function fuzzFrames(rng: Random): void {
   compare(sent.map((e) => (e.type === 'close' ? { ...e, clean: true } : e)), owed, 'replies');
 }
 
+/**
+ * Feeds `input` to `conn` in random chunks, releasing a held close at once
+ * (as the transport does once the messages before it are handed over), and
+ * returns the events. The engine unmasks in place: it gets its own copy.
+ */
+export function receive(conn: Connection, rng: Random, input: Buffer): Outcome[] {
+  const events: Outcome[] = [];
+  const collect = () => {
+    for (const event of conn.takeEvents()) events.push(toOutcome(event));
+  };
+  for (const chunk of rng.chunks(Buffer.from(input))) {
+    conn.receiveData(chunk);
+    collect();
+    if (conn.holdsClose) {
+      conn.releaseClose();
+      collect();
+    }
+  }
+  return events;
+}
+
 function toOutcome(event: ReturnType<Connection['takeEvents']>[number]): Outcome {
   switch (event.type) {
     case 'message':
@@ -203,7 +212,7 @@ function toOutcome(event: ReturnType<Connection['takeEvents']>[number]): Outcome
   }
 }
 
-function compare(actual: Outcome[], expected: Outcome[], what: string): void {
+export function compare(actual: Outcome[], expected: Outcome[], what: string): void {
   const n = Math.max(actual.length, expected.length);
   for (let i = 0; i < n; i++) {
     const a = actual[i];

@@ -5,6 +5,7 @@
  * engine, fed the same bytes in any chunking, must report the same events
  * and the same close code.
  */
+import { constants as bufferConstants } from 'node:buffer';
 import { constants, inflateRawSync } from 'node:zlib';
 
 export type Side = 'client' | 'server';
@@ -92,7 +93,7 @@ export function referenceDecode(input: Buffer, options: ReferenceOptions): Outco
             data = inflateRawSync(Buffer.concat([data, TRAILER]), {
               finishFlush: constants.Z_SYNC_FLUSH,
               dictionary: history.length > 0 ? history : undefined,
-              maxOutputLength: Math.max(1, options.maxMessageSize),
+              maxOutputLength: Math.min(Math.max(1, options.maxMessageSize), bufferConstants.MAX_LENGTH),
             });
           } catch (error) {
             return fail((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? 1009 : 1007);
