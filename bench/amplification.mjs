@@ -55,8 +55,8 @@ const ATTACKS = [
   { id: 'D', name: '8 connections × compression bomb at once, binding echo', server: { impl: 'binding' }, deflate: true, connections: 8, wire: () => frame(0xc2, compressedZeros(LIMIT)) },
   { id: 'E', name: 'uncompressed 1 MiB binary, binding echo', server: { impl: 'binding' }, wire: () => frame(0x82, randomBytes(MiB)) },
   { id: 'F', name: '1 MiB message in 1,048,576 one-byte fragments, engine echo', server: { impl: 'engine' }, wire: () => oneByteFragments(MiB) },
-  { id: 'G', name: '1,000,000 empty messages, engine handler that never reads', server: { impl: 'engine', handler: 'idle' }, wire: () => repeated(1_000_000, frame(0x82, Buffer.alloc(0))) },
-  { id: 'H', name: '100,000 pings of 125 bytes, attacker never reads', server: { impl: 'engine', handler: 'idle' }, stall: true, wire: () => repeated(100_000, frame(0x89, Buffer.alloc(125, 1))) },
+  { id: 'G', name: '1,000,000 empty messages, engine handler that never reads', server: { impl: 'engine', handler: 'stall' }, wire: () => repeated(1_000_000, frame(0x82, Buffer.alloc(0))) },
+  { id: 'H', name: '100,000 pings of 125 bytes, attacker never reads', server: { impl: 'engine', handler: 'stall' }, stall: true, wire: () => repeated(100_000, frame(0x89, Buffer.alloc(125, 1))) },
 ].filter((attack) => !only || only.includes(attack.id));
 
 /** Raw client: handshake, then counts what comes back frame by frame (payloads are skipped, never kept). */
@@ -141,7 +141,7 @@ async function run(attack) {
     for (const { socket } of peers) for (const b of wire) socket.write(b);
     const deadline = Date.now() + 120_000;
     const absorbed = Promise.all(peers.map(async ({ socket, state }) => {
-      if (attack.stall || attack.server.handler === 'idle') return steady(() => socket.writableLength, 1000);
+      if (attack.stall || attack.server.handler === 'stall') return steady(() => socket.writableLength, 1000);
       while (state.dataFrames === 0 && state.closeCode === null && !state.ended && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     }));
     await absorbed;

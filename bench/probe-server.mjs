@@ -6,7 +6,8 @@
 //   'stats'  → peak RSS of the process so far and the longest event-loop block since the last 'stats'
 //   'snapshot' → writes a heap snapshot, answers its file name
 // "handler": "echo" answers every message (text as text, binary as binary);
-// "idle" waits in receive() — receive(None) on the binding — and never answers.
+// "idle" waits in receive() — receive(None) on the binding — and never answers;
+// "stall" never calls receive() at all (engine only), so messages queue up.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +23,7 @@ async function startEngine() {
   server.route('/', async (ws) => {
     handlers++;
     try {
+      if (handler === 'stall') return await ws.whenClosed();
       for (;;) {
         const message = await ws.receive();
         if (message === null) return;
