@@ -8,6 +8,7 @@ import { HandshakeError, HeadReader, acceptKey, checkClientRequest, checkServerR
 import { formatExtension, isToken, parseExtensions } from '../../src/protocol/extensions.js';
 import { PerMessageDeflate, acceptResponse, clientOffer, negotiateOffer, type DeflateOptions } from '../../src/protocol/deflate.js';
 import { WebSocketError } from '../../src/protocol/errors.js';
+import { ClientHandshake } from '../../src/protocol/client-handshake.js';
 import type { Random } from './random.js';
 import { FuzzFailure } from './frames.js';
 
@@ -170,4 +171,31 @@ export function fuzzInflate(rng: Random): void {
     });
     if (out !== undefined && out.length > limit) throw new FuzzFailure(`inflated ${out.length} bytes past the ${limit}-byte limit`);
   }
+}
+
+/** The client's whole opening handshake: any server answer, in any chunking, ends in an outcome or a HandshakeError. */
+export function fuzzClientHandshake(rng: Random): void {
+  const handshake = new ClientHandshake({
+    host: '127.0.0.1', resource: '/', key: KEY,
+    protocols: rng.chance(0.5) ? ['chat', 'superchat'] : [], deflate: rng.chance(0.5) ? randomDeflateOptions(rng) : null,
+    maxHeadSize: rng.pick([64, 16 * 1024]),
+  });
+  let head = rng.chance(0.7)
+    ? `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(KEY)}`
+    : `HTTP/1.1 ${rng.pick(['400 Bad Request', '403 Forbidden', '503 Busy', '302 Found'])}`;
+  for (let i = rng.below(4); i > 0; i--) {
+    head += `\r\n${rng.pick(['Sec-WebSocket-Protocol: chat', 'Sec-WebSocket-Protocol: other', 'Sec-WebSocket-Extensions: permessage-deflate',
+      'Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=10', 'Content-Length: 5', 'Content-Length: x',
+      'Transfer-Encoding: chunked', 'Content-Length: 99999999'])}`;
+  }
+  const body = rng.pick(['', 'hello', '5\r\nhello\r\n0\r\n\r\n', 'zz\r\n', '\x81\x02hi']);
+  const wire = Buffer.from(mutateText(rng, `${head}\r\n\r\n${body}`), 'latin1');
+  const outcome = only([HandshakeError], 'ClientHandshake', () => {
+    for (const chunk of rng.chunks(wire)) {
+      const result = handshake.receiveData(chunk);
+      if (result !== null) return result;
+    }
+    return handshake.receiveEof();
+  });
+  if (outcome !== undefined && outcome.accepted && outcome.response.status !== 101) throw new FuzzFailure(`accepted a ${outcome.response.status}`);
 }

@@ -6,13 +6,14 @@
 import { Random } from './random.js';
 import { fuzzFrames } from './frames.js';
 import { fuzzEncode } from './encode.js';
-import { fuzzClientRequest, fuzzExtensions, fuzzHeadReader, fuzzInflate, fuzzNegotiation, fuzzResponseHead } from './handshake.js';
+import { fuzzClientHandshake, fuzzClientRequest, fuzzExtensions, fuzzHeadReader, fuzzInflate, fuzzNegotiation, fuzzResponseHead } from './handshake.js';
 
 /** Each target and its share of the inputs. */
 export const TARGETS: ReadonlyArray<readonly [number, string, (rng: Random) => void]> = [
   [10, 'frames', fuzzFrames],
   [2, 'encode', fuzzEncode],
   [2, 'response-head', fuzzResponseHead],
+  [1, 'client-handshake', fuzzClientHandshake],
   [2, 'head-reader', fuzzHeadReader],
   [2, 'client-request', fuzzClientRequest],
   [2, 'extensions', fuzzExtensions],
