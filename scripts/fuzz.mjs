@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run fuzz [-- --seed N] [--count N] [--seconds S] [--targets frames,inflate,...] [--replay I]
 // Seeded fuzzing of the frame parser, the handshake parsers and the inflate
-// path (test/fuzz/, built into dist/). The loop runs in a worker; this
+// path (test/robustness/, built into dist/). The loop runs in a worker; this
 // process watches it, so a hang is reported with the input that caused it
 // (replay it with --seed and --replay). Exits 1 on any failure or hang.
 import { Worker } from 'node:worker_threads';
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const runner = join(root, 'dist', 'test', 'fuzz', 'run.js');
+const runner = join(root, 'dist', 'test', 'robustness', 'run.js');
 if (!existsSync(runner)) {
   console.error('dist/ is missing: run `npx tsc -p .` (or `npm test`) first');
   process.exit(2);
