@@ -1,0 +1,165 @@
+/**
+ * The engine thread of the synchronous API: runs the async binding for
+ * every connection of one calling thread, and reports to that thread with
+ * events (see messages.ts). Started by supervisor.ts, never directly.
+ */
+import { workerData } from 'node:worker_threads';
+import { connect, type WebSocketConnection } from '../scriptling/index.js';
+import type { WebSocket } from '../transport/websocket.js';
+import {
+  RECEIVE_WINDOW, SEND_WINDOW, SEQUENCE, messageCost, ownBytes, serializeError,
+  type EngineData, type Event, type Request,
+} from './messages.js';
+
+const { state, requests, events } = workerData as EngineData;
+const sequence = new Int32Array(state);
+
+function emit(event: Event, transfer?: ArrayBuffer[]): void {
+  events.postMessage(event, transfer);
+  // After the post, so a caller that read the old value and found no event will not sleep through this one.
+  Atomics.add(sequence, SEQUENCE, 1);
+  Atomics.notify(sequence, SEQUENCE);
+}
+
+/** One connection on the engine side: pumps its messages to the caller within RECEIVE_WINDOW. */
+class Link {
+  private readonly ws: WebSocket;
+  /** Bytes (and per-message overhead) posted to the caller and not yet reported consumed. */
+  private unconsumed = 0;
+  private resume: (() => void) | null = null;
+  private sentUnreported = 0;
+  /** True while the pump waits on ws.receive(): a close will end it shortly. */
+  private reading = true;
+  private onSettled: (() => void) | null = null;
+
+  constructor(readonly id: number, private readonly conn: WebSocketConnection) {
+    this.ws = conn.engine;
+    this.ws.binaryType = 'buffer'; // the calling thread makes the list, from transferred bytes
+    void this.ws.whenClosed().then(() => emit({ type: 'closed', conn: id }));
+    void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    for (;;) {
+      if (this.unconsumed >= RECEIVE_WINDOW) {
+        this.setReading(false);
+        await new Promise<void>((resolve) => (this.resume = resolve));
+        this.setReading(true);
+      }
+      const message = await this.ws.receive();
+      if (message === null) break;
+      if (typeof message === 'string') {
+        this.unconsumed += messageCost(message);
+        emit({ type: 'message', conn: this.id, data: message });
+      } else {
+        const bytes = ownBytes(message as Uint8Array);
+        this.unconsumed += messageCost(bytes);
+        emit({ type: 'message', conn: this.id, data: bytes }, [bytes.buffer as ArrayBuffer]);
+      }
+    }
+    emit({ type: 'end', conn: this.id });
+    links.delete(this.id);
+    this.setReading(false);
+  }
+
+  private setReading(reading: boolean): void {
+    this.reading = reading;
+    if (!reading && this.onSettled !== null) {
+      this.onSettled();
+      this.onSettled = null;
+    }
+  }
+
+  consumed(bytes: number): void {
+    this.unconsumed -= bytes;
+    if (this.resume !== null && this.unconsumed < RECEIVE_WINDOW) {
+      this.resume();
+      this.resume = null;
+    }
+  }
+
+  send(data: string | Uint8Array): void {
+    const cost = messageCost(data);
+    this.ws.send(data).then(
+      () => this.sent(cost),
+      (error: unknown) => {
+        this.sent(cost);
+        emit({ type: 'sendFailed', conn: this.id, error: serializeError(error) });
+      },
+    );
+  }
+
+  /** Acknowledges sent bytes in batches: the caller only waits once SEND_WINDOW is out. */
+  private sent(cost: number): void {
+    this.sentUnreported += cost;
+    if (this.sentUnreported >= SEND_WINDOW / 2) {
+      emit({ type: 'sent', conn: this.id, bytes: this.sentUnreported });
+      this.sentUnreported = 0;
+    }
+  }
+
+  /**
+   * Closes, then waits until the pump has either posted its last message
+   * and 'end', or is held by the window (unread messages remain, so the
+   * caller's connected() is rightly still true): the answer to close()
+   * then never overtakes messages the caller could still read.
+   */
+  async close(code: number | undefined, reason: string | undefined): Promise<void> {
+    await this.conn.close(code, reason);
+    if (this.reading) await new Promise<void>((resolve) => (this.onSettled = resolve));
+  }
+}
+
+const links = new Map<number, Link>();
+/** Connections the caller stopped waiting for (connect timed out on its side): close them as soon as they open. */
+const dropped = new Set<number>();
+
+function onConnect(id: number, url: string, options: object): void {
+  connect(url, options).then(
+    (conn) => {
+      if (dropped.delete(id)) {
+        void conn.close().catch(() => {});
+        return;
+      }
+      emit({ type: 'connected', id, remoteAddress: conn.remote_addr, protocol: conn.engine.protocol });
+      links.set(id, new Link(id, conn));
+    },
+    (error: unknown) => {
+      if (!dropped.delete(id)) emit({ type: 'failed', id, error: serializeError(error) });
+    },
+  );
+}
+
+function onClose(id: number, conn: number, code: number | undefined, reason: string | undefined): void {
+  const link = links.get(conn);
+  // Already ended and forgotten: close() is idempotent.
+  if (link === undefined) return emit({ type: 'done', id });
+  link.close(code, reason).then(
+    () => emit({ type: 'done', id }),
+    (error: unknown) => emit({ type: 'failed', id, error: serializeError(error) }),
+  );
+}
+
+requests.on('message', (request: Request) => {
+  switch (request.op) {
+    case 'send':
+      // A link that has ended is closed: the caller learns that from its 'closed' event.
+      links.get(request.conn)?.send(request.data);
+      break;
+    case 'consumed':
+      links.get(request.conn)?.consumed(request.bytes);
+      break;
+    case 'connect':
+      onConnect(request.id, request.url, request.options);
+      break;
+    case 'close':
+      onClose(request.id, request.conn, request.code, request.reason);
+      break;
+    case 'drop': {
+      const link = links.get(request.conn);
+      if (link === undefined) dropped.add(request.conn);
+      else void link.close(undefined, undefined);
+      break;
+    }
+  }
+});
