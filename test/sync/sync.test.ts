@@ -1,0 +1,241 @@
+// The synchronous API's own promises: time limits kept on the calling
+// thread, one worker for many connections, any message size, flow control,
+// the async binding's errors, and no hang or stuck process whatever the
+// worker does. Servers run in child processes (a sync call blocks this thread).
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as ws from '../../src/sync/index.js';
+import * as binding from '../../src/scriptling/index.js';
+import { HERE, secondsSince, startSeedPeer, type SeedPeer } from './peers.js';
+
+const misbehaving = pathToFileURL(join(HERE, 'misbehaving-engine.mjs'));
+/** Threads of this process (Linux). */
+const threadCount = (): number => readdirSync('/proc/self/task').length;
+
+describe('sync API', () => {
+  let peer: SeedPeer;
+  before(async () => {
+    peer = await startSeedPeer('ours');
+  });
+  after(() => peer.stop());
+
+  test('receive(0.5) returns null after about 0.5 s, and the connection stays usable', () => {
+    const conn = ws.connect(peer.url('/echo'));
+    const started = performance.now();
+    assert.equal(conn.receive(0.5), null);
+    const took = secondsSince(started);
+    assert.ok(took >= 0.49 && took < 3, `took ${took} s`);
+    assert.equal(conn.connected(), true);
+    conn.send('still here');
+    assert.equal(conn.receive({ timeout: 5 }), 'Echo text: still here');
+    conn.close();
+  });
+
+  test('receive(0) polls: null at once when nothing came, the message once it has', () => {
+    const conn = ws.connect(peer.url('/echo'));
+    let started = performance.now();
+    assert.equal(conn.receive(0), null);
+    assert.ok(secondsSince(started) < 0.5);
+    conn.send('poll me');
+    started = performance.now();
+    let msg = conn.receive(0);
+    while (msg === null && secondsSince(started) < 10) msg = conn.receive(0);
+    assert.equal(msg, 'Echo text: poll me');
+    conn.close();
+  });
+
+  test('receive(null) waits as long as it takes', () => {
+    const conn = ws.connect(peer.url('/later'));
+    conn.send('patience');
+    const started = performance.now();
+    assert.equal(conn.receive(null), 'later: patience');
+    assert.ok(secondsSince(started) >= 0.29);
+    conn.close();
+  });
+
+  test('connect() honours its timeout against a server that never answers the handshake', () => {
+    const started = performance.now();
+    assert.throws(() => ws.connect(`ws://127.0.0.1:${peer.blackhole}/`, 0.5), {
+      name: 'ConnectError',
+      code: 'ETIMEDOUT',
+      message: 'websocket connect failed: timed out after 0.5 s',
+    });
+    const took = secondsSince(started);
+    assert.ok(took >= 0.49 && took < 3, `took ${took} s`);
+  });
+
+  test('many connections from one thread share one worker thread', () => {
+    const first = ws.connect(peer.url('/echo'));
+    const threads = threadCount();
+    const conns = Array.from({ length: 30 }, () => ws.connect(peer.url('/echo')));
+    // A worker per connection would add 30 threads or more.
+    assert.ok(threadCount() - threads < 5, `${threadCount() - threads} more threads`);
+    conns.forEach((conn, i) => conn.send(`n${i}`));
+    for (let i = conns.length - 1; i >= 0; i--) assert.equal(conns[i].receive(5), `Echo text: n${i}`);
+    for (const conn of [first, ...conns]) conn.close();
+    assert.ok(conns.every((conn) => !conn.connected()));
+  });
+
+  test('large messages cross whole: 1 MiB of text, 4 MiB of binary as a list', () => {
+    const conn = ws.connect(peer.url('/echo'));
+    const text = 'ü'.repeat(512 * 1024);
+    conn.send(text);
+    assert.equal(conn.receive(10), `Echo text: ${text}`);
+    const bytes = Array.from({ length: 4 * 1024 * 1024 }, (_, i) => (i * 7) & 0xff);
+    conn.send_binary(bytes);
+    const back = conn.receive(10) as number[];
+    assert.ok(Array.isArray(back));
+    assert.equal(back.length, bytes.length);
+    assert.ok(back.every((b, i) => b === bytes[i]));
+    conn.close();
+  });
+
+  test('a reader that falls behind loses nothing: 24 MiB arrive whole and in order', () => {
+    const conn = ws.connect(peer.url('/flood'));
+    conn.send('flood 96 262144');
+    for (let i = 0; i < 96; i++) {
+      const msg = conn.receive(10) as number[];
+      assert.equal(msg.length, 262144);
+      assert.equal(msg[0], i & 0xff);
+    }
+    assert.equal(conn.receive(10), 'flood done');
+    conn.close();
+  });
+
+  test('sends beyond the send window block until written, and all arrive', () => {
+    const conn = ws.connect(peer.url('/echo'));
+    const chunk = new Uint8Array(256 * 1024).fill(3);
+    for (let i = 0; i < 16; i++) {
+      chunk[0] = i;
+      conn.send_binary(chunk);
+    }
+    for (let i = 0; i < 16; i++) assert.equal((conn.receive(10) as number[])[0], i);
+    conn.close();
+  });
+
+  test("send_binary copies a caller's Uint8Array, which stays usable", () => {
+    const conn = ws.connect(peer.url('/echo'));
+    const mine = new Uint8Array([5, 6, 7]);
+    conn.send_binary(mine);
+    assert.deepEqual([...mine], [5, 6, 7]);
+    assert.deepEqual(conn.receive(5), [5, 6, 7]);
+    conn.send_binary(Buffer.from([1, 2, 3, 4]).subarray(1, 3));
+    assert.deepEqual(conn.receive(5), [2, 3]);
+    conn.close();
+  });
+
+  test("errors are the async binding's: same class, message and code, thrown at once", async () => {
+    const sync = ws.connect(peer.url('/silent'));
+    const async = await binding.connect(peer.url('/silent'));
+    const same = async (syncCall: () => unknown, asyncCall: () => Promise<unknown>) => {
+      const expected = await asyncCall().then(() => assert.fail('the async binding did not reject'), (error: Error) => error);
+      assert.throws(syncCall, (error: Error & { code?: string }) => {
+        assert.equal(error.constructor, expected.constructor);
+        assert.equal(error.message, expected.message);
+        assert.equal(error.code, (expected as Error & { code?: string }).code);
+        return true;
+      });
+    };
+    await same(() => sync.send(5 as never), () => async.send(5 as never));
+    await same(() => sync.send(undefined as never), () => async.send(undefined as never));
+    await same(() => sync.send_binary([1, 256]), () => async.send_binary([1, 256]));
+    await same(() => sync.send_binary('abc' as never), () => async.send_binary('abc' as never));
+    await same(() => sync.receive(-1), () => async.receive(-1));
+    await same(() => sync.receive('soon' as never), () => async.receive('soon' as never));
+    await same(() => sync.close(999), () => async.close(999));
+    await same(() => ws.connect('http://127.0.0.1/'), () => binding.connect('http://127.0.0.1/'));
+    await same(() => ws.connect('ws://127.0.0.1:1/', 2), () => binding.connect('ws://127.0.0.1:1/', 2));
+    await same(() => ws.connect(peer.url('/echo'), -1), () => binding.connect(peer.url('/echo'), -1));
+    sync.close();
+    await async.close();
+    await same(() => sync.send('late'), () => async.send('late'));
+    assert.equal(sync.connected(), false);
+    sync.close(); // idempotent
+  });
+
+  test('connect options that cannot cross to the worker thread are refused clearly', () => {
+    assert.throws(() => ws.connect(peer.url('/echo'), { checkServerIdentity: () => undefined }), {
+      name: 'TypeError',
+      message: /^websocket connect failed: the sync API takes options that can be copied to the worker thread/,
+    });
+  });
+});
+
+describe('sync API when the worker misbehaves', () => {
+  let peer: SeedPeer;
+  before(async () => {
+    peer = await startSeedPeer('ours');
+  });
+  after(() => peer.stop());
+
+  test('a busy worker: receive(0.5) still returns null after about 0.5 s, and the message is not lost', () => {
+    const worker = new ws.SyncWorker({ engineFile: misbehaving });
+    const conn = worker.connect(peer.url('/echo'));
+    conn.send('block 2500');
+    const started = performance.now();
+    assert.equal(conn.receive(0.5), null);
+    const took = secondsSince(started);
+    assert.ok(took >= 0.49 && took < 2, `took ${took} s`);
+    assert.equal(conn.receive(10), 'Echo text: block 2500');
+    conn.close();
+  });
+
+  test('a busy worker: connect(url, 0.5) still gives up after about 0.5 s', () => {
+    const worker = new ws.SyncWorker({ engineFile: misbehaving });
+    const conn = worker.connect(peer.url('/echo'));
+    conn.send('block 2500');
+    const started = performance.now();
+    assert.throws(() => worker.connect(peer.url('/echo'), 0.5), { name: 'ConnectError', code: 'ETIMEDOUT' });
+    const took = secondsSince(started);
+    assert.ok(took >= 0.49 && took < 2, `took ${took} s`);
+    // Once the worker is free again, it still serves (and drops the connection given up on).
+    const later = worker.connect(peer.url('/echo'), 10);
+    later.send('after');
+    assert.equal(later.receive(10), 'Echo text: after');
+    later.close();
+    conn.close();
+  });
+
+  const deaths: Array<[string, string, RegExp, object]> = [
+    ['an uncaught error', 'throw', /^the websocket worker thread died: Error: boom in the engine$/, {}],
+    ['process.exit() in the worker', 'exit', /^the websocket worker thread died: it exited with code 3$/, {}],
+    ['running out of memory', 'oom', /^the websocket worker thread died: .*ERR_WORKER_OUT_OF_MEMORY|out of memory/i, { maxOldGenerationSizeMb: 32 }],
+  ];
+  for (const [what, trigger, message, resourceLimits] of deaths) {
+    test(`${what}: the blocked caller gets WorkerDiedError, not a hang`, () => {
+      const worker = new ws.SyncWorker({ engineFile: misbehaving, resourceLimits });
+      const conn = worker.connect(peer.url('/echo'));
+      conn.send(trigger);
+      const started = performance.now();
+      assert.throws(() => {
+        for (;;) conn.receive(null); // the echo of the trigger may come first
+      }, { name: 'WorkerDiedError', code: 'WS_ERR_WORKER_DIED', message });
+      assert.ok(secondsSince(started) < 20);
+      // Every later call says so too, except close(): there is nothing left to close.
+      assert.throws(() => conn.connected(), { code: 'WS_ERR_WORKER_DIED' });
+      assert.throws(() => conn.receive(0), { code: 'WS_ERR_WORKER_DIED' });
+      assert.throws(() => worker.connect(peer.url('/echo')), { code: 'WS_ERR_WORKER_DIED' });
+      conn.close();
+    });
+  }
+});
+
+test('a script that never calls close() still exits by itself', async () => {
+  const peer = await startSeedPeer('ours');
+  try {
+    const child = spawn(process.execPath, [join(HERE, 'forgetful-client.mjs'), peer.url('/echo')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const timer = setTimeout(() => child.kill(), 20_000);
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    clearTimeout(timer);
+    assert.equal(code, 0, 'exited by itself, not killed');
+    assert.equal(out, 'Echo text: hi\n');
+  } finally {
+    peer.stop();
+  }
+});
