@@ -44,8 +44,8 @@ export class SyncConnection {
   /** @internal Applies one event from the worker. */
   onEvent(event: Event): void {
     switch (event.type) {
-      case 'message':
-        this.queue.push(event.data);
+      case 'messages':
+        for (const data of event.data) this.queue.push(data);
         break;
       case 'end':
         // The engine ends the stream once the connection is closed.

@@ -53,7 +53,8 @@ export type Event =
   | { type: 'connected'; id: number; remoteAddress: string; protocol: string }
   | { type: 'failed'; id: number; error: SerializedError }
   | { type: 'done'; id: number }
-  | { type: 'message'; conn: number; data: string | Uint8Array }
+  /** Messages in the order received: text as strings, binary as bytes. */
+  | { type: 'messages'; conn: number; data: Array<string | Uint8Array> }
   /** No more messages will come for this connection. */
   | { type: 'end'; conn: number }
   /** The TCP connection is closed: nothing more can be sent. */
