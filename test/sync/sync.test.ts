@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as ws from '../../src/sync/index.js';
 import * as binding from '../../src/scriptling/index.js';
+import { serializeError } from '../../src/sync/messages.js';
+import { WebSocketError } from '../../src/protocol/errors.js';
 import { HERE, secondsSince, startSeedPeer, type SeedPeer } from './peers.js';
 
 const misbehaving = pathToFileURL(join(HERE, 'misbehaving-engine.mjs'));
@@ -155,6 +157,16 @@ describe('sync API', () => {
     await same(() => sync.send('late'), () => async.send('late'));
     assert.equal(sync.connected(), false);
     sync.close(); // idempotent
+  });
+
+  test('a send that fails in the worker after send() returned is thrown by the next send, once', () => {
+    const conn = ws.connect(peer.url('/echo'));
+    // What the worker reports when the engine refuses a queued send (a connection closing at that very moment).
+    conn.onEvent({ type: 'sendFailed', conn: 0, error: serializeError(new WebSocketError('WS_ERR_NOT_OPEN', 1000, 'cannot send: the connection is closing')) });
+    assert.throws(() => conn.send('next'), { name: 'WebSocketError', code: 'WS_ERR_NOT_OPEN', message: 'cannot send: the connection is closing' });
+    conn.send('then it works');
+    assert.equal(conn.receive(5), 'Echo text: then it works');
+    conn.close();
   });
 
   test('connect options that cannot cross to the worker thread are refused clearly', () => {
