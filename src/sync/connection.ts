@@ -5,6 +5,7 @@ import { WebSocketError } from '../protocol/errors.js';
 import type { ReceivedMessage } from '../scriptling/connection.js';
 import { RECEIVE_WINDOW, SEND_WINDOW, messageCost, ownBytes, reviveError, type Event } from './messages.js';
 import type { SyncWorker } from './sync-worker.js';
+import { WorkerDiedError } from './worker-died.js';
 
 /**
  * A connection of `scriptling-websocket/sync`: the seed's connection object
@@ -126,8 +127,12 @@ export class SyncConnection {
    */
   close(code?: number, reason?: string): void {
     encodeCloseBody(code ?? CloseCode.NORMAL, reason ?? ''); // bad arguments throw here, as in the async binding
-    if (this.worker.isDead()) return;
-    this.worker.close(this.id, code, reason);
+    try {
+      this.worker.close(this.id, code, reason);
+    } catch (error) {
+      // The worker died before or during the close: its sockets went with it.
+      if (!(error instanceof WorkerDiedError)) throw error;
+    }
     this.closed = true;
   }
 

@@ -8,7 +8,8 @@
  */
 import type { ScriptlingConnectOptions } from '../scriptling/index.js';
 import { SyncConnection } from './connection.js';
-import { SyncWorker, WorkerDiedError, type SyncWorkerOptions } from './sync-worker.js';
+import { SyncWorker, type SyncWorkerOptions } from './sync-worker.js';
+import { WorkerDiedError } from './worker-died.js';
 
 export { SyncConnection, SyncWorker, WorkerDiedError, type SyncWorkerOptions, type ScriptlingConnectOptions };
 export { is_text, is_binary, ConnectError, type ReceivedMessage } from '../scriptling/index.js';

@@ -12,11 +12,10 @@ export const SEQUENCE = 0;
 export const STATUS = 1;
 export const STATE_BYTES = 2 * Int32Array.BYTES_PER_ELEMENT;
 
-/** Values of the STATUS slot, written only by the supervisor thread. */
+/** Values of the STATUS slot, written only by the supervisor thread (never by the engine it watches). */
 export const enum Status {
-  STARTING = 0,
-  RUNNING = 1,
-  DEAD = 2,
+  ALIVE = 0,
+  DEAD = 1,
 }
 
 /**
@@ -50,6 +49,8 @@ export type Request =
   | { op: 'drop'; conn: number };
 
 export type Event =
+  /** The engine has loaded and listens for requests. */
+  | { type: 'ready' }
   | { type: 'connected'; id: number; remoteAddress: string; protocol: string }
   | { type: 'failed'; id: number; error: SerializedError }
   | { type: 'done'; id: number }

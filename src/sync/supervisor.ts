@@ -16,7 +16,6 @@ const engine = new Worker(new URL(engineFile), {
   transferList: [requests, events],
   resourceLimits: resourceLimits ?? {},
 });
-Atomics.store(words, STATUS, Status.RUNNING);
 
 let failure: Error | null = null;
 engine.on('error', (error) => {

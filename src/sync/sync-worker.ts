@@ -4,6 +4,7 @@ import { toMilliseconds } from '../scriptling/values.js';
 import { ConnectError } from '../transport/client.js';
 import type { ScriptlingConnectOptions } from '../scriptling/index.js';
 import { SyncConnection } from './connection.js';
+import { WorkerDiedError } from './worker-died.js';
 import {
   SEQUENCE, STATE_BYTES, STATUS, Status, reviveError,
   type Event, type Fate, type Request, type SupervisorData,
@@ -12,15 +13,6 @@ import {
 /** What connect() and close() wait for: the open connection, 'failed' or 'done'. */
 type Answer = SyncConnection | Extract<Event, { type: 'failed' | 'done' }>;
 
-/** Thrown by every call once the worker thread is gone (a bug, out of memory, process.exit() in it). */
-export class WorkerDiedError extends Error {
-  override name = 'WorkerDiedError';
-  readonly code = 'WS_ERR_WORKER_DIED';
-  constructor(why: string) {
-    super(`the websocket worker thread died: ${why}`);
-  }
-}
-
 export interface SyncWorkerOptions {
   /** Limits for the engine thread (worker_threads' resourceLimits); exceeding them is reported as WorkerDiedError. */
   resourceLimits?: ResourceLimits;
@@ -28,9 +20,9 @@ export interface SyncWorkerOptions {
   engineFile?: URL;
 }
 
-/** How long the threads may take to start before the caller gives up on them. */
+/** How long the threads may take to start (a loaded machine, a slow disk) before the caller gives up on them. */
 const STARTUP_LIMIT_MS = 30_000;
-/** Waits are cut into slices this long to re-check the startup limit; the supervisor's wake-up is what normally ends them. */
+/** Waits are bounded slices, re-checking the worker's status; the supervisor's wake-up is what normally ends them early. */
 const WAIT_SLICE_MS = 1000;
 
 /**
@@ -49,6 +41,7 @@ export class SyncWorker {
   private readonly events: MessagePort;
   private readonly fate: MessagePort;
   private readonly startedAt = performance.now();
+  private ready = false;
   private readonly connections = new Map<number, SyncConnection>();
   /** Answers to connect() and close() by request id, for the ids still awaited (null until it comes). */
   private readonly answers = new Map<number, Answer | null>();
@@ -86,8 +79,8 @@ export class SyncWorker {
    */
   connect(url: string, timeout: number | ScriptlingConnectOptions = 10, headers: Record<string, string> = {}): SyncConnection {
     const options: ScriptlingConnectOptions = typeof timeout === 'object' && timeout !== null ? timeout : { timeout, headers };
+    this.waitUntilReady();
     const id = this.nextId++;
-    this.throwIfDead();
     try {
       this.post({ op: 'connect', id, url, options });
     } catch (error) {
@@ -102,6 +95,14 @@ export class SyncWorker {
     }
     if (answer instanceof SyncConnection) return answer;
     throw reviveError((answer as Extract<Event, { type: 'failed' }>).error);
+  }
+
+  /** Waits for the engine to load, so that starting the threads never eats into a connect() timeout. */
+  private waitUntilReady(): void {
+    if (!this.ready && !this.wait(() => this.ready, this.startedAt + STARTUP_LIMIT_MS)) {
+      this.die(`it did not start within ${STARTUP_LIMIT_MS / 1000} s`);
+    }
+    this.throwIfDead();
   }
 
   /** @internal close() of a connection: blocks until it is closed. */
@@ -148,9 +149,6 @@ export class SyncWorker {
       const fate = receiveMessageOnPort(this.fate)?.message as Fate | undefined;
       this.die(fate?.message ?? 'it exited');
     }
-    if (this.death === null && Atomics.load(this.words, STATUS) === Status.STARTING && performance.now() - this.startedAt > STARTUP_LIMIT_MS) {
-      this.die(`it did not start within ${STARTUP_LIMIT_MS / 1000} s`);
-    }
     return this.death !== null;
   }
 
@@ -175,6 +173,9 @@ export class SyncWorker {
 
   private dispatch(event: Event): void {
     switch (event.type) {
+      case 'ready':
+        this.ready = true;
+        break;
       case 'connected': {
         // A connect() that timed out on this side no longer waits: the worker was told to drop it.
         if (!this.answers.has(event.id)) break;

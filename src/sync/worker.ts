@@ -174,3 +174,5 @@ requests.on('message', (request: Request) => {
     }
   }
 });
+
+emit({ type: 'ready' });

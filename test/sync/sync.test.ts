@@ -18,15 +18,21 @@ const misbehaving = pathToFileURL(join(HERE, 'misbehaving-engine.mjs'));
 /** Threads of this process (Linux). */
 const threadCount = (): number => readdirSync('/proc/self/task').length;
 
-describe('sync API', () => {
-  let peer: SeedPeer;
+/** Our seed server for the tests of one describe block. */
+function ourServer(): { peer: SeedPeer } {
+  const holder = {} as { peer: SeedPeer };
   before(async () => {
-    peer = await startSeedPeer('ours');
+    holder.peer = await startSeedPeer('ours');
   });
-  after(() => peer.stop());
+  after(() => holder.peer.stop());
+  return holder;
+}
+
+describe('sync API', () => {
+  const server = ourServer();
 
   test('receive(0.5) returns null after about 0.5 s, and the connection stays usable', () => {
-    const conn = ws.connect(peer.url('/echo'));
+    const conn = ws.connect(server.peer.url('/echo'));
     const started = performance.now();
     assert.equal(conn.receive(0.5), null);
     const took = secondsSince(started);
@@ -38,7 +44,7 @@ describe('sync API', () => {
   });
 
   test('receive(0) polls: null at once when nothing came, the message once it has', () => {
-    const conn = ws.connect(peer.url('/echo'));
+    const conn = ws.connect(server.peer.url('/echo'));
     let started = performance.now();
     assert.equal(conn.receive(0), null);
     assert.ok(secondsSince(started) < 0.5);
@@ -51,7 +57,7 @@ describe('sync API', () => {
   });
 
   test('receive(null) waits as long as it takes', () => {
-    const conn = ws.connect(peer.url('/later'));
+    const conn = ws.connect(server.peer.url('/later'));
     conn.send('patience');
     const started = performance.now();
     assert.equal(conn.receive(null), 'later: patience');
@@ -61,7 +67,7 @@ describe('sync API', () => {
 
   test('connect() honours its timeout against a server that never answers the handshake', () => {
     const started = performance.now();
-    assert.throws(() => ws.connect(`ws://127.0.0.1:${peer.blackhole}/`, 0.5), {
+    assert.throws(() => ws.connect(`ws://127.0.0.1:${server.peer.blackhole}/`, 0.5), {
       name: 'ConnectError',
       code: 'ETIMEDOUT',
       message: 'websocket connect failed: timed out after 0.5 s',
@@ -71,9 +77,9 @@ describe('sync API', () => {
   });
 
   test('many connections from one thread share one worker thread', () => {
-    const first = ws.connect(peer.url('/echo'));
+    const first = ws.connect(server.peer.url('/echo'));
     const threads = threadCount();
-    const conns = Array.from({ length: 30 }, () => ws.connect(peer.url('/echo')));
+    const conns = Array.from({ length: 30 }, () => ws.connect(server.peer.url('/echo')));
     // A worker per connection would add 30 threads or more.
     assert.ok(threadCount() - threads < 5, `${threadCount() - threads} more threads`);
     conns.forEach((conn, i) => conn.send(`n${i}`));
@@ -83,7 +89,7 @@ describe('sync API', () => {
   });
 
   test('large messages cross whole: 1 MiB of text, 4 MiB of binary as a list', () => {
-    const conn = ws.connect(peer.url('/echo'));
+    const conn = ws.connect(server.peer.url('/echo'));
     const text = 'ü'.repeat(512 * 1024);
     conn.send(text);
     assert.equal(conn.receive(10), `Echo text: ${text}`);
@@ -97,7 +103,7 @@ describe('sync API', () => {
   });
 
   test('a reader that falls behind loses nothing: 24 MiB arrive whole and in order', () => {
-    const conn = ws.connect(peer.url('/flood'));
+    const conn = ws.connect(server.peer.url('/flood'));
     conn.send('flood 96 262144');
     for (let i = 0; i < 96; i++) {
       const msg = conn.receive(10) as number[];
@@ -109,7 +115,7 @@ describe('sync API', () => {
   });
 
   test('sends beyond the send window block until written, and all arrive', () => {
-    const conn = ws.connect(peer.url('/echo'));
+    const conn = ws.connect(server.peer.url('/echo'));
     const chunk = new Uint8Array(256 * 1024).fill(3);
     for (let i = 0; i < 16; i++) {
       chunk[0] = i;
@@ -120,7 +126,7 @@ describe('sync API', () => {
   });
 
   test("send_binary copies a caller's Uint8Array, which stays usable", () => {
-    const conn = ws.connect(peer.url('/echo'));
+    const conn = ws.connect(server.peer.url('/echo'));
     const mine = new Uint8Array([5, 6, 7]);
     conn.send_binary(mine);
     assert.deepEqual([...mine], [5, 6, 7]);
@@ -131,8 +137,8 @@ describe('sync API', () => {
   });
 
   test("errors are the async binding's: same class, message and code, thrown at once", async () => {
-    const sync = ws.connect(peer.url('/silent'));
-    const async = await binding.connect(peer.url('/silent'));
+    const sync = ws.connect(server.peer.url('/silent'));
+    const async = await binding.connect(server.peer.url('/silent'));
     const same = async (syncCall: () => unknown, asyncCall: () => Promise<unknown>) => {
       const expected = await asyncCall().then(() => assert.fail('the async binding did not reject'), (error: Error) => error);
       assert.throws(syncCall, (error: Error & { code?: string }) => {
@@ -151,7 +157,7 @@ describe('sync API', () => {
     await same(() => sync.close(999), () => async.close(999));
     await same(() => ws.connect('http://127.0.0.1/'), () => binding.connect('http://127.0.0.1/'));
     await same(() => ws.connect('ws://127.0.0.1:1/', 2), () => binding.connect('ws://127.0.0.1:1/', 2));
-    await same(() => ws.connect(peer.url('/echo'), -1), () => binding.connect(peer.url('/echo'), -1));
+    await same(() => ws.connect(server.peer.url('/echo'), -1), () => binding.connect(server.peer.url('/echo'), -1));
     sync.close();
     await async.close();
     await same(() => sync.send('late'), () => async.send('late'));
@@ -160,7 +166,7 @@ describe('sync API', () => {
   });
 
   test('a send that fails in the worker after send() returned is thrown by the next send, once', () => {
-    const conn = ws.connect(peer.url('/echo'));
+    const conn = ws.connect(server.peer.url('/echo'));
     // What the worker reports when the engine refuses a queued send (a connection closing at that very moment).
     conn.onEvent({ type: 'sendFailed', conn: 0, error: serializeError(new WebSocketError('WS_ERR_NOT_OPEN', 1000, 'cannot send: the connection is closing')) });
     assert.throws(() => conn.send('next'), { name: 'WebSocketError', code: 'WS_ERR_NOT_OPEN', message: 'cannot send: the connection is closing' });
@@ -170,7 +176,7 @@ describe('sync API', () => {
   });
 
   test('connect options that cannot cross to the worker thread are refused clearly', () => {
-    assert.throws(() => ws.connect(peer.url('/echo'), { checkServerIdentity: () => undefined }), {
+    assert.throws(() => ws.connect(server.peer.url('/echo'), { checkServerIdentity: () => undefined }), {
       name: 'TypeError',
       message: /^websocket connect failed: the sync API takes options that can be copied to the worker thread/,
     });
@@ -178,15 +184,11 @@ describe('sync API', () => {
 });
 
 describe('sync API when the worker misbehaves', () => {
-  let peer: SeedPeer;
-  before(async () => {
-    peer = await startSeedPeer('ours');
-  });
-  after(() => peer.stop());
+  const server = ourServer();
 
   test('a busy worker: receive(0.5) still returns null after about 0.5 s, and the message is not lost', () => {
     const worker = new ws.SyncWorker({ engineFile: misbehaving });
-    const conn = worker.connect(peer.url('/echo'));
+    const conn = worker.connect(server.peer.url('/echo'));
     conn.send('block 2500');
     const started = performance.now();
     assert.equal(conn.receive(0.5), null);
@@ -198,18 +200,23 @@ describe('sync API when the worker misbehaves', () => {
 
   test('a busy worker: connect(url, 0.5) still gives up after about 0.5 s', () => {
     const worker = new ws.SyncWorker({ engineFile: misbehaving });
-    const conn = worker.connect(peer.url('/echo'));
+    const conn = worker.connect(server.peer.url('/echo'));
     conn.send('block 2500');
     const started = performance.now();
-    assert.throws(() => worker.connect(peer.url('/echo'), 0.5), { name: 'ConnectError', code: 'ETIMEDOUT' });
+    assert.throws(() => worker.connect(server.peer.url('/echo'), 0.5), { name: 'ConnectError', code: 'ETIMEDOUT' });
     const took = secondsSince(started);
     assert.ok(took >= 0.49 && took < 2, `took ${took} s`);
     // Once the worker is free again, it still serves (and drops the connection given up on).
-    const later = worker.connect(peer.url('/echo'), 10);
+    const later = worker.connect(server.peer.url('/echo'), 10);
     later.send('after');
     assert.equal(later.receive(10), 'Echo text: after');
     later.close();
     conn.close();
+  });
+
+  test('an engine that cannot even load: connect() throws WorkerDiedError, not a hang', () => {
+    const worker = new ws.SyncWorker({ engineFile: pathToFileURL(join(HERE, 'no-such-engine.mjs')) });
+    assert.throws(() => worker.connect(server.peer.url('/echo')), { name: 'WorkerDiedError', message: /no-such-engine\.mjs/ });
   });
 
   const deaths: Array<[string, string, RegExp, object]> = [
@@ -220,7 +227,7 @@ describe('sync API when the worker misbehaves', () => {
   for (const [what, trigger, message, resourceLimits] of deaths) {
     test(`${what}: the blocked caller gets WorkerDiedError, not a hang`, () => {
       const worker = new ws.SyncWorker({ engineFile: misbehaving, resourceLimits });
-      const conn = worker.connect(peer.url('/echo'));
+      const conn = worker.connect(server.peer.url('/echo'));
       conn.send(trigger);
       const started = performance.now();
       assert.throws(() => {
@@ -230,7 +237,7 @@ describe('sync API when the worker misbehaves', () => {
       // Every later call says so too, except close(): there is nothing left to close.
       assert.throws(() => conn.connected(), { code: 'WS_ERR_WORKER_DIED' });
       assert.throws(() => conn.receive(0), { code: 'WS_ERR_WORKER_DIED' });
-      assert.throws(() => worker.connect(peer.url('/echo')), { code: 'WS_ERR_WORKER_DIED' });
+      assert.throws(() => worker.connect(server.peer.url('/echo')), { code: 'WS_ERR_WORKER_DIED' });
       conn.close();
     });
   }
