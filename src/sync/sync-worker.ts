@@ -82,7 +82,8 @@ export class SyncWorker {
     this.waitUntilReady();
     const id = this.nextId++;
     try {
-      this.post({ op: 'connect', id, url, options });
+      // A URL object cannot be cloned; the engine reads any url as String(url) anyway.
+      this.post({ op: 'connect', id, url: String(url), options });
     } catch (error) {
       // DataCloneError: a function (checkServerIdentity, say) cannot cross to another thread.
       throw new TypeError(`websocket connect failed: the sync API takes options that can be copied to the worker thread (${(error as Error).message})`);
