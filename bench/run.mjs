@@ -99,6 +99,7 @@ const label = (w) => `${w.size >= MiB ? `${w.size / MiB} MiB` : w.size >= KiB ? 
 const results = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, quick, rounds: ROUNDS, roundMs: ROUND_MS, throughput: [], memory: [] };
 
 async function throughput(workloads, pairs) {
+  if (pairs.length === 0) return; // --only named no pair (just sync, say)
   for (const w of workloads) {
     const row = { workload: label(w), unit: w.size >= MiB ? 'MiB/s' : 'msg/s', pairs: {} };
     for (const [client, server] of pairs) {
