@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [-- --only ours,ws,...]
+// npm run bench [-- --quick] [-- --only ours,ws,...] [-- --no-memory] [-- --no-fanout]
 // Each workload runs with client and server in separate processes: a warm-up
 // round, then ROUNDS timed rounds; the table shows medians and the ratios to
 // raw TCP and to ws measured in the same run. Results also go to bench/results/.
@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import os from 'node:os';
+import { fanout, printFanout } from './fanout.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -51,6 +52,7 @@ for (const size of quick ? [64, 16 * KiB] : [64, 16 * KiB, MiB]) {
   }
 }
 const DEFLATE_WORKLOADS = quick ? [] : [
+  { size: KiB, mode: 'pipelined', type: 'text', window: 256, deflate: true, compressible: true },
   { size: 16 * KiB, mode: 'pingpong', type: 'text', window: 64, deflate: true, compressible: true },
   { size: 16 * KiB, mode: 'pipelined', type: 'text', window: 64, deflate: true, compressible: true },
 ];
@@ -96,7 +98,14 @@ function runClient(impl, url, workload) {
 
 const label = (w) => `${w.size >= MiB ? `${w.size / MiB} MiB` : w.size >= KiB ? `${w.size / KiB} KiB` : `${w.size} B`} ${w.type} ${w.mode}${w.deflate ? ' deflate' : ''}`;
 
-const results = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, quick, rounds: ROUNDS, roundMs: ROUND_MS, throughput: [], memory: [] };
+const commit = (() => {
+  try {
+    return execSync('git rev-parse --short HEAD', { cwd: here, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+})();
+const results = { date: new Date().toISOString(), commit, node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, quick, rounds: ROUNDS, roundMs: ROUND_MS, throughput: [], memory: [] };
 
 async function throughput(workloads, pairs) {
   if (pairs.length === 0) return; // --only named no pair (just sync, say)
@@ -165,7 +174,7 @@ async function memory(impl, count, withMessage) {
   }
 }
 
-console.log(`scriptling-websocket benchmark — ${results.date}, Node ${process.version}, ${results.cpus} × ${results.cpu}`);
+console.log(`scriptling-websocket benchmark — ${results.date}, commit ${commit}, Node ${process.version}, ${results.cpus} × ${results.cpu}`);
 console.log(`${ROUNDS} timed rounds of ${ROUND_MS} ms after a warm-up round; medians; client and server in separate processes.`);
 console.log('Pairs are client→server; "binding" is the Scriptling API (binary as lists of ints).');
 await throughput(WORKLOADS, PAIRS);
@@ -212,6 +221,11 @@ if (!skipMemory) {
     results.memory.push({ impl, count, message: true, ...m });
     console.log(`| ${impl}, after one compressed message | ${count} | ${m.rss.toFixed(2)} | ${m.heap.toFixed(2)} |`);
   }
+}
+
+if (!args.includes('--no-fanout') && wanted('ours')) {
+  results.fanout = await fanout({ clients: quick ? 50 : 1000, rounds: ROUNDS, impls: ['ours', 'ws', 'binding'].filter(wanted) });
+  printFanout(results.fanout);
 }
 
 mkdirSync(join(here, 'results'), { recursive: true });

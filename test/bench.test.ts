@@ -18,4 +18,6 @@ test('npm run bench -- --quick runs and writes its results', () => {
     assert.ok(row.pairs['raw→raw'] > 0, `${row.workload}: raw ran`);
   }
   assert.ok(results.memory.some((m: { impl: string }) => m.impl === 'ours'));
+  assert.match(out, /\| 64 B, messages delivered\/s \| [\d,]+ \|/, 'the fan-out workload ran');
+  assert.ok(results.fanout.some((r: { impl: string; perSecond: number }) => r.impl === 'ours' && r.perSecond > 0));
 });

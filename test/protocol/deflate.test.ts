@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PerMessageDeflate, acceptResponse, clientOffer, negotiateOffer } from '../../src/protocol/deflate.js';
@@ -73,6 +74,24 @@ test('context takeover across many messages, and its window sliding past 32 KiB'
   const first = sender.compress(once).length;
   const second = sender.compress(once).length;
   assert.ok(second < first, `${second} < ${first}`);
+  sender.dispose();
+});
+
+test('context takeover: small messages use the recent window, large ones all of it, and the peer inflates both', () => {
+  const params = { sendWindowBits: 15, sendNoContextTakeover: false, receiveNoContextTakeover: false };
+  const sender = new PerMessageDeflate(params, { threshold: 0 });
+  const receiver = new PerMessageDeflate(params);
+  const roundTrip = (data: Buffer) => {
+    const compressed = sender.compress(data);
+    assert.ok(receiver.decompress([compressed], 1 << 20).equals(data));
+    return compressed.length;
+  };
+  const block = randomBytes(12 * 1024);
+  roundTrip(block);
+  roundTrip(randomBytes(8 * 1024)); // pushes `block` 8 KiB back, past a small message's dictionary
+  const small = block.subarray(0, 200);
+  assert.ok(roundTrip(small) > 150, 'a 200-byte message is not matched 20 KiB back');
+  assert.ok(roundTrip(block) < 1024, 'a 12 KiB message is matched against the whole window');
   sender.dispose();
 });
 
