@@ -46,7 +46,9 @@ export type Request =
   | { op: 'consumed'; conn: number; bytes: number }
   | { op: 'close'; id: number; conn: number; code: number | undefined; reason: string | undefined }
   /** Close without an answer: a connection the caller gave up on. */
-  | { op: 'drop'; conn: number };
+  | { op: 'drop'; conn: number }
+  /** Answers 'done' once every send so far has been handed to the kernel (the caller's thread is exiting). */
+  | { op: 'flush'; id: number };
 
 export type Event =
   /** The engine has loaded and listens for requests. */

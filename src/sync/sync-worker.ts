@@ -20,6 +20,12 @@ export interface SyncWorkerOptions {
   engineFile?: URL;
 }
 
+/** How long a thread that exits waits for what it sent to be handed to the kernel. */
+const EXIT_FLUSH_MS = 2000;
+/** The workers of this thread that are alive, for the flush at exit. */
+const live = new Set<SyncWorker>();
+let exitHookSet = false;
+
 /** How long the threads may take to start (a loaded machine, a slow disk) before the caller gives up on them. */
 const STARTUP_LIMIT_MS = 30_000;
 /** Waits are bounded slices, re-checking the worker's status; the supervisor's wake-up is what normally ends them early. */
@@ -70,6 +76,27 @@ export class SyncWorker {
     // Seen only when this thread's event loop runs between calls; a blocked caller learns of deaths from the supervisor.
     supervisor.on('error', (error) => this.die(`its supervisor failed: ${error.message}`));
     supervisor.unref();
+    live.add(this);
+    if (!exitHookSet) {
+      exitHookSet = true;
+      // 'exit' handlers may block: what the script sent before it ended (without close()) still goes out.
+      process.once('exit', () => {
+        const deadline = performance.now() + EXIT_FLUSH_MS;
+        for (const worker of live) worker.flush(deadline);
+      });
+    }
+  }
+
+  /** Waits (until the deadline) for every send so far to reach the kernel. */
+  private flush(deadline: number): void {
+    if (this.connections.size === 0 || this.isDead()) return;
+    try {
+      const id = this.nextId++;
+      this.post({ op: 'flush', id });
+      this.answer(id, deadline);
+    } catch {
+      // The worker died meanwhile: nothing left to flush.
+    }
   }
 
   /**
@@ -160,6 +187,7 @@ export class SyncWorker {
 
   private die(why: string): void {
     this.death ??= new WorkerDiedError(why);
+    live.delete(this);
   }
 
   private answer(id: number, deadline: number): Answer | null {

@@ -79,6 +79,11 @@ class Link {
     }
   }
 
+  /** Bytes sent but not yet handed to the kernel. */
+  get unwritten(): number {
+    return this.ws.bufferedAmount;
+  }
+
   consumed(bytes: number): void {
     this.unconsumed -= bytes;
     if (this.resume !== null && this.unconsumed < RECEIVE_WINDOW) {
@@ -151,6 +156,15 @@ function onClose(id: number, conn: number, code: number | undefined, reason: str
   );
 }
 
+/**
+ * Requests are handled in order, so every earlier send is already in the
+ * engine; this waits until the sockets have taken it (the caller bounds how
+ * long it waits for the answer).
+ */
+async function flush(): Promise<void> {
+  while ([...links.values()].some((link) => link.unwritten > 0)) await new Promise((resolve) => setTimeout(resolve, 1));
+}
+
 requests.on('message', (request: Request) => {
   switch (request.op) {
     case 'send':
@@ -165,6 +179,9 @@ requests.on('message', (request: Request) => {
       break;
     case 'close':
       onClose(request.id, request.conn, request.code, request.reason);
+      break;
+    case 'flush':
+      void flush().then(() => emit({ type: 'done', id: request.id }));
       break;
     case 'drop': {
       const link = links.get(request.conn);

@@ -243,18 +243,27 @@ describe('sync API when the worker misbehaves', () => {
   }
 });
 
-test('a script that never calls close() still exits by itself', async () => {
-  const peer = await startSeedPeer('ours');
-  try {
-    const child = spawn(process.execPath, [join(HERE, 'forgetful-client.mjs'), peer.url('/echo')], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    const timer = setTimeout(() => child.kill(), 20_000);
-    const code = await new Promise((resolve) => child.on('exit', resolve));
-    clearTimeout(timer);
-    assert.equal(code, 0, 'exited by itself, not killed');
-    assert.equal(out, 'Echo text: hi\n');
-  } finally {
-    peer.stop();
-  }
-});
+for (const busy of [false, true]) {
+  test(`a script that never calls close() still exits by itself, and its last send goes out${busy ? ' (worker busy at exit)' : ''}`, async () => {
+    const peer = await startSeedPeer('ours');
+    try {
+      // The chat broadcasts to every client: this one sees what the script sent.
+      const observer = ws.connect(peer.url('/chat'));
+      assert.equal(observer.receive(5), 'Welcome to the chat!');
+      const args = [join(HERE, 'forgetful-client.mjs'), peer.url('/chat'), ...(busy ? ['./misbehaving-engine.mjs'] : [])];
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      const timer = setTimeout(() => child.kill(), 20_000);
+      const code = await new Promise((resolve) => child.on('exit', resolve));
+      clearTimeout(timer);
+      assert.equal(code, 0, 'exited by itself, not killed');
+      assert.equal(out, 'Welcome to the chat!\n');
+      if (busy) assert.equal(observer.receive(5), 'block 300');
+      assert.equal(observer.receive(5), 'sent just before the end');
+      observer.close();
+    } finally {
+      peer.stop();
+    }
+  });
+}
