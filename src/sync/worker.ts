@@ -48,14 +48,15 @@ class Link {
       }
       const message = await this.ws.receive();
       if (message === null) break;
-      const batch = [this.take(message)];
+      const batch: Array<string | Uint8Array> = [];
+      const transfer: ArrayBuffer[] = [];
+      this.take(message, batch, transfer);
       // What the engine already holds goes in the same post: one wake-up of the caller per burst, not per message.
       while (this.ws.queuedBytes > 0 && this.unconsumed < RECEIVE_WINDOW && batch.length < MAX_BATCH) {
         const next = await this.ws.receive(0);
         if (next === null) break;
-        batch.push(this.take(next));
+        this.take(next, batch, transfer);
       }
-      const transfer = batch.filter((data): data is Uint8Array => typeof data !== 'string').map((bytes) => bytes.buffer as ArrayBuffer);
       emit({ type: 'messages', conn: this.id, data: batch }, transfer);
     }
     emit({ type: 'end', conn: this.id });
@@ -63,12 +64,17 @@ class Link {
     this.setReading(false);
   }
 
-  /** A message as it crosses: text as is, binary in bytes of its own (to be transferred); counted against the window. */
-  private take(message: Received): string | Uint8Array {
-    // binaryType is 'buffer', so binary messages are Buffers.
-    const data = typeof message === 'string' ? message : ownBytes(message as Uint8Array);
-    this.unconsumed += messageCost(data);
-    return data;
+  /** Adds a message to the batch as it crosses (text as is, binary in bytes of its own, transferred) and counts it against the window. */
+  private take(message: Received, batch: Array<string | Uint8Array>, transfer: ArrayBuffer[]): void {
+    if (typeof message === 'string') {
+      batch.push(message);
+    } else {
+      // binaryType is 'buffer', so binary messages are Buffers.
+      const bytes = ownBytes(message as Uint8Array);
+      batch.push(bytes);
+      transfer.push(bytes.buffer as ArrayBuffer);
+    }
+    this.unconsumed += messageCost(batch[batch.length - 1]);
   }
 
   private setReading(reading: boolean): void {
