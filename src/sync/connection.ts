@@ -85,6 +85,7 @@ export class SyncConnection {
    */
   private post(data: string | Uint8Array, transfer?: ArrayBuffer[]): void {
     this.worker.drain();
+    this.worker.throwIfDead();
     this.throwSendFailure();
     if (this.unsent >= SEND_WINDOW) this.worker.wait(() => this.unsent < SEND_WINDOW || this.closed, Infinity);
     if (this.closed) throw new WebSocketError('WS_ERR_NOT_OPEN', CloseCode.NORMAL, 'cannot send: the connection is closed');

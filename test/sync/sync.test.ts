@@ -237,6 +237,7 @@ describe('sync API when the worker misbehaves', () => {
       // Every later call says so too, except close(): there is nothing left to close.
       assert.throws(() => conn.connected(), { code: 'WS_ERR_WORKER_DIED' });
       assert.throws(() => conn.receive(0), { code: 'WS_ERR_WORKER_DIED' });
+      assert.throws(() => conn.send('anyone there?'), { code: 'WS_ERR_WORKER_DIED' });
       assert.throws(() => worker.connect(server.peer.url('/echo')), { code: 'WS_ERR_WORKER_DIED' });
       conn.close();
     });
