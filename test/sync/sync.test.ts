@@ -65,6 +65,17 @@ describe('sync API', () => {
     conn.close();
   });
 
+  test('after close(), connected() stays true while unread messages remain, and they can still be read', () => {
+    const conn = ws.connect(server.peer.url('/mixed'));
+    assert.equal(conn.receive(5), 'text one');
+    conn.close();
+    assert.equal(conn.connected(), true);
+    assert.deepEqual(conn.receive(5), [0xde, 0xad, 0xbe, 0xef]);
+    assert.equal(conn.receive(5), 'text two');
+    assert.equal(conn.connected(), false);
+    assert.equal(conn.receive(5), null);
+  });
+
   test('connect() honours its timeout against a server that never answers the handshake', () => {
     const started = performance.now();
     assert.throws(() => ws.connect(`ws://127.0.0.1:${server.peer.blackhole}/`, 0.5), {
