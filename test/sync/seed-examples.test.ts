@@ -77,6 +77,19 @@ for (const kind of PEERS) {
       assert.deepEqual(printed, ['Text message: text one', 'Binary message: 4 bytes', 'Text message: text two']);
     });
 
+    test('is_text(message) and is_binary(message), with receive() and its default timeout', () => {
+      const conn = connect('/mixed');
+      const printed: string[] = [];
+      let msg = conn.receive();
+      if (ws.is_text(msg)) printed.push(`Text: ${msg}`);
+      msg = conn.receive();
+      if (ws.is_binary(msg)) printed.push(`Binary: ${(msg as number[]).length} bytes`);
+      assert.equal(ws.is_binary('text'), false);
+      assert.equal(ws.is_text([1, 2]), false);
+      conn.close();
+      assert.deepEqual(printed, ['Text: text one', 'Binary: 4 bytes']);
+    });
+
     test('With Custom Headers', () => {
       const conn = connect('/headers', 10, { Authorization: 'Bearer my-token', 'X-Custom-Header': 'value' });
       conn.send('Hello with auth!');
