@@ -3,7 +3,7 @@
  * every connection of one calling thread, and reports to that thread with
  * events (see messages.ts). Started by supervisor.ts, never directly.
  */
-import { workerData } from 'node:worker_threads';
+import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { connect, type WebSocketConnection } from '../scriptling/index.js';
 import type { Received, WebSocket } from '../transport/websocket.js';
 import {
@@ -171,7 +171,7 @@ async function flush(): Promise<void> {
   while ([...links.values()].some((link) => link.unwritten > 0)) await new Promise((resolve) => setTimeout(resolve, 1));
 }
 
-requests.on('message', (request: Request) => {
+function handle(request: Request): void {
   switch (request.op) {
     case 'send':
       // A link that has ended is closed: the caller learns that from its 'closed' event.
@@ -196,6 +196,12 @@ requests.on('message', (request: Request) => {
       break;
     }
   }
+}
+
+requests.on('message', (request: Request) => {
+  handle(request);
+  // A burst of sends is many messages: take the rest now, so they cost no event each and go out in one write.
+  for (let next = receiveMessageOnPort(requests); next !== undefined; next = receiveMessageOnPort(requests)) handle(next.message as Request);
 });
 
 emit({ type: 'ready' });

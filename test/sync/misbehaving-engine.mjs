@@ -1,8 +1,8 @@
 // The real engine worker, plus misbehaviour on request, for the failure
 // tests: a text message "block MS", "throw", "exit" or "oom" sent on any
-// connection makes the engine thread do that (after passing it on as usual).
+// connection makes the engine thread do that. The listener comes first, so
+// it sees the first request of a burst (the engine takes the rest itself).
 import { workerData } from 'node:worker_threads';
-import '../../dist/src/sync/worker.js';
 
 workerData.requests.on('message', (request) => {
   if (request.op !== 'send' || typeof request.data !== 'string') return;
@@ -24,3 +24,5 @@ workerData.requests.on('message', (request) => {
     });
   }
 });
+
+await import('../../dist/src/sync/worker.js');
