@@ -35,6 +35,10 @@ export const messageCost = (data: string | Uint8Array): number => data.length + 
  * The bytes in an ArrayBuffer of their own, to be transferred rather than
  * cloned. A view of a larger buffer (a socket chunk, Buffer's pool) is
  * copied natively first: transferring it would detach memory still in use.
+ * Bytes that are their whole buffer are given away as they are: a message
+ * the engine delivers belongs to its receiver (the async binding hands it
+ * to user code, which may keep or change it), and the engine's reader drops
+ * a chunk as soon as it is consumed.
  */
 export function ownBytes(view: Uint8Array): Uint8Array {
   return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength ? view : new Uint8Array(view);
