@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /** The engine, for users who want an idiomatic API: `scriptling-websocket/core`. */
 export { connect, parseWebSocketUrl, ConnectError, type ConnectOptions, type TlsOptions } from './transport/client.js';
 export { WebSocketServer, type ServerOptions, type ConnectionHandler, type RequestHandler } from './transport/server.js';

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /**
  * scriptling.websocket for Node.js: the seed's names, arguments and value
  * conventions, with Promises where Scriptling blocks.

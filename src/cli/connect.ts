@@ -1,0 +1,186 @@
+/**
+ * `scriptling-ws connect URL`: a client to poke at servers. On a terminal it
+ * is interactive (see prompt.ts); piped, each input record is one message
+ * and each received message one output record; with -x it sends those
+ * messages, waits, and closes.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { connect as connectEngine, ConnectError, parseWebSocketUrl, type ConnectOptions } from '../transport/client.js';
+import { State } from '../protocol/connection.js';
+import type { WebSocket } from '../transport/websocket.js';
+import { UsageError, listFlag, stringFlag, type Values } from './args.js';
+import { DATA_FORMAT_FLAGS, InputError, dataFormat, encodeInput, type DataFormat } from './data-format.js';
+import { EXIT_CODES_HELP, Exit, exitCodeForClose } from './exit-codes.js';
+import { streamOutput, type Output } from './output.js';
+import { records, type Separator } from './records.js';
+import { parseHeaders, parseSeconds, readFlagFile } from './values.js';
+import { SESSION_FLAGS, sessionOptions, separatorOf } from './session-flags.js';
+import { interactive } from './prompt.js';
+import { describePing, printHandshake, printMessages } from './session.js';
+import type { Command } from './command.js';
+
+/** wscat's default wait after -x. */
+const DEFAULT_EXECUTE_WAIT_MS = 2000;
+
+/** Engine options being added by the client handshake work (issue 9); passed under their engine names. */
+interface PendingClientOptions {
+  protocols?: string[];
+  proxy?: string;
+}
+type ClientOptions = ConnectOptions & PendingClientOptions & ReturnType<typeof sessionOptions>;
+
+export const connect: Command = {
+  name: 'connect',
+  summary: 'connect to a WebSocket server: interactive on a terminal, one message per line when piped',
+  operands: ['URL'],
+  flags: {
+    header: { type: 'string', short: 'H', multiple: true, value: "'NAME: VALUE'", help: 'extra handshake header' },
+    subprotocol: { type: 'string', short: 's', multiple: true, value: 'NAME', help: 'offer this subprotocol' },
+    origin: { type: 'string', short: 'o', value: 'ORIGIN', help: 'send this Origin header' },
+    ca: { type: 'string', value: 'FILE', help: 'trust the CA certificate(s) in this PEM file' },
+    cert: { type: 'string', value: 'FILE', help: 'client certificate (PEM) for mutual TLS' },
+    key: { type: 'string', value: 'FILE', help: 'private key (PEM) of --cert' },
+    passphrase: { type: 'string', value: 'TEXT', help: 'passphrase of --key' },
+    insecure: { type: 'boolean', short: 'k', help: 'do not check the server certificate' },
+    proxy: { type: 'string', value: 'URL', help: 'HTTP CONNECT proxy, http://[user:pass@]host:port (default: HTTPS_PROXY / HTTP_PROXY, NO_PROXY)' },
+    'no-deflate': { type: 'boolean', help: 'do not offer permessage-deflate' },
+    execute: { type: 'string', short: 'x', multiple: true, value: 'MSG', help: 'send MSG after connecting, then wait (-w) and close; stdin is not read' },
+    wait: { type: 'string', short: 'w', value: 'SECONDS', help: 'after -x or the end of stdin, wait this long for replies before closing (default: 2 after -x, 0 after stdin)' },
+    'one-message': { type: 'boolean', short: '1', help: 'print the first message received, then close' },
+    ...DATA_FORMAT_FLAGS,
+    ...SESSION_FLAGS,
+    verbose: { type: 'boolean', short: 'v', help: 'print the handshake request and response heads to stderr' },
+    timeout: { type: 'string', value: 'SECONDS', help: 'give up connecting after this long (default 10)' },
+  },
+  notes: `interactive commands: /ping [data], /pong [data], /close [code [reason]], /binary HEX…, /quit, /help
+(a line starting with "//" is sent as text starting with "/")
+
+${EXIT_CODES_HELP}`,
+  run,
+};
+
+async function run({ values, operands }: { values: Values; operands: string[] }): Promise<number> {
+  const url = operands[0];
+  if (url === undefined) throw new UsageError('connect needs a URL, e.g. ws://127.0.0.1:8080/echo', connect);
+  try {
+    parseWebSocketUrl(url);
+  } catch (error) {
+    throw new UsageError((error as Error).message.replace(/^websocket connect failed: /, ''), connect);
+  }
+  const options = clientOptions(values);
+  const format = dataFormat(values);
+  const separator = separatorOf(values);
+  const execute = listFlag(values, 'execute');
+  const waitText = stringFlag(values, 'wait');
+  const waitMs = waitText === undefined ? undefined : parseSeconds(waitText, '--wait', { allowZero: true });
+  const oneMessage = values['one-message'] === true;
+  const verbose = values.verbose === true;
+
+  let ws: WebSocket;
+  try {
+    ws = await connectEngine(url, options);
+  } catch (error) {
+    if (!(error instanceof ConnectError)) throw error;
+    process.stderr.write(`scriptling-ws: ${error.message}\n`);
+    return Exit.CONNECT_FAILED;
+  }
+  if (verbose) printHandshake(ws, url, process.stderr);
+
+  const interactiveMode = execute.length === 0 && process.stdin.isTTY === true && !oneMessage;
+  if (interactiveMode) {
+    await interactive(ws, { format, showPingPong: values['show-ping-pong'] === true });
+  } else {
+    const output = streamOutput(separator);
+    if (values['show-ping-pong'] === true) {
+      ws.onping = (data) => output.note(describePing('ping', data));
+      ws.onpong = (data) => output.note(describePing('pong', data));
+    }
+    const interrupt = () => void ws.close().catch(() => {});
+    process.once('SIGINT', interrupt);
+    await scripted(ws, output, { format, separator, execute, waitMs, oneMessage });
+    process.removeListener('SIGINT', interrupt);
+  }
+  return closeStatus(ws, interactiveMode || verbose);
+}
+
+/** The engine options the flags ask for. */
+function clientOptions(values: Values): ClientOptions {
+  const headers = parseHeaders(listFlag(values, 'header'));
+  const origin = stringFlag(values, 'origin');
+  if (origin !== undefined) headers.Origin = [origin];
+  const options: ClientOptions = { headers, ...sessionOptions(values) };
+  const protocols = listFlag(values, 'subprotocol');
+  if (protocols.length > 0) options.protocols = protocols;
+  const ca = readFlagFile(values, 'ca');
+  const cert = readFlagFile(values, 'cert');
+  const key = readFlagFile(values, 'key');
+  if (ca !== undefined) options.ca = ca;
+  if (cert !== undefined) options.cert = cert;
+  if (key !== undefined) options.key = key;
+  const passphrase = stringFlag(values, 'passphrase');
+  if (passphrase !== undefined) options.passphrase = passphrase;
+  if (values.insecure === true) options.rejectUnauthorized = false;
+  const proxy = stringFlag(values, 'proxy');
+  if (proxy !== undefined) options.proxy = proxy;
+  if (values['no-deflate'] === true) options.perMessageDeflate = false;
+  const timeout = stringFlag(values, 'timeout');
+  if (timeout !== undefined) options.timeout = parseSeconds(timeout, '--timeout');
+  return options;
+}
+
+interface ScriptedOptions {
+  format: DataFormat;
+  separator: Separator;
+  execute: string[];
+  waitMs: number | undefined;
+  oneMessage: boolean;
+}
+
+/**
+ * Sends -x messages or stdin's records while printing what arrives; when the
+ * input is done (and the wait is over, or the one message came), closes
+ * with 1000 and returns once the closing handshake is finished.
+ */
+async function scripted(ws: WebSocket, output: Output, options: ScriptedOptions): Promise<void> {
+  const { format, oneMessage } = options;
+  const received = printMessages(ws, output, format, { limit: oneMessage ? 1 : Infinity });
+  const stopWaiting = new AbortController();
+  const wait = (ms: number) => delay(ms, undefined, { signal: stopWaiting.signal }).catch(() => {});
+  let waitMs = options.waitMs;
+  if (options.execute.length > 0) {
+    await sendAll(ws, output, options.execute, format);
+    waitMs ??= oneMessage ? undefined : DEFAULT_EXECUTE_WAIT_MS;
+  } else {
+    await Promise.race([received, sendAll(ws, output, records(process.stdin, options.separator), format)]);
+    if (!oneMessage) waitMs ??= 0;
+  }
+  // -1 without -w waits for its message as long as it takes.
+  await (waitMs === undefined ? received : Promise.race([received, wait(waitMs)]));
+  stopWaiting.abort();
+  await ws.close().catch(() => {});
+  await received;
+}
+
+async function sendAll(ws: WebSocket, output: Output, input: Iterable<string> | AsyncIterable<string>, format: DataFormat): Promise<void> {
+  for await (const record of input) {
+    if (ws.state !== State.OPEN) return;
+    try {
+      await ws.send(encodeInput(record, format));
+    } catch (error) {
+      if (!(error instanceof InputError)) return; // the connection closed under us: the receive side reports it
+      output.note(`scriptling-ws: ${error.message} (not sent)`);
+    }
+  }
+}
+
+/** The exit status for how the connection ended; notes any close that is not normal (or every close when asked). */
+function closeStatus(ws: WebSocket, alwaysNote: boolean): number {
+  const info = ws.closeInfo;
+  const code = info?.code ?? 1006;
+  const status = exitCodeForClose(code);
+  if (status !== Exit.OK || alwaysNote) {
+    const reason = info?.reason ? ` ${info.reason}` : '';
+    process.stderr.write(`connection closed: ${code}${reason}\n`);
+  }
+  return status;
+}

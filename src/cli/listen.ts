@@ -1,0 +1,192 @@
+/**
+ * `scriptling-ws listen --port P`: a server for poking at clients. Every
+ * client gets an id shown with its messages; a line on stdin goes to all of
+ * them (or `/to ID message`); Ctrl-C closes every connection with 1001.
+ */
+import type http from 'node:http';
+import { WebSocketServer, type ConnectionHandler, type ServerOptions } from '../transport/server.js';
+import type { WebSocket } from '../transport/websocket.js';
+import { UsageError, listFlag, stringFlag, type Values } from './args.js';
+import { ADDRESS_FLAGS, hostPort, listenAddress } from './address.js';
+import { DATA_FORMAT_FLAGS, dataFormat, encodeInput, formatMessage, type DataFormat } from './data-format.js';
+import { streamOutput, type Output } from './output.js';
+import { records } from './records.js';
+import { describePing, prefixLines, printMessages, sendable } from './session.js';
+import { untilInterrupted } from './signals.js';
+import { readFlagFile } from './values.js';
+import { SESSION_FLAGS, sessionOptions, separatorOf } from './session-flags.js';
+import type { Command } from './command.js';
+
+/** The per-route options being added by the server handshake work (issue 9). */
+interface PendingRouteOptions {
+  protocols?: string[];
+}
+
+export const listen: Command = {
+  name: 'listen',
+  summary: 'a WebSocket server for testing clients: prints what each client sends, sends what you type',
+  flags: {
+    ...ADDRESS_FLAGS,
+    path: { type: 'string', value: 'PATH', help: 'the WebSocket endpoint (default /)' },
+    echo: { type: 'boolean', short: 'e', help: 'send every message back to its sender' },
+    cert: { type: 'string', value: 'FILE', help: 'certificate (PEM): serve wss://' },
+    key: { type: 'string', value: 'FILE', help: 'private key (PEM) of --cert' },
+    passphrase: { type: 'string', value: 'TEXT', help: 'passphrase of --key' },
+    subprotocol: { type: 'string', short: 's', multiple: true, value: 'NAME', help: 'accept this subprotocol (first match in this order wins)' },
+    'no-deflate': { type: 'boolean', help: 'do not accept permessage-deflate' },
+    ...DATA_FORMAT_FLAGS,
+    ...SESSION_FLAGS,
+    verbose: { type: 'boolean', short: 'v', help: 'print each opening handshake' },
+  },
+  notes: `stdin: a line is sent to every client; "/to ID message" to one; "/close ID [code [reason]]"
+closes one; "/list" lists them. Messages print as "[ID] message" on stdout; connects and
+closes go to stderr. Ctrl-C closes every connection with 1001 (going away) and exits 0.`,
+  run,
+};
+
+async function run({ values }: { values: Values }): Promise<number> {
+  if (stringFlag(values, 'port') === undefined) throw new UsageError('listen needs --port (0 picks a free one)', listen);
+  const { host, port } = listenAddress(values, 0, { fromEnv: false });
+  const path = stringFlag(values, 'path') ?? '/';
+  if (!path.startsWith('/')) throw new UsageError(`--path must start with "/", not ${JSON.stringify(path)}`, listen);
+  const format = dataFormat(values);
+  const separator = separatorOf(values);
+  const output = streamOutput(separator);
+  const clients = new Clients(output, format);
+  const server = new WebSocketServer(serverOptions(values));
+  const routeOptions: PendingRouteOptions = {};
+  const protocols = listFlag(values, 'subprotocol');
+  if (protocols.length > 0) routeOptions.protocols = protocols;
+  const handler: ConnectionHandler = (ws, request) => clients.serve(ws, request, {
+    echo: values.echo === true,
+    verbose: values.verbose === true,
+    showPingPong: values['show-ping-pong'] === true,
+  });
+  // Per-route options (the third argument) arrive with the server handshake work (issue 9).
+  (server.route as (path: string, handler: ConnectionHandler, options: PendingRouteOptions) => WebSocketServer).call(server, path, handler, routeOptions);
+  const bound = await server.listen(port, host);
+  const scheme = values.cert === undefined ? 'ws' : 'wss';
+  output.note(`listening on ${scheme}://${hostPort(bound.host, bound.port)}${path} (Ctrl-C stops)`);
+
+  clients.readCommands(records(process.stdin, separator)).catch((error: Error) => output.note(`stdin: ${error.message}`));
+  await untilInterrupted();
+  output.note(`closing ${clients.size} connection(s) with 1001`);
+  await server.close();
+  return 0;
+}
+
+function serverOptions(values: Values): ServerOptions & ReturnType<typeof sessionOptions> {
+  const options: ServerOptions = { onError: (error) => process.stderr.write(`scriptling-ws: ${(error as Error).message}\n`) };
+  const cert = readFlagFile(values, 'cert');
+  const key = readFlagFile(values, 'key');
+  if ((cert === undefined) !== (key === undefined)) throw new UsageError('--cert and --key go together', listen);
+  if (cert !== undefined) {
+    const passphrase = stringFlag(values, 'passphrase');
+    options.tls = { cert, key, ...(passphrase === undefined ? {} : { passphrase }) };
+  } else if (values.passphrase !== undefined) {
+    throw new UsageError('--passphrase needs --cert and --key', listen);
+  }
+  if (values['no-deflate'] === true) options.perMessageDeflate = false;
+  return { ...options, ...sessionOptions(values) };
+}
+
+interface ServeOptions {
+  echo: boolean;
+  verbose: boolean;
+  showPingPong: boolean;
+}
+
+/** The connected clients by id, and the stdin commands that address them. */
+class Clients {
+  private readonly byId = new Map<number, WebSocket>();
+  private nextId = 1;
+
+  constructor(private readonly output: Output, private readonly format: DataFormat) {}
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  async serve(ws: WebSocket, request: http.IncomingMessage, options: ServeOptions): Promise<void> {
+    const id = this.nextId++;
+    const tag = `[${id}]`;
+    this.byId.set(id, ws);
+    const { output } = this;
+    output.note(`${tag} connected from ${ws.remoteAddress}${ws.protocol ? ` (subprotocol ${ws.protocol})` : ''}`);
+    if (options.verbose) {
+      output.note(prefixLines(requestHead(request), `${tag} > `).trimEnd());
+      if (ws.handshake !== null) output.note(prefixLines(ws.handshake.response, `${tag} < `).trimEnd());
+    }
+    if (options.showPingPong) {
+      ws.onping = (data) => output.note(`${tag} ${describePing('ping', data)}`);
+      ws.onpong = (data) => output.note(`${tag} ${describePing('pong', data)}`);
+    }
+    try {
+      if (options.echo) {
+        for (;;) {
+          const message = await ws.receive();
+          if (message === null) break;
+          output.message(formatMessage(message, this.format), tag);
+          await ws.send(sendable(message)).catch(() => {});
+        }
+      } else {
+        await printMessages(ws, output, this.format, { from: tag });
+      }
+    } finally {
+      this.byId.delete(id);
+      await ws.close().catch(() => {});
+      const info = ws.closeInfo;
+      output.note(`${tag} closed: ${info?.code ?? 1006}${info?.reason ? ` ${info.reason}` : ''}`);
+    }
+  }
+
+  async readCommands(input: AsyncIterable<string>): Promise<void> {
+    for await (const line of input) {
+      try {
+        this.command(line);
+      } catch (error) {
+        // Bad hex, a close code that cannot be sent…: that line is refused, the server keeps running.
+        this.output.note(`error: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  private command(line: string): void {
+    const words = line.split(' ');
+    if (words[0] === '/to' || words[0] === '/close') {
+      const id = Number(words[1]);
+      const ws = this.byId.get(id);
+      if (ws === undefined) {
+        this.output.note(`no client ${JSON.stringify(words[1] ?? '')} (/list shows them)`);
+      } else if (words[0] === '/to') {
+        this.send(ws, words.slice(2).join(' '));
+      } else {
+        const code = words[2] === undefined ? undefined : Number(words[2]);
+        ws.close(code, words.slice(3).join(' ')).catch(() => {});
+      }
+      return;
+    }
+    if (words[0] === '/list') {
+      const ids = [...this.byId].map(([id, ws]) => `[${id}] ${ws.remoteAddress}`);
+      this.output.note(ids.length === 0 ? 'no clients' : ids.join('\n'));
+      return;
+    }
+    if (this.byId.size === 0) {
+      this.output.note('no clients connected: nothing sent');
+      return;
+    }
+    const text = line.startsWith('//') ? line.slice(1) : line;
+    for (const ws of this.byId.values()) this.send(ws, text);
+  }
+
+  private send(ws: WebSocket, record: string): void {
+    ws.send(encodeInput(record, this.format)).catch((error: Error) => this.output.note(`error: ${error.message}`));
+  }
+}
+
+/** The request head as the client sent it (node:http keeps the raw header lines). */
+function requestHead(request: http.IncomingMessage): string {
+  const lines = [`${request.method} ${request.url} HTTP/${request.httpVersion}`];
+  for (let i = 0; i < request.rawHeaders.length; i += 2) lines.push(`${request.rawHeaders[i]}: ${request.rawHeaders[i + 1]}`);
+  return lines.join('\r\n');
+}

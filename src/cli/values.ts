@@ -1,0 +1,52 @@
+/** Turning flag text into option values; every mistake is a UsageError naming the flag. */
+import { readFileSync } from 'node:fs';
+import { UsageError, stringFlag, type Values } from './args.js';
+
+export function parsePort(text: string, flag = '--port'): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${flag} must be a port number from 0 to 65535, not ${JSON.stringify(text)}`);
+  return n;
+}
+
+/** Seconds as the user writes them ("2", "0.5"), returned in milliseconds for the engine. */
+export function parseSeconds(text: string, flag: string, { allowZero = false } = {}): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n < 0 || (n === 0 && !allowZero)) {
+    throw new UsageError(`${flag} must be a ${allowZero ? 'non-negative' : 'positive'} number of seconds, not ${JSON.stringify(text)}`);
+  }
+  return Math.round(n * 1000);
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+
+/** Bytes, with an optional binary unit: "65536", "64k", "16MiB". */
+export function parseSize(text: string, flag: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = match ? SIZE_UNITS[match[2].toLowerCase()] : undefined;
+  const bytes = match && unit !== undefined ? Math.floor(Number(match[1]) * unit) : NaN;
+  if (!(bytes > 0) || !Number.isSafeInteger(bytes)) throw new UsageError(`${flag} must be a size in bytes (e.g. 65536, 64k, 16m), not ${JSON.stringify(text)}`);
+  return bytes;
+}
+
+/** `-H 'Name: value'`, as curl and wscat take them; repeated names are kept in order. */
+export function parseHeaders(lines: string[]): Record<string, string[]> {
+  const headers: Record<string, string[]> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    const name = colon === -1 ? '' : line.slice(0, colon).trim();
+    if (name === '') throw new UsageError(`-H takes "Name: value", not ${JSON.stringify(line)}`);
+    (headers[name] ??= []).push(line.slice(colon + 1).trim());
+  }
+  return headers;
+}
+
+/** A PEM (or other) file named by a flag, read now so a typo is a usage error, not a TLS failure. */
+export function readFlagFile(values: Values, flag: string): Buffer | undefined {
+  const path = stringFlag(values, flag);
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new UsageError(`--${flag}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
