@@ -8,3 +8,4 @@ export { CloseCode, isValidWireCloseCode } from './protocol/close-codes.js';
 export { WebSocketError } from './protocol/errors.js';
 export { Opcode } from './protocol/opcodes.js';
 export type { DeflateOptions } from './protocol/deflate.js';
+export type { ConnectErrorCode } from './transport/connect-error.js';

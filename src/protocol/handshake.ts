@@ -31,9 +31,18 @@ export const isValidKey = (key: string | undefined): boolean => key !== undefine
 
 /** Header values may hold tab, visible ASCII and obs-text, never CR, LF, NUL or other controls (RFC 7230 §3.2). */
 const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+/** Beyond latin1: HTTP/1.1 heads are bytes, and node:http refuses these too. */
+const BEYOND_LATIN1 = /[^\x00-\xff]/;
 
 /** Headers the handshake sets itself; a caller overriding them would break it. */
 const RESERVED_HEADERS = new Set(['upgrade', 'connection', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'content-length', 'transfer-encoding']);
+
+/**
+ * Headers that must appear at most once: two Host headers make the request
+ * invalid (RFC 9112 §3.2), and a server may read either of two Origins or
+ * Authorizations. node:http keeps only one of these.
+ */
+const SINGLE_HEADERS = new Set(['host', 'origin', 'authorization', 'proxy-authorization', 'user-agent', 'referer', 'from', 'cookie']);
 
 /**
  * Checks caller-supplied handshake headers before anything is sent, so
@@ -44,13 +53,21 @@ export function checkHeaders(headers: Record<string, unknown> | undefined | null
   if (headers === undefined || headers === null) return [];
   if (typeof headers !== 'object' || Array.isArray(headers)) throw new TypeError('headers must be an object of name → value');
   const result: Array<[string, string]> = [];
+  const seen = new Set<string>();
   for (const [name, raw] of Object.entries(headers)) {
     if (!isToken(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}: must be an HTTP token`);
-    if (RESERVED_HEADERS.has(name.toLowerCase())) throw new TypeError(`header ${name} is set by the WebSocket handshake and cannot be overridden`);
+    const lower = name.toLowerCase();
+    if (RESERVED_HEADERS.has(lower)) throw new TypeError(`header ${name} is set by the WebSocket handshake and cannot be overridden`);
+    if (lower === 'sec-websocket-protocol') throw new TypeError('Sec-WebSocket-Protocol is set from the protocols option: pass { protocols: [...] } instead of the header');
     const values = Array.isArray(raw) ? raw : [raw];
+    if (SINGLE_HEADERS.has(lower) && (values.length !== 1 || seen.has(lower))) {
+      throw new TypeError(`header ${name} must have exactly one value`);
+    }
+    seen.add(lower);
     for (const value of values) {
       if (typeof value !== 'string' && typeof value !== 'number') throw new TypeError(`header ${name} must be a string`);
       const text = String(value);
+      if (BEYOND_LATIN1.test(text)) throw new TypeError(`invalid value for header ${name}: characters above U+00FF cannot be sent in HTTP headers (encode them, e.g. percent-encoding)`);
       if (INVALID_VALUE.test(text)) throw new TypeError(`invalid value for header ${name}: CR, LF, NUL and other control characters are not allowed`);
       result.push([name, text]);
     }
@@ -66,6 +83,8 @@ export interface ClientRequestOptions {
   key: string;
   /** Sec-WebSocket-Extensions offer, if any. */
   extensions?: string;
+  /** Subprotocols offered in Sec-WebSocket-Protocol (§4.1 item 10), already checked. */
+  protocols?: readonly string[];
   headers?: Array<[string, string]>;
 }
 
@@ -78,6 +97,7 @@ export function buildClientRequest(options: ClientRequestOptions): string {
   head += 'Upgrade: websocket\r\nConnection: Upgrade\r\n';
   head += `Sec-WebSocket-Key: ${options.key}\r\nSec-WebSocket-Version: 13\r\n`;
   if (options.extensions) head += `Sec-WebSocket-Extensions: ${options.extensions}\r\n`;
+  if (options.protocols && options.protocols.length > 0) head += `Sec-WebSocket-Protocol: ${options.protocols.join(', ')}\r\n`;
   for (const [name, value] of user) head += `${name}: ${value}\r\n`;
   return head + '\r\n';
 }
@@ -115,7 +135,7 @@ const hasToken = (list: string | undefined, token: string): boolean =>
  * The client's checks on the server's answer (§4.1, "the client MUST fail
  * the WebSocket connection" items 1–6). Extensions are checked by the caller.
  */
-export function checkServerResponse(response: ResponseHead, key: string, requestedProtocols: string[] = []): void {
+export function checkServerResponse(response: ResponseHead, key: string, requestedProtocols: readonly string[] = []): void {
   if (response.status !== 101) {
     throw new HandshakeError(`unexpected HTTP status ${response.status}${response.reason ? ` ${response.reason}` : ''}`);
   }

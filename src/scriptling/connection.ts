@@ -69,6 +69,11 @@ export class WebSocketConnection {
     }
   }
 
+  /** The agreed subprotocol, or "" when none was. */
+  get protocol(): string {
+    return this.ws.protocol;
+  }
+
   /** The engine-level connection, for what the seed API does not cover (ping, close codes). */
   get engine(): WebSocket {
     return this.ws;

@@ -5,7 +5,7 @@
  */
 import { connect as connectEngine, type ConnectOptions } from '../transport/client.js';
 import { WebSocketConnection, type ReceivedMessage } from './connection.js';
-import { toMilliseconds } from './values.js';
+import { timesToMilliseconds } from './values.js';
 
 export { WebSocketConnection, type ReceivedMessage };
 /** The seed's name for the server-side connection object. */
@@ -13,30 +13,33 @@ export type WebSocketClient = WebSocketConnection;
 export { createRuntime, HttpRuntime, type Handler, type Runtime, type ServeOptions, type RunningServer } from './runtime.js';
 export { ConnectError } from '../transport/client.js';
 
-export interface ScriptlingConnectOptions extends Omit<ConnectOptions, 'timeout' | 'headers'> {
-  /** Seconds; default 10. */
-  timeout?: number;
+/** The engine's options with every time in SECONDS (Scriptling's convention); null waits forever. */
+export interface ScriptlingConnectOptions extends Omit<ConnectOptions, 'timeout' | 'closeTimeout' | 'headers'> {
+  /** Seconds for DNS, TCP, proxy, TLS and the handshake; default 10; null: no limit. */
+  timeout?: number | null;
+  /** Seconds to wait for the peer's Close; default 5. */
+  closeTimeout?: number | null;
   headers?: Record<string, string>;
 }
 
 /**
- * connect(url, timeout=10, headers={}) — or connect(url, { timeout, headers, ...tls }).
+ * connect(url, timeout=10, headers={}) — or connect(url, { timeout, headers, protocols, proxy, ...tls }).
  * Rejects with an Error whose message starts "websocket connect failed:".
  */
 export async function connect(
   url: string,
-  timeout: number | ScriptlingConnectOptions = 10,
+  timeout: number | null | ScriptlingConnectOptions = 10,
   headers: Record<string, string> = {},
 ): Promise<WebSocketConnection> {
   const options: ScriptlingConnectOptions = typeof timeout === 'object' && timeout !== null ? timeout : { timeout, headers };
-  let ms: number;
+  let engineOptions: ConnectOptions;
   try {
-    ms = toMilliseconds(options.timeout, 10, 'connect() timeout');
+    engineOptions = timesToMilliseconds(options, 'connect()') as ConnectOptions;
   } catch (error) {
     throw new TypeError(`websocket connect failed: ${(error as Error).message}`);
   }
-  if (!(ms > 0) || !Number.isFinite(ms)) throw new TypeError('websocket connect failed: timeout must be a positive number of seconds');
-  const ws = await connectEngine(url, { ...options, timeout: ms });
+  if (engineOptions.timeout === 0) throw new TypeError('websocket connect failed: timeout must be a positive number of seconds (or None to wait forever)');
+  const ws = await connectEngine(url, engineOptions);
   return new WebSocketConnection(ws);
 }
 
@@ -49,3 +52,5 @@ export function is_text(message: unknown): message is string {
 export function is_binary(message: unknown): message is number[] | Uint8Array {
   return Array.isArray(message) || message instanceof Uint8Array;
 }
+
+export type { ConnectErrorCode } from '../transport/connect-error.js';

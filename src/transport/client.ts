@@ -1,22 +1,31 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { Connection } from '../protocol/connection.js';
-import { PerMessageDeflate, acceptResponse, clientOffer, deflateSetting, type DeflateOptions } from '../protocol/deflate.js';
-import {
-  DEFAULT_MAX_HEAD_SIZE, HandshakeError, HeadReader, buildClientRequest, checkHeaders, checkServerResponse,
-  generateKey, parseResponseHead,
-} from '../protocol/handshake.js';
+import { PerMessageDeflate, deflateSetting, type DeflateOptions } from '../protocol/deflate.js';
+import { HandshakeError } from '../protocol/handshake.js';
+import { ClientHandshake, type Accepted, type Refused } from '../protocol/client-handshake.js';
 import { WebSocket, type ConnectionLimits } from './websocket.js';
+import { ConnectError, describeSocketError, type ConnectErrorCode } from './connect-error.js';
+import { openTunnel, proxyFor } from './proxy.js';
+import { exchange, opened } from './socket-steps.js';
 
-/** TLS settings passed through to `tls.connect` for wss:// URLs. */
+export { ConnectError, type ConnectErrorCode };
+
+/** TLS settings passed through to `tls.connect` for wss:// URLs; `cert`/`key`/`pfx`/`passphrase` present a client certificate. */
 export type TlsOptions = Pick<tls.ConnectionOptions,
   'ca' | 'cert' | 'key' | 'pfx' | 'passphrase' | 'rejectUnauthorized' | 'servername' | 'minVersion' | 'maxVersion' | 'ciphers' | 'checkServerIdentity'>;
 
 export interface ConnectOptions extends ConnectionLimits, TlsOptions {
-  /** Covers DNS, TCP, TLS and the opening handshake, in ms. Default 10000. */
+  /** Covers DNS, TCP, the proxy, TLS and the opening handshake (and redirects), in ms. Default 10000; Infinity waits forever. */
   timeout?: number;
-  /** Extra handshake headers. Names must be tokens; values must not hold CR, LF or NUL. */
+  /** Extra handshake headers. Names must be tokens; values latin1 without CR, LF or NUL; Host, Origin… at most once. */
   headers?: Record<string, string | number | Array<string | number>>;
+  /** Subprotocols to offer (RFC 6455 §1.9), in order of preference; the server's choice is `ws.protocol`. */
+  protocols?: string | string[];
+  /** HTTP CONNECT proxy, "http://[user:pass@]host:port"; false connects directly. Default: from HTTPS_PROXY / HTTP_PROXY / NO_PROXY. */
+  proxy?: string | URL | false;
+  /** Redirects (301, 302, 303, 307, 308) to follow; never from wss:// to ws://. Default 0. */
+  maxRedirects?: number;
   /** Offer permessage-deflate (RFC 7692): true (default), false, or its settings. */
   perMessageDeflate?: boolean | DeflateOptions;
   /** Largest HTTP response head accepted. Default 16 KiB. */
@@ -25,21 +34,31 @@ export interface ConnectOptions extends ConnectionLimits, TlsOptions {
   maskKey?: () => Uint8Array;
 }
 
-/** What went wrong while connecting, as `websocket connect failed: <why>`. */
-export class ConnectError extends Error {
-  override name = 'ConnectError';
-  constructor(why: string, readonly code: string, options?: { cause?: unknown }) {
-    super(`websocket connect failed: ${why}`, options);
-  }
+/** What makes the TLS context: checked once, before anything is sent, and shared by redirects. */
+const CONTEXT_KEYS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'ciphers', 'minVersion', 'maxVersion'] as const;
+/** What each TLS connection checks. */
+const CONNECTION_KEYS = ['rejectUnauthorized', 'servername', 'checkServerIdentity'] as const;
+
+/** The options the caller set; an explicit undefined would override Node's defaults (checkServerIdentity). */
+function defined<K extends keyof TlsOptions>(options: ConnectOptions, keys: readonly K[]): Pick<TlsOptions, K> {
+  const result: Partial<Pick<TlsOptions, K>> = {};
+  for (const name of keys) if (options[name] !== undefined) result[name] = options[name];
+  return result as Pick<TlsOptions, K>;
 }
 
-const TLS_KEYS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername', 'minVersion', 'maxVersion', 'ciphers', 'checkServerIdentity'] as const;
-
-/** The TLS options the caller set; an explicit undefined would override Node's defaults (checkServerIdentity). */
-function definedTlsOptions(options: ConnectOptions): TlsOptions {
-  const result: Record<string, unknown> = {};
-  for (const name of TLS_KEYS) if (options[name] !== undefined) result[name] = options[name];
-  return result as TlsOptions;
+/**
+ * The TLS context for the caller's certificates and trust, or undefined for
+ * Node's default. Unusable settings (a wrong pfx passphrase, a key that does
+ * not match its certificate) fail here, before any connection is made.
+ */
+function secureContext(options: ConnectOptions): tls.SecureContext | undefined {
+  const settings = defined(options, CONTEXT_KEYS);
+  if (Object.keys(settings).length === 0) return undefined;
+  try {
+    return tls.createSecureContext(settings);
+  } catch (error) {
+    throw new ConnectError(`TLS options: ${(error as Error).message}`, 'ERR_TLS', { cause: error });
+  }
 }
 
 interface Target {
@@ -52,6 +71,9 @@ interface Target {
 
 /** Checks the URL (§3): ws or wss, a host, a valid port, no fragment. */
 export function parseWebSocketUrl(input: string | URL): Target {
+  if (typeof input !== 'string' && !(input instanceof URL)) {
+    throw new TypeError(`websocket connect failed: the URL must be a ws:// or wss:// string (or a URL), not ${input === null ? 'null' : typeof input}`);
+  }
   let url: URL;
   try {
     url = typeof input === 'string' ? new URL(input) : input;
@@ -79,109 +101,188 @@ export function parseWebSocketUrl(input: string | URL): Target {
   };
 }
 
-const ERRNO_TEXT: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset by peer',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host name lookup failed',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  ETIMEDOUT: 'connection timed out',
-};
+/** Node's setTimeout fires at once beyond 2^31−1 ms, so a longer wait is armed in steps. */
+const MAX_TIMER = 2 ** 31 - 1;
 
-function describe(error: NodeJS.ErrnoException, secure: boolean): ConnectError {
-  const code = error.code ?? 'ERR_CONNECT';
-  const known = ERRNO_TEXT[code];
-  if (known) return new ConnectError(`${known} (${error.message})`, code, { cause: error });
-  if (secure && (code.startsWith('ERR_TLS') || code.includes('CERT') || code.includes('SSL') || /certificate|SSL|TLS/i.test(error.message))) {
-    return new ConnectError(`TLS: ${error.message}`, code, { cause: error });
-  }
-  return new ConnectError(error.message, code, { cause: error });
+function armDeadline(ms: number, onExpire: () => void): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (left: number) => {
+    timer = setTimeout(() => (left > MAX_TIMER ? arm(left - MAX_TIMER) : onExpire()), Math.min(left, MAX_TIMER));
+  };
+  if (Number.isFinite(ms)) arm(ms);
+  return () => clearTimeout(timer);
+}
+
+/** A bad argument keeps its class (TypeError, RangeError) and gains the message prefix every connect failure has. */
+function withPrefix(error: Error): Error {
+  if (error.message.startsWith('websocket connect failed:')) return error;
+  const Kind = error instanceof RangeError ? RangeError : TypeError;
+  return new Kind(`websocket connect failed: ${error.message}`, { cause: error });
+}
+
+/** An invalid argument is a TypeError (nothing is sent); a URL that is not ws(s) is a ConnectError. */
+function checkOptions(options: ConnectOptions): { timeout: number; maxRedirects: number; deflate: DeflateOptions | null } {
+  if (options === null || typeof options !== 'object') throw new TypeError('websocket connect failed: options must be an object');
+  const timeout = options.timeout ?? 10_000;
+  if (typeof timeout !== 'number' || !(timeout > 0)) throw new TypeError(`websocket connect failed: invalid timeout ${String(timeout)}: a number of ms > 0 (Infinity: no limit)`);
+  const maxRedirects = options.maxRedirects ?? 0;
+  if (!Number.isInteger(maxRedirects) || maxRedirects < 0) throw new TypeError(`websocket connect failed: maxRedirects must be an integer ≥ 0, not ${String(maxRedirects)}`);
+  return { timeout, maxRedirects, deflate: deflateSetting(options.perMessageDeflate) };
 }
 
 /**
- * Opens a WebSocket client connection (§4.1). Everything before the 101
- * answer is checked is bounded by `timeout`; every failure rejects with a
- * ConnectError saying why.
+ * Opens a WebSocket client connection (§4.1): a connected socket (TCP, TLS,
+ * through a proxy), then the opening handshake, then the connection. All of
+ * it is bounded by `timeout`; every failure rejects with a ConnectError
+ * saying why, a bad argument with a TypeError before anything is sent.
  */
-export function connect(url: string | URL, options: ConnectOptions = {}): Promise<WebSocket> {
+export async function connect(url: string | URL, options: ConnectOptions = {}): Promise<WebSocket> {
   let target: Target;
-  let headers: Array<[string, string]>;
-  let offer: string | undefined;
-  const deflateOptions = deflateSetting(options.perMessageDeflate);
+  let settings: ReturnType<typeof checkOptions>;
+  let handshake: ClientHandshake;
+  let context: tls.SecureContext | undefined;
   try {
     target = parseWebSocketUrl(url);
-    headers = checkHeaders(options.headers);
-    offer = deflateOptions === null ? undefined : clientOffer(deflateOptions);
+    settings = checkOptions(options);
+    proxyFor(target, options.proxy);
+    handshake = newHandshake(target, options, options.headers, settings.deflate);
+    context = secureContext(options);
   } catch (error) {
-    if (error instanceof ConnectError) return Promise.reject(error);
-    return Promise.reject(new ConnectError((error as Error).message, 'ERR_INVALID_ARG', { cause: error }));
+    throw error instanceof ConnectError ? error : withPrefix(error as Error);
   }
-  const timeout = options.timeout ?? 10_000;
-  if (!(timeout > 0)) return Promise.reject(new ConnectError(`invalid timeout ${timeout}`, 'ERR_INVALID_ARG'));
-
-  return new Promise((resolve, reject) => {
-    const key = generateKey();
-    const socket = target.secure
-      ? tls.connect({
-        host: target.host,
-        port: target.port,
-        servername: net.isIP(target.host) ? undefined : target.host,
-        ...definedTlsOptions(options),
-      })
-      : net.connect({ host: target.host, port: target.port });
-    socket.setNoDelay(true);
-    const head = new HeadReader(options.maxHeadSize ?? DEFAULT_MAX_HEAD_SIZE);
-    let settled = false;
-
-    const fail = (error: ConnectError) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
+  const deadline = new AbortController();
+  const disarm = armDeadline(settings.timeout, () => deadline.abort(new ConnectError(`timed out after ${settings.timeout / 1000} s`, 'ETIMEDOUT')));
+  try {
+    let headers = options.headers;
+    for (let redirects = 0; ; redirects++) {
+      const socket = await dial(target, options, context, deadline.signal);
+      const outcome = await handshakeOn(socket, handshake, target.secure, deadline.signal);
+      if (outcome.accepted) return open(socket, handshake, outcome, options, settings.deflate);
       socket.destroy();
-      reject(error);
-    };
-    const timer = setTimeout(() => fail(new ConnectError(`timed out after ${timeout / 1000} s`, 'ETIMEDOUT')), timeout);
+      const next = redirectTarget(outcome, target, redirects, settings.maxRedirects);
+      if (next.hostHeader !== target.hostHeader || next.secure !== target.secure) headers = withoutCredentials(headers);
+      target = next;
+      handshake = newHandshake(target, options, headers, settings.deflate);
+    }
+  } finally {
+    disarm();
+  }
+}
 
-    const onError = (error: NodeJS.ErrnoException) => fail(describe(error, target.secure));
-    const onClose = () => fail(new ConnectError('the server closed the connection before completing the handshake', 'ECONNRESET'));
-    const onData = (chunk: Buffer) => {
-      let done: { head: string; rest: Buffer } | null;
-      let deflate: PerMessageDeflate | null = null;
-      try {
-        done = head.push(chunk);
-        if (done === null) return;
-        const response = parseResponseHead(done.head);
-        checkServerResponse(response, key);
-        const extensions = response.headers.get('sec-websocket-extensions');
-        if (deflateOptions === null) {
-          if (extensions !== undefined && extensions.trim() !== '') throw new HandshakeError(`the server accepted an extension we did not offer: ${extensions}`);
-        } else {
-          let params;
-          try {
-            params = acceptResponse(extensions, deflateOptions);
-          } catch (error) {
-            throw new HandshakeError(`invalid Sec-WebSocket-Extensions answer: ${(error as Error).message}`);
-          }
-          if (params) deflate = new PerMessageDeflate(params, deflateOptions);
-        }
-        settled = true;
-        clearTimeout(timer);
-        socket.removeListener('data', onData);
-        socket.removeListener('error', onError);
-        socket.removeListener('close', onClose);
-        const connection = new Connection({ side: 'client', maxMessageSize: options.maxMessageSize, deflate, maskKey: options.maskKey });
-        resolve(new WebSocket(socket, connection, { ...options, extensions: deflate ? extensions : '', head: done.rest }));
-      } catch (error) {
-        fail(new ConnectError((error as Error).message, 'ERR_HANDSHAKE', { cause: error }));
-      }
-    };
-
-    socket.on('error', onError);
-    socket.on('close', onClose);
-    socket.on('data', onData);
-    socket.once(target.secure ? 'secureConnect' : 'connect', () => {
-      socket.write(buildClientRequest({ host: target.hostHeader, resource: target.resource, key, extensions: offer, headers }));
-    });
+function newHandshake(target: Target, options: ConnectOptions, headers: ConnectOptions['headers'], deflate: DeflateOptions | null): ClientHandshake {
+  return new ClientHandshake({
+    host: target.hostHeader,
+    resource: target.resource,
+    headers,
+    protocols: options.protocols,
+    deflate,
+    maxHeadSize: options.maxHeadSize,
   });
+}
+
+/** A connected socket to the target: TCP or a proxy tunnel, then TLS for wss:// (SNI and certificate checks against the target host). */
+async function dial(target: Target, options: ConnectOptions, context: tls.SecureContext | undefined, signal: AbortSignal): Promise<net.Socket> {
+  const proxy = proxyFor(target, options.proxy);
+  let socket: net.Socket;
+  if (proxy !== null) {
+    socket = await openTunnel(proxy, target, signal);
+  } else {
+    socket = net.connect({ host: target.host, port: target.port });
+    socket.setNoDelay(true);
+    await opened(socket, 'connect', signal).catch((error) => {
+      throw asConnectError(error, { tls: false });
+    });
+  }
+  if (!target.secure) return socket;
+  const secure = tls.connect({
+    socket,
+    host: target.host,
+    // RFC 6066 §3: SNI carries host names only, never IP addresses.
+    servername: net.isIP(target.host) ? undefined : target.host,
+    secureContext: context,
+    ...defined(options, CONNECTION_KEYS),
+  });
+  return opened(secure, 'secureConnect', signal).catch((error) => {
+    throw asConnectError(error, { tls: true });
+  });
+}
+
+function asConnectError(error: unknown, options: { tls: boolean }): ConnectError {
+  if (error instanceof ConnectError) return error;
+  if (error instanceof HandshakeError) return new ConnectError(error.message, 'ERR_HANDSHAKE', { cause: error });
+  return describeSocketError(error as NodeJS.ErrnoException, options);
+}
+
+async function handshakeOn(socket: net.Socket, handshake: ClientHandshake, secure: boolean, signal: AbortSignal): Promise<Accepted | Refused> {
+  try {
+    return await exchange(socket, handshake.request, handshake, signal);
+  } catch (error) {
+    throw asConnectError(error, { tls: secure });
+  }
+}
+
+function open(socket: net.Socket, handshake: ClientHandshake, outcome: Accepted, options: ConnectOptions, deflateOptions: DeflateOptions | null): WebSocket {
+  try {
+    const deflate = outcome.deflate === null ? null : new PerMessageDeflate(outcome.deflate, deflateOptions ?? {});
+    const connection = new Connection({ side: 'client', maxMessageSize: options.maxMessageSize, deflate, maskKey: options.maskKey });
+    // exchange() left the socket paused; it flows again on the next tick, after WebSocket has attached its reader.
+    socket.resume();
+    return new WebSocket(socket, connection, {
+      ...options,
+      extensions: outcome.extensions,
+      protocol: outcome.protocol,
+      handshake: { request: handshake.requestHead, response: outcome.response.head },
+      head: outcome.rest,
+    });
+  } catch (error) {
+    socket.destroy();
+    throw error;
+  }
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** The refusal as a ConnectError carrying the response (status, headers, up to 4 KiB of body). */
+function refusedError(outcome: Refused, why?: string, code: ConnectErrorCode = 'ERR_UNEXPECTED_STATUS'): ConnectError {
+  const { status, reason, headers } = outcome.response;
+  const statusText = `HTTP status ${status}${reason ? ` ${reason}` : ''}`;
+  return new ConnectError(why ?? `unexpected ${statusText}`, code, {
+    refusal: { status, headers: Object.fromEntries(headers), body: outcome.body },
+  });
+}
+
+/**
+ * Where a redirect leads, if we follow it: only when `maxRedirects` allows,
+ * to ws(s):// or http(s):// (read as ws(s)://), and never from wss:// to
+ * ws://, which would send the request in clear text.
+ */
+function redirectTarget(outcome: Refused, current: Target, redirects: number, maxRedirects: number): Target {
+  const status = outcome.response.status;
+  if (!REDIRECTS.has(status) || maxRedirects === 0) throw refusedError(outcome);
+  if (redirects >= maxRedirects) throw refusedError(outcome, `too many redirects (maxRedirects is ${maxRedirects})`, 'ERR_REDIRECT');
+  const location = outcome.response.headers.get('location');
+  if (location === undefined) throw refusedError(outcome, `redirect ${status} without a Location header`, 'ERR_REDIRECT');
+  let url: URL;
+  try {
+    url = new URL(location, `${current.secure ? 'wss' : 'ws'}://${current.hostHeader}${current.resource}`);
+  } catch {
+    throw refusedError(outcome, `redirect to an invalid Location ${JSON.stringify(location)}`, 'ERR_REDIRECT');
+  }
+  if (url.protocol === 'http:' || url.protocol === 'https:') url = new URL(url.href.replace(/^http/, 'ws'));
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw refusedError(outcome, `redirect to a non-WebSocket URL ${url.href}`, 'ERR_REDIRECT');
+  if (current.secure && url.protocol === 'ws:') throw refusedError(outcome, `refusing to follow a redirect from wss:// to ${url.href}`, 'ERR_REDIRECT');
+  url.hash = '';
+  try {
+    return parseWebSocketUrl(url);
+  } catch (error) {
+    throw refusedError(outcome, `redirect to an unusable URL: ${(error as Error).message}`, 'ERR_REDIRECT');
+  }
+}
+
+/** Credentials meant for one origin are not sent to another (as `ws` and browsers do); Host follows the new URL. */
+const CROSS_ORIGIN_DROPPED = new Set(['authorization', 'cookie', 'host']);
+
+function withoutCredentials(headers: ConnectOptions['headers']): ConnectOptions['headers'] {
+  if (headers === undefined || headers === null) return headers;
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !CROSS_ORIGIN_DROPPED.has(name.toLowerCase())));
 }

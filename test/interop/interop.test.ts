@@ -92,4 +92,23 @@ describe('interop', () => {
       child.kill();
     }
   });
+
+  test('our client offering subprotocols to a Python websockets server: both report the same choice', { skip: requirePython }, async () => {
+    const child = spawn(PYTHON, [join(here, 'python_peer.py'), 'server', 'chat,stomp'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      const lines = createInterface({ input: child.stdout });
+      const port = await new Promise<number>((resolve) => lines.once('line', (line) => resolve(Number(line.split(' ')[1]))));
+      const agreed = await connect(`ws://127.0.0.1:${port}/`, { protocols: ['mqtt', 'chat'] });
+      assert.equal(agreed.protocol, 'chat');
+      assert.equal(await agreed.receive(5000), 'subprotocol=chat');
+      await agreed.close();
+      const disjoint = await connect(`ws://127.0.0.1:${port}/`, { protocols: ['mqtt'] });
+      assert.equal(disjoint.protocol, '');
+      assert.equal(await disjoint.receive(5000), 'subprotocol=');
+      await disjoint.close();
+    } finally {
+      child.stdin!.end();
+      child.kill();
+    }
+  });
 });

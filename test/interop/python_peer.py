@@ -2,6 +2,8 @@
 
   python_peer.py client URL   connects, exchanges messages with an echo server, prints a JSON report
   python_peer.py server       runs an echo server on a free port, prints "PORT <n>", serves until stdin closes
+  python_peer.py server a,b   the same, supporting subprotocols a and b; each connection is first sent
+                              "subprotocol=<chosen>" ("" when none) before the echo
 """
 import asyncio
 import json
@@ -29,12 +31,14 @@ async def client(url):
     print(json.dumps(report), flush=True)
 
 
-async def server():
+async def server(subprotocols=None):
     async def echo(ws, path=None):
+        if subprotocols:
+            await ws.send("subprotocol=%s" % (ws.subprotocol or ""))
         async for message in ws:
             await ws.send(message)
 
-    async with websockets.serve(echo, "127.0.0.1", 0, max_size=2 ** 24) as srv:
+    async with websockets.serve(echo, "127.0.0.1", 0, max_size=2 ** 24, subprotocols=subprotocols) as srv:
         port = srv.sockets[0].getsockname()[1]
         print("PORT %d" % port, flush=True)
         loop = asyncio.get_running_loop()
@@ -45,4 +49,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "client":
         asyncio.run(client(sys.argv[2]))
     else:
-        asyncio.run(server())
+        asyncio.run(server(sys.argv[2].split(",") if len(sys.argv) > 2 else None))

@@ -1,6 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import tls from 'node:tls';
 import { connect, parseWebSocketUrl, ConnectError } from '../../src/transport/client.js';
 import { rawServer, requestKey, switching, startServer, testCertificate, echo } from '../helpers.js';
 
@@ -26,7 +27,15 @@ describe('URLs', () => {
     await rejects(connect('ws://example.com:99999/'), /invalid URL/);
     await rejects(connect('ws://example.com/#frag'), /fragment/);
     await rejects(connect('ws://user:pw@example.com/'), /credentials/);
-    await rejects(connect('ws://127.0.0.1:1/', { timeout: -1 }), /invalid timeout/);
+    await assert.rejects(connect('ws://127.0.0.1:1/', { timeout: -1 }), { name: 'TypeError', message: /^websocket connect failed: invalid timeout -1/ });
+  });
+
+  test('a URL that is not a string or URL is a TypeError naming what was passed', async () => {
+    await assert.rejects(connect(undefined as never), { name: 'TypeError', message: 'websocket connect failed: the URL must be a ws:// or wss:// string (or a URL), not undefined' });
+    await assert.rejects(connect(42 as never), { name: 'TypeError', message: /not number$/ });
+    await assert.rejects(connect(null as never), { name: 'TypeError', message: /not null$/ });
+    await assert.rejects(connect('ws://127.0.0.1:1/', 5 as never), { name: 'TypeError', message: /options must be an object/ });
+    await assert.rejects(connect('ws://127.0.0.1:1/', { perMessageDeflate: { clientMaxWindowBits: 99 } }), { name: 'RangeError', message: /^websocket connect failed: clientMaxWindowBits must be an integer from 8 to 15/ });
   });
 });
 
@@ -37,6 +46,16 @@ describe('connection failures', () => {
     const port = (probe.address() as net.AddressInfo).port;
     await new Promise((r) => probe.close(r));
     await rejects(connect(`ws://127.0.0.1:${port}/`), /connection refused/);
+  });
+
+  test('timeouts beyond 2^31-1 ms (and Infinity) wait instead of firing at once', async () => {
+    // The answer comes a little later than Node's overflowed timer (1 ms) would fire.
+    const slow = await rawServer((s, req) => setTimeout(() => s.write(switching(requestKey(req))), 30));
+    for (const timeout of [2_200_000_000, Infinity]) {
+      const ws = await connect(`ws://127.0.0.1:${slow.port}/`, { timeout });
+      ws.terminate();
+    }
+    slow.close();
   });
 
   test('a silent server hits the connect timeout', async () => {
@@ -72,7 +91,7 @@ describe('connection failures', () => {
   });
 
   test('garbage instead of HTTP', async () => {
-    const server = await rawServer((s) => s.write('\x00\xff garbage\r\n\r\n'));
+    const server = await rawServer((s) => s.write('SSH-2.0-OpenSSH_9.2\r\n\r\n'));
     await rejects(connect(`ws://127.0.0.1:${server.port}/`), /invalid HTTP status line/);
     server.close();
   });
@@ -89,8 +108,19 @@ describe('connection failures', () => {
   test('header injection is refused before connecting', async () => {
     let connections = 0;
     const server = await rawServer(() => connections++);
-    await rejects(connect(`ws://127.0.0.1:${server.port}/`, { headers: { 'X-Evil': 'a\r\nHost: evil' } }), /control characters/);
-    await rejects(connect(`ws://127.0.0.1:${server.port}/`, { headers: { 'Bad Name': 'x' } }), /HTTP token/);
+    const refused = (headers: Record<string, unknown>, message: RegExp) =>
+      assert.rejects(connect(`ws://127.0.0.1:${server.port}/`, { headers } as never), (e: Error) => {
+        assert.equal(e.name, 'TypeError');
+        assert.match(e.message, /^websocket connect failed: /);
+        assert.match(e.message, message);
+        return true;
+      });
+    await refused({ 'X-Evil': 'a\r\nHost: evil' }, /control characters/);
+    await refused({ 'Bad Name': 'x' }, /HTTP token/);
+    await refused({ Host: ['a', 'b'] }, /Host must have exactly one value/);
+    await refused({ Origin: 'a', origin: 'b' }, /origin must have exactly one value/);
+    await refused({ 'X-Snow': '☃' }, /above U\+00FF/);
+    await refused({ 'Sec-WebSocket-Protocol': 'chat' }, /pass \{ protocols: \[\.\.\.\] \}/);
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(connections, 0);
     server.close();
@@ -140,5 +170,212 @@ describe('wss://', () => {
     const ws = await connect(`wss://localhost:${port}/`, { ca: cert });
     await ws.close();
     await server.close();
+  });
+});
+
+describe('strict answers fail at once, not at the timeout', () => {
+  for (const [name, answer, message] of [
+    ['an HTTP/1.0 101', 'HTTP/1.0 101 Switching Protocols\r\n', /HTTP\/1\.0/],
+    ['NUL in a header value', 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: web\0socket\r\n', /control character 0x00/],
+    ['bare LF line endings', 'HTTP/1.1 101 Switching Protocols\nUpgrade: websocket\n\n', /bare LF/],
+  ] as const) {
+    test(name, async () => {
+      // The server keeps the connection open: only the check can end the wait.
+      const server = await rawServer((s) => s.write(answer));
+      const started = Date.now();
+      await assert.rejects(connect(`ws://127.0.0.1:${server.port}/`, { timeout: 20_000 }), (e: ConnectError) => {
+        assert.equal(e.code, 'ERR_HANDSHAKE');
+        assert.match(e.message, message);
+        return true;
+      });
+      assert.ok(Date.now() - started < 10_000);
+      server.close();
+    });
+  }
+});
+
+describe('the request on the wire', () => {
+  test('header values go out as latin1, as node:http sends them', async () => {
+    let raw = Buffer.alloc(0);
+    const server = await rawServer((s, request) => {
+      raw = Buffer.from(request, 'latin1');
+      s.write(switching(requestKey(request)));
+    });
+    const ws = await connect(`ws://127.0.0.1:${server.port}/`, { headers: { 'X-Name': 'Ünïcødé' } });
+    assert.ok(raw.includes(Buffer.from('X-Name: Ünïcødé\r\n', 'latin1')));
+    assert.equal(ws.handshake?.request.includes('X-Name: Ünïcødé'), true);
+    ws.terminate();
+    server.close();
+  });
+});
+
+describe('refusals', () => {
+  test('a refused handshake carries status, headers and the body', async () => {
+    const server = await rawServer((s) => s.end('HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer\r\nContent-Type: application/json\r\nContent-Length: 24\r\n\r\n{"error":"token needed"}'));
+    await assert.rejects(connect(`ws://127.0.0.1:${server.port}/`), (e: ConnectError) => {
+      assert.ok(e instanceof ConnectError);
+      assert.equal(e.message, 'websocket connect failed: unexpected HTTP status 401 Unauthorized');
+      assert.equal(e.code, 'ERR_UNEXPECTED_STATUS');
+      assert.equal(e.status, 401);
+      assert.equal(e.headers?.['www-authenticate'], 'Bearer');
+      assert.equal(e.body?.toString(), '{"error":"token needed"}');
+      return true;
+    });
+    server.close();
+  });
+
+  test('a body that runs until close is read to 4 KiB even if the server never closes', async () => {
+    const server = await rawServer((s) => s.write(`HTTP/1.1 503 Service Unavailable\r\n\r\n${'x'.repeat(10_000)}`));
+    await assert.rejects(connect(`ws://127.0.0.1:${server.port}/`, { timeout: 20_000 }), (e: ConnectError) => {
+      assert.equal(e.status, 503);
+      assert.equal(e.body?.length, 4096);
+      return true;
+    });
+    server.close();
+  });
+
+  test('a refusal whose body is cut by the timeout still reports the refusal', async () => {
+    const server = await rawServer((s) => s.write('HTTP/1.1 403 Forbidden\r\n\r\npartial'));
+    await assert.rejects(connect(`ws://127.0.0.1:${server.port}/`, { timeout: 500 }), (e: ConnectError) => {
+      assert.equal(e.code, 'ERR_UNEXPECTED_STATUS');
+      assert.equal(e.status, 403);
+      assert.equal(e.body?.toString(), 'partial');
+      return true;
+    });
+    server.close();
+  });
+});
+
+describe('subprotocols', () => {
+  test('the offer goes out, the server picks one, ws.protocol says which', async () => {
+    let offered = '';
+    const server = await rawServer((s, request) => {
+      offered = /Sec-WebSocket-Protocol: (.*)\r\n/.exec(request)![1];
+      s.write(switching(requestKey(request), 'Sec-WebSocket-Protocol: graphql-transport-ws\r\n'));
+    });
+    const ws = await connect(`ws://127.0.0.1:${server.port}/`, { protocols: ['graphql-ws', 'graphql-transport-ws'] });
+    assert.equal(offered, 'graphql-ws, graphql-transport-ws');
+    assert.equal(ws.protocol, 'graphql-transport-ws');
+    assert.match(ws.handshake!.request, /\r\nSec-WebSocket-Protocol: graphql-ws, graphql-transport-ws$/);
+    assert.match(ws.handshake!.response, /^HTTP\/1\.1 101 Switching Protocols\r\n[^]*\r\nSec-WebSocket-Protocol: graphql-transport-ws$/);
+    ws.terminate();
+    server.close();
+  });
+
+  test('one string offers one protocol; no answer means ""; an unoffered answer fails', async () => {
+    const server = await rawServer((s, request) => s.write(switching(requestKey(request))));
+    const ws = await connect(`ws://127.0.0.1:${server.port}/`, { protocols: 'chat' });
+    assert.equal(ws.protocol, '');
+    ws.terminate();
+    server.close();
+    const liar = await rawServer((s, request) => s.write(switching(requestKey(request), 'Sec-WebSocket-Protocol: mqtt\r\n')));
+    await rejects(connect(`ws://127.0.0.1:${liar.port}/`, { protocols: ['chat'] }), /chose subprotocol "mqtt", which we did not offer/);
+    liar.close();
+  });
+
+  test('a bad token is a TypeError and nothing is sent', async () => {
+    let connections = 0;
+    const server = await rawServer(() => connections++);
+    for (const protocols of ['has space', ['ok', 'ok'], ['a,b'], [''], [7]]) {
+      await assert.rejects(connect(`ws://127.0.0.1:${server.port}/`, { protocols } as never), { name: 'TypeError', message: /^websocket connect failed: .*subprotocol/ });
+    }
+    assert.equal(connections, 0);
+    server.close();
+  });
+});
+
+describe('redirects', () => {
+  const redirectTo = (status: number, location: string) => `HTTP/1.1 ${status} Moved\r\nLocation: ${location}\r\nContent-Length: 0\r\n\r\n`;
+
+  test('not followed by default: the 3xx is the error', async () => {
+    const server = await rawServer((s) => s.end(redirectTo(301, '/elsewhere')));
+    await assert.rejects(connect(`ws://127.0.0.1:${server.port}/`), (e: ConnectError) => e.code === 'ERR_UNEXPECTED_STATUS' && e.status === 301 && e.headers?.location === '/elsewhere');
+    server.close();
+  });
+
+  test('301, 302, 303, 307, 308 followed up to maxRedirects, to ws:// or http:// locations', async () => {
+    const { server: target, port } = await startServer({ '/final': echo });
+    for (const status of [301, 302, 303, 307, 308]) {
+      const requests: string[] = [];
+      const hop2 = await rawServer((s, request) => {
+        requests.push(request);
+        s.end(redirectTo(status, `http://127.0.0.1:${port}/final?from=${status}`));
+      });
+      const hop1 = await rawServer((s, request) => {
+        requests.push(request);
+        s.end(redirectTo(status, `ws://127.0.0.1:${hop2.port}/next`));
+      });
+      const ws = await connect(`ws://127.0.0.1:${hop1.port}/start`, { maxRedirects: 2, headers: { Authorization: 'Bearer t', 'X-Keep': 'yes' } });
+      assert.equal(ws.handshake?.request.split('\r\n')[0], `GET /final?from=${status} HTTP/1.1`);
+      assert.match(ws.handshake!.request, new RegExp(`Host: 127\\.0\\.0\\.1:${port}\\r\\n`));
+      // Credentials stay with the origin they were meant for (each hop is another port).
+      assert.doesNotMatch(ws.handshake!.request, /Authorization/);
+      assert.match(ws.handshake!.request, /X-Keep: yes/);
+      assert.match(requests[0], /Authorization: Bearer t/);
+      assert.doesNotMatch(requests[1], /Authorization/);
+      await ws.send('followed');
+      assert.equal(await ws.receive(2000), 'followed');
+      await ws.close();
+      hop1.close();
+      hop2.close();
+    }
+    await target.close();
+  });
+
+  test('the timeout covers the whole chain', async () => {
+    // A redirect whose body never ends: it is read until the timeout, which then also stops the next hop.
+    let hits = 0;
+    const slow = await rawServer((s) => {
+      hits++;
+      s.write('HTTP/1.1 302 Found\r\nLocation: /next\r\n\r\nstill writing');
+    });
+    await assert.rejects(connect(`ws://127.0.0.1:${slow.port}/`, { maxRedirects: 2, timeout: 300 }), (e: ConnectError) => e.code === 'ETIMEDOUT');
+    assert.equal(hits, 1);
+    slow.close();
+  });
+
+  test('a relative Location resolves against the current URL', async () => {
+    const requestLines: string[] = [];
+    const server = await rawServer((s, request) => {
+      requestLines.push(request.split('\r\n')[0]);
+      s.end(redirectTo(307, 'b?x=1'));
+    });
+    await assert.rejects(connect(`ws://127.0.0.1:${server.port}/a/start`, { maxRedirects: 1 }), (e: ConnectError) => e.code === 'ERR_REDIRECT');
+    assert.deepEqual(requestLines, ['GET /a/start HTTP/1.1', 'GET /a/b?x=1 HTTP/1.1']);
+    server.close();
+  });
+
+  test('too many redirects, a loop, no Location, or wss:// to ws:// are ERR_REDIRECT', async () => {
+    const loop = await rawServer((s) => s.end(redirectTo(302, '/again')));
+    await assert.rejects(connect(`ws://127.0.0.1:${loop.port}/`, { maxRedirects: 3 }), (e: ConnectError) =>
+      e.code === 'ERR_REDIRECT' && e.message === 'websocket connect failed: too many redirects (maxRedirects is 3)' && e.status === 302);
+    loop.close();
+    const nowhere = await rawServer((s) => s.end('HTTP/1.1 302 Found\r\nContent-Length: 0\r\n\r\n'));
+    await assert.rejects(connect(`ws://127.0.0.1:${nowhere.port}/`, { maxRedirects: 3 }), (e: ConnectError) => e.code === 'ERR_REDIRECT' && /without a Location/.test(e.message));
+    nowhere.close();
+    for (const [location, message] of [['http://[bad', /invalid Location "http:\/\/\[bad"/], ['ws://user:pw@127.0.0.1/', /unusable URL: .*credentials/]] as const) {
+      const bad = await rawServer((s) => s.end(redirectTo(307, location)));
+      await assert.rejects(connect(`ws://127.0.0.1:${bad.port}/`, { maxRedirects: 1 }), (e: ConnectError) => e.code === 'ERR_REDIRECT' && message.test(e.message));
+      bad.close();
+    }
+    const ftp = await rawServer((s) => s.end(redirectTo(302, 'ftp://example.com/')));
+    await assert.rejects(connect(`ws://127.0.0.1:${ftp.port}/`, { maxRedirects: 3 }), (e: ConnectError) => e.code === 'ERR_REDIRECT' && /non-WebSocket URL/.test(e.message));
+    ftp.close();
+    await assert.rejects(connect('ws://127.0.0.1:1/', { maxRedirects: -1 }), { name: 'TypeError', message: /maxRedirects/ });
+
+    const { key, cert } = testCertificate();
+    let plainHits = 0;
+    const plain = await rawServer(() => plainHits++);
+    const secure = tls.createServer({ key, cert }, (socket) => {
+      socket.on('error', () => {});
+      socket.once('data', () => socket.end(redirectTo(301, `ws://127.0.0.1:${plain.port}/`)));
+    });
+    await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', resolve));
+    const url = `wss://127.0.0.1:${(secure.address() as net.AddressInfo).port}/`;
+    await assert.rejects(connect(url, { ca: cert, maxRedirects: 2 }), (e: ConnectError) =>
+      e.code === 'ERR_REDIRECT' && /from wss:\/\/ to ws:\/\/127\.0\.0\.1/.test(e.message));
+    assert.equal(plainHits, 0);
+    plain.close();
+    await new Promise((resolve) => secure.close(resolve));
   });
 });
