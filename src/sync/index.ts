@@ -22,7 +22,7 @@ let shared: SyncWorker | null = null;
  * connect(url, timeout=10, headers={}) — or connect(url, { timeout, headers, ...tls }):
  * returns an open connection, or throws `Error: websocket connect failed: <why>`.
  */
-export function connect(url: string, timeout: number | ScriptlingConnectOptions = 10, headers: Record<string, string> = {}): SyncConnection {
+export function connect(url: string | URL, timeout: number | null | ScriptlingConnectOptions = 10, headers: Record<string, string> = {}): SyncConnection {
   if (shared === null || shared.isDead()) shared = new SyncWorker();
   return shared.connect(url, timeout, headers);
 }

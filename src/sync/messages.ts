@@ -4,7 +4,8 @@
  * a bump of the shared sequence word the caller waits on (`Atomics.wait`).
  */
 import type { MessagePort } from 'node:worker_threads';
-import { ConnectError } from '../transport/client.js';
+import { ConnectError, type ConnectErrorCode } from '../transport/client.js';
+import type { RefusalDetails } from '../transport/connect-error.js';
 import { WebSocketError } from '../protocol/errors.js';
 
 /** Int32 slots of the SharedArrayBuffer both threads see. */
@@ -45,7 +46,7 @@ export function ownBytes(view: Uint8Array): Uint8Array {
 }
 
 export type Request =
-  | { op: 'connect'; id: number; url: string; options: object }
+  | { op: 'connect'; id: number; url: unknown; options: object }
   | { op: 'send'; conn: number; data: string | Uint8Array }
   | { op: 'consumed'; conn: number; bytes: number }
   | { op: 'close'; id: number; conn: number; code: number | undefined; reason: string | undefined }
@@ -97,16 +98,20 @@ export interface SerializedError {
   message: string;
   code: string | undefined;
   closeCode: number | undefined;
+  /** A ConnectError's refusal: the status, headers and body of the answer that was not 101. */
+  refusal: RefusalDetails | undefined;
 }
 
 export function serializeError(error: unknown): SerializedError {
-  if (!(error instanceof Error)) return { name: 'Error', message: String(error), code: undefined, closeCode: undefined };
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error), code: undefined, closeCode: undefined, refusal: undefined };
   const { code, closeCode } = error as { code?: unknown; closeCode?: unknown };
+  const refused = error instanceof ConnectError && error.status !== undefined;
   return {
     name: error.name,
     message: error.message,
     code: typeof code === 'string' ? code : undefined,
     closeCode: typeof closeCode === 'number' ? closeCode : undefined,
+    refusal: refused ? { status: error.status!, headers: error.headers ?? {}, body: error.body ?? Buffer.alloc(0) } : undefined,
   };
 }
 
@@ -115,7 +120,8 @@ const PLAIN_ERRORS: Record<string, new (message: string) => Error> = { TypeError
 
 export function reviveError(error: SerializedError): Error {
   if (error.name === 'ConnectError' && error.message.startsWith(CONNECT_PREFIX)) {
-    return new ConnectError(error.message.slice(CONNECT_PREFIX.length), error.code ?? 'ECONNECT');
+    const refusal = error.refusal && { ...error.refusal, body: Buffer.from(error.refusal.body) }; // the clone made it a Uint8Array
+    return new ConnectError(error.message.slice(CONNECT_PREFIX.length), (error.code ?? 'ERR_CONNECT') as ConnectErrorCode, { refusal });
   }
   if (error.name === 'WebSocketError' && error.code !== undefined && error.closeCode !== undefined) {
     return new WebSocketError(error.code, error.closeCode, error.message);

@@ -20,6 +20,8 @@ export interface SyncWorkerOptions {
   engineFile?: URL;
 }
 
+/** connect()'s timeout when none is given (the seed's 10 s). */
+const DEFAULT_CONNECT_MS = 10_000;
 /** How long a thread that exits waits for what it sent to be handed to the kernel. */
 const EXIT_FLUSH_MS = 2000;
 /** The workers of this thread that are alive, for the flush at exit. */
@@ -104,13 +106,13 @@ export class SyncWorker {
    * blocks until the connection is open. Throws what the async binding's
    * connect() rejects with; the timeout holds even if the worker is busy.
    */
-  connect(url: string, timeout: number | ScriptlingConnectOptions = 10, headers: Record<string, string> = {}): SyncConnection {
+  connect(url: string | URL, timeout: number | null | ScriptlingConnectOptions = 10, headers: Record<string, string> = {}): SyncConnection {
     const options: ScriptlingConnectOptions = typeof timeout === 'object' && timeout !== null ? timeout : { timeout, headers };
     this.waitUntilReady();
     const id = this.nextId++;
     try {
-      // A URL object cannot be cloned; the engine reads any url as String(url) anyway.
-      this.post({ op: 'connect', id, url: String(url), options });
+      // A URL object cannot be cloned: its href stands for it. Anything else goes as is, for the engine to judge.
+      this.post({ op: 'connect', id, url: url instanceof URL ? url.href : url, options });
     } catch (error) {
       // DataCloneError: a function (checkServerIdentity, say) cannot cross to another thread.
       throw new TypeError(`websocket connect failed: the sync API takes options that can be copied to the worker thread (${(error as Error).message})`);
@@ -228,13 +230,18 @@ export class SyncWorker {
   }
 }
 
-/** How long connect() waits for the worker's answer: the timeout when valid; otherwise the worker refuses it at once, with the binding's message. */
-function connectWaitMs(timeout: unknown): number {
-  let ms = NaN;
+/**
+ * @internal How long connect() waits for the worker's answer, in ms: the
+ * timeout (null: without limit, as the async binding); 10 s when absent. A
+ * value the binding refuses gets the default: the worker refuses it at once,
+ * word for word as the async binding does.
+ */
+export function connectWaitMs(timeout: unknown): number {
+  let ms = DEFAULT_CONNECT_MS;
   try {
-    ms = toMilliseconds(timeout, 10, 'connect() timeout');
+    ms = toMilliseconds(timeout, DEFAULT_CONNECT_MS / 1000, 'connect() timeout');
   } catch {
-    // Reported by the worker's connect(), word for word as the async binding does.
+    // Reported by the worker's connect().
   }
-  return ms > 0 && Number.isFinite(ms) ? ms : 10_000;
+  return ms > 0 ? ms : DEFAULT_CONNECT_MS;
 }

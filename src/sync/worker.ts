@@ -136,8 +136,8 @@ const links = new Map<number, Link>();
 /** Connections the caller stopped waiting for (connect timed out on its side): close them as soon as they open. */
 const dropped = new Set<number>();
 
-function onConnect(id: number, url: string, options: object): void {
-  connect(url, options).then(
+function onConnect(id: number, url: unknown, options: object): void {
+  connect(url as string, options).then(
     (conn) => {
       if (dropped.delete(id)) {
         void conn.close().catch(() => {});

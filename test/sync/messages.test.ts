@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { reviveError, serializeError, ownBytes } from '../../src/sync/messages.js';
 import { ConnectError } from '../../src/transport/client.js';
 import { WebSocketError } from '../../src/protocol/errors.js';
+import { connectWaitMs } from '../../src/sync/sync-worker.js';
 
 const roundTrip = (error: unknown): Error => reviveError(structuredClone(serializeError(error)));
 
@@ -16,6 +17,26 @@ test('ConnectError and WebSocketError come back as themselves', () => {
   const ws = roundTrip(new WebSocketError('WS_ERR_NOT_OPEN', 1000, 'cannot send: the connection is closed'));
   assert.ok(ws instanceof WebSocketError);
   assert.deepEqual([(ws as WebSocketError).code, (ws as WebSocketError).closeCode, ws.message], ['WS_ERR_NOT_OPEN', 1000, 'cannot send: the connection is closed']);
+});
+
+test("a ConnectError keeps the refusal: the status, headers and body of the answer", () => {
+  const refused = new ConnectError('unexpected HTTP status 404 Not Found', 'ERR_UNEXPECTED_STATUS', {
+    refusal: { status: 404, headers: { 'content-type': 'text/plain' }, body: Buffer.from('Not found\n') },
+  });
+  const back = roundTrip(refused) as ConnectError;
+  assert.ok(back instanceof ConnectError);
+  assert.deepEqual([back.code, back.status, back.headers, back.body], ['ERR_UNEXPECTED_STATUS', 404, { 'content-type': 'text/plain' }, Buffer.from('Not found\n')]);
+  assert.ok(Buffer.isBuffer(back.body));
+  assert.equal((roundTrip(new ConnectError('connection refused', 'ECONNREFUSED')) as ConnectError).status, undefined);
+});
+
+test('connect() waits as long as its timeout: null without limit, 10 s when absent or refused by the binding', () => {
+  assert.equal(connectWaitMs(2), 2000);
+  assert.equal(connectWaitMs(null), Infinity);
+  assert.equal(connectWaitMs(undefined), 10_000);
+  assert.equal(connectWaitMs(-1), 10_000);
+  assert.equal(connectWaitMs(0), 10_000);
+  assert.equal(connectWaitMs('soon'), 10_000);
 });
 
 test('TypeError, RangeError and SyntaxError keep their class; others their name and code', () => {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as ws from '../../src/sync/index.js';
 import * as binding from '../../src/scriptling/index.js';
+import type { ConnectError } from '../../src/transport/client.js';
 import { serializeError } from '../../src/sync/messages.js';
 import { WebSocketError } from '../../src/protocol/errors.js';
 import { HERE, secondsSince, startSeedPeer, type SeedPeer } from './peers.js';
@@ -156,6 +157,9 @@ describe('sync API', () => {
         assert.equal(error.constructor, expected.constructor);
         assert.equal(error.message, expected.message);
         assert.equal(error.code, (expected as Error & { code?: string }).code);
+        for (const refusal of ['status', 'headers', 'body'] as const) {
+          assert.deepEqual((error as ConnectError)[refusal], (expected as ConnectError)[refusal], refusal);
+        }
         return true;
       });
     };
@@ -169,6 +173,8 @@ describe('sync API', () => {
     await same(() => ws.connect('http://127.0.0.1/'), () => binding.connect('http://127.0.0.1/'));
     await same(() => ws.connect('ws://127.0.0.1:1/', 2), () => binding.connect('ws://127.0.0.1:1/', 2));
     await same(() => ws.connect(server.peer.url('/echo'), -1), () => binding.connect(server.peer.url('/echo'), -1));
+    await same(() => ws.connect(42 as never), () => binding.connect(42 as never));
+    await same(() => ws.connect(server.peer.url('/no-such-path')), () => binding.connect(server.peer.url('/no-such-path')));
     sync.close();
     await async.close();
     await same(() => sync.send('late'), () => async.send('late'));
