@@ -7,7 +7,8 @@
 # and Debian's python3-autobahn python3-twisted python3-jinja2 python3-openssl python3-service-identity.
 # Reports go to reports/<role>/ (index.json, HTML); the summary script judges them.
 # AUTOBAHN_AGENT names the testee in the reports; AUTOBAHN_SERVER_CMD swaps our echo server for another
-# (bench/autobahn-ws-echo.mjs times ws on the same cases); AUTOBAHN_PORT (9001) and AUTOBAHN_PYTHON too.
+# (bench/autobahn-ws-echo.mjs times ws on the same cases); AUTOBAHN_CLIENT_CMD swaps our client driver for
+# another (it gets the URL and the agent as $1 and $2); AUTOBAHN_PORT (9001) and AUTOBAHN_PYTHON too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 role=${1:-both}
@@ -89,7 +90,11 @@ run_client() {
   pids+=($!)
   wait_port
   local start=$SECONDS
-  node dist/src/cli.js autobahn --url "ws://127.0.0.1:$port" --agent "$agent"
+  if [ -n "${AUTOBAHN_CLIENT_CMD:-}" ]; then
+    bash -c "$AUTOBAHN_CLIENT_CMD \"\$1\" \"\$2\"" _ "ws://127.0.0.1:$port" "$agent"
+  else
+    node dist/src/cli.js autobahn --url "ws://127.0.0.1:$port" --agent "$agent"
+  fi
   echo "client role finished in $((SECONDS - start)) s"
   kill "${pids[-1]}" 2>/dev/null || true
   node scripts/autobahn-summary reports/client/index.json --cases "$cases" --agent "$agent"

@@ -1,0 +1,118 @@
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
+import { HandshakeError, buildErrorResponse, buildServerResponse, checkClientRequest } from '../protocol/handshake.js';
+import { CaseRun, type CaseDefinition } from './case.js';
+import { FuzzPeer, type PeerListener, type PeerOptions } from './peer.js';
+import { acceptOffer, readOffers } from './deflate.js';
+
+/** A connection that plays no case: the driver's count and report requests. */
+const IDLE: PeerListener = { onMessage() {}, onPong() {}, onConnectionLost() {} };
+
+export interface FuzzingServerOptions {
+  cases: CaseDefinition[];
+  /** Called with each judged case. */
+  onCase(run: CaseRun): void;
+  /** Called on /updateReports?agent=A, before the connection is closed. */
+  onUpdateReports(agent: string): void;
+  peer?: PeerOptions;
+}
+
+/**
+ * The suite's fuzzingserver protocol, for testing clients: a driver asks
+ * `/getCaseCount` (a text message with the count), plays each case on
+ * `/runCase?case=N&agent=A` (N from 1; `casetuple=1.2.3` names it by id),
+ * then asks `/updateReports?agent=A`. No extension is accepted, as the
+ * suite accepts none outside categories 12 and 13.
+ */
+export function createFuzzingServer(options: FuzzingServerOptions): http.Server {
+  const server = http.createServer((_request, response) => {
+    response.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket', Connection: 'Upgrade' });
+    response.end('this is a WebSocket fuzzing server: use /getCaseCount, /runCase?case=N&agent=A, /updateReports?agent=A\n');
+  });
+  server.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    try {
+      accept(request, socket as Socket, head, options);
+    } catch (error) {
+      const status = error instanceof HandshakeError ? error.status : 400;
+      const headers = error instanceof HandshakeError ? error.headers : {};
+      socket.end(buildErrorResponse(status, (error as Error).message, headers));
+    }
+  });
+  return server;
+}
+
+function accept(request: http.IncomingMessage, socket: Socket, head: Buffer, options: FuzzingServerOptions): void {
+  const key = checkClientRequest(request as { method?: string; headers: Record<string, string | string[] | undefined> });
+  const url = new URL(request.url ?? '/', 'ws://fuzzer');
+  const agent = url.searchParams.get('agent');
+  let offers;
+  try {
+    offers = readOffers(request.headers['sec-websocket-extensions']);
+  } catch (error) {
+    throw new HandshakeError((error as Error).message, 400);
+  }
+  const open = (listener: PeerListener, definition?: CaseDefinition): FuzzPeer => {
+    // Outside categories 12 and 13 the suite's server accepts no extension.
+    const acceptance = definition?.deflate && offers.length > 0 ? definition.deflate.accept(offers) : null;
+    const accepted = acceptance === null ? null : acceptOffer(acceptance);
+    const response = buildServerResponse(key, accepted?.response);
+    socket.write(response);
+    const peer = new FuzzPeer(socket, 'server', listener, options.peer);
+    peer.deflate = accepted?.codec ?? null;
+    if (listener instanceof CaseRun) listener.httpResponse = response;
+    return peer;
+  };
+  switch (url.pathname) {
+    case '/getCaseCount': {
+      const peer = open(IDLE);
+      peer.start(head);
+      peer.sendMessage(Buffer.from(String(options.cases.length)), false);
+      peer.sendClose();
+      return;
+    }
+    case '/runCase': {
+      if (!agent) throw new HandshakeError('runCase needs an agent: /runCase?case=N&agent=NAME', 400);
+      const index = caseIndex(url, options.cases);
+      const run = new CaseRun(options.cases[index - 1], index, agent);
+      run.httpRequest = requestText(request);
+      const peer = open(run, run.definition);
+      const played = run.play(peer);
+      peer.start(head);
+      void played.then(() => options.onCase(run));
+      return;
+    }
+    case '/updateReports': {
+      if (!agent) throw new HandshakeError('updateReports needs an agent: /updateReports?agent=NAME', 400);
+      const peer = open(IDLE);
+      peer.start(head);
+      options.onUpdateReports(agent);
+      peer.sendClose();
+      return;
+    }
+    default:
+      throw new HandshakeError(`unknown path ${url.pathname}: use /getCaseCount, /runCase or /updateReports`, 404);
+  }
+}
+
+/** The 1-based case number from `case=N` or `casetuple=1.2.3`. */
+function caseIndex(url: URL, cases: CaseDefinition[]): number {
+  const tuple = url.searchParams.get('casetuple');
+  if (tuple !== null) {
+    const i = cases.findIndex((c) => c.id === tuple.trim());
+    if (i === -1) throw new HandshakeError(`case ${tuple} is not among the cases this fuzzer runs`, 404);
+    return i + 1;
+  }
+  const raw = url.searchParams.get('case');
+  const n = Number(raw);
+  if (raw === null || !Number.isInteger(n) || n < 1 || n > cases.length) {
+    throw new HandshakeError(`case must be a number from 1 to ${cases.length}`, 404);
+  }
+  return n;
+}
+
+function requestText(request: http.IncomingMessage): string {
+  let text = `${request.method} ${request.url} HTTP/${request.httpVersion}\r\n`;
+  for (let i = 0; i < request.rawHeaders.length; i += 2) text += `${request.rawHeaders[i]}: ${request.rawHeaders[i + 1]}\r\n`;
+  return text;
+}

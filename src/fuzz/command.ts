@@ -1,0 +1,186 @@
+import { parseArgs } from 'node:util';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import type { CaseDefinition, CaseRun } from './case.js';
+import { selectCases, splitList } from './select.js';
+import { playAgainstServer, serverTarget } from './against-server.js';
+import { createFuzzingServer } from './against-client.js';
+import { addResult, caseRecord, writeReports, type Results } from './report.js';
+import { summaryText, type PassRules } from './summary.js';
+import { Progress, runAll } from './runner.js';
+import type { PeerOptions } from './peer.js';
+
+const USAGE = `usage:
+  scriptling-ws fuzz server ws://host:port/path [options]   test a server (we connect once per case)
+  scriptling-ws fuzz client [--port 9001] [--host 127.0.0.1] [options]
+                                                          test a client (it drives us as it drives
+                                                          Autobahn's fuzzingserver)
+options:
+  --cases LIST            case ids or patterns, e.g. "1.*,6.4.*" (default "*")
+  --exclude LIST          cases to leave out, same syntax
+  --agent NAME            the agent name in reports (server role; default: the Server header)
+  --outdir DIR            where reports go (default reports/servers or reports/clients)
+  --parallel N            server role: play N cases at once (default 1)
+  --allow-non-strict      NON-STRICT verdicts do not fail the run
+  --allow-unimplemented   UNIMPLEMENTED verdicts do not fail the run
+  --keep-running          client role: keep serving after /updateReports
+  --max-message-size N    largest message taken from the peer, in MiB (default 64; past it: 1009)
+exit code: 0 when every case is OK or INFORMATIONAL (or allowed by the flags), 1 otherwise, 2 on bad usage.`;
+
+class UsageError extends Error {}
+
+/** `scriptling-ws fuzz …`: argv is what follows "fuzz"; resolves with the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    return await run(argv);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof RangeError || error instanceof TypeError) {
+      console.error(`scriptling-ws fuzz: ${error.message}\n${USAGE}`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        cases: { type: 'string' },
+        exclude: { type: 'string' },
+        agent: { type: 'string' },
+        outdir: { type: 'string' },
+        parallel: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'allow-non-strict': { type: 'boolean' },
+        'allow-unimplemented': { type: 'boolean' },
+        'keep-running': { type: 'boolean' },
+        'max-message-size': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const patterns = splitList(values.cases ?? '*');
+  const cases = selectCases(patterns, splitList(values.exclude));
+  if (cases.length === 0) throw new UsageError('no cases selected');
+  const peer = { maxMessageSize: count(values['max-message-size'] ?? '64', 'max-message-size', 1, 4096) * 1024 * 1024 };
+  const rules: PassRules = { allowNonStrict: values['allow-non-strict'] ?? false, allowUnimplemented: values['allow-unimplemented'] ?? false };
+  const [role, url, ...extra] = positionals;
+  if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  if (role === 'server') {
+    if (url === undefined) throw new UsageError('fuzz server needs the URL of the server to test');
+    return fuzzServer(url, cases, { agent: values.agent, outdir: values.outdir ?? 'reports/servers', parallel: count(values.parallel ?? '1', 'parallel', 1), rules, peer });
+  }
+  if (role === 'client') {
+    if (url !== undefined) throw new UsageError('fuzz client takes no URL: it listens (--host, --port)');
+    return fuzzClient(cases, {
+      host: values.host ?? '127.0.0.1',
+      port: count(values.port ?? '9001', 'port', 0, 65535),
+      outdir: values.outdir ?? 'reports/clients',
+      keepRunning: values['keep-running'] ?? false,
+      rules,
+      peer,
+    });
+  }
+  throw new UsageError(role === undefined ? 'say which role: fuzz server URL, or fuzz client' : `unknown role ${JSON.stringify(role)}: use server or client`);
+}
+
+function count(raw: string, name: string, min: number, max = 1024): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+function report(outdir: string, results: Results, agent: string, expected: CaseDefinition[], rules: PassRules): number {
+  writeReports(outdir, results);
+  const records = [...(results.get(agent)?.values() ?? [])];
+  const { text, failed } = summaryText(agent, records, rules);
+  const missing = expected.filter((c) => !results.get(agent)?.has(c.id));
+  console.log(text);
+  if (missing.length > 0) console.log(`${missing.length} case(s) were not run: ${missing.map((c) => c.id).join(', ')}`);
+  console.log(`reports: ${outdir}/index.html, ${outdir}/index.json`);
+  return failed === 0 && missing.length === 0 ? 0 : 1;
+}
+
+interface ServerRoleOptions {
+  peer: PeerOptions;
+  agent: string | undefined;
+  outdir: string;
+  parallel: number;
+  rules: PassRules;
+}
+
+async function fuzzServer(url: string, cases: CaseDefinition[], options: ServerRoleOptions): Promise<number> {
+  let target;
+  try {
+    target = serverTarget(url, { agent: options.agent, peer: options.peer });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  console.log(`fuzzing ${url}: ${cases.length} cases, ${options.parallel} at a time`);
+  const started = performance.now();
+  const progress = new Progress(cases.length);
+  const runs = await runAll(cases, options.parallel, (definition, index) => playAgainstServer(target, definition, index), (r) => progress.step(r));
+  console.log(`finished in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const results: Results = new Map();
+  for (const r of runs) addResult(results, caseRecord(r));
+  return report(options.outdir, results, runs[0].agent, cases, options.rules);
+}
+
+interface ClientRoleOptions {
+  peer: PeerOptions;
+  host: string;
+  port: number;
+  outdir: string;
+  keepRunning: boolean;
+  rules: PassRules;
+}
+
+function fuzzClient(cases: CaseDefinition[], options: ClientRoleOptions): Promise<number> {
+  const results: Results = new Map();
+  const progress = new Progress(cases.length);
+  return new Promise((resolve, reject) => {
+    const server = createFuzzingServer({
+      cases,
+      peer: options.peer,
+      onCase(r: CaseRun) {
+        progress.step(r);
+        addResult(results, caseRecord(r));
+      },
+      onUpdateReports(agent) {
+        const code = report(options.outdir, results, agent, cases, options.rules);
+        if (!options.keepRunning) server.close(() => resolve(code));
+      },
+    });
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      const { port } = server.address() as AddressInfo;
+      const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+      console.log(`fuzzing server on ws://${host}:${port}: ${cases.length} cases; drive it with e.g. scriptling-ws autobahn --url ws://${host}:${port}`);
+    });
+  });
+}
+
+/** Whether this file is the script node was started with (not imported by the CLI or a test). */
+function isEntryPoint(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+// `node dist/src/fuzz/command.js …` runs it directly.
+if (isEntryPoint()) process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,110 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { showEvents, type CaseRun } from './case.js';
+import { compareIds } from './select.js';
+import { caseHtml, indexHtml } from './report-html.js';
+
+/** One case's report, with the fields of the suite's per-case JSON. */
+export interface CaseRecord {
+  id: string;
+  agent: string;
+  behavior: string;
+  behaviorClose: string;
+  duration: number;
+  remoteCloseCode: number | null;
+  reportfile: string;
+  [field: string]: unknown;
+}
+
+/** The suite's file name for a case report: the agent lower-cased with only [a-z0-9_]. */
+export function reportFileName(agent: string, id: string, ext: string): string {
+  const clean = agent.trim().toLowerCase().replace(/[^a-z0-9]/g, ' ').trim().replace(/ /g, '_');
+  return `${clean}_case_${id.replace(/\./g, '_')}.${ext}`;
+}
+
+export function caseRecord(run: CaseRun): CaseRecord {
+  const definition = run.definition;
+  const p = run.connectionWasOpen ? run.peer : null;
+  return {
+    agent: run.agent,
+    behavior: run.behavior,
+    behaviorClose: run.behaviorClose,
+    case: run.index,
+    closedByMe: p?.closedByMe ?? false,
+    createStats: true,
+    createWirelog: p?.log.enabled ?? true,
+    description: definition.description,
+    droppedByMe: p?.droppedByMe ?? false,
+    duration: run.duration,
+    expectation: definition.expectation,
+    expected: Object.fromEntries([...run.expected].map(([verdict, events]) => [verdict, showEvents(events)])),
+    expectedClose: run.expectedClose,
+    failedByMe: p?.failedByMe ?? false,
+    httpRequest: run.httpRequest ?? '?',
+    httpResponse: run.httpResponse ?? '?',
+    id: definition.id,
+    isServer: p?.isServer ?? false,
+    localCloseCode: p?.localCloseCode ?? null,
+    localCloseReason: p?.localCloseReason ?? null,
+    received: showEvents(run.received),
+    remoteCloseCode: p?.remoteCloseCode ?? null,
+    remoteCloseReason: p?.remoteCloseReason ?? null,
+    reportCompressionRatio: false,
+    reportTime: definition.reportTime ?? false,
+    reportfile: reportFileName(run.agent, definition.id, 'json'),
+    result: run.result,
+    resultClose: run.resultClose,
+    rxFrameStats: p?.log.rxFrameStats ?? {},
+    rxOctetStats: p?.log.rxOctetStats ?? {},
+    started: run.started.toISOString(),
+    trafficStats: null,
+    txFrameStats: p?.log.txFrameStats ?? {},
+    txOctetStats: p?.log.txOctetStats ?? {},
+    wasClean: p?.wasClean ?? false,
+    wasCloseHandshakeTimeout: p?.wasCloseHandshakeTimeout ?? false,
+    wasNotCleanReason: p?.wasNotCleanReason ?? null,
+    wasOpenHandshakeTimeout: false,
+    wasServerConnectionDropTimeout: p?.wasServerConnectionDropTimeout ?? false,
+    wirelog: p?.log.entries ?? [],
+  };
+}
+
+/** Results by agent, then by case id. */
+export type Results = Map<string, Map<string, CaseRecord>>;
+
+export function addResult(results: Results, record: CaseRecord): void {
+  let cases = results.get(record.agent);
+  if (cases === undefined) results.set(record.agent, (cases = new Map()));
+  cases.set(record.id, record);
+}
+
+/** `index.json` as the suite writes it: keys sorted as plain strings, 3-space indent. */
+export function indexJson(results: Results): string {
+  const index: Record<string, Record<string, unknown>> = {};
+  for (const agent of [...results.keys()].sort()) {
+    const cases: Record<string, unknown> = {};
+    for (const id of [...results.get(agent)!.keys()].sort()) {
+      const r = results.get(agent)!.get(id)!;
+      cases[id] = { behavior: r.behavior, behaviorClose: r.behaviorClose, duration: r.duration, remoteCloseCode: r.remoteCloseCode, reportfile: r.reportfile };
+    }
+    index[agent] = cases;
+  }
+  return JSON.stringify(index, null, 3);
+}
+
+/** Writes index.json, index.html and one JSON and one HTML page per case. */
+export function writeReports(outdir: string, results: Results): void {
+  mkdirSync(outdir, { recursive: true });
+  writeFileSync(join(outdir, 'index.json'), indexJson(results));
+  writeFileSync(join(outdir, 'index.html'), indexHtml(results, compareIds));
+  for (const [agent, cases] of results) {
+    for (const [id, record] of cases) {
+      writeFileSync(join(outdir, reportFileName(agent, id, 'json')), JSON.stringify(sortedKeys(record), null, 3));
+      writeFileSync(join(outdir, reportFileName(agent, id, 'html')), caseHtml(record));
+    }
+  }
+}
+
+function sortedKeys(record: CaseRecord): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(record).sort().map((k) => [k, record[k]]));
+}
