@@ -4,7 +4,8 @@
  * permessage-deflate negotiation. Each may only fail the documented way
  * (HandshakeError, SyntaxError) and its results must hold together.
  */
-import { HandshakeError, HeadReader, acceptKey, checkClientRequest, checkServerResponse, isValidKey, parseResponseHead, type UpgradeRequest } from '../../src/protocol/handshake.js';
+import { HandshakeError, HeadReader, acceptKey, checkServerResponse, isValidKey, parseResponseHead } from '../../src/protocol/handshake.js';
+import { ServerHandshake } from '../../src/protocol/server-handshake.js';
 import { formatExtension, isToken, parseExtensions } from '../../src/protocol/extensions.js';
 import { PerMessageDeflate, acceptResponse, clientOffer, negotiateOffer, type DeflateOptions } from '../../src/protocol/deflate.js';
 import { WebSocketError } from '../../src/protocol/errors.js';
@@ -77,19 +78,33 @@ export function fuzzHeadReader(rng: Random): void {
 }
 
 export function fuzzClientRequest(rng: Random): void {
-  const headers: UpgradeRequest['headers'] = {};
-  const field = (valid: string, ...others: string[]) => {
+  const rawHeaders: string[] = [];
+  const field = (name: string, valid: string, ...others: string[]) => {
     const value = rng.chance(0.8) ? valid : rng.pick(others);
-    return rng.chance(0.1) ? [value, rng.pick(others)] : mutateText(rng, value);
+    rawHeaders.push(name, mutateText(rng, value));
+    if (rng.chance(0.1)) rawHeaders.push(name, rng.pick(others));
   };
-  if (rng.chance(0.9)) headers.upgrade = field('websocket', 'WebSocket', 'h2c', '', 'websocket, h2c');
-  if (rng.chance(0.9)) headers.connection = field('Upgrade', 'keep-alive, Upgrade', 'close', '');
-  if (rng.chance(0.9)) headers.host = field('127.0.0.1:80', '');
-  if (rng.chance(0.9)) headers['sec-websocket-key'] = field(KEY, 'short', `${KEY}=`, 'AAAAAAAAAAAAAAAAAAAAAA==', '');
-  if (rng.chance(0.9)) headers['sec-websocket-version'] = field('13', '8', '', '13, 8');
-  const method = rng.weighted([[9, 'GET'], [1, rng.pick(['POST', 'get', '', undefined])]] as const);
-  const key = only([HandshakeError], 'checkClientRequest', () => checkClientRequest({ method, headers }));
-  if (key !== undefined && !isValidKey(key)) throw new FuzzFailure(`checkClientRequest accepted the key ${JSON.stringify(key)}`);
+  if (rng.chance(0.9)) field('Upgrade', 'websocket', 'WebSocket', 'h2c', '', 'websocket, h2c');
+  if (rng.chance(0.9)) field('Connection', 'Upgrade', 'keep-alive, Upgrade', 'close', '');
+  if (rng.chance(0.9)) field('Host', '127.0.0.1:80', '');
+  if (rng.chance(0.9)) field('Sec-WebSocket-Key', KEY, 'short', `${KEY}=`, 'AAAAAAAAAAAAAAAAAAAAAA==', '');
+  if (rng.chance(0.9)) field('Sec-WebSocket-Version', '13', '8', '', '13, 8');
+  if (rng.chance(0.3)) field('Sec-WebSocket-Protocol', 'chat, superchat', 'chat', 'a b', ',', '');
+  if (rng.chance(0.3)) field('Sec-WebSocket-Extensions', 'permessage-deflate; client_max_window_bits', 'permessage-deflate; x', ';', '');
+  if (rng.chance(0.3)) field('Origin', 'https://app.example', 'https://evil.example', '');
+  const method = rng.weighted([[9, 'GET'], [1, rng.pick(['POST', 'get', ''])]] as const);
+  const httpVersion = rng.weighted([[9, '1.1'], [1, '1.0']] as const);
+  const handshake = new ServerHandshake({ method, httpVersion, url: '/', rawHeaders, remoteAddress: '' }, {
+    deflate: rng.chance(0.5) ? randomDeflateOptions(rng) : null,
+    protocols: rng.chance(0.5) ? ['superchat', 'chat'] : undefined,
+    origins: rng.chance(0.3) ? ['https://app.example', /^https:\/\/\w+\.example$/] : undefined,
+  });
+  const refused = only([], 'ServerHandshake.check', () => handshake.check());
+  if (refused !== null) return;
+  const key = handshake.request.headers['sec-websocket-key'];
+  if (!isValidKey(key)) throw new FuzzFailure(`ServerHandshake accepted the key ${JSON.stringify(key)}`);
+  const agreed = only([], 'ServerHandshake.accept', () => handshake.accept());
+  if (agreed === undefined || !agreed.response.toString('latin1').startsWith('HTTP/1.1 101 ')) throw new FuzzFailure('accept() gave no 101');
 }
 
 const EXTENSION_PIECES = ['permessage-deflate', 'x-webkit-deflate-frame', 'server_no_context_takeover', 'client_no_context_takeover',
