@@ -9,7 +9,7 @@ const w = JSON.parse(workloadJson);
 function payloadFor(impl, type, size) {
   if (type === 'text') return w.compressible ? JSON.stringify({ items: Array.from({ length: size / 40 }, (_, i) => ({ id: i, name: 'item' })) }).slice(0, size).padEnd(size, ' ') : 'x'.repeat(size);
   const bytes = Buffer.alloc(size, 0x61);
-  if (impl === 'binding') return Array.from(bytes);
+  if (impl === 'binding' || impl === 'sync') return Array.from(bytes);
   if (impl === 'node') return new Uint8Array(bytes);
   return bytes;
 }

@@ -1,5 +1,6 @@
-// Opens N idle connections to a benchmark server: node bench/connections.mjs IMPL URL N [--message]
-// With --message each connection sends one compressible 4 KiB message and waits for its echo.
+// Opens N idle connections to a benchmark server: node bench/connections.mjs IMPL URL N [--message] [--deflate]
+// With --message each connection sends one compressible 4 KiB message and waits for its echo;
+// --deflate negotiates permessage-deflate (as browsers do) without sending anything.
 // Prints "READY" once all are open, then keeps them until stdin closes.
 import net from 'node:net';
 import { openClient } from './peers.mjs';
@@ -7,6 +8,7 @@ import { openClient } from './peers.mjs';
 const [impl, url, countText] = process.argv.slice(2);
 const count = Number(countText);
 const message = process.argv.includes('--message');
+const deflate = message || process.argv.includes('--deflate');
 const text = JSON.stringify(Array.from({ length: 200 }, (_, i) => ({ id: i, kind: 'update', ok: true }))).slice(0, 4096);
 const keep = [];
 const batch = 200;
@@ -18,7 +20,7 @@ for (let i = 0; i < count; i += batch) {
       keep.push(socket);
       return;
     }
-    const conn = await openClient('ours', url, { deflate: message });
+    const conn = await openClient('ours', url, { deflate });
     if (message) {
       conn.send(text);
       await conn.next();

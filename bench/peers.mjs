@@ -11,6 +11,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(join(here, 'package.json'));
 const core = () => import(join(here, '..', 'dist', 'src', 'index.js'));
 const binding = () => import(join(here, '..', 'dist', 'src', 'scriptling', 'index.js'));
+const syncBinding = () => import(join(here, '..', 'dist', 'src', 'sync', 'index.js'));
 const wsLib = () => require('ws');
 
 // ---- raw TCP: 4-byte length prefix, one byte of type ----
@@ -137,6 +138,16 @@ export async function openClient(impl, url, { deflate = false } = {}) {
   if (impl === 'binding') {
     const { connect } = await binding();
     const conn = await connect(url, { perMessageDeflate: deflate });
+    return {
+      send: (p) => (typeof p === 'string' ? conn.send(p) : conn.send_binary(p)),
+      next: () => conn.receive(null),
+      close: () => conn.close(),
+    };
+  }
+  if (impl === 'sync') {
+    // The blocking binding: next() returns the message itself, after blocking this thread for it.
+    const { connect } = await syncBinding();
+    const conn = connect(url, { perMessageDeflate: deflate });
     return {
       send: (p) => (typeof p === 'string' ? conn.send(p) : conn.send_binary(p)),
       next: () => conn.receive(null),

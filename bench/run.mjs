@@ -40,6 +40,7 @@ const PAIRS = [
   ['node', 'ws'],
   ['ours', 'ws'],
   ['ws', 'ours'],
+  ['sync', 'binding'],
 ].filter(([c, s]) => wanted(c) && wanted(s));
 
 const WORKLOADS = [];
@@ -107,6 +108,7 @@ const commit = (() => {
 const results = { date: new Date().toISOString(), commit, node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, quick, rounds: ROUNDS, roundMs: ROUND_MS, throughput: [], memory: [] };
 
 async function throughput(workloads, pairs) {
+  if (pairs.length === 0) return; // --only named no pair (just sync, say)
   for (const w of workloads) {
     const row = { workload: label(w), unit: w.size >= MiB ? 'MiB/s' : 'msg/s', pairs: {} };
     for (const [client, server] of pairs) {
@@ -179,6 +181,27 @@ await throughput(WORKLOADS, PAIRS);
 if (DEFLATE_WORKLOADS.length) {
   headerPrinted = false;
   await throughput(DEFLATE_WORKLOADS, PAIRS.filter(([c, s]) => ['ours', 'ws', 'binding'].includes(c) && c === s));
+}
+
+// The blocking binding against the async one: alternating rounds in one process (bench/sync.mjs).
+if (wanted('sync')) {
+  const srv = await startServerProcess('binding', false);
+  try {
+    const out = await new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [join(here, 'sync.mjs'), srv.url, JSON.stringify({ rounds: ROUNDS, roundMs: ROUND_MS })], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let text = '';
+      child.stdout.on('data', (d) => (text += d));
+      child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`sync bench exited ${code}`))));
+    });
+    results.sync = JSON.parse(out).rows;
+    console.log('\n| sync vs async binding (alternating rounds) | unit | async binding | sync binding | sync / async |');
+    console.log('|---|---|---:|---:|---:|');
+    for (const row of results.sync) console.log(`| ${row.workload} | ${row.unit} | ${fmt(row.async)} | ${fmt(row.sync)} | ${row.ratio.toFixed(2)} |`);
+  } catch (error) {
+    console.error(`  sync vs async: ${error.message}`);
+  } finally {
+    srv.child.kill();
+  }
 }
 
 if (!skipMemory) {

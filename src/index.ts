@@ -1,7 +1,9 @@
 /// <reference types="node" preserve="true" />
 /** The engine, for users who want an idiomatic API: `scriptling-websocket/core`. */
 export { connect, parseWebSocketUrl, ConnectError, type ConnectOptions, type TlsOptions } from './transport/client.js';
-export { WebSocketServer, type ServerOptions, type ConnectionHandler, type RequestHandler } from './transport/server.js';
+export { WebSocketServer, type ServerOptions, type ConnectionHandler, type RequestHandler, type RouteOptions, type Authorize } from './transport/server.js';
+export type { RequestInfo, PeerCertificate } from './protocol/handshake.js';
+export type { Verdict } from './protocol/server-handshake.js';
 export { WebSocket, checkConnectionLimits, type ConnectionLimits, type Message } from './transport/websocket.js';
 export { Connection, State, type ProtocolEvent, type ConnectionOptions, type Side, DEFAULT_MAX_MESSAGE_SIZE } from './protocol/connection.js';
 export { CloseCode, isValidWireCloseCode } from './protocol/close-codes.js';

@@ -158,14 +158,17 @@ export class RawPeer {
     this.socket.write(data);
   }
 
+  /** Waits until `predicate` (about what this peer received) holds, re-checking on each arrival and at the end of the stream. */
   async until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!predicate()) {
-      if (Date.now() > deadline) throw new Error('timed out waiting for the peer');
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        setTimeout(resolve, 50);
-      });
+    if (predicate()) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('timed out waiting for the peer')), timeoutMs);
+    });
+    try {
+      while (!predicate()) await Promise.race([new Promise<void>((resolve) => this.waiters.push(resolve)), timedOut]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -257,3 +260,47 @@ export const requestKey = (request: string): string => /Sec-WebSocket-Key: (\S+)
 
 export const switching = (key: string, extra = ''): string =>
   `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\n${extra}\r\n`;
+
+/** One turn of the event loop, I/O included (setImmediate runs after the poll phase). */
+export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Resolves once `predicate()` holds, checking it after every event-loop
+ * turn: a wait on the event itself instead of a guessed sleep. Rejects after
+ * `timeoutMs`, naming `what`.
+ */
+export async function waitFor(predicate: () => boolean, { timeoutMs = 5000, what = 'a condition' } = {}): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await nextTurn();
+  }
+}
+
+/**
+ * Resolves once `read()` has returned the same value for `turns`
+ * consecutive event-loop turns, each with its I/O poll: e.g. a flooding
+ * peer's unsent bytes stop shrinking because the other side stopped reading.
+ */
+export async function steady(read: () => number, { turns = 50, timeoutMs = 10_000, what = 'a steady value' } = {}): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let value = read();
+  for (let same = 0; same < turns; same++) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await nextTurn();
+    const now = read();
+    if (now !== value) {
+      value = now;
+      same = -1;
+    }
+  }
+  return value;
+}
+
+/** Whether `promise` settles within `turns` event-loop turns (I/O included): e.g. a send() that TCP holds back does not. */
+export async function settlesWithin(promise: Promise<unknown>, turns = 20): Promise<boolean> {
+  let settled = false;
+  promise.then(() => (settled = true), () => (settled = true));
+  for (let i = 0; i < turns && !settled; i++) await nextTurn();
+  return settled;
+}

@@ -118,6 +118,28 @@ describe('the packed package, installed from its tarball', { timeout: 180_000 },
     }
   });
 
+  test('sync: the blocking client runs from the installed package (its worker threads load from there)', async () => {
+    // The sync client blocks its thread, so the server is another process.
+    writeFileSync(join(project, 'sync-server.mjs'), `import { WebSocketServer } from 'scriptling-websocket/core';
+      const server = new WebSocketServer();
+      server.route('/', async (ws) => { for (let m; (m = await ws.receive()) !== null;) await ws.send(m); });
+      console.log((await server.listen(0)).port);`);
+    writeFileSync(join(project, 'sync-client.mjs'), `import * as ws from 'scriptling-websocket/sync';
+      const conn = ws.connect('ws://127.0.0.1:' + process.argv[2] + '/', 5);
+      conn.send('ping');
+      conn.send_binary([1, 2, 255]);
+      console.log(JSON.stringify({ text: conn.receive(5), binary: conn.receive(5) }));
+      conn.close();`);
+    const server = spawn(process.execPath, ['sync-server.mjs'], { cwd: project, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const port = await new Promise<string>((resolve) => server.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
+      const { stdout } = await run(process.execPath, ['sync-client.mjs', port], { cwd: project, encoding: 'utf8' });
+      assert.deepEqual(JSON.parse(stdout), { text: 'ping', binary: [1, 2, 255] });
+    } finally {
+      server.kill();
+    }
+  });
+
   test('TypeScript --strict with types: [] compiles a consumer and the README full examples', async () => {
     // The user's own @types/node (the shipped .d.ts reference it; the consumer does not list it in `types`).
     mkdirSync(join(project, 'node_modules', '@types'), { recursive: true });

@@ -4,7 +4,7 @@
  * them (or `/to ID message`); Ctrl-C closes every connection with 1001.
  */
 import type http from 'node:http';
-import { WebSocketServer, type ConnectionHandler, type ServerOptions } from '../transport/server.js';
+import { WebSocketServer, type ConnectionHandler, type RouteOptions, type ServerOptions } from '../transport/server.js';
 import type { WebSocket } from '../transport/websocket.js';
 import { UsageError, listFlag, stringFlag, type Values } from './args.js';
 import { ADDRESS_FLAGS, hostPort, listenAddress } from './address.js';
@@ -16,11 +16,6 @@ import { untilInterrupted } from './signals.js';
 import { readFlagFile } from './values.js';
 import { SESSION_FLAGS, sessionOptions, separatorOf } from './session-flags.js';
 import type { Command } from './command.js';
-
-/** The per-route options being added by the server handshake work (issue 9). */
-interface PendingRouteOptions {
-  protocols?: string[];
-}
 
 export const listen: Command = {
   name: 'listen',
@@ -54,7 +49,7 @@ async function run({ values }: { values: Values }): Promise<number> {
   const output = streamOutput(separator);
   const clients = new Clients(output, format);
   const server = new WebSocketServer(serverOptions(values));
-  const routeOptions: PendingRouteOptions = {};
+  const routeOptions: RouteOptions = {};
   const protocols = listFlag(values, 'subprotocol');
   if (protocols.length > 0) routeOptions.protocols = protocols;
   const handler: ConnectionHandler = (ws, request) => clients.serve(ws, request, {
@@ -62,8 +57,7 @@ async function run({ values }: { values: Values }): Promise<number> {
     verbose: values.verbose === true,
     showPingPong: values['show-ping-pong'] === true,
   });
-  // Per-route options (the third argument) arrive with the server handshake work (issue 9).
-  (server.route as (path: string, handler: ConnectionHandler, options: PendingRouteOptions) => WebSocketServer).call(server, path, handler, routeOptions);
+  server.route(path, handler, routeOptions);
   const bound = await server.listen(port, host);
   const scheme = values.cert === undefined ? 'ws' : 'wss';
   output.note(`listening on ${scheme}://${hostPort(bound.host, bound.port)}${path} (Ctrl-C stops)`);

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
-import { HandshakeError, buildErrorResponse, buildServerResponse, checkClientRequest } from '../protocol/handshake.js';
+import { HandshakeError } from '../protocol/handshake.js';
+import { ServerHandshake, encodeRefusal, refusal, switchingProtocolsHead } from '../protocol/server-handshake.js';
 import { CaseRun, type CaseDefinition } from './case.js';
 import { FuzzPeer, type PeerListener, type PeerOptions } from './peer.js';
 import { acceptOffer, readOffers } from './deflate.js';
@@ -36,14 +37,19 @@ export function createFuzzingServer(options: FuzzingServerOptions): http.Server 
     } catch (error) {
       const status = error instanceof HandshakeError ? error.status : 400;
       const headers = error instanceof HandshakeError ? error.headers : {};
-      socket.end(buildErrorResponse(status, (error as Error).message, headers));
+      socket.end(encodeRefusal(refusal(status, (error as Error).message, Object.entries(headers))));
     }
   });
   return server;
 }
 
 function accept(request: http.IncomingMessage, socket: Socket, head: Buffer, options: FuzzingServerOptions): void {
-  const key = checkClientRequest(request as { method?: string; headers: Record<string, string | string[] | undefined> });
+  const handshake = new ServerHandshake({
+    method: request.method ?? 'GET', httpVersion: request.httpVersion, url: request.url ?? '/', rawHeaders: request.rawHeaders, remoteAddress: '',
+  }, { deflate: null });
+  const refused = handshake.check();
+  if (refused !== null) throw new HandshakeError(refused.reason, refused.status, Object.fromEntries(refused.headers));
+  const key = handshake.request.headers['sec-websocket-key']!;
   const url = new URL(request.url ?? '/', 'ws://fuzzer');
   const agent = url.searchParams.get('agent');
   let offers;
@@ -56,7 +62,7 @@ function accept(request: http.IncomingMessage, socket: Socket, head: Buffer, opt
     // Outside categories 12 and 13 the suite's server accepts no extension.
     const acceptance = definition?.deflate && offers.length > 0 ? definition.deflate.accept(offers) : null;
     const accepted = acceptance === null ? null : acceptOffer(acceptance);
-    const response = buildServerResponse(key, accepted?.response);
+    const response = `${switchingProtocolsHead(key, accepted ? [['Sec-WebSocket-Extensions', accepted.response]] : [])}\r\n\r\n`;
     socket.write(response);
     const peer = new FuzzPeer(socket, 'server', listener, options.peer);
     peer.deflate = accepted?.codec ?? null;

@@ -128,7 +128,8 @@ export function parseResponseHead(head: string): ResponseHead {
   return { status: Number(match[1]), reason: match[2] ?? '', headers };
 }
 
-const hasToken = (list: string | undefined, token: string): boolean =>
+/** Whether a comma-separated header value lists `token` (case-insensitive, RFC 7230 §7). */
+export const hasToken = (list: string | undefined, token: string): boolean =>
   list !== undefined && list.split(',').some((item) => item.trim().toLowerCase() === token);
 
 /**
@@ -190,52 +191,20 @@ export interface RequestInfo {
   headers: Record<string, string>;
   /** "host:port" of the peer, "[v6]:port" for IPv6. */
   remote_addr: string;
+  /** wss:// servers with `tls.requestCert`: the certificate the client presented, if any. */
+  certificate?: PeerCertificate;
 }
 
-export interface UpgradeRequest {
-  method?: string;
-  /** Lower-cased names, as node:http gives them. */
-  headers: Record<string, string | string[] | undefined>;
+/** A client's TLS certificate, as much of node:tls' getPeerCertificate() as a check needs. */
+export interface PeerCertificate {
+  /** Distinguished name parts, e.g. { CN: 'alice', O: 'Example' }. */
+  subject: Record<string, string | string[] | undefined>;
+  issuer: Record<string, string | string[] | undefined>;
+  valid_from: string;
+  valid_to: string;
+  serialNumber: string;
+  /** SHA-256 fingerprint, "AB:CD:…". */
+  fingerprint256: string;
+  /** Whether TLS verified it against the server's trusted CAs (false only when `rejectUnauthorized: false` let it in). */
+  authorized: boolean;
 }
-
-const single = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value.join(', ') : value);
-
-/**
- * The server's checks on an opening handshake (§4.2.1). Returns the key to
- * answer; throws a HandshakeError carrying the HTTP status to reply with.
- */
-export function checkClientRequest(request: UpgradeRequest): string {
-  if (request.method !== 'GET') throw new HandshakeError('the opening handshake must be a GET request (RFC 6455 §4.2.1)', 400);
-  const h = request.headers;
-  if (!hasToken(single(h.upgrade), 'websocket')) {
-    throw new HandshakeError('this endpoint needs a WebSocket upgrade (RFC 6455 §4.2.1)', 426, { Upgrade: 'websocket', Connection: 'Upgrade' });
-  }
-  if (!hasToken(single(h.connection), 'upgrade')) throw new HandshakeError('missing "Connection: Upgrade" (RFC 6455 §4.2.1)', 400);
-  if (h.host === undefined) throw new HandshakeError('missing Host header (RFC 6455 §4.2.1)', 400);
-  const key = single(h['sec-websocket-key']);
-  if (!isValidKey(key)) throw new HandshakeError('missing or invalid Sec-WebSocket-Key (RFC 6455 §4.2.1)', 400);
-  if (single(h['sec-websocket-version']) !== '13') {
-    throw new HandshakeError('unsupported Sec-WebSocket-Version: this server speaks 13 (RFC 6455 §4.4)', 426, { 'Sec-WebSocket-Version': '13' });
-  }
-  return key!;
-}
-
-/** The server's 101 answer (§4.2.2). */
-export function buildServerResponse(key: string, extensions?: string): string {
-  let head = 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n';
-  head += `Sec-WebSocket-Accept: ${acceptKey(key)}\r\n`;
-  if (extensions) head += `Sec-WebSocket-Extensions: ${extensions}\r\n`;
-  return head + '\r\n';
-}
-
-/** A plain HTTP error answer, for refused handshakes. */
-export function buildErrorResponse(status: number, message: string, headers: Record<string, string> = {}): string {
-  const body = `${message}\n`;
-  let head = `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n`;
-  for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
-  return `${head}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
-}
-
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 426: 'Upgrade Required', 431: 'Request Header Fields Too Large', 503: 'Service Unavailable',
-};

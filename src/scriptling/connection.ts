@@ -1,4 +1,5 @@
 import type { Message, WebSocket } from '../transport/websocket.js';
+import type { RequestInfo } from '../protocol/handshake.js';
 import { toBytes, toList, toMilliseconds, toText } from './values.js';
 
 export type ReceivedMessage = string | number[];
@@ -91,6 +92,11 @@ export class WebSocketConnection {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** Server side: the opening request (method, path, query, headers, remote_addr); null on a client connection. */
+  get request(): RequestInfo | null {
+    return this.ws.request;
   }
 
   /** The agreed subprotocol, or "" when none was. */

@@ -2,9 +2,10 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type http from 'node:http';
-import { WebSocketServer, type ServerOptions } from '../transport/server.js';
+import { WebSocketServer, report, type ServerOptions } from '../transport/server.js';
+import { readPolicy, type RouteOptions } from '../transport/routes.js';
 import { WebSocketConnection } from './connection.js';
-import { withBindingDefaults } from './values.js';
+import { timesToMilliseconds, withBindingDefaults } from './values.js';
 
 /** A handler function, or its name as "library.function". */
 export type Handler = ((client: WebSocketConnection) => unknown) | string;
@@ -12,11 +13,31 @@ export type Handler = ((client: WebSocketConnection) => unknown) | string;
 export type PageResult = string | { status?: number; headers?: Record<string, string>; body?: string | Buffer };
 export type PageHandler = (request: http.IncomingMessage) => PageResult | Promise<PageResult>;
 
-export interface ServeOptions extends Omit<ServerOptions, 'onRequest'> {
+/**
+ * runtime.http.websocket's options: `protocols` (in order of preference),
+ * `origins`, and `authorize(request)`, which gets the request dict
+ * (method, path, query, headers, remote_addr) and answers true/None
+ * (accept), { headers } (accept with them), false (403) or
+ * { status, headers, body } (refuse with that).
+ */
+export type WebSocketOptions = RouteOptions;
+
+export interface ServeOptions extends Omit<ServerOptions, 'onRequest' | 'handshakeTimeout' | 'closeTimeout'> {
   /** Default 8080; 0 picks a free port. */
   port?: number;
   /** Where "library.function" handlers are loaded from (library.mjs or library.js). Default: the working directory. */
   libraryPath?: string;
+  /** Seconds from TCP accept to the request head (TLS included), then for authorize. Default 10; null: no limit. */
+  handshakeTimeout?: number | null;
+  /** Seconds to wait for the peer during the closing handshake. Default 5. */
+  closeTimeout?: number | null;
+  /**
+   * Attach to this existing node:http/https server instead of listening:
+   * it hands over its WebSocket upgrades (unknown paths get 404) and keeps
+   * its own pages (runtime.http.get pages are not served then).
+   * `close()` detaches and closes our connections only.
+   */
+  server?: http.Server;
 }
 
 export interface RunningServer {
@@ -32,19 +53,20 @@ export interface RunningServer {
  * every connection.
  */
 export class HttpRuntime {
-  private readonly sockets = new Map<string, Handler>();
+  private readonly sockets = new Map<string, { handler: Handler; options: WebSocketOptions }>();
   private readonly pages = new Map<string, PageHandler>();
   private readonly libraries = new Map<string, Promise<Record<string, unknown>>>();
 
-  /** runtime.http.websocket(path, handler) */
-  websocket(path: string, handler: Handler): void {
+  /** runtime.http.websocket(path, handler, options): a path ending in "/*" takes every path under it. */
+  websocket(path: string, handler: Handler, options: WebSocketOptions = {}): void {
     if (typeof path !== 'string' || !path.startsWith('/')) throw new TypeError(`websocket path must start with "/": ${JSON.stringify(path)}`);
     if (typeof handler === 'string') {
       if (!/^[\w$-]+(?:\.[\w$-]+)*\.[\w$]+$/.test(handler)) throw new TypeError(`handler ${JSON.stringify(handler)} must be "library.function"`);
     } else if (typeof handler !== 'function') {
       throw new TypeError('handler must be a function or a "library.function" name');
     }
-    this.sockets.set(path, handler);
+    readPolicy(options);
+    this.sockets.set(path, { handler, options });
   }
 
   /** runtime.http.get(path, handler): a plain page; the handler returns the body or { status, headers, body }. */
@@ -52,12 +74,21 @@ export class HttpRuntime {
     this.pages.set(path, handler);
   }
 
+  /** Serves the registered endpoints; time options are in seconds (Scriptling's convention). */
   async serve(options: ServeOptions = {}): Promise<RunningServer> {
-    const libraryPath = resolve(options.libraryPath ?? process.cwd());
-    const server = new WebSocketServer(withBindingDefaults<ServerOptions>({ ...options, onRequest: (req, res) => this.page(req, res) }));
-    for (const [path, handler] of this.sockets) {
-      const fn = typeof handler === 'string' ? await this.resolveHandler(handler, libraryPath) : handler;
-      server.route(path, (ws) => fn(new WebSocketConnection(ws)));
+    const { server: existing, libraryPath, ...rest } = options;
+    const engineOptions = withBindingDefaults(timesToMilliseconds(rest, 'serve()') as ServerOptions);
+    const onError = engineOptions.onError;
+    const server = new WebSocketServer({ ...engineOptions, onRequest: (req, res) => this.page(req, res, onError) });
+    for (const [path, { handler, options: routeOptions }] of this.sockets) {
+      const fn = typeof handler === 'string' ? await this.resolveHandler(handler, resolve(libraryPath ?? process.cwd())) : handler;
+      server.route(path, (ws) => fn(new WebSocketConnection(ws)), routeOptions);
+    }
+    if (existing !== undefined) {
+      server.attach(existing);
+      const address = existing.address();
+      const { port, address: host } = address !== null && typeof address === 'object' ? address : { port: 0, address: '' };
+      return { port, host, close: () => server.close() };
     }
     const { port, host } = await server.listen(options.port ?? 8080, options.host ?? '127.0.0.1');
     return { port, host, close: () => server.close() };
@@ -80,7 +111,7 @@ export class HttpRuntime {
     return fn as (client: WebSocketConnection) => unknown;
   }
 
-  private page(request: http.IncomingMessage, response: http.ServerResponse): void {
+  private page(request: http.IncomingMessage, response: http.ServerResponse, onError: ServerOptions['onError']): void {
     const path = (request.url ?? '/').split('?')[0];
     const handler = this.pages.get(path);
     if (handler === undefined) {
@@ -95,8 +126,8 @@ export class HttpRuntime {
         response.writeHead(page.status ?? 200, { 'Content-Type': 'text/html; charset=utf-8', ...page.headers });
         response.end(page.body ?? '');
       })
-      .catch((error) => {
-        console.error(`page ${path} failed:`, error);
+      .catch((error: unknown) => {
+        report(onError, error, `page ${path}`);
         if (!response.headersSent) response.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
         response.end('Internal server error\n');
       });

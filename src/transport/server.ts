@@ -2,16 +2,20 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { Connection } from '../protocol/connection.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { WebSocketError } from '../protocol/errors.js';
-import { PerMessageDeflate, deflateSetting, negotiateOffer, type DeflateOptions } from '../protocol/deflate.js';
+import { PerMessageDeflate, deflateSetting, type DeflateOptions } from '../protocol/deflate.js';
+import { DEFAULT_MAX_HEAD_SIZE, type PeerCertificate } from '../protocol/handshake.js';
 import {
-  DEFAULT_MAX_HEAD_SIZE, HandshakeError, buildErrorResponse, buildServerResponse, checkClientRequest,
-} from '../protocol/handshake.js';
-import { WebSocket, checkConnectionLimits, type ConnectionLimits } from './websocket.js';
+  ServerHandshake, encodeRefusal, isRefusal, readVerdict, refusal, type Agreement, type Refusal, type RequestHead,
+} from '../protocol/server-handshake.js';
+import { WebSocket, checkConnectionLimits, formatAddress, type ConnectionLimits } from './websocket.js';
+import { Routes, type ConnectionHandler, type Route, type RouteOptions } from './routes.js';
+import { HeadDeadlines, isArmable } from './deadlines.js';
 
-export type ConnectionHandler = (ws: WebSocket, request: http.IncomingMessage) => unknown;
+export type { ConnectionHandler, RouteOptions, Authorize } from './routes.js';
 export type RequestHandler = (request: http.IncomingMessage, response: http.ServerResponse) => void;
 
 export interface ServerOptions extends ConnectionLimits {
@@ -19,19 +23,22 @@ export interface ServerOptions extends ConnectionLimits {
   host?: string;
   /** Default 0: any free port. */
   port?: number;
-  /** Serve wss:// (https) with these TLS settings. */
+  /** Serve wss:// (https) with these TLS settings; `requestCert: true` asks clients for a certificate (`ws.request.certificate`). */
   tls?: https.ServerOptions;
   /** Accept permessage-deflate offers (RFC 7692): true (default), false, or its settings. */
   perMessageDeflate?: boolean | DeflateOptions;
-  /** Time allowed for a client to send its whole handshake, in ms. Default 10000. */
+  /**
+   * Time from TCP accept to the end of the request head (TLS included), and
+   * then for `authorize` to answer, in ms. Default 10000; Infinity: no limit.
+   */
   handshakeTimeout?: number;
   /** Largest request head accepted, in bytes. Default 16 KiB. */
   maxHeadSize?: number;
-  /** Most simultaneous TCP connections; more are refused by the kernel backlog. Default unlimited. */
+  /** Most simultaneous TCP connections; further ones are accepted and closed at once. Default unlimited. */
   maxConnections?: number;
   /** Answers plain HTTP requests on paths that are not WebSocket endpoints. Default: 404. */
   onRequest?: RequestHandler;
-  /** Where handler failures are reported. Default: console.error. */
+  /** Where handler, authorize and onRequest failures are reported. Default: console.error. */
   onError?: (error: unknown, where: string) => void;
 }
 
@@ -39,6 +46,11 @@ interface Session {
   ws: WebSocket;
   done: Promise<void>;
 }
+
+type UpgradeListener = (request: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/** How long a refused client may keep its socket after our answer is written, in ms. */
+const REFUSAL_LINGER = 500;
 
 /** Paths are matched without the query string. */
 const pathOf = (url: string | undefined): string => {
@@ -48,57 +60,105 @@ const pathOf = (url: string | undefined): string => {
 };
 
 /**
- * A WebSocket server on node:http (or node:https for wss://). node:http
- * parses the request head, with its size and time limits; the handshake
- * checks, the frames and everything after are ours.
+ * A WebSocket server: on its own node:http (or node:https for wss://)
+ * server, or on an existing one's 'upgrade' events (`attach`,
+ * `handleUpgrade`). node:http parses the request head; the handshake
+ * itself is `ServerHandshake`'s, the frames and everything after are ours.
  */
 export class WebSocketServer {
-  private readonly routes = new Map<string, ConnectionHandler>();
+  private readonly routes = new Routes();
   private readonly sessions = new Set<Session>();
-  private readonly server: http.Server;
+  /** Handshakes whose `authorize` is still running, each with what stops it. */
+  private readonly pending = new Map<Duplex, () => void>();
   private readonly deflateOptions: DeflateOptions | null;
+  private readonly handshakeTimeout: number;
+  private server: http.Server | null = null;
+  private readonly attached: Array<{ server: http.Server; listener: UpgradeListener }> = [];
   private closing = false;
 
   constructor(private readonly options: ServerOptions = {}) {
-    const timeout = options.handshakeTimeout ?? 10_000;
-    const httpOptions: http.ServerOptions = {
-      maxHeaderSize: options.maxHeadSize ?? DEFAULT_MAX_HEAD_SIZE,
-      headersTimeout: timeout,
-      requestTimeout: timeout,
-      // Node checks the two timeouts on this interval (30 s by default), too coarse for a handshake limit.
-      connectionsCheckingInterval: Math.max(100, Math.min(1000, timeout / 4)),
-      noDelay: true,
-    };
-    this.server = options.tls ? https.createServer({ ...httpOptions, ...options.tls }) : http.createServer(httpOptions);
-    if (options.maxConnections !== undefined) this.server.maxConnections = options.maxConnections;
+    this.handshakeTimeout = options.handshakeTimeout ?? 10_000;
+    if (!(this.handshakeTimeout > 0)) throw new RangeError(`handshakeTimeout must be a number of ms > 0 (Infinity: no limit), not ${String(options.handshakeTimeout)}`);
+    checkCount(options.maxHeadSize, 'maxHeadSize');
+    checkCount(options.maxConnections, 'maxConnections');
     checkConnectionLimits(options);
     this.deflateOptions = deflateSetting(options.perMessageDeflate);
-    this.server.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
-    this.server.on('request', (request, response) => this.request(request, response));
   }
 
-  /** Registers the handler for WebSocket connections on `path`. */
-  route(path: string, handler: ConnectionHandler): this {
-    if (typeof path !== 'string' || !path.startsWith('/')) throw new TypeError(`WebSocket path must start with "/": ${JSON.stringify(path)}`);
-    if (typeof handler !== 'function') throw new TypeError('handler must be a function');
-    this.routes.set(path, handler);
+  /**
+   * Registers the handler for WebSocket connections on `path`; a path
+   * ending in "/*" takes every path under it. `options` hold the route's
+   * subprotocols, allowed origins and `authorize` hook.
+   */
+  route(path: string, handler: ConnectionHandler, options?: RouteOptions): this {
+    this.routes.add(path, handler, options);
     return this;
   }
 
   async listen(port = this.options.port ?? 0, host = this.options.host ?? '127.0.0.1'): Promise<{ port: number; host: string }> {
+    if (this.server !== null) throw new Error('this server is already listening');
+    const server = this.createServer();
+    this.server = server;
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.removeListener('error', reject);
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.removeListener('error', reject);
         resolve();
       });
     });
-    const address = this.server.address() as { port: number; address: string };
+    const address = server.address() as { port: number; address: string };
     return { port: address.port, host: address.address };
   }
 
+  /**
+   * Takes the WebSocket upgrades of an existing node:http or node:https
+   * server (every 'upgrade' event: unknown paths get 404). Its other
+   * requests stay its own; `close()` detaches and closes our connections only.
+   */
+  attach(server: http.Server): this {
+    const listener: UpgradeListener = (request, socket, head) => this.handleUpgrade(request, socket, head);
+    server.on('upgrade', listener);
+    this.attached.push({ server, listener });
+    return this;
+  }
+
+  /**
+   * Handles one upgrade request handed over from an existing server's
+   * 'upgrade' event (ws' noServer mode): answers it with a 101 and runs the
+   * route's handler, or refuses it (404, 400, 403, 426…) and closes the socket.
+   */
+  handleUpgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', ignore); // a reset during the handshake must not crash the process
+    try {
+      this.upgrade(request, socket, head);
+    } catch (error) {
+      // Our own bug: it may cost this connection, never the process (or the caller's 'upgrade' listener).
+      this.report(error, `upgrade to ${pathOf(request.url)}`);
+      socket.destroy();
+    }
+  }
+
+  private upgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = pathOf(request.url);
+    if (this.closing) return release(socket, refusal(503, 'server shutting down'));
+    const route = this.routes.find(path);
+    if (route === undefined) return release(socket, refusal(404, `no WebSocket endpoint at ${path}`));
+    const handshake = new ServerHandshake(requestHead(request, socket), { ...route.policy, deflate: this.deflateOptions });
+    const refused = handshake.check();
+    if (refused !== null) return release(socket, refused);
+    if (route.authorize === null) return this.open(route, handshake.accept(), request, socket, head);
+    void this.authorize(route, handshake, socket)
+      .then((agreement) => agreement !== null && this.open(route, agreement, request, socket, head))
+      .catch((error: unknown) => {
+        this.report(error, `opening ${path}`);
+        socket.destroy();
+      });
+  }
+
+  /** The port listened on (or of the first attached server). */
   get port(): number {
-    return (this.server.address() as { port: number } | null)?.port ?? 0;
+    const server = this.server ?? this.attached[0]?.server;
+    return (server?.address() as { port: number } | null)?.port ?? 0;
   }
 
   /** Number of open WebSocket connections. */
@@ -107,70 +167,138 @@ export class WebSocketServer {
   }
 
   /**
-   * Stops accepting, closes every connection with 1001 (going away) and
-   * resolves once their handlers have returned, or after `timeout` ms, when
-   * what is left is dropped.
+   * Stops accepting (detaching from attached servers), closes every
+   * connection with 1001 (going away) and resolves once their handlers have
+   * returned, or after `timeout` ms, when what is left is dropped.
    */
   async close(timeout = this.options.closeTimeout ?? 5000): Promise<void> {
     this.closing = true;
-    const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeIdleConnections();
+    for (const { server, listener } of this.attached.splice(0)) server.removeListener('upgrade', listener);
+    const server = this.server;
+    const stopped = server === null ? Promise.resolve() : new Promise<void>((resolve) => server.close(() => resolve()));
+    server?.closeIdleConnections();
+    for (const stop of this.pending.values()) stop();
     const sessions = [...this.sessions];
-    for (const { ws } of sessions) void ws.close(CloseCode.GOING_AWAY, 'server shutting down');
+    for (const { ws } of sessions) void ws.close(CloseCode.GOING_AWAY, 'server shutting down').catch(ignore);
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(true), timeout);
+      if (isArmable(timeout)) timer = setTimeout(() => resolve(true), timeout);
     });
     const finished = await Promise.race([Promise.all(sessions.map((s) => s.done)).then(() => false), expired]);
     clearTimeout(timer);
     if (finished) for (const { ws } of sessions) ws.terminate();
-    this.server.closeAllConnections();
+    server?.closeAllConnections();
     await stopped;
   }
 
+  private createServer(): http.Server {
+    const { tls, maxHeadSize, maxConnections } = this.options;
+    // node:http wants 0 for "no limit"; it checks its timeouts on an interval (30 s by default), too coarse for a handshake.
+    const timeout = isArmable(this.handshakeTimeout) ? this.handshakeTimeout : 0;
+    const httpOptions: http.ServerOptions = {
+      maxHeaderSize: maxHeadSize ?? DEFAULT_MAX_HEAD_SIZE,
+      headersTimeout: timeout,
+      requestTimeout: timeout,
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, (timeout || 4000) / 4)),
+      noDelay: true,
+    };
+    const server = tls ? https.createServer({ ...httpOptions, ...tls }) : http.createServer(httpOptions);
+    if (maxConnections !== undefined && maxConnections !== Infinity) server.maxConnections = maxConnections;
+    // node:http's headersTimeout starts only once TLS is done, and node:tls allows 120 s for that.
+    const deadlines = new HeadDeadlines(this.handshakeTimeout);
+    server.on('connection', (socket: Socket) => deadlines.start(socket));
+    server.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      deadlines.settle(request.socket);
+      this.handleUpgrade(request, socket, head);
+    });
+    server.on('request', (request: http.IncomingMessage, response: http.ServerResponse) => {
+      deadlines.settle(request.socket);
+      this.request(request, response);
+    });
+    return server;
+  }
+
   private request(request: http.IncomingMessage, response: http.ServerResponse): void {
-    if (this.routes.has(pathOf(request.url))) {
-      // A plain request to a WebSocket endpoint (§4.2.2: 426 names the protocol to upgrade to).
-      response.writeHead(426, { Upgrade: 'websocket', Connection: 'Upgrade', 'Content-Type': 'text/plain; charset=utf-8' });
-      response.end('This is a WebSocket endpoint: connect with a WebSocket client.\n');
+    const route = this.routes.find(pathOf(request.url));
+    if (route !== undefined) {
+      // A request to a WebSocket endpoint that node:http did not take as an upgrade.
+      const handshake = new ServerHandshake(requestHead(request, request.socket), { ...route.policy, deflate: null });
+      const refused = handshake.check() ?? refusal(400, 'not a WebSocket upgrade (RFC 6455 §4.2.1)');
+      response.writeHead(refused.status, { Connection: 'close', 'Content-Type': 'text/plain; charset=utf-8', ...Object.fromEntries(refused.headers) });
+      response.end(refused.body);
       return;
     }
-    if (this.options.onRequest) {
-      this.options.onRequest(request, response);
+    if (this.options.onRequest === undefined) {
+      response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+      response.end('Not found\n');
       return;
     }
-    response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
-    response.end('Not found\n');
-  }
-
-  private refuse(socket: Duplex, status: number, message: string, headers: Record<string, string> = {}): void {
-    if (socket.writable) socket.end(buildErrorResponse(status, message, headers));
-    else socket.destroy();
-  }
-
-  private upgrade(request: http.IncomingMessage, duplex: Duplex, head: Buffer): void {
-    const socket = duplex as Socket;
-    socket.on('error', ignore); // a reset during the handshake must not crash the process
-    const handler = this.routes.get(pathOf(request.url));
-    if (this.closing) return this.refuse(socket, 503, 'server shutting down');
-    if (handler === undefined) return this.refuse(socket, 404, `no WebSocket endpoint at ${pathOf(request.url)}`);
-    let key: string;
     try {
-      key = checkClientRequest(request);
+      this.options.onRequest(request, response);
     } catch (error) {
-      const e = error as HandshakeError;
-      return this.refuse(socket, e.status ?? 400, e.message, e.headers);
+      this.report(error, `onRequest for ${pathOf(request.url)}`);
+      if (!response.headersSent) response.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+      response.end();
     }
-    const accepted = this.deflateOptions === null ? null : negotiateOffer(request.headers['sec-websocket-extensions'], this.deflateOptions);
-    socket.write(buildServerResponse(key, accepted?.response));
+  }
+
+  /**
+   * Runs the route's `authorize` hook, bounded by handshakeTimeout and cut
+   * short by close(). Returns what was agreed, or null once it has refused
+   * (and released) the socket: a throw or a malformed answer → 500, no
+   * answer in time → 503, both reported; shutting down → 503.
+   */
+  private async authorize(route: Route, handshake: ServerHandshake, socket: Duplex): Promise<Agreement | null> {
+    const where = `authorize for ${handshake.request.path}`;
+    let timer: NodeJS.Timeout | undefined;
+    const interrupted = new Promise<typeof TIMED_OUT | typeof SHUTTING_DOWN>((resolve) => {
+      if (isArmable(this.handshakeTimeout)) timer = setTimeout(() => resolve(TIMED_OUT), this.handshakeTimeout);
+      this.pending.set(socket, () => resolve(SHUTTING_DOWN));
+    });
+    let outcome: Agreement | Refusal;
+    try {
+      const verdict = await Promise.race([Promise.resolve(handshake.request).then(route.authorize!), interrupted]);
+      if (verdict === SHUTTING_DOWN) {
+        outcome = refusal(503, 'server shutting down');
+      } else if (verdict === TIMED_OUT) {
+        this.report(new Error(`authorize did not answer within handshakeTimeout (${this.handshakeTimeout} ms)`), where);
+        outcome = refusal(503, 'authorization timed out');
+      } else {
+        const read = readVerdict(verdict);
+        outcome = isRefusal(read) ? read : handshake.accept(read.headers);
+      }
+    } catch (error) {
+      this.report(error, where);
+      outcome = refusal(500, 'internal server error');
+    } finally {
+      clearTimeout(timer);
+      this.pending.delete(socket);
+    }
+    if (!isRefusal(outcome) && this.closing) outcome = refusal(503, 'server shutting down');
+    if (isRefusal(outcome)) {
+      release(socket, outcome);
+      return null;
+    }
+    return outcome;
+  }
+
+  private open(route: Route, agreement: Agreement, request: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.write(agreement.response);
     const connection = new Connection({
       side: 'server',
       maxMessageSize: this.options.maxMessageSize,
-      deflate: accepted ? new PerMessageDeflate(accepted.params, this.deflateOptions!) : null,
+      deflate: agreement.deflate ? new PerMessageDeflate(agreement.deflate, this.deflateOptions!) : null,
     });
-    const ws = new WebSocket(socket, connection, { ...this.options, extensions: accepted?.response, head });
-    const where = `WebSocket handler for ${pathOf(request.url)}`;
-    const session: Session = { ws, done: this.run(invoke(handler, ws, request), ws, where) };
+    const ws = new WebSocket(socket as Socket, connection, {
+      ...this.options,
+      extensions: agreement.extensions,
+      protocol: agreement.protocol,
+      request: agreement.request,
+      handshake: agreement.handshake,
+      head,
+    });
+    const where = `WebSocket handler for ${agreement.request.path}`;
+    const session: Session = { ws, done: this.run(invoke(route.handler, ws, request), ws, where) };
     this.sessions.add(session);
     void session.done.then(() => this.sessions.delete(session));
   }
@@ -178,20 +306,94 @@ export class WebSocketServer {
   /**
    * Runs a handler for the connection's lifetime: returning closes with
    * 1000, throwing closes with 1011 (§7.4.1) and is reported, never thrown.
+   * The promise never rejects, whatever the handler or onError do.
    */
   private run(handling: Promise<unknown>, ws: WebSocket, where: string): Promise<void> {
-    return handling.then(
-      () => ws.close(CloseCode.NORMAL),
-      (error: unknown) => {
-        (this.options.onError ?? defaultOnError)(error, where);
-        ws.fail(new WebSocketError('WS_ERR_HANDLER', CloseCode.INTERNAL_ERROR, 'handler failed'));
-        return ws.whenClosed();
-      },
-    );
+    return handling
+      .then(
+        () => ws.close(CloseCode.NORMAL),
+        (error: unknown) => {
+          ws.fail(new WebSocketError('WS_ERR_HANDLER', CloseCode.INTERNAL_ERROR, 'handler failed'));
+          this.report(error, where);
+          return ws.whenClosed();
+        },
+      )
+      .catch((error: unknown) => {
+        this.report(error, `closing after the ${where}`);
+        ws.terminate();
+      });
+  }
+
+  private report(error: unknown, where: string): void {
+    report(this.options.onError, error, where);
   }
 }
 
+/** Reports through onError (default: console.error); an onError that throws is logged, never let through. */
+export function report(onError: ServerOptions['onError'], error: unknown, where: string): void {
+  try {
+    (onError ?? defaultOnError)(error, where);
+  } catch (failure) {
+    console.error(`${where} failed:`, error, '\n… and onError threw:', failure);
+  }
+}
+
+const TIMED_OUT = Symbol('timed out');
+const SHUTTING_DOWN = Symbol('shutting down');
+
 function ignore(): void {}
+
+/**
+ * Writes a refusal and lets the socket go once the client ends, or after a
+ * short linger, so a client that never closes holds neither the socket nor
+ * a slot of maxConnections. Meanwhile what it sends is read and dropped:
+ * closing with unread data would reset the connection and could destroy the
+ * answer before the client reads it (RFC 7230 §6.6).
+ */
+function release(socket: Duplex, refused: Refusal): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const timer = setTimeout(() => socket.destroy(), REFUSAL_LINGER);
+  socket.once('close', () => clearTimeout(timer));
+  socket.once('end', () => socket.destroy());
+  socket.resume();
+  socket.end(encodeRefusal(refused));
+}
+
+function requestHead(request: http.IncomingMessage, socket: Duplex): RequestHead {
+  const { remoteAddress, remotePort } = socket as Socket;
+  return {
+    method: request.method ?? 'GET',
+    httpVersion: request.httpVersion,
+    url: request.url ?? '/',
+    rawHeaders: request.rawHeaders,
+    remoteAddress: formatAddress(remoteAddress, remotePort),
+    certificate: socket instanceof TLSSocket ? peerCertificate(socket) : undefined,
+  };
+}
+
+function peerCertificate(socket: TLSSocket): PeerCertificate | undefined {
+  const cert = socket.getPeerCertificate();
+  if (cert === null || typeof cert !== 'object' || cert.fingerprint256 === undefined) return undefined;
+  return {
+    subject: { ...cert.subject },
+    issuer: { ...cert.issuer },
+    valid_from: cert.valid_from,
+    valid_to: cert.valid_to,
+    serialNumber: cert.serialNumber,
+    fingerprint256: cert.fingerprint256,
+    authorized: socket.authorized,
+  };
+}
+
+/** A size or count option: absent, an integer ≥ 0, or Infinity. */
+function checkCount(value: unknown, name: string): void {
+  if (value !== undefined && !(value === Infinity || (Number.isInteger(value) && (value as number) >= 0))) {
+    throw new RangeError(`${name} must be an integer ≥ 0 (or Infinity), not ${String(value)}`);
+  }
+}
 
 /**
  * Starts a handler on the next microtask, throws included. A function of its

@@ -152,10 +152,10 @@ describe('listen', () => {
   });
 });
 
-describe('listen, flags whose engine support comes with issue 9', () => {
-  test('--subprotocol accepts the first of ours the client offers', { todo: 'needs issue 9 options' }, async () => {
+describe('listen, route options', () => {
+  test('--subprotocol accepts the first of ours the client offers', async () => {
     const { cli, url } = await listen(['-s', 'b', '-s', 'a']);
-    const ws: WebSocket = await connect(url, { protocols: ['a', 'b'] } as object);
+    const ws: WebSocket = await connect(url, { protocols: ['a', 'b'] });
     assert.equal(ws.protocol, 'b');
     await cli.waitFor(/\[1\] connected from .* \(subprotocol b\)/, 'stderr');
     await ws.close();

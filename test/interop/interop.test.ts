@@ -79,11 +79,9 @@ describe('interop', () => {
         const big = 'ü'.repeat(200_000);
         await ws.send(big);
         assert.equal(await ws.receive(5000), big);
-        let pong = false;
-        ws.onpong = () => (pong = true);
+        const pong = new Promise<Buffer>((resolve) => (ws.onpong = resolve));
         await ws.ping(Buffer.from('hi'));
-        await new Promise((r) => setTimeout(r, 100));
-        assert.ok(pong);
+        assert.deepEqual(await pong, Buffer.from('hi'));
         await ws.close(1000, 'done');
         assert.deepEqual(ws.closeInfo, { code: 1000, reason: 'done', wasClean: true, error: undefined });
       }

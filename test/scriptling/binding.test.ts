@@ -53,7 +53,7 @@ describe('the Scriptling binding', () => {
 
   test('connected() stays true until every message sent before the close is read', async () => {
     const conn = await ws.connect(`${base}/three-then-close`);
-    await new Promise((r) => setTimeout(r, 100)); // the server has closed by now
+    await conn.engine.whenClosed(); // the server sent its three messages and closed
     const got = [];
     while (conn.connected()) {
       const msg = await conn.receive(5);

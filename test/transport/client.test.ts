@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import tls from 'node:tls';
 import { connect, parseWebSocketUrl, ConnectError } from '../../src/transport/client.js';
-import { rawServer, requestKey, switching, startServer, testCertificate, echo } from '../helpers.js';
+import { rawServer, requestKey, switching, startServer, testCertificate, echo, waitFor } from '../helpers.js';
 
 const rejects = (promise: Promise<unknown>, pattern: RegExp) =>
   assert.rejects(promise, (e: Error) => {
@@ -121,8 +121,11 @@ describe('connection failures', () => {
     await refused({ Origin: 'a', origin: 'b' }, /origin must have exactly one value/);
     await refused({ 'X-Snow': '☃' }, /above U\+00FF/);
     await refused({ 'Sec-WebSocket-Protocol': 'chat' }, /pass \{ protocols: \[\.\.\.\] \}/);
-    await new Promise((r) => setTimeout(r, 100));
-    assert.equal(connections, 0);
+    // A good request made after them is the first the server sees.
+    const probe = net.connect(server.port, '127.0.0.1', () => probe.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+    await waitFor(() => connections > 0, { what: 'the probe request' });
+    probe.destroy();
+    assert.equal(connections, 1);
     server.close();
   });
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { connect } from '../../src/transport/client.js';
 import type { WebSocket } from '../../src/transport/websocket.js';
-import { RawPeer, startServer, echo, clientFrame, closeBody } from '../helpers.js';
+import { RawPeer, startServer, echo, clientFrame, closeBody, settlesWithin, steady, waitFor } from '../helpers.js';
 
 function get(port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
@@ -104,8 +104,7 @@ describe('handlers', () => {
       },
     });
     const clients = await Promise.all([connect(url), connect(url), connect(url)]);
-    await new Promise((r) => setTimeout(r, 50));
-    assert.equal(server.connectionCount, 3);
+    await waitFor(() => server.connectionCount === 3, { what: '3 server-side connections' });
     await server.close();
     assert.equal(ended, 3);
     for (const ws of clients) {
@@ -162,7 +161,7 @@ describe('batching', () => {
 
 /**
  * Sends `bursts` × `burst` to a server whose handler reads nothing, from a
- * peer that reads nothing either; after 1.5 s returns `measure` of the
+ * peer that reads nothing either; once the server has stopped reading, returns `measure` of the
  * server's side and what the peer still could not send.
  */
 async function flood(burst: Buffer, bursts: number, measure: (ws: WebSocket) => number): Promise<{ measured: number; backlog: number }> {
@@ -176,9 +175,9 @@ async function flood(burst: Buffer, bursts: number, measure: (ws: WebSocket) => 
   const { peer } = await RawPeer.handshake(port);
   peer.socket.pause();
   for (let i = 0; i < bursts; i++) peer.write(burst);
-  await new Promise((r) => setTimeout(r, 1500));
+  // Until the server stops reading: then the peer's unsent bytes stop shrinking.
+  const backlog = await steady(() => peer.socket.writableLength, { what: 'the server to stop reading' });
   const measured = measure(serverSide!);
-  const backlog = peer.socket.writableLength;
   peer.close(); // unseen by the paused server socket: server.close() drops it after its timeout
   await server.close(500);
   return { measured, backlog };
@@ -187,16 +186,19 @@ async function flood(burst: Buffer, bursts: number, measure: (ws: WebSocket) => 
 describe('backpressure', () => {
   test('a peer that ends TCP without a Close frame: receive() gets null at once, the socket is closed (1006)', async () => {
     let result!: (r: { message: unknown; ms: number; code: number | undefined }) => void;
+    let receiving!: () => void;
+    const waiting = new Promise<void>((r) => (receiving = r));
     const outcome = new Promise<{ message: unknown; ms: number; code: number | undefined }>((r) => (result = r));
     const { server, port } = await startServer({
       '/': async (ws) => {
         const start = Date.now();
-        const message = await ws.receive(10_000);
-        result({ message, ms: Date.now() - start, code: ws.closeInfo?.code });
+        const message = ws.receive(10_000);
+        receiving();
+        result({ message: await message, ms: Date.now() - start, code: ws.closeInfo?.code });
       },
     });
     const { peer } = await RawPeer.handshake(port);
-    await new Promise((r) => setTimeout(r, 100));
+    await waiting;
     peer.socket.end(); // FIN, no Close frame; node:http sockets allow half-open, so ours must end itself
     const { message, ms, code } = await outcome;
     await peer.until(() => peer.ended, 2000);
@@ -228,7 +230,7 @@ describe('backpressure', () => {
     const received: number[] = [];
     const { server, url } = await startServer({
       '/': async (ws) => {
-        await new Promise((r) => setTimeout(r, 300)); // 5000 messages wait in the queue
+        await waitFor(() => ws.queuedBytes >= 1000 * 64, { what: 'a long queue' }); // read while the rest still arrives
         for (let i = 0; i < 5000; i++) {
           const m = await ws.receive(5000);
           if (m === null) break;
@@ -250,7 +252,7 @@ describe('backpressure', () => {
     const message = new Promise((r) => (read = r));
     const { server, port } = await startServer({
       '/': async (ws) => {
-        await new Promise((r) => setTimeout(r, 300)); // the message waits in the queue
+        await waitFor(() => ws.queuedBytes > 0, { what: 'a queued message' });
         read(await ws.receive(5000));
       },
     });
@@ -267,6 +269,8 @@ describe('backpressure', () => {
   test('a handler that never reads: the server pauses the socket, memory stays bounded, nothing is lost', async () => {
     let serverSide: WebSocket | null = null;
     let startReading!: () => void;
+    let finished!: () => void;
+    const handlerDone = new Promise<void>((r) => (finished = r));
     const reading = new Promise<void>((r) => (startReading = r));
     const received: number[] = [];
     const { server, url } = await startServer({
@@ -275,7 +279,7 @@ describe('backpressure', () => {
         await reading;
         for (;;) {
           const m = await ws.receive(2000);
-          if (m === null) return;
+          if (m === null) return finished();
           received.push((m as Buffer).readUInt32BE(0));
         }
       },
@@ -289,8 +293,7 @@ describe('backpressure', () => {
       chunk.writeUInt32BE(sent, 0);
       const done = client.send(Buffer.from(chunk));
       sent++;
-      const fast = await Promise.race([done.then(() => true), new Promise((r) => setTimeout(() => r(false), 300))]);
-      if (!fast) {
+      if (!(await settlesWithin(done))) {
         blocked = true;
         break;
       }
@@ -299,7 +302,7 @@ describe('backpressure', () => {
     assert.ok(serverSide!.queuedBytes <= 256 * 1024 + 16 * 1024 * 8, `server queue ${serverSide!.queuedBytes} bytes`);
     startReading();
     await client.close();
-    await new Promise((r) => setTimeout(r, 200));
+    await handlerDone;
     assert.equal(received.length, sent, 'every message arrives');
     assert.deepEqual(received, Array.from({ length: sent }, (_, i) => i), 'in order');
     await server.close();

@@ -1,0 +1,224 @@
+import { acceptKey, checkHeaders, hasToken, isValidKey, type PeerCertificate, type RequestInfo } from './handshake.js';
+import { negotiateOffer, type DeflateOptions, type DeflateParams } from './deflate.js';
+import { isToken } from './extensions.js';
+import { parseProtocolHeader, selectProtocol } from './subprotocols.js';
+
+/**
+ * The server's side of the opening handshake (RFC 6455 §4.2) without I/O,
+ * after python-websockets' ServerProtocol.accept/reject: it reads a parsed
+ * request head, checks it, negotiates permessage-deflate and the subprotocol
+ * in one place, and gives back the bytes to write and what was agreed.
+ */
+
+/** A request head as an HTTP parser hands it over. */
+export interface RequestHead {
+  method: string;
+  /** "1.1", "1.0". */
+  httpVersion: string;
+  /** The request-target: path and query. */
+  url: string;
+  /** Header lines in arrival order, flat: name, value, name, value… (node:http's rawHeaders). */
+  rawHeaders: readonly string[];
+  /** "host:port" of the peer. */
+  remoteAddress: string;
+  certificate?: PeerCertificate;
+}
+
+/** What a route accepts: its subprotocols (in order of preference) and allowed Origins. */
+export interface RoutePolicy {
+  protocols?: readonly string[];
+  /** Allowed Origin values; when set, any other Origin, or none, is refused with 403. */
+  origins?: ReadonlyArray<string | RegExp>;
+}
+
+export interface ServerHandshakeOptions extends RoutePolicy {
+  /** permessage-deflate settings, or null when the server does not offer it. */
+  deflate: DeflateOptions | null;
+}
+
+/** An HTTP answer refusing the upgrade. `reason` is for logs and errors; `body` is what the client reads. */
+export interface Refusal {
+  status: number;
+  reason: string;
+  headers: Array<[string, string]>;
+  body: string | Uint8Array;
+}
+
+/** What both sides agreed on, handed to the connection. */
+export interface Agreement {
+  /** The 101 response to write. */
+  response: Buffer;
+  /** Sec-WebSocket-Extensions as answered, or "". */
+  extensions: string;
+  /** The chosen subprotocol, or "". */
+  protocol: string;
+  deflate: DeflateParams | null;
+  request: RequestInfo;
+  /** Request and response heads as text, without the blank line. */
+  handshake: { request: string; response: string };
+}
+
+/** Headers the 101 sets itself, beyond those checkHeaders already keeps for the handshake. */
+const ACCEPT_RESERVED = new Set(['sec-websocket-accept', 'sec-websocket-protocol']);
+
+export class ServerHandshake {
+  readonly request: RequestInfo;
+  /** The request head as text (request line and headers). */
+  readonly head: string;
+  private readonly httpVersion: string;
+
+  constructor(
+    head: RequestHead,
+    private readonly options: ServerHandshakeOptions,
+  ) {
+    this.httpVersion = head.httpVersion;
+    const headers: Record<string, string> = {};
+    let text = `${head.method} ${head.url} HTTP/${head.httpVersion}`;
+    for (let i = 0; i + 1 < head.rawHeaders.length; i += 2) {
+      const name = head.rawHeaders[i];
+      const value = head.rawHeaders[i + 1];
+      text += `\r\n${name}: ${value}`;
+      const key = name.toLowerCase();
+      const previous = headers[key];
+      // RFC 6265 §5.4: cookies are joined with "; ", every other list with ", " (RFC 7230 §3.2.2).
+      headers[key] = previous === undefined ? value : `${previous}${key === 'cookie' ? '; ' : ', '}${value}`;
+    }
+    this.head = text;
+    const q = head.url.indexOf('?');
+    const query: Record<string, string> = {};
+    if (q !== -1) for (const [name, value] of new URLSearchParams(head.url.slice(q + 1))) query[name] = value;
+    this.request = {
+      method: head.method,
+      path: q === -1 ? head.url : head.url.slice(0, q),
+      query,
+      headers,
+      remote_addr: head.remoteAddress,
+    };
+    if (head.certificate !== undefined) this.request.certificate = head.certificate;
+  }
+
+  /**
+   * The checks of §4.2.1 and the route's Origin list. Returns the refusal
+   * to send, or null when the request may go on (to `authorize`, then `accept`).
+   */
+  check(): Refusal | null {
+    const h = this.request.headers;
+    if (!hasToken(h.upgrade, 'websocket')) {
+      // Not a WebSocket request at all: RFC 7231 §6.5.15 names the protocol this endpoint needs.
+      return refusal(426, 'this endpoint needs a WebSocket upgrade (RFC 6455 §4.2.1)', [['Upgrade', 'websocket']]);
+    }
+    // A handshake attempt the server does not understand gets 400 (§4.2.1).
+    if (this.request.method !== 'GET') return refusal(400, 'the opening handshake must be a GET request (RFC 6455 §4.2.1)');
+    if (this.httpVersion !== '1.1') return refusal(400, 'the opening handshake needs HTTP/1.1 or later (RFC 6455 §4.1)');
+    if (!hasToken(h.connection, 'upgrade')) return refusal(400, 'missing "Connection: Upgrade" (RFC 6455 §4.2.1)');
+    if (h.host === undefined) return refusal(400, 'missing Host header (RFC 6455 §4.2.1)');
+    if (!isValidKey(h['sec-websocket-key'])) return refusal(400, 'missing or invalid Sec-WebSocket-Key (RFC 6455 §4.2.1)');
+    if (h['sec-websocket-version'] !== '13') {
+      return refusal(426, 'unsupported Sec-WebSocket-Version: this server speaks 13 (RFC 6455 §4.4)', [['Sec-WebSocket-Version', '13']]);
+    }
+    if (!parseProtocolHeader(h['sec-websocket-protocol']).every(isToken)) {
+      return refusal(400, 'invalid Sec-WebSocket-Protocol: each subprotocol must be a token (RFC 6455 §4.1)');
+    }
+    const allowed = this.options.origins;
+    if (allowed !== undefined && !originAllowed(h.origin, allowed)) {
+      // §4.2.2 step 4: a server that checks Origin answers a disallowed one with 403.
+      return refusal(403, h.origin === undefined ? 'this endpoint needs an Origin header' : `origin ${h.origin} is not allowed`);
+    }
+    return null;
+  }
+
+  /**
+   * The 101 answer (§4.2.2 step 5), for a request `check()` passed: the
+   * first of our subprotocols the client offered, and permessage-deflate if
+   * offered and on. `headers` are extra response headers (from `authorize`).
+   */
+  accept(headers?: Record<string, unknown>): Agreement {
+    const extra = checkHeaders(headers);
+    for (const [name] of extra) {
+      if (ACCEPT_RESERVED.has(name.toLowerCase())) throw new TypeError(`header ${name} is set by the WebSocket handshake and cannot be overridden`);
+    }
+    const h = this.request.headers;
+    const protocol = selectProtocol(parseProtocolHeader(h['sec-websocket-protocol']), this.options.protocols ?? []);
+    const negotiated = this.options.deflate === null ? null : negotiateOffer(h['sec-websocket-extensions'], this.options.deflate);
+    const lines: Array<[string, string]> = [];
+    if (negotiated !== null) lines.push(['Sec-WebSocket-Extensions', negotiated.response]);
+    if (protocol !== '') lines.push(['Sec-WebSocket-Protocol', protocol]);
+    const head = switchingProtocolsHead(h['sec-websocket-key']!, [...lines, ...extra]);
+    return {
+      response: Buffer.from(`${head}\r\n\r\n`, 'latin1'),
+      extensions: negotiated?.response ?? '',
+      protocol,
+      deflate: negotiated?.params ?? null,
+      request: this.request,
+      handshake: { request: this.head, response: head },
+    };
+  }
+}
+
+/** The 101 head for a client's key (§4.2.2 step 5), with `headers` after the handshake's own; no blank line. */
+export function switchingProtocolsHead(key: string, headers: ReadonlyArray<readonly [string, string]> = []): string {
+  let head = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(key)}`;
+  for (const [name, value] of headers) head += `\r\n${name}: ${value}`;
+  return head;
+}
+
+const originAllowed = (origin: string | undefined, allowed: ReadonlyArray<string | RegExp>): boolean =>
+  // String.search ignores a RegExp's lastIndex, so /g and /y patterns hold no state between requests.
+  origin !== undefined && allowed.some((entry) => (typeof entry === 'string' ? entry === origin : origin.search(entry) !== -1));
+
+export function refusal(status: number, reason: string, headers: Array<[string, string]> = []): Refusal {
+  return { status, reason, headers, body: `${reason}\n` };
+}
+
+/** The bytes of a refusal: `Connection: close`, since the server closes once it is written. */
+export function encodeRefusal(refused: Refusal): Buffer {
+  const body = typeof refused.body === 'string' ? Buffer.from(refused.body) : refused.body;
+  let head = `HTTP/1.1 ${refused.status} ${STATUS_TEXT[refused.status] ?? ''}\r\nConnection: close\r\n`;
+  if (!refused.headers.some(([name]) => name.toLowerCase() === 'content-type')) head += 'Content-Type: text/plain; charset=utf-8\r\n';
+  for (const [name, value] of refused.headers) head += `${name}: ${value}\r\n`;
+  head += `Content-Length: ${body.length}\r\n\r\n`;
+  const bytes = Buffer.allocUnsafe(head.length + body.length);
+  bytes.write(head, 0, 'latin1');
+  bytes.set(body, head.length);
+  return bytes;
+}
+
+/** What an `authorize` hook may answer. */
+export type Verdict =
+  | boolean
+  | undefined
+  | null
+  | { headers?: Record<string, unknown> }
+  | { status: number; headers?: Record<string, unknown>; body?: string | Uint8Array };
+
+/**
+ * Reads an `authorize` answer: true/undefined accept, `{ headers }` accepts
+ * with those headers, false refuses with 403, `{ status, headers, body }`
+ * refuses with that answer. Anything else is the hook's bug: a TypeError.
+ */
+export function readVerdict(verdict: unknown): { headers?: Record<string, unknown> } | Refusal {
+  if (verdict === true || verdict === undefined || verdict === null) return {};
+  if (verdict === false) return refusal(403, 'refused by authorize');
+  if (typeof verdict !== 'object' || Array.isArray(verdict)) {
+    throw new TypeError(`authorize must return true, false, { headers } or { status, headers, body }, not ${typeof verdict}`);
+  }
+  const { status, headers, body } = verdict as { status?: unknown; headers?: Record<string, unknown>; body?: unknown };
+  if (status === undefined) return { headers };
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 300 || status > 599) {
+    throw new TypeError(`authorize refused with status ${String(status)}: a refusal needs a status from 300 to 599`);
+  }
+  if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) {
+    throw new TypeError('authorize refused with a body that is neither a string nor bytes');
+  }
+  const reason = `refused by authorize with ${status}`;
+  return { status, reason, headers: checkHeaders(headers), body: body ?? `${STATUS_TEXT[status] ?? reason}\n` };
+}
+
+export const isRefusal = (value: object): value is Refusal => 'status' in value;
+
+const STATUS_TEXT: Record<number, string> = {
+  301: 'Moved Permanently', 302: 'Found', 303: 'See Other', 307: 'Temporary Redirect', 308: 'Permanent Redirect',
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict',
+  426: 'Upgrade Required', 429: 'Too Many Requests', 431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+};

@@ -1,0 +1,287 @@
+// The synchronous API's own promises: time limits kept on the calling
+// thread, one worker for many connections, any message size, flow control,
+// the async binding's errors, and no hang or stuck process whatever the
+// worker does. Servers run in child processes (a sync call blocks this thread).
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as ws from '../../src/sync/index.js';
+import * as binding from '../../src/scriptling/index.js';
+import type { ConnectError } from '../../src/transport/client.js';
+import { serializeError } from '../../src/sync/messages.js';
+import { WebSocketError } from '../../src/protocol/errors.js';
+import { HERE, secondsSince, startSeedPeer, type SeedPeer } from './peers.js';
+
+const misbehaving = pathToFileURL(join(HERE, 'misbehaving-engine.mjs'));
+/** Threads of this process (Linux). */
+const threadCount = (): number => readdirSync('/proc/self/task').length;
+
+/** Our seed server for the tests of one describe block. */
+function ourServer(): { peer: SeedPeer } {
+  const holder = {} as { peer: SeedPeer };
+  before(async () => {
+    holder.peer = await startSeedPeer('ours');
+  });
+  after(() => holder.peer.stop());
+  return holder;
+}
+
+describe('sync API', () => {
+  const server = ourServer();
+
+  test('receive(0.5) returns null after about 0.5 s, and the connection stays usable', () => {
+    const conn = ws.connect(server.peer.url('/echo'));
+    const started = performance.now();
+    assert.equal(conn.receive(0.5), null);
+    const took = secondsSince(started);
+    assert.ok(took >= 0.49 && took < 3, `took ${took} s`);
+    assert.equal(conn.connected(), true);
+    conn.send('still here');
+    assert.equal(conn.receive({ timeout: 5 }), 'Echo text: still here');
+    conn.close();
+  });
+
+  test('receive(0) polls: null at once when nothing came, the message once it has', () => {
+    const conn = ws.connect(server.peer.url('/echo'));
+    let started = performance.now();
+    assert.equal(conn.receive(0), null);
+    assert.ok(secondsSince(started) < 0.5);
+    conn.send('poll me');
+    started = performance.now();
+    let msg = conn.receive(0);
+    while (msg === null && secondsSince(started) < 10) msg = conn.receive(0);
+    assert.equal(msg, 'Echo text: poll me');
+    conn.close();
+  });
+
+  test('receive(null) waits as long as it takes', () => {
+    const conn = ws.connect(server.peer.url('/later'));
+    conn.send('patience');
+    const started = performance.now();
+    assert.equal(conn.receive(null), 'later: patience');
+    assert.ok(secondsSince(started) >= 0.29);
+    conn.close();
+  });
+
+  test('after close(), connected() stays true while unread messages remain, and they can still be read', () => {
+    const conn = ws.connect(server.peer.url('/mixed'));
+    assert.equal(conn.receive(5), 'text one');
+    conn.close();
+    assert.equal(conn.connected(), true);
+    assert.deepEqual(conn.receive(5), [0xde, 0xad, 0xbe, 0xef]);
+    assert.equal(conn.receive(5), 'text two');
+    assert.equal(conn.connected(), false);
+    assert.equal(conn.receive(5), null);
+  });
+
+  test('connect() honours its timeout against a server that never answers the handshake', () => {
+    const started = performance.now();
+    assert.throws(() => ws.connect(`ws://127.0.0.1:${server.peer.blackhole}/`, 0.5), {
+      name: 'ConnectError',
+      code: 'ETIMEDOUT',
+      message: 'websocket connect failed: timed out after 0.5 s',
+    });
+    const took = secondsSince(started);
+    assert.ok(took >= 0.49 && took < 3, `took ${took} s`);
+  });
+
+  test('many connections from one thread share one worker thread', () => {
+    const first = ws.connect(server.peer.url('/echo'));
+    const threads = threadCount();
+    const conns = Array.from({ length: 30 }, () => ws.connect(server.peer.url('/echo')));
+    // A worker per connection would add 30 threads or more.
+    assert.ok(threadCount() - threads < 5, `${threadCount() - threads} more threads`);
+    conns.forEach((conn, i) => conn.send(`n${i}`));
+    for (let i = conns.length - 1; i >= 0; i--) assert.equal(conns[i].receive(5), `Echo text: n${i}`);
+    for (const conn of [first, ...conns]) conn.close();
+    assert.ok(conns.every((conn) => !conn.connected()));
+  });
+
+  test('large messages cross whole: 1 MiB of text, 4 MiB of binary as a list', () => {
+    const conn = ws.connect(server.peer.url('/echo'));
+    const text = 'ü'.repeat(512 * 1024);
+    conn.send(text);
+    assert.equal(conn.receive(10), `Echo text: ${text}`);
+    const bytes = Array.from({ length: 4 * 1024 * 1024 }, (_, i) => (i * 7) & 0xff);
+    conn.send_binary(bytes);
+    const back = conn.receive(10) as number[];
+    assert.ok(Array.isArray(back));
+    assert.equal(back.length, bytes.length);
+    assert.ok(back.every((b, i) => b === bytes[i]));
+    conn.close();
+  });
+
+  test('a reader that falls behind loses nothing: 24 MiB arrive whole and in order', () => {
+    const conn = ws.connect(server.peer.url('/flood'));
+    conn.send('flood 96 262144');
+    for (let i = 0; i < 96; i++) {
+      const msg = conn.receive(10) as number[];
+      assert.equal(msg.length, 262144);
+      assert.equal(msg[0], i & 0xff);
+    }
+    assert.equal(conn.receive(10), 'flood done');
+    conn.close();
+  });
+
+  test('sends beyond the send window block until written, and all arrive', () => {
+    const conn = ws.connect(server.peer.url('/echo'));
+    const chunk = new Uint8Array(256 * 1024).fill(3);
+    for (let i = 0; i < 16; i++) {
+      chunk[0] = i;
+      conn.send_binary(chunk);
+    }
+    for (let i = 0; i < 16; i++) assert.equal((conn.receive(10) as number[])[0], i);
+    conn.close();
+  });
+
+  test("send_binary copies a caller's Uint8Array, which stays usable", () => {
+    const conn = ws.connect(server.peer.url('/echo'));
+    const mine = new Uint8Array([5, 6, 7]);
+    conn.send_binary(mine);
+    assert.deepEqual([...mine], [5, 6, 7]);
+    assert.deepEqual(conn.receive(5), [5, 6, 7]);
+    conn.send_binary(Buffer.from([1, 2, 3, 4]).subarray(1, 3));
+    assert.deepEqual(conn.receive(5), [2, 3]);
+    conn.close();
+  });
+
+  test("errors are the async binding's: same class, message and code, thrown at once", async () => {
+    const sync = ws.connect(server.peer.url('/silent'));
+    const async = await binding.connect(server.peer.url('/silent'));
+    const same = async (syncCall: () => unknown, asyncCall: () => Promise<unknown>) => {
+      const expected = await asyncCall().then(() => assert.fail('the async binding did not reject'), (error: Error) => error);
+      assert.throws(syncCall, (error: Error & { code?: string }) => {
+        assert.equal(error.constructor, expected.constructor);
+        assert.equal(error.message, expected.message);
+        assert.equal(error.code, (expected as Error & { code?: string }).code);
+        for (const refusal of ['status', 'headers', 'body'] as const) {
+          assert.deepEqual((error as ConnectError)[refusal], (expected as ConnectError)[refusal], refusal);
+        }
+        return true;
+      });
+    };
+    await same(() => sync.send(5 as never), () => async.send(5 as never));
+    await same(() => sync.send(undefined as never), () => async.send(undefined as never));
+    await same(() => sync.send_binary([1, 256]), () => async.send_binary([1, 256]));
+    await same(() => sync.send_binary('abc' as never), () => async.send_binary('abc' as never));
+    await same(() => sync.receive(-1), () => async.receive(-1));
+    await same(() => sync.receive('soon' as never), () => async.receive('soon' as never));
+    await same(() => sync.close(999), () => async.close(999));
+    await same(() => ws.connect('http://127.0.0.1/'), () => binding.connect('http://127.0.0.1/'));
+    await same(() => ws.connect('ws://127.0.0.1:1/', 2), () => binding.connect('ws://127.0.0.1:1/', 2));
+    await same(() => ws.connect(server.peer.url('/echo'), -1), () => binding.connect(server.peer.url('/echo'), -1));
+    await same(() => ws.connect(42 as never), () => binding.connect(42 as never));
+    await same(() => ws.connect(server.peer.url('/no-such-path')), () => binding.connect(server.peer.url('/no-such-path')));
+    sync.close();
+    await async.close();
+    await same(() => sync.send('late'), () => async.send('late'));
+    assert.equal(sync.connected(), false);
+    sync.close(); // idempotent
+  });
+
+  test('a send that fails in the worker after send() returned is thrown by the next send, once', () => {
+    const conn = ws.connect(server.peer.url('/echo'));
+    // What the worker reports when the engine refuses a queued send (a connection closing at that very moment).
+    conn.onEvent({ type: 'sendFailed', conn: 0, error: serializeError(new WebSocketError('WS_ERR_NOT_OPEN', 1000, 'cannot send: the connection is closing')) });
+    assert.throws(() => conn.send('next'), { name: 'WebSocketError', code: 'WS_ERR_NOT_OPEN', message: 'cannot send: the connection is closing' });
+    conn.send('then it works');
+    assert.equal(conn.receive(5), 'Echo text: then it works');
+    conn.close();
+  });
+
+  test('connect options that cannot cross to the worker thread are refused clearly', () => {
+    assert.throws(() => ws.connect(server.peer.url('/echo'), { checkServerIdentity: () => undefined }), {
+      name: 'TypeError',
+      message: /^websocket connect failed: the sync API takes options that can be copied to the worker thread/,
+    });
+  });
+});
+
+describe('sync API when the worker misbehaves', () => {
+  const server = ourServer();
+
+  test('a busy worker: receive(0.5) still returns null after about 0.5 s, and the message is not lost', () => {
+    const worker = new ws.SyncWorker({ engineFile: misbehaving });
+    const conn = worker.connect(server.peer.url('/echo'));
+    conn.send('block 2500');
+    const started = performance.now();
+    assert.equal(conn.receive(0.5), null);
+    const took = secondsSince(started);
+    assert.ok(took >= 0.49 && took < 2, `took ${took} s`);
+    assert.equal(conn.receive(10), 'Echo text: block 2500');
+    conn.close();
+  });
+
+  test('a busy worker: connect(url, 0.5) still gives up after about 0.5 s', () => {
+    const worker = new ws.SyncWorker({ engineFile: misbehaving });
+    const conn = worker.connect(server.peer.url('/echo'));
+    conn.send('block 2500');
+    const started = performance.now();
+    assert.throws(() => worker.connect(server.peer.url('/echo'), 0.5), { name: 'ConnectError', code: 'ETIMEDOUT' });
+    const took = secondsSince(started);
+    assert.ok(took >= 0.49 && took < 2, `took ${took} s`);
+    // Once the worker is free again, it still serves (and drops the connection given up on).
+    const later = worker.connect(server.peer.url('/echo'), 10);
+    later.send('after');
+    assert.equal(later.receive(10), 'Echo text: after');
+    later.close();
+    conn.close();
+  });
+
+  test('an engine that cannot even load: connect() throws WorkerDiedError, not a hang', () => {
+    const worker = new ws.SyncWorker({ engineFile: pathToFileURL(join(HERE, 'no-such-engine.mjs')) });
+    assert.throws(() => worker.connect(server.peer.url('/echo')), { name: 'WorkerDiedError', message: /no-such-engine\.mjs/ });
+  });
+
+  const deaths: Array<[string, string, RegExp, object]> = [
+    ['an uncaught error', 'throw', /^the websocket worker thread died: Error: boom in the engine$/, {}],
+    ['process.exit() in the worker', 'exit', /^the websocket worker thread died: it exited with code 3$/, {}],
+    ['running out of memory', 'oom', /^the websocket worker thread died: .*ERR_WORKER_OUT_OF_MEMORY|out of memory/i, { maxOldGenerationSizeMb: 32 }],
+  ];
+  for (const [what, trigger, message, resourceLimits] of deaths) {
+    test(`${what}: the blocked caller gets WorkerDiedError, not a hang`, () => {
+      const worker = new ws.SyncWorker({ engineFile: misbehaving, resourceLimits });
+      const conn = worker.connect(server.peer.url('/echo'));
+      conn.send(trigger);
+      const started = performance.now();
+      assert.throws(() => {
+        for (;;) conn.receive(null); // the echo of the trigger may come first
+      }, { name: 'WorkerDiedError', code: 'WS_ERR_WORKER_DIED', message });
+      assert.ok(secondsSince(started) < 20);
+      // Every later call says so too, except close(): there is nothing left to close.
+      assert.throws(() => conn.connected(), { code: 'WS_ERR_WORKER_DIED' });
+      assert.throws(() => conn.receive(0), { code: 'WS_ERR_WORKER_DIED' });
+      assert.throws(() => conn.send('anyone there?'), { code: 'WS_ERR_WORKER_DIED' });
+      assert.throws(() => worker.connect(server.peer.url('/echo')), { code: 'WS_ERR_WORKER_DIED' });
+      conn.close();
+    });
+  }
+});
+
+for (const busy of [false, true]) {
+  test(`a script that never calls close() still exits by itself, and its last send goes out${busy ? ' (worker busy at exit)' : ''}`, async () => {
+    const peer = await startSeedPeer('ours');
+    try {
+      // The chat broadcasts to every client: this one sees what the script sent.
+      const observer = ws.connect(peer.url('/chat'));
+      assert.equal(observer.receive(5), 'Welcome to the chat!');
+      const args = [join(HERE, 'forgetful-client.mjs'), peer.url('/chat'), ...(busy ? ['./misbehaving-engine.mjs'] : [])];
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      const timer = setTimeout(() => child.kill(), 20_000);
+      const code = await new Promise((resolve) => child.on('exit', resolve));
+      clearTimeout(timer);
+      assert.equal(code, 0, 'exited by itself, not killed');
+      assert.equal(out, 'Welcome to the chat!\n');
+      if (busy) assert.equal(observer.receive(5), 'block 300');
+      assert.equal(observer.receive(5), 'sent just before the end');
+      observer.close();
+    } finally {
+      peer.stop();
+    }
+  });
+}
