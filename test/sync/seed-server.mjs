@@ -53,7 +53,7 @@ runtime.http.websocket('/flood', async (client) => {
 });
 
 const examples = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples');
-const server = await runtime.http.serve({ port: 0, libraryPath: examples, tls });
+const server = await runtime.http.serve({ port: 0, libraryPath: examples, tls, maxMessageSize: 2 ** 24 }); // as the Python peer: the tests send 4 MiB
 // The custom-headers example needs the request, which the engine's route handler gets.
 const headerServer = new WebSocketServer({ tls });
 headerServer.route('/headers', async (socket, request) => {

@@ -101,7 +101,8 @@ describe('sync API', () => {
   });
 
   test('large messages cross whole: 1 MiB of text, 4 MiB of binary as a list', () => {
-    const conn = ws.connect(server.peer.url('/echo'));
+    // Above the binding's 1 MiB default maxMessageSize, so both sides raise it.
+    const conn = ws.connect(server.peer.url('/echo'), { maxMessageSize: 2 ** 24 });
     const text = 'ü'.repeat(512 * 1024);
     conn.send(text);
     assert.equal(conn.receive(10), `Echo text: ${text}`);
