@@ -5,6 +5,7 @@ import { PerMessageDeflate, deflateSetting, type DeflateOptions } from '../proto
 import { HandshakeError } from '../protocol/handshake.js';
 import { ClientHandshake, type Accepted, type Refused } from '../protocol/client-handshake.js';
 import { WebSocket, checkConnectionLimits, type ConnectionLimits } from './websocket.js';
+import { clearTimer, setTimer } from './timers.js';
 import { ConnectError, describeSocketError, type ConnectErrorCode } from './connect-error.js';
 import { openTunnel, proxyFor } from './proxy.js';
 import { exchange, opened } from './socket-steps.js';
@@ -101,18 +102,6 @@ export function parseWebSocketUrl(input: string | URL): Target {
   };
 }
 
-/** Node's setTimeout fires at once beyond 2^31−1 ms, so a longer wait is armed in steps. */
-const MAX_TIMER = 2 ** 31 - 1;
-
-function armDeadline(ms: number, onExpire: () => void): () => void {
-  let timer: NodeJS.Timeout | undefined;
-  const arm = (left: number) => {
-    timer = setTimeout(() => (left > MAX_TIMER ? arm(left - MAX_TIMER) : onExpire()), Math.min(left, MAX_TIMER));
-  };
-  if (Number.isFinite(ms)) arm(ms);
-  return () => clearTimeout(timer);
-}
-
 /** A bad argument keeps its class (TypeError, RangeError) and gains the message prefix every connect failure has. */
 function withPrefix(error: Error): Error {
   if (error.message.startsWith('websocket connect failed:')) return error;
@@ -152,7 +141,8 @@ export async function connect(url: string | URL, options: ConnectOptions = {}): 
     throw error instanceof ConnectError ? error : withPrefix(error as Error);
   }
   const deadline = new AbortController();
-  const disarm = armDeadline(settings.timeout, () => deadline.abort(new ConnectError(`timed out after ${settings.timeout / 1000} s`, 'ETIMEDOUT')));
+  const expire = () => deadline.abort(new ConnectError(`timed out after ${settings.timeout / 1000} s`, 'ETIMEDOUT'));
+  const timer = Number.isFinite(settings.timeout) ? setTimer(expire, settings.timeout) : null;
   try {
     let headers = options.headers;
     for (let redirects = 0; ; redirects++) {
@@ -166,7 +156,7 @@ export async function connect(url: string | URL, options: ConnectOptions = {}): 
       handshake = newHandshake(target, options, headers, settings.deflate);
     }
   } finally {
-    disarm();
+    clearTimer(timer);
   }
 }
 

@@ -1,10 +1,5 @@
 import type { Socket } from 'node:net';
-
-/** Node's timers overflow above 2^31−1 ms and fire at once; longer waits are "forever" here. */
-const MAX_TIMER = 2 ** 31 - 1;
-
-/** Whether a time in ms can be armed as a timer; Infinity (and anything past MAX_TIMER) means no limit. */
-export const isArmable = (ms: number): boolean => ms <= MAX_TIMER;
+import { clearTimer, setTimer, type Timer } from './timers.js';
 
 /**
  * One time budget per TCP connection, from accept to the end of the first
@@ -14,14 +9,14 @@ export const isArmable = (ms: number): boolean => ms <= MAX_TIMER;
  * that reports the same address pair, so the pair names the connection.
  */
 export class HeadDeadlines {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, Timer>();
 
   constructor(private readonly timeout: number) {}
 
   start(socket: Socket): void {
-    if (!isArmable(this.timeout)) return;
+    if (!Number.isFinite(this.timeout)) return; // Infinity: no limit
     const key = connectionKey(socket);
-    this.timers.set(key, setTimeout(() => {
+    this.timers.set(key, setTimer(() => {
       this.timers.delete(key);
       socket.destroy();
     }, this.timeout));
@@ -34,7 +29,7 @@ export class HeadDeadlines {
   }
 
   private clear(key: string): void {
-    clearTimeout(this.timers.get(key));
+    clearTimer(this.timers.get(key) ?? null);
     this.timers.delete(key);
   }
 }

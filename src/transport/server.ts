@@ -13,7 +13,9 @@ import {
 } from '../protocol/server-handshake.js';
 import { WebSocket, checkConnectionLimits, formatAddress, type ConnectionLimits } from './websocket.js';
 import { Routes, type ConnectionHandler, type Route, type RouteOptions } from './routes.js';
-import { HeadDeadlines, isArmable } from './deadlines.js';
+import { HeadDeadlines } from './deadlines.js';
+import { MAX_TIMER_DELAY, clearTimer, setTimer, type Timer } from './timers.js';
+import { report, type ErrorReporter } from './report.js';
 
 export type { ConnectionHandler, RouteOptions, Authorize } from './routes.js';
 export type RequestHandler = (request: http.IncomingMessage, response: http.ServerResponse) => void;
@@ -39,7 +41,7 @@ export interface ServerOptions extends ConnectionLimits {
   /** Answers plain HTTP requests on paths that are not WebSocket endpoints. Default: 404. */
   onRequest?: RequestHandler;
   /** Where handler, authorize and onRequest failures are reported. Default: console.error. */
-  onError?: (error: unknown, where: string) => void;
+  onError?: ErrorReporter;
 }
 
 interface Session {
@@ -180,12 +182,12 @@ export class WebSocketServer {
     for (const stop of this.pending.values()) stop();
     const sessions = [...this.sessions];
     for (const { ws } of sessions) void ws.close(CloseCode.GOING_AWAY, 'server shutting down').catch(ignore);
-    let timer: NodeJS.Timeout | undefined;
+    let timer: Timer | null = null;
     const expired = new Promise<boolean>((resolve) => {
-      if (isArmable(timeout)) timer = setTimeout(() => resolve(true), timeout);
+      if (Number.isFinite(timeout)) timer = setTimer(() => resolve(true), timeout);
     });
     const finished = await Promise.race([Promise.all(sessions.map((s) => s.done)).then(() => false), expired]);
-    clearTimeout(timer);
+    clearTimer(timer);
     if (finished) for (const { ws } of sessions) ws.terminate();
     server?.closeAllConnections();
     await stopped;
@@ -194,7 +196,7 @@ export class WebSocketServer {
   private createServer(): http.Server {
     const { tls, maxHeadSize, maxConnections } = this.options;
     // node:http wants 0 for "no limit"; it checks its timeouts on an interval (30 s by default), too coarse for a handshake.
-    const timeout = isArmable(this.handshakeTimeout) ? this.handshakeTimeout : 0;
+    const timeout = this.handshakeTimeout <= MAX_TIMER_DELAY ? this.handshakeTimeout : 0;
     const httpOptions: http.ServerOptions = {
       maxHeaderSize: maxHeadSize ?? DEFAULT_MAX_HEAD_SIZE,
       headersTimeout: timeout,
@@ -250,9 +252,9 @@ export class WebSocketServer {
    */
   private async authorize(route: Route, handshake: ServerHandshake, socket: Duplex): Promise<Agreement | null> {
     const where = `authorize for ${handshake.request.path}`;
-    let timer: NodeJS.Timeout | undefined;
+    let timer: Timer | null = null;
     const interrupted = new Promise<typeof TIMED_OUT | typeof SHUTTING_DOWN>((resolve) => {
-      if (isArmable(this.handshakeTimeout)) timer = setTimeout(() => resolve(TIMED_OUT), this.handshakeTimeout);
+      if (Number.isFinite(this.handshakeTimeout)) timer = setTimer(() => resolve(TIMED_OUT), this.handshakeTimeout);
       this.pending.set(socket, () => resolve(SHUTTING_DOWN));
     });
     let outcome: Agreement | Refusal;
@@ -271,7 +273,7 @@ export class WebSocketServer {
       this.report(error, where);
       outcome = refusal(500, 'internal server error');
     } finally {
-      clearTimeout(timer);
+      clearTimer(timer);
       this.pending.delete(socket);
     }
     if (!isRefusal(outcome) && this.closing) outcome = refusal(503, 'server shutting down');
@@ -329,14 +331,6 @@ export class WebSocketServer {
   }
 }
 
-/** Reports through onError (default: console.error); an onError that throws is logged, never let through. */
-export function report(onError: ServerOptions['onError'], error: unknown, where: string): void {
-  try {
-    (onError ?? defaultOnError)(error, where);
-  } catch (failure) {
-    console.error(`${where} failed:`, error, '\n… and onError threw:', failure);
-  }
-}
 
 const TIMED_OUT = Symbol('timed out');
 const SHUTTING_DOWN = Symbol('shutting down');
@@ -404,6 +398,3 @@ function invoke(handler: ConnectionHandler, ws: WebSocket, request: http.Incomin
   return Promise.resolve().then(() => handler(ws, request));
 }
 
-function defaultOnError(error: unknown, where: string): void {
-  console.error(`${where} failed:`, error);
-}

@@ -6,6 +6,7 @@ import { checkByteCount, checkDuration } from '../protocol/limits.js';
 import { fillsItsBuffer } from '../protocol/parts.js';
 import type { RequestInfo } from '../protocol/handshake.js';
 import { clearTimer, setTimer, type Timer } from './timers.js';
+import { report, type ErrorReporter } from './report.js';
 
 /** A received message: a string for text, a Buffer for binary. */
 export type Message = string | Buffer;
@@ -28,7 +29,7 @@ export interface ConnectionLimits {
    * Called with what went wrong inside the library or a callback (it then
    * fails that connection with 1011, never the process). Default: console.error.
    */
-  onError?: (error: unknown, where: string) => void;
+  onError?: ErrorReporter;
 }
 
 /**
@@ -62,10 +63,6 @@ interface PendingPing {
   resolve: ((roundTrip: number) => void) | null;
   reject: ((error: Error) => void) | null;
 }
-
-const defaultOnError = (error: unknown, where: string): void => {
-  console.error(`websocket ${where}:`, error);
-};
 
 /** True when a pong's payload answers this ping (§5.5.3: the Pong echoes the Ping's data). */
 const answers = (ping: PendingPing, pong: Buffer): boolean => ping.payload.equals(pong);
@@ -109,7 +106,7 @@ export class WebSocket {
   private readonly sendHighWaterMark: number;
   private readonly pingInterval: number;
   private readonly pingTimeout: number;
-  private readonly onError: (error: unknown, where: string) => void;
+  private readonly onError: ErrorReporter | undefined;
 
   // Idle connections are the common case on a server, so what only busy
   // ones need (queues, waiter lists, the closed promise) is allocated lazily.
@@ -158,7 +155,7 @@ export class WebSocket {
     this.sendHighWaterMark = options.sendHighWaterMark ?? 1024 * 1024;
     this.pingInterval = options.pingInterval ?? 20_000;
     this.pingTimeout = options.pingTimeout ?? 20_000;
-    this.onError = options.onError ?? defaultOnError;
+    this.onError = options.onError;
     this.extensions = options.extensions ?? '';
     this.protocol = options.protocol ?? '';
     this.request = options.request ?? null;
@@ -412,7 +409,7 @@ export class WebSocket {
           this.onpong?.(event.data);
           break;
         case 'close':
-          if (event.error?.code === 'WS_ERR_INTERNAL') this.onError(event.error.cause ?? event.error, 'connection');
+          if (event.error?.code === 'WS_ERR_INTERNAL') report(this.onError, event.error.cause ?? event.error, 'connection');
           this.onProtocolClosed();
           break;
       }

@@ -106,6 +106,27 @@ describe('a bug of ours or a throwing callback (issue 10, item 11)', () => {
   });
 });
 
+describe('an onError that throws (issue 10, item 8)', () => {
+  test('cannot end the process from a socket listener: the failure is logged and the connection still closes with 1011', async (t) => {
+    const logged: unknown[][] = [];
+    t.mock.method(console, 'error', (...args: unknown[]) => logged.push(args));
+    const { server, port } = await startServer({ '/': (ws) => {
+      ws.onping = () => {
+        throw new Error('boom in onping');
+      };
+      return echo(ws);
+    } }, { onError: () => {
+      throw new Error('boom in onError');
+    } });
+    const { peer } = await RawPeer.handshake(port);
+    peer.write(clientFrame(0x89, 'hi'));
+    const { frames } = await peer.readUntilClosed();
+    assert.equal(frames.find((f) => f.opcode === 0x8)!.payload.readUInt16BE(0), 1011);
+    assert.ok(logged.some((args) => String(args[args.length - 1]).includes('boom in onError')), 'the throwing onError is logged');
+    await server.close();
+  });
+});
+
 describe('timeouts longer than 2^31−1 ms (issue 10, item 6)', () => {
   test('receive() with such a timeout waits for the message instead of returning null at once', async () => {
     const { server, url } = await startServer();
