@@ -350,22 +350,17 @@ describe('connect, interactive on a terminal', () => {
   });
 });
 
-/** Marks the tests of flags whose engine options are not merged yet: they run, and do not fail the suite. */
-const NEEDS_ISSUE_9 = { todo: 'needs issue 9 options' };
-
-// Engine options being added by issue 9 (subprotocols, proxy, handshake heads, keepalive): the
-// flags pass them under the engine's names; these run once that work is merged.
-describe('connect, flags whose engine support comes with issue 9', () => {
-  test('-s offers subprotocols; the server picks one (shown by -v)', NEEDS_ISSUE_9, async () => {
+describe('connect, flags for subprotocols, handshake heads, keepalive and proxies', () => {
+  test('-s offers subprotocols; the server picks one (shown by -v)', async () => {
     const { server, url } = await tracked({ '/': echo });
-    (server.route as (p: string, h: (ws: WebSocket) => unknown, o: object) => unknown).call(server, '/', echo, { protocols: ['two', 'one'] });
+    server.route('/', echo, { protocols: ['two', 'one'] });
     const { status, stderr } = await runCli(['connect', '-v', '-s', 'one', '-s', 'two', url], 'x\n');
     await server.close();
     assert.equal(status, 0);
     assert.match(stderr, /subprotocol: two/);
   });
 
-  test('-v prints the request and response heads', NEEDS_ISSUE_9, async () => {
+  test('-v prints the request and response heads', async () => {
     const { server, url } = await tracked({ '/': echo });
     const { stderr } = await runCli(['connect', '-v', url], 'x\n');
     await server.close();
@@ -388,7 +383,7 @@ describe('connect, flags whose engine support comes with issue 9', () => {
     assert.equal(stdout, 'two pings\n');
   });
 
-  test('--proxy (and HTTP_PROXY) go through an HTTP CONNECT proxy', NEEDS_ISSUE_9, async () => {
+  test('--proxy (and HTTP_PROXY) go through an HTTP CONNECT proxy', async () => {
     const { server, url } = await tracked({ '/': echo });
     const refusing = await rawServer((socket) => socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n'));
     const flag = await runCli(['connect', '--proxy', `http://127.0.0.1:${refusing.port}`, url], 'x\n');
