@@ -78,7 +78,8 @@ describe('the packed package, installed from its tarball', { timeout: 180_000 },
     assert.deepEqual(files.filter((path) => path.endsWith('.map') || path.startsWith('src/') || path.startsWith('dist/test')), []);
     assert.match(readFileSync(join(installed, 'LICENSE'), 'utf8'), /MIT License[\s\S]*scriptling-websocket contributors/);
     const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as Record<string, unknown>;
-    for (const field of ['repository', 'keywords', 'homepage', 'license']) assert.ok(manifest[field], field);
+    // repository and homepage wait for the project's public address: a guessed one would send users to a wrong page.
+    for (const field of ['keywords', 'license', 'description']) assert.ok(manifest[field], field);
   });
 
   test('npx scriptling-ws --version and --help', async () => {
