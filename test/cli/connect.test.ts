@@ -387,7 +387,7 @@ describe('connect, flags for subprotocols, handshake heads, keepalive and proxie
     const { server, url } = await tracked({ '/': echo });
     const refusing = await rawServer((socket) => socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n'));
     const flag = await runCli(['connect', '--proxy', `http://127.0.0.1:${refusing.port}`, url], 'x\n');
-    const env = await runCli(['connect', url], 'x\n', { env: { HTTP_PROXY: `http://127.0.0.1:${refusing.port}`, NO_PROXY: '' } });
+    const env = await runCli(['connect', url], 'x\n', { env: { HTTP_PROXY: `http://127.0.0.1:${refusing.port}`, NO_PROXY: '', no_proxy: '' } });
     refusing.close();
     await server.close();
     for (const run of [flag, env]) {
