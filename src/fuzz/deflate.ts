@@ -15,7 +15,7 @@ const DEFAULT_BITS = 15;
  * faster for 12.x and 13.x, and any valid deflate stream tests the peer's
  * inflater alike, so the verdicts do not change.
  */
-const LEVEL = 1;
+export const COMPRESSION_LEVEL = 1;
 
 /** The suite takes window sizes 9 to 15 (zlib cannot do 8 in raw deflate). */
 const WINDOW_BITS = /^(9|1[0-5])$/;
@@ -99,7 +99,7 @@ export function acceptOffer(acceptance: Acceptance): { response: string; codec: 
     sendNoContextTakeover: offer.requestNoContextTakeover,
     receiveNoContextTakeover: acceptance.requestNoContextTakeover,
   };
-  return { response, codec: new PerMessageDeflate(params, { level: LEVEL }) };
+  return { response, codec: new PerMessageDeflate(params, { level: COMPRESSION_LEVEL }) };
 }
 
 /**
@@ -121,5 +121,5 @@ export function readResponse(header: string | undefined): PerMessageDeflate | nu
     else if (name === 'server_max_window_bits' && value !== true && WINDOW_BITS.test(value)) continue;
     else throw new SyntaxError(`invalid permessage-deflate response parameter ${name}${value === true ? '' : `=${value}`}`);
   }
-  return new PerMessageDeflate({ sendWindowBits: clientBits, sendNoContextTakeover: clientNoContext, receiveNoContextTakeover: serverNoContext }, { level: LEVEL });
+  return new PerMessageDeflate({ sendWindowBits: clientBits, sendNoContextTakeover: clientNoContext, receiveNoContextTakeover: serverNoContext }, { level: COMPRESSION_LEVEL });
 }

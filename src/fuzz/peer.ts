@@ -182,21 +182,35 @@ export class FuzzPeer {
    * payload, an empty final frame follows.
    */
   sendMessage(message: Buffer, binary: boolean, fragmentSize: number | null = null): void {
-    const opcode = binary ? 2 : 1;
     // RFC 7692 §6: with the extension on, every message goes out compressed, RSV1 on its first frame.
-    const payload = this.deflate === null ? message : this.deflate.compress(message);
-    const rsv = this.deflate === null ? 0 : 4;
+    if (this.deflate === null) this.sendPayload(message, binary, 0, fragmentSize);
+    else this.sendPayload(this.deflate.compress(message), binary, 4, fragmentSize);
+  }
+
+  /**
+   * Sends a message compressed elsewhere for this connection's parameters
+   * (a shared `CompressedSequence`), framed as `sendMessage` frames it.
+   */
+  sendCompressed(payload: Buffer, binary: boolean): void {
+    this.sendPayload(payload, binary, 4, null);
+  }
+
+  private sendPayload(payload: Buffer, binary: boolean, rsv: number, fragmentSize: number | null): void {
+    const opcode = binary ? 2 : 1;
     const size = fragmentSize ?? (this.autoFragmentSize > 0 ? this.autoFragmentSize : null);
     if (size === null || payload.length <= size) {
       this.sendFrame({ opcode, payload, rsv });
       return;
     }
+    // One write for all frames of the message (as Twisted's buffered transport sends them), not one syscall per 256-octet frame.
+    this.socket.cork();
     for (let i = 0, first = true; ; i += size, first = false) {
       const end = i + size;
       const last = end > payload.length;
       this.sendFrame({ opcode: first ? opcode : 0, payload: payload.subarray(i, Math.min(end, payload.length)), fin: last, rsv: first ? rsv : 0 });
-      if (last) return;
+      if (last) break;
     }
+    this.socket.uncork();
   }
 
   /**

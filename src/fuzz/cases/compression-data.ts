@@ -109,6 +109,9 @@ export const DATASET_TITLES = [
   'Random octets, incompressible (binary)',
 ];
 
+/** Which of the five datasets go out as binary messages, known before any is made. */
+export const DATASET_BINARY = [false, true, true, false, true];
+
 let cache: Dataset[] | null = null;
 
 /** The five datasets of category 12, in order; the first is also category 13's. Made on first use. */
@@ -116,11 +119,11 @@ export function datasets(): Dataset[] {
   if (cache === null) {
     const next = random(6455);
     cache = [
-      textDataset(jsonText(next), false),
-      { binary: true, bytes: image(next), codePoints: null },
-      textDataset(prose(next), true),
-      textDataset(html(next), false),
-      { binary: true, bytes: noise(next), codePoints: null },
+      textDataset(jsonText(next), DATASET_BINARY[0]),
+      { binary: DATASET_BINARY[1], bytes: image(next), codePoints: null },
+      textDataset(prose(next), DATASET_BINARY[2]),
+      textDataset(html(next), DATASET_BINARY[3]),
+      { binary: DATASET_BINARY[4], bytes: noise(next), codePoints: null },
     ];
   }
   return cache;

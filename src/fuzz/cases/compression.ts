@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { CLEAN_CLOSE, Verdict, roundTrip, type CaseDefinition, type CaseRun } from './common.js';
 import { DEFAULT_OFFER, type AcceptPolicy, type Acceptance, type Offer } from '../deflate.js';
-import { DATASET_TITLES, datasets, slice, unitCount, type Dataset } from './compression-data.js';
+import { DATASET_BINARY, DATASET_TITLES, datasets, slice, unitCount, type Dataset } from './compression-data.js';
+import { SequenceCache, type CompressedSequence } from './compressed-sequence.js';
 
 /** [message size, time limit in s, frame size (0: one frame)]: the suite's plan, 1000 messages each. */
 const PLAN: Array<[number, number, number]> = [
@@ -12,13 +13,25 @@ const PLAN: Array<[number, number, number]> = [
 const COUNT = 1000;
 
 interface EchoState {
+  /** Shared with other cases that send the same messages; null: compress on this connection. */
+  sequence: CompressedSequence | null;
   next: number;
   sent: Buffer;
   count: number;
 }
 
+/** The compressed messages, shared by the cases of a run. */
+const sequences = new SequenceCache();
+
 function sendOne(run: CaseRun, data: Dataset, size: number): void {
   const state = run.data as unknown as EchoState;
+  if (state.sequence !== null) {
+    const { message, compressed } = state.sequence.at(state.count);
+    state.sent = message;
+    state.count++;
+    run.peer.sendCompressed(compressed, data.binary);
+    return;
+  }
   const message = slice(data, state.next, size);
   state.next = (state.next + size) % unitCount(data);
   state.sent = message;
@@ -40,10 +53,10 @@ function echoProblem(payload: Buffer, binary: boolean, sent: Buffer, sentBinary:
  * (RFC 7692). A peer that does not negotiate permessage-deflate gets
  * UNIMPLEMENTED.
  */
-function compressedEcho(id: string, dataset: () => Dataset, [size, wait, fragment]: [number, number, number], offersText: string, deflate: { offers: Offer[]; accept: AcceptPolicy }): CaseDefinition {
+function compressedEcho(id: string, datasetIndex: number, [size, wait, fragment]: [number, number, number], offersText: string, deflate: { offers: Offer[]; accept: AcceptPolicy }): CaseDefinition {
   return {
     id,
-    description: `${COUNT} compressed messages of ${size} ${dataset().binary ? 'octets' : 'characters'} each${fragment ? `, in frames of ${fragment} octets` : ''}; permessage-deflate ${offersText}.`,
+    description: `${COUNT} compressed messages of ${size} ${DATASET_BINARY[datasetIndex] ? 'octets' : 'characters'} each${fragment ? `, in frames of ${fragment} octets` : ''}; permessage-deflate ${offersText}.`,
     expectation: `Every message is echoed as sent within ${wait} s.`,
     reportTime: true,
     deflate,
@@ -62,11 +75,12 @@ function compressedEcho(id: string, dataset: () => Dataset, [size, wait, fragmen
       run.expectedClose = CLEAN_CLOSE;
       run.result = `Case did not finish within ${wait} seconds.`;
       run.peer.closeAfter(wait);
-      Object.assign(run.data, { next: 0, sent: Buffer.alloc(0), count: 0 } satisfies EchoState);
-      sendOne(run, dataset(), size);
+      const sequence = sequences.get(datasetIndex, size, COUNT, run.peer.deflate.params);
+      Object.assign(run.data, { sequence, next: 0, sent: Buffer.alloc(0), count: 0 } satisfies EchoState);
+      sendOne(run, datasets()[datasetIndex], size);
     },
     onMessage(run, payload, binary) {
-      const data = dataset();
+      const data = datasets()[datasetIndex];
       const state = run.data as unknown as EchoState;
       roundTrip(run, echoProblem(payload, binary, state.sent, data.binary), state.count < COUNT, () => sendOne(run, data, size));
     },
@@ -102,12 +116,12 @@ const describeOffers = (offers: Offer[]): string => `offers ${JSON.stringify(off
 
 /** Category 12: different payloads, default parameters. */
 export const compressionPayloadCases: CaseDefinition[] = [0, 1, 2, 3, 4].flatMap((d) =>
-  PLAN.map((step, i) => compressedEcho(`12.${d + 1}.${i + 1}`, () => datasets()[d], step, 'with the default offer', { offers: PARAMETERS[0].offers, accept: PARAMETERS[0].accept })),
+  PLAN.map((step, i) => compressedEcho(`12.${d + 1}.${i + 1}`, d, step, 'with the default offer', { offers: PARAMETERS[0].offers, accept: PARAMETERS[0].accept })),
 );
 
 /** Category 13: JSON payloads, different parameters. */
 export const compressionParameterCases: CaseDefinition[] = PARAMETERS.flatMap((parameters, p) =>
-  PLAN.map((step, i) => compressedEcho(`13.${p + 1}.${i + 1}`, () => datasets()[0], step, describeOffers(parameters.offers), parameters)),
+  PLAN.map((step, i) => compressedEcho(`13.${p + 1}.${i + 1}`, 0, step, describeOffers(parameters.offers), parameters)),
 );
 
 /** Sub-category titles for 12.x and 13.x. */
