@@ -4,6 +4,10 @@ import { PerMessageDeflate, type DeflateParams } from '../../src/protocol/deflat
 import { COMPRESSION_LEVEL } from '../../src/fuzz/deflate.js';
 import { CompressedSequence, SequenceCache } from '../../src/fuzz/cases/compressed-sequence.js';
 import { datasets, slice, unitCount } from '../../src/fuzz/cases/compression-data.js';
+import { playAgainstServer, serverTarget } from '../../src/fuzz/against-server.js';
+import { selectCases } from '../../src/fuzz/select.js';
+import { runAll } from '../../src/fuzz/runner.js';
+import { startServer } from '../helpers.js';
 
 const TAKEOVER: DeflateParams = { sendWindowBits: 15, sendNoContextTakeover: false, receiveNoContextTakeover: false };
 const NO_CONTEXT_9: DeflateParams = { sendWindowBits: 9, sendNoContextTakeover: true, receiveNoContextTakeover: true };
@@ -47,4 +51,18 @@ test('past its memory budget the cache gives no sequence, and the case compresse
   assert.ok(cache.get(4, 16, 1000, NO_CONTEXT_9) !== null);
   assert.equal(cache.get(4, 64, 1000, TAKEOVER), null);
   assert.ok(cache.get(4, 16, 1000, TAKEOVER) !== null, 'a sequence already made is still shared');
+});
+
+test('a finished compression case lets its shared sequence go (the run is kept for the reports; a full run held them all)', { timeout: 60_000 }, async () => {
+  const { server, url } = await startServer();
+  try {
+    const runs = await runAll(selectCases(['12.2.1', '13.2.1']), 2, (c, i) => playAgainstServer(serverTarget(url), c, i));
+    for (const run of runs) {
+      assert.equal(`${run.behavior}/${run.behaviorClose}`, 'OK/OK', run.definition.id);
+      assert.equal(run.data.sequence, null, run.definition.id);
+      assert.equal(run.data.count, 1000, run.definition.id);
+    }
+  } finally {
+    await server.close();
+  }
 });

@@ -79,6 +79,10 @@ function compressedEcho(id: string, datasetIndex: number, [size, wait, fragment]
       Object.assign(run.data, { sequence, next: 0, sent: Buffer.alloc(0), count: 0 } satisfies EchoState);
       sendOne(run, datasets()[datasetIndex], size);
     },
+    judge(run) {
+      // The run is kept for the reports until the end; the shared messages must not be (they are evicted per dataset).
+      (run.data as unknown as EchoState).sequence = null;
+    },
     onMessage(run, payload, binary) {
       const data = datasets()[datasetIndex];
       const state = run.data as unknown as EchoState;
