@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import os from 'node:os';
 import { fanout, printFanout } from './fanout.mjs';
+import { listFloor } from './list-floor.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -110,7 +111,7 @@ const results = { date: new Date().toISOString(), commit, node: process.version,
 async function throughput(workloads, pairs) {
   if (pairs.length === 0) return; // --only named no pair (just sync, say)
   for (const w of workloads) {
-    const row = { workload: label(w), unit: w.size >= MiB ? 'MiB/s' : 'msg/s', pairs: {} };
+    const row = { workload: label(w), size: w.size, type: w.type, mode: w.mode, deflate: !!w.deflate, unit: w.size >= MiB ? 'MiB/s' : 'msg/s', pairs: {} };
     for (const [client, server] of pairs) {
       if (w.deflate && (client === 'raw' || client === 'node')) continue;
       const srv = await startServerProcess(server, w.deflate);
@@ -181,6 +182,24 @@ await throughput(WORKLOADS, PAIRS);
 if (DEFLATE_WORKLOADS.length) {
   headerPrinted = false;
   await throughput(DEFLATE_WORKLOADS, PAIRS.filter(([c, s]) => ['ours', 'ws', 'binding'].includes(c) && c === s));
+}
+
+// The binding's binary rows against what building and reading the lists alone allow (bench/list-floor.mjs).
+// Ping-pong: both processes convert one after the other, two lists built and two read per round trip;
+// pipelined: the two processes convert at once, one list built and one read in each per message.
+const bindingBinary = results.throughput.filter((r) => r.type === 'binary' && !r.deflate && r.size > 64 && r.pairs['binding→binding']);
+if (bindingBinary.length > 0) {
+  results.listFloor = listFloor([...new Set(bindingBinary.map((r) => r.size))], { rounds: ROUNDS, roundMs: ROUND_MS / 2 });
+  console.log('\n| binding binary vs the list floor | unit | list built /s | list read /s | floor | binding→binding | binding / floor |');
+  console.log('|---|---|---:|---:|---:|---:|---:|');
+  for (const row of bindingBinary) {
+    const floor = results.listFloor.find((f) => f.size === row.size);
+    const binding = row.pairs['binding→binding'];
+    const messages = row.mode === 'pingpong' ? floor.both / 2 : floor.both;
+    const inUnit = row.unit === 'MiB/s' ? (messages * floor.size) / MiB : messages;
+    row.listFloor = inUnit;
+    console.log(`| ${row.workload} | ${row.unit} | ${fmt(floor.build)} | ${fmt(floor.back)} | ${fmt(inUnit)} | ${fmt(binding)} | ${(binding / inUnit).toFixed(2)} |`);
+  }
 }
 
 // The blocking binding against the async one: alternating rounds in one process (bench/sync.mjs).
