@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [-- --only ours,ws,...] [-- --no-memory] [-- --no-fanout]
+// npm run bench [-- --quick] [-- --only ours,ws,...] [-- --no-throughput] [-- --no-memory] [-- --no-fanout]
 // Each workload runs with client and server in separate processes: a warm-up
 // round, then ROUNDS timed rounds; the table shows medians and the ratios to
 // raw TCP and to ws measured in the same run. Results also go to bench/results/.
@@ -17,6 +17,7 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const onlyArg = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : null;
 const skipMemory = args.includes('--no-memory');
+const skipThroughput = args.includes('--no-throughput');
 
 // The peers come from bench/package.json, never from the library's dependencies.
 const wanted = (impl) => !onlyArg || onlyArg.includes(impl);
@@ -178,8 +179,8 @@ async function memory(impl, count, withMessage) {
 console.log(`scriptling-websocket benchmark — ${results.date}, commit ${commit}, Node ${process.version}, ${results.cpus} × ${results.cpu}`);
 console.log(`${ROUNDS} timed rounds of ${ROUND_MS} ms after a warm-up round; medians; client and server in separate processes.`);
 console.log('Pairs are client→server; "binding" is the Scriptling API (binary as lists of ints).');
-await throughput(WORKLOADS, PAIRS);
-if (DEFLATE_WORKLOADS.length) {
+if (!skipThroughput) await throughput(WORKLOADS, PAIRS);
+if (!skipThroughput && DEFLATE_WORKLOADS.length) {
   headerPrinted = false;
   await throughput(DEFLATE_WORKLOADS, PAIRS.filter(([c, s]) => ['ours', 'ws', 'binding'].includes(c) && c === s));
 }
