@@ -5,7 +5,7 @@ import { Opcode, isControl } from './opcodes.js';
 import { CloseCode, isValidWireCloseCode } from './close-codes.js';
 import { WebSocketError, internalError, invalidUtf8, protocolError, tooBig } from './errors.js';
 import { checkByteCount } from './limits.js';
-import { Utf8Validator, isUtf8 } from './utf8.js';
+import { Utf8Validator, decodeText, isUtf8 } from './utf8.js';
 import { MessageParts } from './parts.js';
 import type { PerMessageDeflate } from './deflate.js';
 
@@ -374,12 +374,12 @@ export class Connection {
       this.events.push({ type: 'message', data });
       return;
     }
-    if (compressed || !validatedPieces) {
-      if (!isUtf8(data)) throw invalidUtf8('invalid UTF-8 in a text message (RFC 6455 §8.1)');
-    } else if (!this.utf8!.finish()) {
+    if (validatedPieces && !compressed && !this.utf8!.finish()) {
       throw invalidUtf8('text message ends inside a UTF-8 sequence (RFC 6455 §8.1)');
     }
-    this.events.push({ type: 'message', data: data.toString('utf8') });
+    const text = decodeText(data, validatedPieces && !compressed ? 'validated' : 'unchecked');
+    if (text === null) throw invalidUtf8('invalid UTF-8 in a text message (RFC 6455 §8.1)');
+    this.events.push({ type: 'message', data: text });
   }
 
   private handleControl(opcode: number, payload: Buffer): void {

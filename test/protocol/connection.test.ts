@@ -57,6 +57,22 @@ describe('framing (RFC 6455 §5.2)', () => {
     assert.deepEqual(events, [{ type: 'message', data: 'Hello' }]);
   });
 
+  test('long ASCII and non-ASCII text arrive intact, in one chunk, split across chunks, and fragmented', () => {
+    for (const text of ['a'.repeat(100_000), `${'a'.repeat(70_000)}κόσμε${'b'.repeat(100)}`]) {
+      const bytes = Buffer.from(text);
+      const oneChunk = server();
+      oneChunk.receiveData(c(0x81, bytes));
+      assert.deepEqual(oneChunk.takeEvents(), [{ type: 'message', data: text }]);
+      const wire = c(0x81, bytes);
+      const split = server();
+      for (let at = 0; at < wire.length; at += 1000) split.receiveData(wire.subarray(at, at + 1000));
+      assert.deepEqual(split.takeEvents(), [{ type: 'message', data: text }]);
+      const fragmented = client();
+      fragmented.receiveData(Buffer.concat([s(0x01, bytes.subarray(0, 70_002)), s(0x00, bytes.subarray(70_002, 70_003)), s(0x80, bytes.subarray(70_003))]));
+      assert.deepEqual(fragmented.takeEvents(), [{ type: 'message', data: text }]);
+    }
+  });
+
   test('7-, 16- and 64-bit payload lengths', () => {
     for (const size of [0, 125, 126, 65535, 65536, 200_000]) {
       const conn = server();
@@ -215,6 +231,16 @@ describe('invalid UTF-8 fails with 1007 (§8.1)', () => {
     const euro = Buffer.from('€');
     feedBytewise(conn, Buffer.concat([c(0x01, euro.subarray(0, 1)), c(0x00, euro.subarray(1, 2)), c(0x80, euro.subarray(2))]));
     assert.equal(conn.state, State.OPEN);
+  });
+
+  test('long text, ASCII but for one invalid byte at the end, one frame or fragmented', () => {
+    const bad = Buffer.concat([Buffer.alloc(64 * 1024, 0x61), Buffer.from([0xc0])]);
+    const whole = server();
+    whole.receiveData(c(0x81, bad));
+    assertConnectionFailing(whole, 1007);
+    const fragmented = server();
+    fragmented.receiveData(Buffer.concat([c(0x01, bad.subarray(0, 40_000)), c(0x80, bad.subarray(40_000))]));
+    assertConnectionFailing(fragmented, 1007);
   });
 
   test('in a close reason', () => {
