@@ -49,6 +49,8 @@ export interface ConnectionOptions {
 export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
 
 const EMPTY = Buffer.alloc(0);
+/** Largest one-frame payload collected into a buffer of its announced length (see `collectsWhole`). */
+const MAX_COLLECTED = 16 * 1024 * 1024;
 
 /**
  * One WebSocket connection's protocol state, with no I/O (sans-I/O): feed it
@@ -77,6 +79,8 @@ export class Connection {
   private messageOpcode = 0;
   private messageCompressed = false;
   private fragments: MessageParts | null = null;
+  /** The payload of a one-frame message that spans socket chunks, filled in as they arrive (see `collectsWhole`). */
+  private whole: Buffer | null = null;
   private utf8: Utf8Validator | null = null;
 
   private closeSent = false;
@@ -230,6 +234,7 @@ export class Connection {
     this.events.push(event);
     this.reader.clear();
     this.fragments = null;
+    this.whole = null;
     this.deflate?.dispose();
   }
 
@@ -289,7 +294,13 @@ export class Connection {
           this.handleData(header, EMPTY, true);
         }
         while (this.payloadRemaining > 0 && this.reader.length > 0) {
-          const piece = this.reader.takeAtMost(this.payloadRemaining);
+          let piece = this.reader.takeAtMost(this.payloadRemaining);
+          if (this.payloadOffset === 0 && this.collectsWhole(header, piece)) this.whole = Buffer.allocUnsafe(header.length);
+          if (this.whole !== null) {
+            // Copied while the chunk is hot and unmasked there: no list of views joined at the end.
+            piece.copy(this.whole, this.payloadOffset);
+            piece = this.whole.subarray(this.payloadOffset, this.payloadOffset + piece.length);
+          }
           applyMask(piece, header.maskKey, this.payloadOffset);
           this.payloadOffset += piece.length;
           this.payloadRemaining -= piece.length;
@@ -332,6 +343,18 @@ export class Connection {
     if ((this.fragments?.size ?? 0) + header.length > this.maxMessageSize) throw tooBig(this.maxMessageSize);
   }
 
+  /**
+   * Whether a one-frame message whose first piece is `first` is collected
+   * into one buffer of its announced length rather than as a list of views
+   * joined at the end. Only when it cannot come in one piece, and only up
+   * to MAX_COLLECTED with at least 1/16 of it already here: a header alone
+   * never makes us reserve much more than the peer has sent.
+   */
+  private collectsWhole(header: FrameHeader, first: Buffer): boolean {
+    return header.fin && this.fragments === null && first.length < header.length
+      && header.length <= MAX_COLLECTED && first.length * 16 >= header.length;
+  }
+
   /** One piece of a data frame's payload (§5.4, §5.6); `frameDone` marks its last piece. */
   private handleData(header: FrameHeader, piece: Buffer, frameDone: boolean): void {
     if (header.opcode !== Opcode.CONTINUATION && this.messageOpcode === 0) {
@@ -339,13 +362,13 @@ export class Connection {
       this.messageCompressed = header.rsv1;
     }
     const messageDone = frameDone && header.fin;
-    if (messageDone && this.fragments === null) {
+    if (messageDone && this.fragments === null && this.whole === null) {
       // Whole message in one piece, the common case: no reassembly.
       this.deliver([piece], false);
       return;
     }
     if (piece.length > 0) {
-      (this.fragments ??= new MessageParts()).push(piece);
+      if (this.whole === null) (this.fragments ??= new MessageParts()).push(piece);
       // §8.1, failing fast: text is validated piece by piece (compressed text once inflated).
       if (this.messageOpcode === Opcode.TEXT && !this.messageCompressed) {
         this.utf8 ??= new Utf8Validator();
@@ -353,6 +376,12 @@ export class Connection {
       }
     }
     if (!messageDone) return;
+    if (this.whole !== null) {
+      const whole = this.whole;
+      this.whole = null;
+      this.deliver([whole], true);
+      return;
+    }
     const fragments = this.fragments?.take() ?? [];
     this.fragments = null;
     this.deliver(fragments, true);
