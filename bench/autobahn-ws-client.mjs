@@ -1,5 +1,7 @@
 // ws as the client an Autobahn fuzzing server tests: /getCaseCount, /runCase
 // for each, /updateReports.   node bench/autobahn-ws-client.mjs ws://127.0.0.1:9001 AGENT
+// permessage-deflate is off (categories 12/13 then come out UNIMPLEMENTED) unless AUTOBAHN_DEFLATE=1
+// asks for ws's default offer, as categories 12/13 need.
 import { createRequire } from 'node:module';
 const require = createRequire(new URL('./package.json', import.meta.url));
 const WebSocket = require('ws');
@@ -8,7 +10,7 @@ const agent = encodeURIComponent(process.argv[3] ?? `ws ${require('ws/package.js
 
 const open = (path, echo) =>
   new Promise((resolve) => {
-    const ws = new WebSocket(`${base}${path}`, { maxPayload: 64 * 1024 * 1024, perMessageDeflate: false });
+    const ws = new WebSocket(`${base}${path}`, { maxPayload: 64 * 1024 * 1024, perMessageDeflate: process.env.AUTOBAHN_DEFLATE === '1' });
     let first = null;
     ws.on('message', (data, isBinary) => {
       first ??= data.toString();

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [-- --only ours,ws,...] [-- --no-memory] [-- --no-fanout]
+// npm run bench [-- --quick] [-- --only ours,ws,...] [-- --no-throughput] [-- --no-memory] [-- --no-fanout]
 // Each workload runs with client and server in separate processes: a warm-up
 // round, then ROUNDS timed rounds; the table shows medians and the ratios to
 // raw TCP and to ws measured in the same run. Results also go to bench/results/.
@@ -10,12 +10,14 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import os from 'node:os';
 import { fanout, printFanout } from './fanout.mjs';
+import { listFloor } from './list-floor.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const onlyArg = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : null;
 const skipMemory = args.includes('--no-memory');
+const skipThroughput = args.includes('--no-throughput');
 
 // The peers come from bench/package.json, never from the library's dependencies.
 const wanted = (impl) => !onlyArg || onlyArg.includes(impl);
@@ -110,7 +112,7 @@ const results = { date: new Date().toISOString(), commit, node: process.version,
 async function throughput(workloads, pairs) {
   if (pairs.length === 0) return; // --only named no pair (just sync, say)
   for (const w of workloads) {
-    const row = { workload: label(w), unit: w.size >= MiB ? 'MiB/s' : 'msg/s', pairs: {} };
+    const row = { workload: label(w), size: w.size, type: w.type, mode: w.mode, deflate: !!w.deflate, unit: w.size >= MiB ? 'MiB/s' : 'msg/s', pairs: {} };
     for (const [client, server] of pairs) {
       if (w.deflate && (client === 'raw' || client === 'node')) continue;
       const srv = await startServerProcess(server, w.deflate);
@@ -177,10 +179,28 @@ async function memory(impl, count, withMessage) {
 console.log(`scriptling-websocket benchmark — ${results.date}, commit ${commit}, Node ${process.version}, ${results.cpus} × ${results.cpu}`);
 console.log(`${ROUNDS} timed rounds of ${ROUND_MS} ms after a warm-up round; medians; client and server in separate processes.`);
 console.log('Pairs are client→server; "binding" is the Scriptling API (binary as lists of ints).');
-await throughput(WORKLOADS, PAIRS);
-if (DEFLATE_WORKLOADS.length) {
+if (!skipThroughput) await throughput(WORKLOADS, PAIRS);
+if (!skipThroughput && DEFLATE_WORKLOADS.length) {
   headerPrinted = false;
   await throughput(DEFLATE_WORKLOADS, PAIRS.filter(([c, s]) => ['ours', 'ws', 'binding'].includes(c) && c === s));
+}
+
+// The binding's binary rows against what building and reading the lists alone allow (bench/list-floor.mjs).
+// Ping-pong: both processes convert one after the other, two lists built and two read per round trip;
+// pipelined: the two processes convert at once, one list built and one read in each per message.
+const bindingBinary = results.throughput.filter((r) => r.type === 'binary' && !r.deflate && r.size > 64 && r.pairs['binding→binding']);
+if (bindingBinary.length > 0) {
+  results.listFloor = listFloor([...new Set(bindingBinary.map((r) => r.size))], { rounds: ROUNDS, roundMs: ROUND_MS / 2 });
+  console.log('\n| binding binary vs the list floor | unit | list built /s | list read /s | floor | binding→binding | binding / floor |');
+  console.log('|---|---|---:|---:|---:|---:|---:|');
+  for (const row of bindingBinary) {
+    const floor = results.listFloor.find((f) => f.size === row.size);
+    const binding = row.pairs['binding→binding'];
+    const messages = row.mode === 'pingpong' ? floor.both / 2 : floor.both;
+    const inUnit = row.unit === 'MiB/s' ? (messages * floor.size) / MiB : messages;
+    row.listFloor = inUnit;
+    console.log(`| ${row.workload} | ${row.unit} | ${fmt(floor.build)} | ${fmt(floor.back)} | ${fmt(inUnit)} | ${fmt(binding)} | ${(binding / inUnit).toFixed(2)} |`);
+  }
 }
 
 // The blocking binding against the async one: alternating rounds in one process (bench/sync.mjs).

@@ -73,17 +73,18 @@ export class ServerHandshake {
   ) {
     this.httpVersion = head.httpVersion;
     const headers: Record<string, string> = {};
-    let text = `${head.method} ${head.url} HTTP/${head.httpVersion}`;
+    // Lines joined once, not appended: `+=` leaves a tree of string pieces that lives as long as the connection.
+    const lines = [`${head.method} ${head.url} HTTP/${head.httpVersion}`];
     for (let i = 0; i + 1 < head.rawHeaders.length; i += 2) {
       const name = head.rawHeaders[i];
       const value = head.rawHeaders[i + 1];
-      text += `\r\n${name}: ${value}`;
+      lines.push(`${name}: ${value}`);
       const key = name.toLowerCase();
       const previous = headers[key];
       // RFC 6265 §5.4: cookies are joined with "; ", every other list with ", " (RFC 7230 §3.2.2).
       headers[key] = previous === undefined ? value : `${previous}${key === 'cookie' ? '; ' : ', '}${value}`;
     }
-    this.head = text;
+    this.head = lines.join('\r\n');
     const q = head.url.indexOf('?');
     const query: Record<string, string> = {};
     if (q !== -1) for (const [name, value] of new URLSearchParams(head.url.slice(q + 1))) query[name] = value;
@@ -157,9 +158,9 @@ export class ServerHandshake {
 
 /** The 101 head for a client's key (§4.2.2 step 5), with `headers` after the handshake's own; no blank line. */
 export function switchingProtocolsHead(key: string, headers: ReadonlyArray<readonly [string, string]> = []): string {
-  let head = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(key)}`;
-  for (const [name, value] of headers) head += `\r\n${name}: ${value}`;
-  return head;
+  const lines = ['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${acceptKey(key)}`];
+  for (const [name, value] of headers) lines.push(`${name}: ${value}`);
+  return lines.join('\r\n');
 }
 
 const originAllowed = (origin: string | undefined, allowed: ReadonlyArray<string | RegExp>): boolean =>

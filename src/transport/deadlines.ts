@@ -9,28 +9,34 @@ import { clearTimer, setTimer, type Timer } from './timers.js';
  * that reports the same address pair, so the pair names the connection.
  */
 export class HeadDeadlines {
-  private readonly timers = new Map<string, Timer>();
+  private readonly pending = new Map<string, { timer: Timer; socket: Socket; onClose: () => void }>();
 
   constructor(private readonly timeout: number) {}
 
   start(socket: Socket): void {
     if (!Number.isFinite(this.timeout)) return; // Infinity: no limit
     const key = connectionKey(socket);
-    this.timers.set(key, setTimer(() => {
-      this.timers.delete(key);
+    const onClose = (): void => this.clear(key);
+    const timer = setTimer(() => {
+      this.clear(key);
       socket.destroy();
-    }, this.timeout));
-    socket.once('close', () => this.clear(key));
+    }, this.timeout);
+    this.pending.set(key, { timer, socket, onClose });
+    socket.once('close', onClose);
   }
 
   /** The head arrived: from here the request's own limits apply. */
   settle(socket: Socket): void {
-    this.clear(connectionKey(socket));
+    if (this.pending.size > 0) this.clear(connectionKey(socket));
   }
 
+  /** Forgets the connection, its listener included, so an open WebSocket keeps nothing of it here. */
   private clear(key: string): void {
-    clearTimer(this.timers.get(key) ?? null);
-    this.timers.delete(key);
+    const entry = this.pending.get(key);
+    if (entry === undefined) return;
+    this.pending.delete(key);
+    clearTimer(entry.timer);
+    entry.socket.off('close', entry.onClose);
   }
 }
 

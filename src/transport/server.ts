@@ -44,11 +44,6 @@ export interface ServerOptions extends ConnectionLimits {
   onError?: ErrorReporter;
 }
 
-interface Session {
-  ws: WebSocket;
-  done: Promise<void>;
-}
-
 type UpgradeListener = (request: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 /** How long a refused client may keep its socket after our answer is written, in ms. */
@@ -69,7 +64,8 @@ const pathOf = (url: string | undefined): string => {
  */
 export class WebSocketServer {
   private readonly routes = new Routes();
-  private readonly sessions = new Set<Session>();
+  /** Each open connection and the promise of its handler's end (run() never rejects). */
+  private readonly sessions = new Map<WebSocket, Promise<void>>();
   /** Handshakes whose `authorize` is still running, each with what stops it. */
   private readonly pending = new Map<Duplex, () => void>();
   private readonly deflateOptions: DeflateOptions | null;
@@ -181,14 +177,14 @@ export class WebSocketServer {
     server?.closeIdleConnections();
     for (const stop of this.pending.values()) stop();
     const sessions = [...this.sessions];
-    for (const { ws } of sessions) void ws.close(CloseCode.GOING_AWAY, 'server shutting down').catch(ignore);
+    for (const [ws] of sessions) void ws.close(CloseCode.GOING_AWAY, 'server shutting down').catch(ignore);
     let timer: Timer | null = null;
     const expired = new Promise<boolean>((resolve) => {
       if (Number.isFinite(timeout)) timer = setTimer(() => resolve(true), timeout);
     });
-    const finished = await Promise.race([Promise.all(sessions.map((s) => s.done)).then(() => false), expired]);
+    const finished = await Promise.race([Promise.all(sessions.map(([, done]) => done)).then(() => false), expired]);
     clearTimer(timer);
-    if (finished) for (const { ws } of sessions) ws.terminate();
+    if (finished) for (const [ws] of sessions) ws.terminate();
     server?.closeAllConnections();
     await stopped;
   }
@@ -299,31 +295,33 @@ export class WebSocketServer {
       handshake: agreement.handshake,
       head,
     });
-    const where = `WebSocket handler for ${agreement.request.path}`;
-    const session: Session = { ws, done: this.run(invoke(route.handler, ws, request), ws, where) };
-    this.sessions.add(session);
-    void session.done.then(() => this.sessions.delete(session));
+    this.sessions.set(ws, this.run(invoke(route.handler, ws, request), ws));
   }
 
   /**
    * Runs a handler for the connection's lifetime: returning closes with
    * 1000, throwing closes with 1011 (§7.4.1) and is reported, never thrown.
-   * The promise never rejects, whatever the handler or onError do.
+   * The promise never rejects, whatever the handler or onError do. One
+   * async function, so an idle connection holds one pending frame here and
+   * no chain of promises and closures.
    */
-  private run(handling: Promise<unknown>, ws: WebSocket, where: string): Promise<void> {
-    return handling
-      .then(
-        () => ws.close(CloseCode.NORMAL),
-        (error: unknown) => {
-          ws.fail(new WebSocketError('WS_ERR_HANDLER', CloseCode.INTERNAL_ERROR, 'handler failed'));
-          this.report(error, where);
-          return ws.whenClosed();
-        },
-      )
-      .catch((error: unknown) => {
-        this.report(error, `closing after the ${where}`);
-        ws.terminate();
-      });
+  private async run(handling: Promise<unknown>, ws: WebSocket): Promise<void> {
+    try {
+      try {
+        await handling;
+      } catch (error) {
+        ws.fail(new WebSocketError('WS_ERR_HANDLER', CloseCode.INTERNAL_ERROR, 'handler failed'));
+        this.report(error, handlerName(ws));
+        await ws.whenClosed();
+        return;
+      }
+      await ws.close(CloseCode.NORMAL);
+    } catch (error) {
+      this.report(error, `closing after the ${handlerName(ws)}`);
+      ws.terminate();
+    } finally {
+      this.sessions.delete(ws);
+    }
   }
 
   private report(error: unknown, where: string): void {
@@ -388,6 +386,8 @@ function checkCount(value: unknown, name: string): void {
     throw new RangeError(`${name} must be an integer ≥ 0 (or Infinity), not ${String(value)}`);
   }
 }
+
+const handlerName = (ws: WebSocket): string => `WebSocket handler for ${ws.request?.path ?? '/'}`;
 
 /**
  * Starts a handler on the next microtask, throws included. A function of its

@@ -1,0 +1,51 @@
+import { test, mock } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { once } from 'node:events';
+import { HeadDeadlines } from '../../src/transport/deadlines.js';
+
+/** A connected pair on 127.0.0.1: [the accepted socket, the client]. */
+async function socketPair(): Promise<{ accepted: net.Socket; client: net.Socket; close: () => void }> {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  const [accepted] = (await once(server, 'connection')) as [net.Socket];
+  return { accepted, client, close: () => { client.destroy(); accepted.destroy(); server.close(); } };
+}
+
+test('a connection whose head never ends is destroyed when its budget runs out', async () => {
+  const { accepted, client, close } = await socketPair();
+  try {
+    new HeadDeadlines(50).start(accepted);
+    await once(client, 'close');
+    assert.equal(accepted.destroyed, true);
+  } finally {
+    close();
+  }
+});
+
+test('settle() forgets the connection: no timer, and no listener left on a socket that lives on as a WebSocket', async () => {
+  const { accepted, client, close } = await socketPair();
+  try {
+    const listeners = accepted.listenerCount('close');
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      const deadlines = new HeadDeadlines(50);
+      deadlines.start(accepted);
+      assert.equal(accepted.listenerCount('close'), listeners + 1);
+      deadlines.settle(accepted);
+      assert.equal(accepted.listenerCount('close'), listeners, 'the close listener is removed with the timer');
+      mock.timers.tick(1000);
+    } finally {
+      mock.timers.reset();
+    }
+    // Past the budget the socket still works.
+    accepted.write('a');
+    const [data] = (await once(client, 'data')) as [Buffer];
+    assert.equal(data.toString(), 'a');
+    assert.equal(accepted.destroyed, false);
+  } finally {
+    close();
+  }
+});
