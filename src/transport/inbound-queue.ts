@@ -5,14 +5,14 @@ import { clearTimer, setTimer, type Timer } from './timers.js';
 export type Message = string | Buffer;
 
 /**
- * How the queue pushes back on the peer. It never touches a socket: the
- * connection pauses and resumes reading, and says whether its own output is
- * backed up (reading then stays paused too).
+ * What the queue pauses to push back on the peer: the connection's socket
+ * (or a fake in tests). Its unwritten output counts too: reading also
+ * stays paused while that is over the limit.
  */
-export interface ReadingFlow {
-  pause(): void;
-  resume(): void;
-  outputBacklogged(): boolean;
+export interface Readable {
+  pause(): unknown;
+  resume(): unknown;
+  readonly writableLength: number;
 }
 
 interface Waiter {
@@ -45,7 +45,7 @@ export class InboundQueue {
   private waiter: Waiter | null = null;
   private moreWaiters: Waiter[] | null = null;
 
-  constructor(private readonly limit: number, private readonly flow: ReadingFlow) {}
+  constructor(private readonly limit: number, private readonly source: Readable) {}
 
   /** Bytes waiting for `receive` (plus 64 per message for its own cost). */
   get bytes(): number {
@@ -116,15 +116,15 @@ export class InboundQueue {
    * to half and the output has drained.
    */
   updateReading(): void {
-    const outputBacklog = this.flow.outputBacklogged();
+    const outputBacklog = this.source.writableLength > this.limit;
     if (!this.paused) {
       if (this.queued > this.limit || outputBacklog) {
         this.paused = true;
-        this.flow.pause();
+        this.source.pause();
       }
     } else if (this.queued <= this.limit >>> 1 && !outputBacklog) {
       this.paused = false;
-      this.flow.resume();
+      this.source.resume();
     }
   }
 

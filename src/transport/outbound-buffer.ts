@@ -16,11 +16,16 @@ export interface FrameSource {
   takeOutgoing(): Buffer[];
 }
 
-export interface OutboundOptions {
+export interface OutboundLimits {
   /** Unwritten bytes beyond which sends wait for the writer to drain. */
   highWaterMark: number;
-  /** Called after each flush and each 'drain' of the writer: its backlog may have changed. */
-  onWritten(): void;
+  /** Unwritten bytes beyond which reading pauses (see InboundQueue): 'drain' is then watched to resume it. */
+  backlogLimit: number;
+}
+
+/** Told after each flush and each 'drain': the writer's backlog may have changed (the InboundQueue). */
+export interface BacklogListener {
+  updateReading(): void;
 }
 
 /** A send waiting for the writer to drain. */
@@ -46,12 +51,18 @@ export class OutboundBuffer {
   private drainWaiters: DrainWaiter[] | null = null;
   private drainListening = false;
   private closed = false;
+  private readonly highWaterMark: number;
+  private readonly backlogLimit: number;
 
   constructor(
     private readonly writer: Writer,
     private readonly source: FrameSource,
-    private readonly options: OutboundOptions,
-  ) {}
+    limits: OutboundLimits,
+    private readonly listener: BacklogListener,
+  ) {
+    this.highWaterMark = limits.highWaterMark;
+    this.backlogLimit = limits.backlogLimit;
+  }
 
   /** Bytes sent but not yet handed to the kernel. */
   get bufferedAmount(): number {
@@ -60,7 +71,7 @@ export class OutboundBuffer {
 
   /** True when a send now would wait for the writer to drain. */
   get sendWaits(): boolean {
-    return this.bufferedAmount > this.options.highWaterMark;
+    return this.bufferedAmount > this.highWaterMark;
   }
 
   /**
@@ -101,8 +112,9 @@ export class OutboundBuffer {
       writeCoalesced(writer, chunks);
       writer.uncork();
     }
-    if (this.drainWaiters !== null && writer.writableLength <= this.options.highWaterMark) this.onDrain();
-    this.options.onWritten();
+    if (this.drainWaiters !== null && writer.writableLength <= this.highWaterMark) this.onDrain();
+    if (writer.writableLength > this.backlogLimit) this.watchDrain();
+    this.listener.updateReading();
   }
 
   /** One 'drain' listener at a time, only while someone waits for it. */
@@ -111,7 +123,7 @@ export class OutboundBuffer {
     this.drainListening = true;
     this.writer.once('drain', () => {
       this.drainListening = false;
-      this.options.onWritten();
+      this.listener.updateReading();
       this.onDrain();
     });
   }
@@ -145,7 +157,7 @@ export class OutboundBuffer {
     const waiters = this.drainWaiters;
     // A failed or destroyed socket's buffer is empty because it was thrown away: those sends fail on close.
     if (waiters === null || this.writer.destroyed || this.writer.errored !== null) return;
-    if (this.writer.writableLength > this.options.highWaterMark) {
+    if (this.writer.writableLength > this.highWaterMark) {
       this.watchDrain();
       return;
     }

@@ -81,7 +81,6 @@ export class WebSocket {
   /** The round-trip time of the last answered Ping (keepalive or `ping()`), in ms; 0 before any. */
   latency = 0;
 
-  private readonly maxQueuedBytes: number;
   private readonly closeTimeout: number;
   private readonly pingInterval: number;
   private readonly pingTimeout: number;
@@ -117,7 +116,7 @@ export class WebSocket {
     } = {},
   ) {
     checkConnectionLimits(options);
-    this.maxQueuedBytes = options.maxQueuedBytes ?? 16 * 1024 * 1024;
+    const maxQueuedBytes = options.maxQueuedBytes ?? 16 * 1024 * 1024;
     this.closeTimeout = options.closeTimeout ?? 5000;
     this.pingInterval = options.pingInterval ?? 20_000;
     this.pingTimeout = options.pingTimeout ?? 20_000;
@@ -127,18 +126,12 @@ export class WebSocket {
     this.request = options.request ?? null;
     this.handshake = options.handshake ?? null;
     this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
-    this.inbound = new InboundQueue(this.maxQueuedBytes, {
-      pause: () => {
-        socket.pause();
-        if (this.outputBacklogged()) this.outbound.watchDrain();
-      },
-      resume: () => socket.resume(),
-      outputBacklogged: () => this.outputBacklogged(),
-    });
+    // Plain objects wired to each other, no closures: an idle connection stays small.
+    this.inbound = new InboundQueue(maxQueuedBytes, socket);
     this.outbound = new OutboundBuffer(socket, connection, {
       highWaterMark: options.sendHighWaterMark ?? 1024 * 1024,
-      onWritten: () => this.inbound.updateReading(),
-    });
+      backlogLimit: maxQueuedBytes,
+    }, this.inbound);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     // The peer sent FIN. node:http's sockets allow half-open connections, so
@@ -284,11 +277,6 @@ export class WebSocket {
       });
     }
     return this.closed;
-  }
-
-  /** More than maxQueuedBytes of our own output waits for the peer: reading pauses too (see InboundQueue). */
-  private outputBacklogged(): boolean {
-    return this.socket.writableLength > this.maxQueuedBytes;
   }
 
   private onData(chunk: Buffer): void {

@@ -1,15 +1,14 @@
 import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { InboundQueue, type ReadingFlow } from '../../src/transport/inbound-queue.js';
+import { InboundQueue, type Readable } from '../../src/transport/inbound-queue.js';
 
-/** A flow that records what the queue asked of the socket. */
-function recordingFlow(): ReadingFlow & { calls: string[]; backlog: boolean } {
+/** A socket that records what the queue asked of it, with as much unwritten output as the test says. */
+function recordingFlow(): Readable & { calls: string[]; writableLength: number } {
   const flow = {
     calls: [] as string[],
-    backlog: false,
+    writableLength: 0,
     pause: () => flow.calls.push('pause'),
     resume: () => flow.calls.push('resume'),
-    outputBacklogged: () => flow.backlog,
   };
   return flow;
 }
@@ -124,13 +123,16 @@ test('reading pauses once over the limit and resumes only at half of it', () => 
 test('an output backlog keeps reading paused even with an empty queue, until it is gone', () => {
   const flow = recordingFlow();
   const queue = new InboundQueue(1024, flow);
-  flow.backlog = true;
+  flow.writableLength = 1024;
+  queue.updateReading();
+  assert.deepEqual(flow.calls, [], 'exactly at the limit is not over it');
+  flow.writableLength = 1025;
   queue.updateReading();
   assert.deepEqual(flow.calls, ['pause']);
   queue.push('x');
   queue.take();
   assert.deepEqual(flow.calls, ['pause'], 'the queue is empty but the output is not');
-  flow.backlog = false;
+  flow.writableLength = 0;
   queue.updateReading();
   assert.deepEqual(flow.calls, ['pause', 'resume']);
   queue.updateReading();

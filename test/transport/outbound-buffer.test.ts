@@ -48,11 +48,11 @@ class Frames implements FrameSource {
   }
 }
 
-function setup(highWaterMark = 1024) {
+function setup(highWaterMark = 1024, backlogLimit = Infinity) {
   const writer = new FakeWriter();
   const frames = new Frames();
   let written = 0;
-  const buffer = new OutboundBuffer(writer, frames, { highWaterMark, onWritten: () => written++ });
+  const buffer = new OutboundBuffer(writer, frames, { highWaterMark, backlogLimit }, { updateReading: () => written++ });
   return { writer, frames, buffer, writtenCalls: () => written };
 }
 
@@ -146,6 +146,23 @@ test('over the high-water mark a send waits for drain, and resolves once below i
   assert.equal(writer.listenerCount('drain'), 0, 'no listener left behind');
 });
 
+test('a flush that leaves more than the backlog limit unwritten watches for drain, to resume reading then', () => {
+  const { writer, frames, buffer, writtenCalls } = setup(Infinity, 100);
+  frames.add(10);
+  writer.writableLength = 100;
+  buffer.flush();
+  assert.equal(writer.listenerCount('drain'), 0, 'at the limit: no need');
+  assert.equal(writtenCalls(), 1, 'the listener hears of every flush');
+  frames.add(10);
+  writer.writableLength = 101;
+  buffer.flush();
+  buffer.flush();
+  assert.equal(writer.listenerCount('drain'), 1, 'over it: one listener, however many flushes');
+  writer.drained(0);
+  assert.equal(writtenCalls(), 3, 'and of the drain (a flush with nothing to write tells nobody)');
+  assert.equal(writer.listenerCount('drain'), 0);
+});
+
 test('a flush that leaves the writer under the mark resolves the waiting sends at once', async () => {
   const { frames, buffer } = setup(100);
   frames.add(200);
@@ -206,7 +223,7 @@ test('over a real socket: sends wait while the peer does not read and resume whe
   const socket = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
   await once(socket, 'connect');
   const frames = new Frames();
-  const buffer = new OutboundBuffer(socket, frames, { highWaterMark: 64 * 1024, onWritten: () => {} });
+  const buffer = new OutboundBuffer(socket, frames, { highWaterMark: 64 * 1024, backlogLimit: Infinity }, { updateReading: () => {} });
   let sent = 0;
   const sends: Promise<void>[] = [];
   // Until the kernel's buffers are full and the socket keeps more than the mark.
