@@ -1,5 +1,5 @@
 import { ChunkReader } from './reader.js';
-import { encodeFrame, FIN, MAX_INLINE_PAYLOAD, parseFrameHeader, RSV1, type FrameHeader } from './frame.js';
+import { encodeFrame, encodeTextFrame, FIN, MAX_INLINE_PAYLOAD, parseFrameHeader, RSV1, type FrameHeader } from './frame.js';
 import { applyMask, maskKeyFromBytes, randomMaskKey } from './mask.js';
 import { Opcode, isControl } from './opcodes.js';
 import { CloseCode, isValidWireCloseCode } from './close-codes.js';
@@ -179,8 +179,19 @@ export class Connection {
    * the caller may change its bytes as soon as this returns.
    */
   sendText(text: string | Uint8Array): void {
-    if (typeof text === 'string') this.sendMessage(Opcode.TEXT, Buffer.from(text, 'utf8'), 'owned');
-    else this.sendMessage(Opcode.TEXT, checkBytes(text), 'borrowed');
+    if (typeof text !== 'string') {
+      this.sendMessage(Opcode.TEXT, checkBytes(text), 'borrowed');
+      return;
+    }
+    const length = Buffer.byteLength(text);
+    const masked = this.nextMaskKey !== null;
+    if ((masked || length <= MAX_INLINE_PAYLOAD) && !(this.deflate?.shouldCompress(length) ?? false)) {
+      // Encoded into the frame itself; a large unmasked text is better as the header plus its Buffer.from bytes, uncopied.
+      this.assertOpen();
+      encodeTextFrame(this.outgoing, FIN | Opcode.TEXT, text, length, masked ? this.nextMaskKey!() : null);
+    } else {
+      this.sendMessage(Opcode.TEXT, Buffer.from(text, 'utf8'), 'owned');
+    }
   }
 
   /**
