@@ -2,9 +2,13 @@
 // connection each to the same binding echo server (its own process), rounds
 // alternating sync, async, sync, … so both see the same machine load.
 //   node bench/sync.mjs URL '{"rounds":5,"roundMs":600}'
-// Prints {"rows":[{workload, unit, async, sync, ratio}]}: medians of the
-// rounds, and the median of the per-round sync/async ratios.
+// Prints {"rows":[{workload, unit, async, sync, ratio, cost}]}: medians of
+// the rounds, the median of the per-round sync/async ratios, and for each
+// binding what one round trip costs this process (all its threads): CPU µs
+// and thread sleeps (voluntary context switches, Linux only), the profile
+// that explains the ratio.
 import { performance } from 'node:perf_hooks';
+import { readFileSync, readdirSync } from 'node:fs';
 import { openClient } from './peers.mjs';
 
 const [url, optionsJson] = process.argv.slice(2);
@@ -23,8 +27,23 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-/** Messages per second over one round of ping-pong. */
+/** Times this process's threads went to sleep (voluntary context switches); null where /proc is missing. */
+function sleeps() {
+  try {
+    let total = 0;
+    for (const task of readdirSync('/proc/self/task')) {
+      total += Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/self/task/${task}/status`, 'utf8'))[1]);
+    }
+    return total;
+  } catch {
+    return null;
+  }
+}
+
+/** One round of ping-pong: messages per second, and per round trip CPU µs and thread sleeps. */
 async function round(conn, payload) {
+  const sleptBefore = sleeps();
+  const cpuBefore = process.cpuUsage();
   const start = performance.now();
   const end = start + roundMs;
   let count = 0;
@@ -33,7 +52,10 @@ async function round(conn, payload) {
     await conn.next();
     count++;
   }
-  return count / ((performance.now() - start) / 1000);
+  const rate = count / ((performance.now() - start) / 1000);
+  const cpu = process.cpuUsage(cpuBefore);
+  const slept = sleeps();
+  return { rate, cpuUs: (cpu.user + cpu.system) / count, sleeps: slept === null ? null : (slept - sleptBefore) / count };
 }
 
 const clients = { async: await openClient('binding', url), sync: await openClient('sync', url) };
@@ -41,18 +63,20 @@ const rows = [];
 for (const { workload, size, type } of WORKLOADS) {
   // Both bindings take binary as a list of byte values.
   const payload = type === 'text' ? 'x'.repeat(size) : Array.from({ length: size }, () => 0x61);
-  const rates = { async: [], sync: [] };
+  const measured = { async: [], sync: [] };
   const ratios = [];
   for (let r = 0; r <= rounds; r++) {
     const sync = await round(clients.sync, payload);
     const async = await round(clients.async, payload);
     if (r === 0) continue; // warm-up
-    rates.sync.push(sync);
-    rates.async.push(async);
-    ratios.push(sync / async);
+    measured.sync.push(sync);
+    measured.async.push(async);
+    ratios.push(sync.rate / async.rate);
   }
   const scale = size >= MiB ? size / MiB : 1;
-  rows.push({ workload, unit: size >= MiB ? 'MiB/s' : 'msg/s', async: median(rates.async) * scale, sync: median(rates.sync) * scale, ratio: median(ratios) });
+  const of = (binding, key) => (measured[binding][0][key] === null ? null : median(measured[binding].map((m) => m[key])));
+  const cost = Object.fromEntries(['async', 'sync'].map((b) => [b, { cpuUs: of(b, 'cpuUs'), sleeps: of(b, 'sleeps') }]));
+  rows.push({ workload, unit: size >= MiB ? 'MiB/s' : 'msg/s', async: of('async', 'rate') * scale, sync: of('sync', 'rate') * scale, ratio: median(ratios), cost });
 }
 clients.sync.close();
 await Promise.race([clients.async.close(), new Promise((r) => setTimeout(r, 1000))]);
