@@ -1,11 +1,11 @@
 import { ChunkReader } from './reader.js';
-import { encodeFrame, FIN, MAX_INLINE_PAYLOAD, parseFrameHeader, RSV1, type FrameHeader } from './frame.js';
+import { encodeFrame, encodeTextFrame, FIN, MAX_INLINE_PAYLOAD, parseFrameHeader, RSV1, type FrameHeader } from './frame.js';
 import { applyMask, maskKeyFromBytes, randomMaskKey } from './mask.js';
 import { Opcode, isControl } from './opcodes.js';
 import { CloseCode, isValidWireCloseCode } from './close-codes.js';
 import { WebSocketError, internalError, invalidUtf8, protocolError, tooBig } from './errors.js';
 import { checkByteCount } from './limits.js';
-import { Utf8Validator, isUtf8 } from './utf8.js';
+import { Utf8Validator, decodeText, isUtf8 } from './utf8.js';
 import { MessageParts } from './parts.js';
 import type { PerMessageDeflate } from './deflate.js';
 
@@ -49,6 +49,8 @@ export interface ConnectionOptions {
 export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
 
 const EMPTY = Buffer.alloc(0);
+/** Largest one-frame payload collected into a buffer of its announced length (see `collectsWhole`). */
+const MAX_COLLECTED = 16 * 1024 * 1024;
 
 /**
  * One WebSocket connection's protocol state, with no I/O (sans-I/O): feed it
@@ -77,6 +79,8 @@ export class Connection {
   private messageOpcode = 0;
   private messageCompressed = false;
   private fragments: MessageParts | null = null;
+  /** The payload of a one-frame message that spans socket chunks, filled in as they arrive (see `collectsWhole`). */
+  private whole: Buffer | null = null;
   private utf8: Utf8Validator | null = null;
 
   private closeSent = false;
@@ -175,8 +179,19 @@ export class Connection {
    * the caller may change its bytes as soon as this returns.
    */
   sendText(text: string | Uint8Array): void {
-    if (typeof text === 'string') this.sendMessage(Opcode.TEXT, Buffer.from(text, 'utf8'), 'owned');
-    else this.sendMessage(Opcode.TEXT, checkBytes(text), 'borrowed');
+    if (typeof text !== 'string') {
+      this.sendMessage(Opcode.TEXT, checkBytes(text), 'borrowed');
+      return;
+    }
+    const length = Buffer.byteLength(text);
+    const masked = this.nextMaskKey !== null;
+    if ((masked || length <= MAX_INLINE_PAYLOAD) && !(this.deflate?.shouldCompress(length) ?? false)) {
+      // Encoded into the frame itself; a large unmasked text is better as the header plus its Buffer.from bytes, uncopied.
+      this.assertOpen();
+      encodeTextFrame(this.outgoing, FIN | Opcode.TEXT, text, length, masked ? this.nextMaskKey!() : null);
+    } else {
+      this.sendMessage(Opcode.TEXT, Buffer.from(text, 'utf8'), 'owned');
+    }
   }
 
   /**
@@ -230,6 +245,7 @@ export class Connection {
     this.events.push(event);
     this.reader.clear();
     this.fragments = null;
+    this.whole = null;
     this.deflate?.dispose();
   }
 
@@ -289,7 +305,13 @@ export class Connection {
           this.handleData(header, EMPTY, true);
         }
         while (this.payloadRemaining > 0 && this.reader.length > 0) {
-          const piece = this.reader.takeAtMost(this.payloadRemaining);
+          let piece = this.reader.takeAtMost(this.payloadRemaining);
+          if (this.payloadOffset === 0 && this.collectsWhole(header, piece)) this.whole = Buffer.allocUnsafe(header.length);
+          if (this.whole !== null) {
+            // Copied while the chunk is hot and unmasked there: no list of views joined at the end.
+            piece.copy(this.whole, this.payloadOffset);
+            piece = this.whole.subarray(this.payloadOffset, this.payloadOffset + piece.length);
+          }
           applyMask(piece, header.maskKey, this.payloadOffset);
           this.payloadOffset += piece.length;
           this.payloadRemaining -= piece.length;
@@ -332,6 +354,18 @@ export class Connection {
     if ((this.fragments?.size ?? 0) + header.length > this.maxMessageSize) throw tooBig(this.maxMessageSize);
   }
 
+  /**
+   * Whether a one-frame message whose first piece is `first` is collected
+   * into one buffer of its announced length rather than as a list of views
+   * joined at the end. Only when it cannot come in one piece, and only up
+   * to MAX_COLLECTED with at least 1/16 of it already here: a header alone
+   * never makes us reserve much more than the peer has sent.
+   */
+  private collectsWhole(header: FrameHeader, first: Buffer): boolean {
+    return header.fin && this.fragments === null && first.length < header.length
+      && header.length <= MAX_COLLECTED && first.length * 16 >= header.length;
+  }
+
   /** One piece of a data frame's payload (§5.4, §5.6); `frameDone` marks its last piece. */
   private handleData(header: FrameHeader, piece: Buffer, frameDone: boolean): void {
     if (header.opcode !== Opcode.CONTINUATION && this.messageOpcode === 0) {
@@ -339,13 +373,13 @@ export class Connection {
       this.messageCompressed = header.rsv1;
     }
     const messageDone = frameDone && header.fin;
-    if (messageDone && this.fragments === null) {
+    if (messageDone && this.fragments === null && this.whole === null) {
       // Whole message in one piece, the common case: no reassembly.
       this.deliver([piece], false);
       return;
     }
     if (piece.length > 0) {
-      (this.fragments ??= new MessageParts()).push(piece);
+      if (this.whole === null) (this.fragments ??= new MessageParts()).push(piece);
       // §8.1, failing fast: text is validated piece by piece (compressed text once inflated).
       if (this.messageOpcode === Opcode.TEXT && !this.messageCompressed) {
         this.utf8 ??= new Utf8Validator();
@@ -353,6 +387,12 @@ export class Connection {
       }
     }
     if (!messageDone) return;
+    if (this.whole !== null) {
+      const whole = this.whole;
+      this.whole = null;
+      this.deliver([whole], true);
+      return;
+    }
     const fragments = this.fragments?.take() ?? [];
     this.fragments = null;
     this.deliver(fragments, true);
@@ -374,12 +414,12 @@ export class Connection {
       this.events.push({ type: 'message', data });
       return;
     }
-    if (compressed || !validatedPieces) {
-      if (!isUtf8(data)) throw invalidUtf8('invalid UTF-8 in a text message (RFC 6455 §8.1)');
-    } else if (!this.utf8!.finish()) {
+    if (validatedPieces && !compressed && !this.utf8!.finish()) {
       throw invalidUtf8('text message ends inside a UTF-8 sequence (RFC 6455 §8.1)');
     }
-    this.events.push({ type: 'message', data: data.toString('utf8') });
+    const text = decodeText(data, validatedPieces && !compressed ? 'validated' : 'unchecked');
+    if (text === null) throw invalidUtf8('invalid UTF-8 in a text message (RFC 6455 §8.1)');
+    this.events.push({ type: 'message', data: text });
   }
 
   private handleControl(opcode: number, payload: Buffer): void {

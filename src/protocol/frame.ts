@@ -1,5 +1,5 @@
 import { ChunkReader } from './reader.js';
-import { copyMasked } from './mask.js';
+import { applyMask, copyMasked } from './mask.js';
 import { isControl, isKnownOpcode } from './opcodes.js';
 import { protocolError } from './errors.js';
 
@@ -106,21 +106,11 @@ export const MAX_INLINE_PAYLOAD = 16 * 1024;
 export function encodeFrame(out: Buffer[], firstByte: number, payload: Uint8Array, maskKey: number | null): void {
   const length = payload.length;
   const masked = maskKey !== null;
-  const extended = length < 126 ? 0 : length < 0x10000 ? 2 : 8;
-  const headerLength = 2 + extended + (masked ? 4 : 0);
+  const headerLength = headerLengthFor(length, maskKey);
   const inline = !masked && length <= MAX_INLINE_PAYLOAD;
   const frame = masked ? allocAligned(headerLength, payload) : Buffer.allocUnsafe(inline ? headerLength + length : headerLength);
-  frame[0] = firstByte;
-  const code7 = extended === 0 ? length : extended === 2 ? 126 : 127;
-  frame[1] = masked ? code7 | MASK : code7;
-  if (extended === 2) {
-    frame.writeUInt16BE(length, 2);
-  } else if (extended === 8) {
-    frame.writeUInt32BE(Math.floor(length / 0x1_0000_0000), 2);
-    frame.writeUInt32BE(length >>> 0, 6);
-  }
+  writeHeader(frame, firstByte, length, maskKey);
   if (masked) {
-    frame.writeUInt32BE(maskKey, headerLength - 4);
     copyMasked(payload, frame, headerLength, maskKey);
     out.push(frame);
   } else if (inline) {
@@ -130,4 +120,37 @@ export function encodeFrame(out: Buffer[], firstByte: number, payload: Uint8Arra
     out.push(frame);
     out.push(Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, length));
   }
+}
+
+/**
+ * Appends one text frame with `text` encoded straight into the frame
+ * buffer: one UTF-8 encode and, when masked, masking in place there (no
+ * intermediate Buffer, no second copy). `byteLength` is Buffer.byteLength(text).
+ */
+export function encodeTextFrame(out: Buffer[], firstByte: number, text: string, byteLength: number, maskKey: number | null): void {
+  const headerLength = headerLengthFor(byteLength, maskKey);
+  const frame = Buffer.allocUnsafe(headerLength + byteLength);
+  writeHeader(frame, firstByte, byteLength, maskKey);
+  frame.write(text, headerLength, byteLength, 'utf8');
+  if (maskKey !== null) applyMask(frame, maskKey, 0, headerLength, frame.length);
+  out.push(frame);
+}
+
+/** §5.2: 2 bytes, then 2 or 8 of extended length, then 4 of masking key for masked frames. */
+function headerLengthFor(length: number, maskKey: number | null): number {
+  const extended = length < 126 ? 0 : length < 0x10000 ? 2 : 8;
+  return 2 + extended + (maskKey !== null ? 4 : 0);
+}
+
+function writeHeader(frame: Buffer, firstByte: number, length: number, maskKey: number | null): void {
+  frame[0] = firstByte;
+  const code7 = length < 126 ? length : length < 0x10000 ? 126 : 127;
+  frame[1] = maskKey !== null ? code7 | MASK : code7;
+  if (code7 === 126) {
+    frame.writeUInt16BE(length, 2);
+  } else if (code7 === 127) {
+    frame.writeUInt32BE(Math.floor(length / 0x1_0000_0000), 2);
+    frame.writeUInt32BE(length >>> 0, 6);
+  }
+  if (maskKey !== null) frame.writeUInt32BE(maskKey, code7 === 126 ? 4 : code7 === 127 ? 10 : 2);
 }

@@ -3,13 +3,13 @@ import { Connection, State, encodeCloseBody } from '../protocol/connection.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { WebSocketError, connectionClosed, internalError } from '../protocol/errors.js';
 import { checkByteCount, checkDuration } from '../protocol/limits.js';
-import { fillsItsBuffer } from '../protocol/parts.js';
 import type { RequestInfo } from '../protocol/handshake.js';
 import { clearTimer, setTimer, type Timer } from './timers.js';
 import { report, type ErrorReporter } from './report.js';
+import { InboundQueue, type Message } from './inbound-queue.js';
+import { OutboundBuffer } from './outbound-buffer.js';
 
-/** A received message: a string for text, a Buffer for binary. */
-export type Message = string | Buffer;
+export type { Message } from './inbound-queue.js';
 
 /** Limits of one open connection, all in bytes or milliseconds. Every one has a default. */
 export interface ConnectionLimits {
@@ -45,17 +45,6 @@ export function checkConnectionLimits(options: ConnectionLimits): void {
   checkDuration(options.pingTimeout, 'pingTimeout');
 }
 
-interface Waiter {
-  resolve: (message: Message | null) => void;
-  timer: Timer | null;
-}
-
-/** A send waiting for the socket to drain. */
-interface DrainWaiter {
-  resolve: () => void;
-  reject: (error: Error) => void;
-}
-
 /** A Ping waiting for its Pong; `resolve` is null for our own keepalive pings. */
 interface PendingPing {
   payload: Buffer;
@@ -68,21 +57,12 @@ interface PendingPing {
 const answers = (ping: PendingPing, pong: Buffer): boolean => ping.payload.equals(pong);
 
 const RESOLVED = Promise.resolve();
-/** Frames below this size are joined with their neighbours into blocks of up to COALESCE_BLOCK bytes. */
-const COALESCE_LIMIT = 16 * 1024;
-const COALESCE_BLOCK = 64 * 1024;
-
-/**
- * What a queued message counts against maxQueuedBytes: its bytes plus its
- * own cost, so a flood of empty messages fills the queue too.
- */
-const messageSize = (message: Message): number => message.length + 64;
-
 /**
  * An open WebSocket over a socket: the I/O loop around a sans-I/O
- * `Connection`. Received messages wait in a bounded queue (the socket is
- * paused when it fills, so TCP pushes back on the sender); sends are
- * batched per tick and wait for `drain` beyond a high-water mark.
+ * `Connection`, with its close handshake, keepalive and events. Received
+ * messages wait in an `InboundQueue` (the socket is paused when it fills,
+ * so TCP pushes back on the sender); sends go through an `OutboundBuffer`,
+ * batched per tick and waiting for `drain` beyond a high-water mark.
  */
 export class WebSocket {
   /** "host:port", "[v6]:port" for IPv6. */
@@ -101,29 +81,15 @@ export class WebSocket {
   /** The round-trip time of the last answered Ping (keepalive or `ping()`), in ms; 0 before any. */
   latency = 0;
 
-  private readonly maxQueuedBytes: number;
   private readonly closeTimeout: number;
-  private readonly sendHighWaterMark: number;
   private readonly pingInterval: number;
   private readonly pingTimeout: number;
   private readonly onError: ErrorReporter | undefined;
+  private readonly inbound: InboundQueue;
+  private readonly outbound: OutboundBuffer;
 
   // Idle connections are the common case on a server, so what only busy
-  // ones need (queues, waiter lists, the closed promise) is allocated lazily.
-  private queue: Message[] | null = null;
-  private queueHead = 0;
-  private queued = 0;
-  private paused = false;
-  /** The pending receive; more than one at a time overflow into `moreWaiters`. */
-  private waiter: Waiter | null = null;
-  private moreWaiters: Waiter[] | null = null;
-
-  private pending: Buffer[] | null = null;
-  private pendingBytes = 0;
-  private flushScheduled = false;
-  private drainWaiters: DrainWaiter[] | null = null;
-  private drainListening = false;
-
+  // ones need (pings, the closed promise) is allocated lazily.
   private closeScheduled = false;
   private closeTimer: Timer | null = null;
 
@@ -150,9 +116,8 @@ export class WebSocket {
     } = {},
   ) {
     checkConnectionLimits(options);
-    this.maxQueuedBytes = options.maxQueuedBytes ?? 16 * 1024 * 1024;
+    const maxQueuedBytes = options.maxQueuedBytes ?? 16 * 1024 * 1024;
     this.closeTimeout = options.closeTimeout ?? 5000;
-    this.sendHighWaterMark = options.sendHighWaterMark ?? 1024 * 1024;
     this.pingInterval = options.pingInterval ?? 20_000;
     this.pingTimeout = options.pingTimeout ?? 20_000;
     this.onError = options.onError;
@@ -161,6 +126,12 @@ export class WebSocket {
     this.request = options.request ?? null;
     this.handshake = options.handshake ?? null;
     this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
+    // Plain objects wired to each other, no closures: an idle connection stays small.
+    this.inbound = new InboundQueue(maxQueuedBytes, socket);
+    this.outbound = new OutboundBuffer(socket, connection, {
+      highWaterMark: options.sendHighWaterMark ?? 1024 * 1024,
+      backlogLimit: maxQueuedBytes,
+    }, this.inbound);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     // The peer sent FIN. node:http's sockets allow half-open connections, so
@@ -181,22 +152,22 @@ export class WebSocket {
 
   /** True while open, and afterwards while unread messages remain. */
   get connected(): boolean {
-    return this.hasQueued() || (this.connection.state === State.OPEN && !this.transportClosed);
+    return this.inbound.hasMessages || (this.connection.state === State.OPEN && !this.transportClosed);
   }
 
   /** Bytes sent but not yet handed to the kernel. */
   get bufferedAmount(): number {
-    return this.pendingBytes + this.socket.writableLength;
+    return this.outbound.bufferedAmount;
   }
 
   /** True when a `send` now would wait for the socket to drain (over `sendHighWaterMark` unwritten). */
   get sendWaits(): boolean {
-    return this.pendingBytes + this.socket.writableLength > this.sendHighWaterMark;
+    return this.outbound.sendWaits;
   }
 
   /** Bytes received and waiting in the queue for `receive` (plus 64 per message for its own cost). */
   get queuedBytes(): number {
-    return this.queued;
+    return this.inbound.bytes;
   }
 
   get state(): State {
@@ -269,39 +240,12 @@ export class WebSocket {
    * it) or when no more messages can come. 0 polls; Infinity waits forever.
    */
   receive(timeoutMs = Infinity): Promise<Message | null> {
-    if (this.hasQueued()) return Promise.resolve(this.shift());
-    if (this.state === State.CLOSED || !(timeoutMs > 0)) return Promise.resolve(null);
-    return new Promise((resolve) => {
-      const waiter: Waiter = { resolve, timer: null };
-      if (Number.isFinite(timeoutMs)) waiter.timer = setTimer(() => this.expire(waiter), timeoutMs);
-      if (this.waiter === null) this.waiter = waiter;
-      else (this.moreWaiters ??= []).push(waiter);
-    });
+    return this.inbound.receive(timeoutMs);
   }
 
   /** The next message if one is already queued, else null: the part of `receive` that needs no waiting. */
   takeQueued(): Message | null {
-    return this.hasQueued() ? this.shift() : null;
-  }
-
-  private expire(waiter: Waiter): void {
-    if (this.waiter === waiter) {
-      this.waiter = this.moreWaiters?.shift() ?? null;
-    } else if (this.moreWaiters !== null) {
-      const index = this.moreWaiters.indexOf(waiter);
-      if (index !== -1) this.moreWaiters.splice(index, 1);
-    }
-    waiter.resolve(null);
-  }
-
-  private nextWaiter(): Waiter | null {
-    const waiter = this.waiter;
-    if (waiter !== null) this.waiter = this.moreWaiters?.shift() ?? null;
-    return waiter;
-  }
-
-  private hasQueued(): boolean {
-    return this.queue !== null && this.queueHead < this.queue.length;
+    return this.inbound.take();
   }
 
   /**
@@ -335,44 +279,6 @@ export class WebSocket {
     return this.closed;
   }
 
-  private shift(): Message {
-    const queue = this.queue!;
-    const message = queue[this.queueHead];
-    queue[this.queueHead++] = undefined as unknown as Message;
-    if (this.queueHead === queue.length) {
-      this.queue = null;
-      this.queueHead = 0;
-    } else if (this.queueHead >= 1024 && this.queueHead * 2 >= queue.length) {
-      // A queue that never quite empties must not grow a hole per message read.
-      queue.splice(0, this.queueHead);
-      this.queueHead = 0;
-    }
-    this.queued -= messageSize(message);
-    if (this.paused) this.updateReading();
-    return message;
-  }
-
-  /**
-   * Reading pauses while the unread queue is over `maxQueuedBytes`, and also
-   * while more than that of our own output (pongs, replies) waits for a peer
-   * that does not read: either way TCP then pushes back on the peer instead
-   * of this process buffering without bound. It resumes once the queue is
-   * down to half and the output has drained.
-   */
-  private updateReading(): void {
-    const outputBacklog = this.socket.writableLength > this.maxQueuedBytes;
-    if (!this.paused) {
-      if (this.queued > this.maxQueuedBytes || outputBacklog) {
-        this.paused = true;
-        this.socket.pause();
-        if (outputBacklog) this.awaitDrain();
-      }
-    } else if (this.queued <= this.maxQueuedBytes >>> 1 && !outputBacklog) {
-      this.paused = false;
-      this.socket.resume();
-    }
-  }
-
   private onData(chunk: Buffer): void {
     this.heard = true;
     this.connection.receiveData(chunk);
@@ -399,7 +305,7 @@ export class WebSocket {
       const event = events[i];
       switch (event.type) {
         case 'message':
-          this.deliver(event.data);
+          this.inbound.push(event.data);
           break;
         case 'ping':
           this.onping?.(event.data);
@@ -425,28 +331,12 @@ export class WebSocket {
     }
   }
 
-  private deliver(message: Message): void {
-    const waiter = this.nextWaiter();
-    if (waiter !== null) {
-      clearTimer(waiter.timer);
-      waiter.resolve(message);
-      return;
-    }
-    if (typeof message !== 'string' && !fillsItsBuffer(message)) {
-      // A short message is a view of the socket chunk it came in; queued, it must not keep the whole chunk alive.
-      message = Buffer.from(message);
-    }
-    (this.queue ??= []).push(message);
-    this.queued += messageSize(message);
-    if (!this.paused && this.queued > this.maxQueuedBytes) this.updateReading();
-  }
-
   private onProtocolClosed(): void {
     this.stopKeepalive();
     this.flush();
     if (this.connection.shouldCloseTransport) this.socket.end(); // §7.1.1: the server closes TCP first
     this.armCloseTimer();
-    this.wakeWaiters();
+    this.inbound.end();
   }
 
   private onTransportClosed(): void {
@@ -455,34 +345,22 @@ export class WebSocket {
     this.connection.takeEvents(); // only the 1006 close, already in connection.closeEvent
     clearTimer(this.closeTimer);
     this.stopKeepalive();
-    this.pending = null;
-    this.wakeWaiters();
-    this.failWaitingSends();
+    this.inbound.end();
+    // Sends still waiting for `drain` and Pings still waiting for their Pong
+    // never happened: they reject with the close code and reason.
+    this.outbound.close(() => this.closedError());
+    const pings = this.pings;
+    this.pings = null;
+    if (pings !== null) {
+      const error = this.closedError();
+      for (const ping of pings) ping.reject?.(error);
+    }
     this.resolveClosed?.();
   }
 
-  /** No more messages will come: pending receives get null. */
-  private wakeWaiters(): void {
-    for (let waiter = this.nextWaiter(); waiter !== null; waiter = this.nextWaiter()) {
-      clearTimer(waiter.timer);
-      waiter.resolve(null);
-    }
-  }
-
-  /**
-   * Sends still waiting for `drain` and Pings still waiting for their Pong
-   * never happened: they reject with the close code and reason.
-   */
-  private failWaitingSends(): void {
-    const waiters = this.drainWaiters;
-    const pings = this.pings;
-    this.drainWaiters = null;
-    this.pings = null;
-    if (waiters === null && pings === null) return;
+  private closedError(): Error {
     const { code, reason } = this.closeInfo!;
-    const error = connectionClosed(code, reason);
-    if (waiters !== null) for (const waiter of waiters) waiter.reject(error);
-    if (pings !== null) for (const ping of pings) ping.reject?.(error);
+    return connectionClosed(code, reason);
   }
 
   private armCloseTimer(): void {
@@ -522,7 +400,7 @@ export class WebSocket {
    */
   private onPongOverdue(): void {
     this.keepaliveTimer = null;
-    if (this.heard || this.paused) {
+    if (this.heard || this.inbound.isPaused) {
       this.heard = false;
       this.armPongTimer();
       return;
@@ -556,93 +434,12 @@ export class WebSocket {
   }
 
   private flushSoon(): Promise<void> {
-    this.takeOutgoing();
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      process.nextTick(flushTick, this);
-    }
-    if (!this.sendWaits || this.transportClosed) return RESOLVED;
-    return new Promise((resolve, reject) => {
-      (this.drainWaiters ??= []).push({ resolve, reject });
-      this.awaitDrain();
-    });
+    return this.outbound.flushSoon();
   }
 
-  private takeOutgoing(): void {
-    const out = this.connection.takeOutgoing();
-    if (out.length === 0) return;
-    const pending = (this.pending ??= []);
-    for (let i = 0; i < out.length; i++) {
-      pending.push(out[i]);
-      this.pendingBytes += out[i].length;
-    }
-  }
-
-  /** Writes everything pending now, in as few writes as is cheap. */
+  /** Writes everything pending now. */
   flush(): void {
-    this.takeOutgoing();
-    const chunks = this.pending;
-    const total = this.pendingBytes;
-    this.flushScheduled = false;
-    if (chunks === null) return;
-    this.pending = null;
-    this.pendingBytes = 0;
-    if (this.transportClosed || this.socket.destroyed || !this.socket.writable) return;
-    if (chunks.length === 1) {
-      this.socket.write(chunks[0]);
-    } else if (total <= COALESCE_LIMIT) {
-      this.socket.write(Buffer.concat(chunks, total));
-    } else {
-      // Runs of small frames are joined into blocks (a writev of thousands of
-      // tiny buffers costs more than copying them); large payloads go as they are.
-      this.socket.cork();
-      let runStart = 0;
-      let runBytes = 0;
-      for (let i = 0; i <= chunks.length; i++) {
-        const chunk = i < chunks.length ? chunks[i] : null;
-        if (chunk !== null && chunk.length < COALESCE_LIMIT && runBytes + chunk.length <= COALESCE_BLOCK) {
-          runBytes += chunk.length;
-          continue;
-        }
-        if (i - runStart === 1) this.socket.write(chunks[runStart]);
-        else if (i > runStart) this.socket.write(Buffer.concat(chunks.slice(runStart, i), runBytes));
-        runStart = i;
-        runBytes = 0;
-        if (chunk === null) break;
-        if (chunk.length >= COALESCE_LIMIT) {
-          this.socket.write(chunk);
-          runStart = i + 1;
-        } else {
-          runBytes = chunk.length;
-        }
-      }
-      this.socket.uncork();
-    }
-    if (this.drainWaiters !== null && this.socket.writableLength <= this.sendHighWaterMark) this.onDrain();
-    if (!this.paused && this.socket.writableLength > this.maxQueuedBytes) this.updateReading();
-  }
-
-  /** One 'drain' listener at a time, only while someone waits for it. */
-  private awaitDrain(): void {
-    if (this.drainListening) return;
-    this.drainListening = true;
-    this.socket.once('drain', () => {
-      this.drainListening = false;
-      this.onDrain();
-    });
-  }
-
-  private onDrain(): void {
-    if (this.paused) this.updateReading();
-    const waiters = this.drainWaiters;
-    // A failed or destroyed socket's buffer is empty because it was thrown away: those sends fail on 'close'.
-    if (waiters === null || this.socket.destroyed || this.socket.errored !== null) return;
-    if (this.socket.writableLength > this.sendHighWaterMark) {
-      this.awaitDrain();
-      return;
-    }
-    this.drainWaiters = null;
-    for (const waiter of waiters) waiter.resolve();
+    this.outbound.flush();
   }
 
   /** For the transport's own failures, e.g. a server shutting down: fails with `error.closeCode`. */
@@ -650,10 +447,6 @@ export class WebSocket {
     this.connection.fail(error);
     this.handleEvents();
   }
-}
-
-function flushTick(ws: WebSocket): void {
-  ws.flush();
 }
 
 /** The bytes of a binary message; anything else is a TypeError, before anything is queued. */

@@ -200,10 +200,12 @@ describe('connect, piped', () => {
     try {
       const line = await new Promise<string>((resolve) => createInterface({ input: python.stdout }).once('line', resolve));
       const port = /PORT (\d+)/.exec(line)![1];
-      const { status, stdout } = await runCli(['connect', '--hex', `ws://127.0.0.1:${port}/`], 'c0ffee\n');
+      // -1: Python echoes from its handler task, so an echo can still be on its way when stdin's end
+      // makes us close (the peer then drops it, §7.1.2); waiting for the one message makes the test exact.
+      const { status, stdout } = await runCli(['connect', '-1', '--hex', `ws://127.0.0.1:${port}/`], 'c0ffee\n');
       assert.equal(status, 0);
       assert.equal(stdout, 'c0ffee\n');
-      const text = await runCli(['connect', `ws://127.0.0.1:${port}/`], 'from the CLI\n');
+      const text = await runCli(['connect', '-1', `ws://127.0.0.1:${port}/`], 'from the CLI\n');
       assert.equal(text.stdout, 'from the CLI\n');
     } finally {
       python.stdin.end();

@@ -57,6 +57,48 @@ describe('framing (RFC 6455 §5.2)', () => {
     assert.deepEqual(events, [{ type: 'message', data: 'Hello' }]);
   });
 
+  test('long ASCII and non-ASCII text arrive intact, in one chunk, split across chunks, and fragmented', () => {
+    for (const text of ['a'.repeat(100_000), `${'a'.repeat(70_000)}κόσμε${'b'.repeat(100)}`]) {
+      const bytes = Buffer.from(text);
+      const oneChunk = server();
+      oneChunk.receiveData(c(0x81, bytes));
+      assert.deepEqual(oneChunk.takeEvents(), [{ type: 'message', data: text }]);
+      const wire = c(0x81, bytes);
+      const split = server();
+      for (let at = 0; at < wire.length; at += 1000) split.receiveData(wire.subarray(at, at + 1000));
+      assert.deepEqual(split.takeEvents(), [{ type: 'message', data: text }]);
+      const fragmented = client();
+      fragmented.receiveData(Buffer.concat([s(0x01, bytes.subarray(0, 70_002)), s(0x00, bytes.subarray(70_002, 70_003)), s(0x80, bytes.subarray(70_003))]));
+      assert.deepEqual(fragmented.takeEvents(), [{ type: 'message', data: text }]);
+    }
+  });
+
+  test('a large binary message: a view in one chunk, collected when split, joined when fragmented, masked or not', () => {
+    const payload = Buffer.from(Array.from({ length: 100_003 }, (_, i) => (i * 13) & 0xff));
+    for (const [side, encode] of [[server, c], [client, s]] as const) {
+      const wire = encode(0x82, payload);
+      const inOne = side();
+      inOne.receiveData(wire);
+      const [viewed] = inOne.takeEvents() as Array<{ data: Buffer }>;
+      assert.deepEqual(viewed.data, payload);
+      assert.equal(viewed.data.buffer, wire.buffer, 'a view of the chunk it came in');
+      // Split: the first chunk holds 1/8 of it (collected), or a single byte of it (kept as views, joined).
+      for (const firstPiece of [12_500, 1]) {
+        const fresh = encode(0x82, payload); // the server unmasked `wire` in place
+        const headerLength = fresh.length - payload.length;
+        const split = side();
+        const cuts = [0, headerLength + firstPiece, ...Array.from({ length: 7 }, (_, i) => headerLength + firstPiece + (i + 1) * 12_000), fresh.length];
+        for (let i = 0; i + 1 < cuts.length; i++) split.receiveData(Buffer.from(fresh.subarray(cuts[i], cuts[i + 1])));
+        const events = split.takeEvents() as Array<{ type: string; data: Buffer }>;
+        assert.equal(events.length, 1, `${side === server ? 'masked' : 'unmasked'}, first piece ${firstPiece}`);
+        assert.deepEqual(events[0].data, payload);
+      }
+      const fragmented = side();
+      fragmented.receiveData(Buffer.concat([encode(0x02, payload.subarray(0, 50_000)), encode(0x80, payload.subarray(50_000))]));
+      assert.deepEqual((fragmented.takeEvents()[0] as { data: Buffer }).data, payload);
+    }
+  });
+
   test('7-, 16- and 64-bit payload lengths', () => {
     for (const size of [0, 125, 126, 65535, 65536, 200_000]) {
       const conn = server();
@@ -215,6 +257,26 @@ describe('invalid UTF-8 fails with 1007 (§8.1)', () => {
     const euro = Buffer.from('€');
     feedBytewise(conn, Buffer.concat([c(0x01, euro.subarray(0, 1)), c(0x00, euro.subarray(1, 2)), c(0x80, euro.subarray(2))]));
     assert.equal(conn.state, State.OPEN);
+  });
+
+  test('long text, ASCII but for one invalid byte at the end, one frame or fragmented', () => {
+    const bad = Buffer.concat([Buffer.alloc(64 * 1024, 0x61), Buffer.from([0xc0])]);
+    const whole = server();
+    whole.receiveData(c(0x81, bad));
+    assertConnectionFailing(whole, 1007);
+    const fragmented = server();
+    fragmented.receiveData(Buffer.concat([c(0x01, bad.subarray(0, 40_000)), c(0x80, bad.subarray(40_000))]));
+    assertConnectionFailing(fragmented, 1007);
+  });
+
+  test('a collected one-frame text fails at the chunk that breaks it', () => {
+    const bad = Buffer.concat([Buffer.alloc(40_000, 0x61), Buffer.from([0xc0, 0xaf]), Buffer.alloc(60_000, 0x61)]);
+    const wire = c(0x81, bad);
+    const conn = server();
+    conn.receiveData(wire.subarray(0, 30_000));
+    conn.receiveData(wire.subarray(30_000, 50_000));
+    assert.equal(conn.state, State.CLOSED, 'failed before the frame is complete');
+    assertConnectionFailing(conn, 1007);
   });
 
   test('in a close reason', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeFrame, parseFrameHeader } from '../../src/protocol/frame.js';
+import { encodeFrame, encodeTextFrame, parseFrameHeader } from '../../src/protocol/frame.js';
 import { ChunkReader } from '../../src/protocol/reader.js';
 import { applyMask, copyMasked, maskKeyFromBytes, randomMaskKey } from '../../src/protocol/mask.js';
 import { Connection } from '../../src/protocol/connection.js';
@@ -130,4 +130,20 @@ test('ChunkReader copies only across chunks', () => {
   assert.equal(reader.length, 1);
   assert.equal(reader.takeAtMost(10).toString(), 'f');
   assert.equal(reader.length, 0);
+});
+
+test('encodeTextFrame: the same bytes as encoding first, at every header size, masked or not', () => {
+  for (const length of [0, 1, 125, 126, 127, 0xffff, 0x10000, 100_001]) {
+    // Two-byte characters at the end put the length on both sides of each boundary.
+    const text = length < 2 ? 'é'.slice(0, length) : `${'a'.repeat(length - 2)}é`;
+    const bytes = Buffer.from(text);
+    for (const maskKey of [null, 0x9a01ff33, 0]) {
+      const expected: Buffer[] = [];
+      encodeFrame(expected, 0x81, bytes, maskKey);
+      const actual: Buffer[] = [];
+      encodeTextFrame(actual, 0x81, text, bytes.length, maskKey);
+      assert.equal(actual.length, 1, 'one buffer per frame');
+      assert.deepEqual(actual[0], Buffer.concat(expected), `${bytes.length} bytes, key ${maskKey}`);
+    }
+  }
 });

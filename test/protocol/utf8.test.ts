@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Utf8Validator } from '../../src/protocol/utf8.js';
+import { ASCII_FAST_PATH_MIN, Utf8Validator, decodeText } from '../../src/protocol/utf8.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s/g, ''), 'hex');
 
@@ -49,4 +49,18 @@ test('fails fast: on the piece that makes the text impossible, not at the end', 
   const w = new Utf8Validator();
   assert.equal(w.feed(hex('ed')), true);
   assert.equal(w.feed(hex('a0')), false, 'ED A0 starts a surrogate');
+});
+
+test('decodeText: long pure ASCII takes the ASCII path, anything else is checked and decoded as UTF-8', () => {
+  for (const length of [ASCII_FAST_PATH_MIN - 1, ASCII_FAST_PATH_MIN, ASCII_FAST_PATH_MIN * 4]) {
+    const ascii = Buffer.alloc(length, 0x61);
+    assert.equal(decodeText(ascii, 'unchecked'), 'a'.repeat(length), `${length} ASCII bytes`);
+    // One byte past ASCII at the very end: not ASCII, so it must go through validation.
+    const invalid = Buffer.concat([ascii, Buffer.from([0xff])]);
+    assert.equal(decodeText(invalid, 'unchecked'), null, `${length} ASCII bytes then 0xff`);
+    const latin = Buffer.concat([ascii, Buffer.from('é')]);
+    assert.equal(decodeText(latin, 'unchecked'), `${'a'.repeat(length)}é`, 'a two-byte character is not mangled by an ASCII decode');
+    assert.equal(decodeText(latin, 'validated'), `${'a'.repeat(length)}é`);
+  }
+  assert.equal(decodeText(Buffer.alloc(0), 'unchecked'), '');
 });

@@ -1,0 +1,163 @@
+import { fillsItsBuffer } from '../protocol/parts.js';
+import { clearTimer, setTimer, type Timer } from './timers.js';
+
+/** A received message: a string for text, a Buffer for binary. */
+export type Message = string | Buffer;
+
+/**
+ * What the queue pauses to push back on the peer: the connection's socket
+ * (or a fake in tests). Its unwritten output counts too: reading also
+ * stays paused while that is over the limit.
+ */
+export interface Readable {
+  pause(): unknown;
+  resume(): unknown;
+  readonly writableLength: number;
+}
+
+interface Waiter {
+  resolve: (message: Message | null) => void;
+  timer: Timer | null;
+}
+
+/**
+ * What a queued message counts against the limit: its bytes plus its own
+ * cost, so a flood of empty messages fills the queue too.
+ */
+const messageSize = (message: Message): number => message.length + 64;
+
+/** Past this many read slots, a queue that never quite empties is compacted. */
+const COMPACT_AFTER = 1024;
+
+/**
+ * Received messages on their way to `receive`: each goes straight to the
+ * oldest pending receive, or waits in a queue bounded by `limit` bytes.
+ * Idle connections are the common case on a server, so the queue and the
+ * waiter list are allocated only while in use.
+ */
+export class InboundQueue {
+  private queue: Message[] | null = null;
+  private head = 0;
+  private queued = 0;
+  private paused = false;
+  private ended = false;
+  /** The pending receive; more than one at a time overflow into `moreWaiters`. */
+  private waiter: Waiter | null = null;
+  private moreWaiters: Waiter[] | null = null;
+
+  constructor(private readonly limit: number, private readonly source: Readable) {}
+
+  /** Bytes waiting for `receive` (plus 64 per message for its own cost). */
+  get bytes(): number {
+    return this.queued;
+  }
+
+  get hasMessages(): boolean {
+    return this.queue !== null && this.head < this.queue.length;
+  }
+
+  /** True while reading is paused by this queue. */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /**
+   * The next message, or null once `timeoutMs` passes first (the message is
+   * not lost: a later call gets it) or once the stream has ended. 0 polls;
+   * Infinity waits forever.
+   */
+  receive(timeoutMs: number): Promise<Message | null> {
+    if (this.hasMessages) return Promise.resolve(this.shift());
+    if (this.ended || !(timeoutMs > 0)) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const waiter: Waiter = { resolve, timer: null };
+      if (Number.isFinite(timeoutMs)) waiter.timer = setTimer(() => this.expire(waiter), timeoutMs);
+      if (this.waiter === null) this.waiter = waiter;
+      else (this.moreWaiters ??= []).push(waiter);
+    });
+  }
+
+  /** The next message if one is queued, else null: the part of `receive` that needs no waiting. */
+  take(): Message | null {
+    return this.hasMessages ? this.shift() : null;
+  }
+
+  /** A message from the peer: to the oldest pending receive, else into the queue. */
+  push(message: Message): void {
+    const waiter = this.nextWaiter();
+    if (waiter !== null) {
+      clearTimer(waiter.timer);
+      waiter.resolve(message);
+      return;
+    }
+    if (typeof message !== 'string' && !fillsItsBuffer(message)) {
+      // A short message is a view of the socket chunk it came in; queued, it must not keep the whole chunk alive.
+      message = Buffer.from(message);
+    }
+    (this.queue ??= []).push(message);
+    this.queued += messageSize(message);
+    if (!this.paused && this.queued > this.limit) this.updateReading();
+  }
+
+  /** No more messages will come: pending receives get null, and so do later ones once the queue is read. */
+  end(): void {
+    this.ended = true;
+    for (let waiter = this.nextWaiter(); waiter !== null; waiter = this.nextWaiter()) {
+      clearTimer(waiter.timer);
+      waiter.resolve(null);
+    }
+  }
+
+  /**
+   * Reading pauses while the unread queue is over the limit, and also while
+   * more than that of our own output (pongs, replies) waits for a peer that
+   * does not read: either way TCP then pushes back on the peer instead of
+   * this process buffering without bound. It resumes once the queue is down
+   * to half and the output has drained.
+   */
+  updateReading(): void {
+    const outputBacklog = this.source.writableLength > this.limit;
+    if (!this.paused) {
+      if (this.queued > this.limit || outputBacklog) {
+        this.paused = true;
+        this.source.pause();
+      }
+    } else if (this.queued <= this.limit >>> 1 && !outputBacklog) {
+      this.paused = false;
+      this.source.resume();
+    }
+  }
+
+  private shift(): Message {
+    const queue = this.queue!;
+    const message = queue[this.head];
+    queue[this.head++] = undefined as unknown as Message;
+    if (this.head === queue.length) {
+      this.queue = null;
+      this.head = 0;
+    } else if (this.head >= COMPACT_AFTER && this.head * 2 >= queue.length) {
+      // A queue that never quite empties must not grow a hole per message read.
+      queue.splice(0, this.head);
+      this.head = 0;
+    }
+    this.queued -= messageSize(message);
+    if (this.paused) this.updateReading();
+    return message;
+  }
+
+  private expire(waiter: Waiter): void {
+    if (this.waiter === waiter) {
+      this.waiter = this.moreWaiters?.shift() ?? null;
+    } else if (this.moreWaiters !== null) {
+      const index = this.moreWaiters.indexOf(waiter);
+      if (index !== -1) this.moreWaiters.splice(index, 1);
+    }
+    waiter.resolve(null);
+  }
+
+  private nextWaiter(): Waiter | null {
+    const waiter = this.waiter;
+    if (waiter !== null) this.waiter = this.moreWaiters?.shift() ?? null;
+    return waiter;
+  }
+}
