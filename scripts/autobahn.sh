@@ -8,7 +8,7 @@
 # Reports go to reports/<role>/ (index.json, HTML); the summary script judges them.
 # AUTOBAHN_AGENT names the testee in the reports; AUTOBAHN_SERVER_CMD swaps our echo server for another
 # (bench/autobahn-ws-echo.mjs times ws on the same cases); AUTOBAHN_CLIENT_CMD swaps our client driver for
-# another (it gets the URL and the agent as $1 and $2); AUTOBAHN_PORT (9001) and AUTOBAHN_PYTHON too.
+# another (a bash command that finds the URL and the agent in "$1" and "$2"); AUTOBAHN_PORT (9001) and AUTOBAHN_PYTHON too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 role=${1:-both}
@@ -91,7 +91,7 @@ run_client() {
   wait_port
   local start=$SECONDS
   if [ -n "${AUTOBAHN_CLIENT_CMD:-}" ]; then
-    bash -c "$AUTOBAHN_CLIENT_CMD \"\$1\" \"\$2\"" _ "ws://127.0.0.1:$port" "$agent"
+    bash -c "$AUTOBAHN_CLIENT_CMD" _ "ws://127.0.0.1:$port" "$agent"
   else
     node dist/src/cli.js autobahn --url "ws://127.0.0.1:$port" --agent "$agent"
   fi
