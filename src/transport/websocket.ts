@@ -11,6 +11,10 @@ import { OutboundBuffer } from './outbound-buffer.js';
 
 export type { Message } from './inbound-queue.js';
 
+/** The socket's property naming the WebSocket it carries, for the shared socket listeners. */
+const OWNER = Symbol('scriptling-websocket');
+type OwnedSocket = Socket & { [OWNER]: WebSocket };
+
 /** Limits of one open connection, all in bytes or milliseconds. Every one has a default. */
 export interface ConnectionLimits {
   /** Largest message accepted (after decompression), in bytes; Infinity for no limit. Default 64 MiB. */
@@ -133,21 +137,38 @@ export class WebSocket {
       backlogLimit: maxQueuedBytes,
     }, this.inbound);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    // The peer sent FIN. node:http's sockets allow half-open connections, so
-    // nothing ends ours for us: write out what is queued, then close (and
-    // destroy after closeTimeout if the peer never takes it).
-    socket.on('end', () => {
-      this.flush();
-      this.socket.end();
-      this.armCloseTimer();
-    });
-    socket.on('close', () => this.onTransportClosed());
-    socket.on('error', (error) => {
-      this.socketError ??= error;
-    });
+    // One set of listeners for every connection, finding theirs on the socket: four closures less per connection.
+    (socket as OwnedSocket)[OWNER] = this;
+    socket.on('data', WebSocket.onSocketData);
+    socket.on('end', WebSocket.onSocketEnd);
+    socket.on('close', WebSocket.onSocketClose);
+    socket.on('error', WebSocket.onSocketError);
     if (options.head !== undefined && options.head.length > 0) this.onData(options.head);
     this.scheduleKeepalive();
+  }
+
+  private static onSocketData(this: Socket, chunk: Buffer): void {
+    (this as OwnedSocket)[OWNER].onData(chunk);
+  }
+
+  /**
+   * The peer sent FIN. node:http's sockets allow half-open connections, so
+   * nothing ends ours for us: write out what is queued, then close (and
+   * destroy after closeTimeout if the peer never takes it).
+   */
+  private static onSocketEnd(this: Socket): void {
+    const ws = (this as OwnedSocket)[OWNER];
+    ws.flush();
+    ws.socket.end();
+    ws.armCloseTimer();
+  }
+
+  private static onSocketClose(this: Socket): void {
+    (this as OwnedSocket)[OWNER].onTransportClosed();
+  }
+
+  private static onSocketError(this: Socket, error: Error): void {
+    (this as OwnedSocket)[OWNER].socketError ??= error;
   }
 
   /** True while open, and afterwards while unread messages remain. */
