@@ -182,9 +182,9 @@ export class WebSocketServer {
     const expired = new Promise<boolean>((resolve) => {
       if (Number.isFinite(timeout)) timer = setTimer(() => resolve(true), timeout);
     });
-    const finished = await Promise.race([Promise.all(sessions.map(([, done]) => done)).then(() => false), expired]);
+    const timedOut = await Promise.race([Promise.all(sessions.map(([, done]) => done)).then(() => false), expired]);
     clearTimer(timer);
-    if (finished) for (const [ws] of sessions) ws.terminate();
+    if (timedOut) for (const [ws] of sessions) ws.terminate();
     server?.closeAllConnections();
     await stopped;
   }
