@@ -168,6 +168,15 @@ export class Connection {
     }
   }
 
+  /**
+   * Whether the bytes received so far end exactly at a frame boundary, with
+   * no frame half read: someone else could read the next frames
+   * from here (the sync API lets its worker answer Pings between calls).
+   */
+  get atFrameBoundary(): boolean {
+    return this.header === null && this.reader.length === 0 && this.heldClose === null;
+  }
+
   /** The transport reached end of stream. Without a closing handshake that is 1006 (§7.1.5). */
   receiveEof(): void {
     if (this.state === State.CLOSED) return;

@@ -32,6 +32,16 @@ export async function connect(
   timeout: number | null | ScriptlingConnectOptions = 10,
   headers: Record<string, string> = {},
 ): Promise<WebSocketConnection> {
+  const ws = await connectEngine(url, engineConnectOptions(timeout, headers));
+  return new WebSocketConnection(ws);
+}
+
+/**
+ * connect()'s arguments as the engine's options (milliseconds, the
+ * binding's defaults); a bad time is a TypeError. Shared with the sync API,
+ * which opens its connections on another thread.
+ */
+export function engineConnectOptions(timeout: number | null | ScriptlingConnectOptions, headers: Record<string, string>): ConnectOptions {
   const options: ScriptlingConnectOptions = typeof timeout === 'object' && timeout !== null ? timeout : { timeout, headers };
   let engineOptions: ConnectOptions;
   try {
@@ -40,8 +50,7 @@ export async function connect(
     throw new TypeError(`websocket connect failed: ${(error as Error).message}`);
   }
   if (engineOptions.timeout === 0) throw new TypeError('websocket connect failed: timeout must be a positive number of seconds (or None to wait forever)');
-  const ws = await connectEngine(url, withBindingDefaults(engineOptions));
-  return new WebSocketConnection(ws);
+  return withBindingDefaults(engineOptions);
 }
 
 /** True if a received message is text (a string). */

@@ -7,6 +7,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { ConnectError, type ConnectErrorCode } from '../transport/client.js';
 import type { RefusalDetails } from '../transport/connect-error.js';
 import { WebSocketError } from '../protocol/errors.js';
+import type { DeflateOptions, DeflateParams } from '../protocol/deflate.js';
 
 /** Int32 slots of the SharedArrayBuffer both threads see. */
 export const SEQUENCE = 0;
@@ -45,20 +46,70 @@ export function ownBytes(view: Uint8Array): Uint8Array {
   return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength ? view : new Uint8Array(view);
 }
 
+/**
+ * Where a connection's socket is read and written. 'caller': a plain TCP
+ * connection is handed to the calling thread after the handshake, which
+ * runs the protocol itself with blocking-free reads and writes on the
+ * socket's file descriptor; the worker only waits for data when the caller
+ * would otherwise spin, writes what the kernel would not take at once, and
+ * answers Pings while the caller is away. 'worker': the worker runs the
+ * async engine and the caller gets its messages (always so for TLS).
+ */
+export type SocketThread = 'caller' | 'worker';
+
+/** Values of a caller-thread connection's custody word: who may read and write its socket now. */
+export const enum Custody {
+  /** Nobody, but the worker must not take over (a frame half read, a close under way, data not yet fed). Where a connection starts. */
+  FREE = 0,
+  /** Nobody; the caller's protocol stopped at a frame boundary, so the worker may take over to answer Pings. */
+  FREE_AT_BOUNDARY = 1,
+  CALLER = 2,
+  WORKER = 3,
+}
+
+/** Int32 slots of a caller-thread connection's own SharedArrayBuffer. */
+export const CUSTODY = 0;
+/** Bumped by the caller at every call, so the worker can tell a caller that is away from one between two calls. */
+export const ENTRIES = 1;
+export const CUSTODY_BYTES = 2 * Int32Array.BYTES_PER_ELEMENT;
+
+/** What a connection handed to the calling thread needs to run its protocol there. */
+export interface Handover {
+  fd: number;
+  /** Bytes the worker read after the handshake's head: the first frames. */
+  rest: Uint8Array;
+  /** The negotiated permessage-deflate parameters and the settings offered (null: off). */
+  deflate: { params: DeflateParams; options: DeflateOptions } | null;
+  maxMessageSize: number | undefined;
+  /** ms; Infinity waits forever. */
+  closeTimeout: number;
+}
+
 export type Request =
-  | { op: 'connect'; id: number; url: unknown; options: object }
+  | { op: 'connect'; id: number; url: unknown; options: object; socketThread: SocketThread; custody: SharedArrayBuffer }
   | { op: 'send'; conn: number; data: string | Uint8Array }
   | { op: 'consumed'; conn: number; bytes: number }
   | { op: 'close'; id: number; conn: number; code: number | undefined; reason: string | undefined }
   /** Close without an answer: a connection the caller gave up on. */
   | { op: 'drop'; conn: number }
   /** Answers 'done' once every send so far has been handed to the kernel (the caller's thread is exiting). */
-  | { op: 'flush'; id: number };
+  | { op: 'flush'; id: number }
+  // For connections whose socket the caller runs:
+  /** Read for the caller until the next chunk arrives (the caller waits for it). */
+  | { op: 'watch'; conn: number }
+  /** Stop reading for the caller; answered by 'unwatched'. */
+  | { op: 'unwatch'; conn: number }
+  /** Give custody back to the caller; answered by 'yielded'. */
+  | { op: 'yield'; conn: number }
+  /** Write what the kernel did not take at once, after anything written before; answered by 'written'. */
+  | { op: 'write'; conn: number; data: Uint8Array[] }
+  /** The protocol is done: wait up to `waitMs` for the server to end the TCP connection (RFC 6455 §7.1.1), then close it; answered by 'released'. */
+  | { op: 'release'; conn: number; waitMs: number };
 
 export type Event =
   /** The engine has loaded and listens for requests. */
   | { type: 'ready' }
-  | { type: 'connected'; id: number; remoteAddress: string; protocol: string }
+  | { type: 'connected'; id: number; remoteAddress: string; protocol: string; handover: Handover | null }
   | { type: 'failed'; id: number; error: SerializedError }
   | { type: 'done'; id: number }
   /** Messages in the order received: text as strings, binary as bytes. */
@@ -68,7 +119,15 @@ export type Event =
   /** The TCP connection is closed: nothing more can be sent. */
   | { type: 'closed'; conn: number }
   | { type: 'sent'; conn: number; bytes: number }
-  | { type: 'sendFailed'; conn: number; error: SerializedError };
+  | { type: 'sendFailed'; conn: number; error: SerializedError }
+  /** Bytes the worker read for the caller, in order; `end`: the stream ended after them. `watchEnded`: a watch ended with them. */
+  | { type: 'read'; conn: number; chunks: Uint8Array[]; end: boolean; watchEnded: boolean }
+  | { type: 'unwatched'; conn: number }
+  | { type: 'yielded'; conn: number }
+  /** The socket handed to the caller is closed. */
+  | { type: 'released'; conn: number }
+  /** The first `through` write requests are written; `bytes` of them since the last such event. */
+  | { type: 'written'; conn: number; through: number; bytes: number };
 
 /** What the supervisor thread reports when the engine worker ends. */
 export interface Fate {

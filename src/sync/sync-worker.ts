@@ -4,10 +4,12 @@ import { toMilliseconds } from '../scriptling/values.js';
 import { ConnectError } from '../transport/client.js';
 import type { ScriptlingConnectOptions } from '../scriptling/index.js';
 import { SyncConnection } from './connection.js';
+import { WorkerConnection } from './worker-connection.js';
+import { CallerConnection } from './caller-connection.js';
 import { WorkerDiedError } from './worker-died.js';
 import {
-  SEQUENCE, STATE_BYTES, STATUS, Status, reviveError,
-  type Event, type Fate, type Request, type SupervisorData,
+  CUSTODY_BYTES, SEQUENCE, STATE_BYTES, STATUS, Status, reviveError,
+  type Event, type Fate, type Request, type SocketThread, type SupervisorData,
 } from './messages.js';
 
 /** What connect() and close() wait for: the open connection, 'failed' or 'done'. */
@@ -18,6 +20,13 @@ export interface SyncWorkerOptions {
   resourceLimits?: ResourceLimits;
   /** The engine module; default worker.js beside this file. Tests substitute engines that misbehave. */
   engineFile?: URL;
+  /**
+   * Where plain-TCP (ws://) sockets are read and written: 'caller' (default)
+   * runs the protocol on the calling thread, with no thread hop per message;
+   * 'worker' keeps them in the worker, which then also sends keepalive Pings
+   * while the caller is busy elsewhere. wss:// always runs in the worker.
+   */
+  socketThread?: SocketThread;
 }
 
 /** connect()'s timeout when none is given (the seed's 10 s). */
@@ -55,8 +64,15 @@ export class SyncWorker {
   private readonly answers = new Map<number, Answer | null>();
   private nextId = 1;
   private death: WorkerDiedError | null = null;
+  private readonly socketThread: SocketThread;
+  /** The custody words of connections being opened, by request id. */
+  private readonly custodies = new Map<number, Int32Array>();
 
   constructor(options: SyncWorkerOptions = {}) {
+    if (options.socketThread !== undefined && options.socketThread !== 'caller' && options.socketThread !== 'worker') {
+      throw new TypeError(`socketThread must be 'caller' or 'worker', not ${String(options.socketThread)}`);
+    }
+    this.socketThread = options.socketThread ?? 'caller';
     const requests = new MessageChannel();
     const events = new MessageChannel();
     const fate = new MessageChannel();
@@ -110,15 +126,22 @@ export class SyncWorker {
     const options: ScriptlingConnectOptions = typeof timeout === 'object' && timeout !== null ? timeout : { timeout, headers };
     this.waitUntilReady();
     const id = this.nextId++;
+    const custody = new SharedArrayBuffer(CUSTODY_BYTES);
     try {
       // A URL object cannot be cloned: its href stands for it. Anything else goes as is, for the engine to judge.
-      this.post({ op: 'connect', id, url: url instanceof URL ? url.href : url, options });
+      this.post({ op: 'connect', id, url: url instanceof URL ? url.href : url, options, socketThread: this.socketThread, custody });
     } catch (error) {
       // DataCloneError: a function (checkServerIdentity, say) cannot cross to another thread.
       throw new TypeError(`websocket connect failed: the sync API takes options that can be copied to the worker thread (${(error as Error).message})`);
     }
     const waitMs = connectWaitMs(options.timeout);
-    const answer = this.answer(id, performance.now() + waitMs);
+    this.custodies.set(id, new Int32Array(custody));
+    let answer: Answer | null;
+    try {
+      answer = this.answer(id, performance.now() + waitMs);
+    } finally {
+      this.custodies.delete(id);
+    }
     if (answer === null) {
       this.post({ op: 'drop', conn: id });
       throw new ConnectError(`timed out after ${waitMs / 1000} s`, 'ETIMEDOUT');
@@ -211,7 +234,9 @@ export class SyncWorker {
         // A connect() that timed out on this side no longer waits: the worker was told to drop it.
         if (!this.answers.has(event.id)) break;
         // Registered now, not when connect() returns: its first messages (even its end) may be in the same drain.
-        const connection = new SyncConnection(this, event.id, event.remoteAddress, event.protocol);
+        const connection = event.handover === null
+          ? new WorkerConnection(this, event.id, event.remoteAddress, event.protocol)
+          : new CallerConnection(this, event.id, event.remoteAddress, event.protocol, event.handover, this.custodies.get(event.id)!);
         this.connections.set(event.id, connection);
         this.answers.set(event.id, connection);
         break;
@@ -221,6 +246,7 @@ export class SyncWorker {
         if (this.answers.has(event.id)) this.answers.set(event.id, event);
         break;
       case 'end':
+      case 'released':
         this.connections.get(event.conn)?.onEvent(event);
         this.connections.delete(event.conn);
         break;

@@ -4,11 +4,14 @@
  * events (see messages.ts). Started by supervisor.ts, never directly.
  */
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { connect, type WebSocketConnection } from '../scriptling/index.js';
+import { WebSocketConnection, engineConnectOptions, type ScriptlingConnectOptions } from '../scriptling/index.js';
+import { handshaken, openWebSocket, type ConnectOptions, type Handshaken } from '../transport/client.js';
+import { formatAddress } from '../transport/websocket.js';
+import { HandedSocket, takeOver } from './handed-socket.js';
 import type { Message, WebSocket } from '../transport/websocket.js';
 import {
   RECEIVE_WINDOW, SEND_WINDOW, SEQUENCE, messageCost, ownBytes, serializeError,
-  type EngineData, type Event, type Request,
+  type EngineData, type Event, type Handover, type Request, type SocketThread,
 } from './messages.js';
 
 const { state, requests, events } = workerData as EngineData;
@@ -135,20 +138,62 @@ const links = new Map<number, Link>();
 /** Connections the caller stopped waiting for (connect timed out on its side): close them as soon as they open. */
 const dropped = new Set<number>();
 
-function onConnect(id: number, url: unknown, options: object): void {
-  connect(url as string, options).then(
-    (conn) => {
+/** Connections whose socket the caller runs. */
+const handed = new Map<number, HandedSocket>();
+/** How often the worker looks for caller-run connections left alone, to answer their Pings meanwhile. */
+const CUSTODY_TICK_MS = 100;
+let custodyTimer: NodeJS.Timeout | null = null;
+
+function onConnect(id: number, url: unknown, scriptlingOptions: object, socketThread: SocketThread, custody: SharedArrayBuffer): void {
+  let options: ConnectOptions;
+  let opening: Promise<Handshaken>;
+  try {
+    options = engineConnectOptions(scriptlingOptions as ScriptlingConnectOptions, {});
+    opening = handshaken(url as string, options);
+  } catch (error) {
+    opening = Promise.reject(error);
+  }
+  opening.then(
+    (opened) => {
       if (dropped.delete(id)) {
-        void conn.close().catch(() => {});
+        opened.socket.destroy();
         return;
       }
-      emit({ type: 'connected', id, remoteAddress: conn.remote_addr, protocol: conn.engine.protocol });
-      links.set(id, new Link(id, conn));
+      const remoteAddress = formatAddress(opened.socket.remoteAddress, opened.socket.remotePort);
+      const taken = socketThread === 'caller' ? takeOver(opened.socket, opened.outcome.rest) : null;
+      if (taken === null) {
+        const conn = new WebSocketConnection(openWebSocket(opened, options));
+        emit({ type: 'connected', id, remoteAddress, protocol: conn.engine.protocol, handover: null });
+        links.set(id, new Link(id, conn));
+        return;
+      }
+      const { outcome, deflateOptions } = opened;
+      const handover: Handover = {
+        fd: taken.handle.fd,
+        rest: taken.rest,
+        deflate: outcome.deflate === null ? null : { params: outcome.deflate, options: deflateOptions ?? {} },
+        maxMessageSize: options.maxMessageSize,
+        closeTimeout: options.closeTimeout ?? 5000,
+      };
+      handed.set(id, new HandedSocket(id, opened.socket, taken.handle, new Int32Array(custody), emit));
+      custodyTimer ??= setInterval(checkCustody, CUSTODY_TICK_MS);
+      emit({ type: 'connected', id, remoteAddress, protocol: outcome.protocol, handover });
     },
     (error: unknown) => {
       if (!dropped.delete(id)) emit({ type: 'failed', id, error: serializeError(error) });
     },
   );
+}
+
+function checkCustody(): void {
+  for (const [id, socket] of handed) {
+    if (socket.closed) handed.delete(id);
+    else socket.maybeTakeCustody();
+  }
+  if (handed.size === 0 && custodyTimer !== null) {
+    clearInterval(custodyTimer);
+    custodyTimer = null;
+  }
 }
 
 function onClose(id: number, conn: number, code: number | undefined, reason: string | undefined): void {
@@ -167,7 +212,8 @@ function onClose(id: number, conn: number, code: number | undefined, reason: str
  * long it waits for the answer).
  */
 async function flush(): Promise<void> {
-  while ([...links.values()].some((link) => link.unwritten > 0)) await new Promise((resolve) => setTimeout(resolve, 1));
+  const unwritten = () => [...links.values(), ...handed.values()].some((link) => link.unwritten > 0);
+  while (unwritten()) await new Promise((resolve) => setTimeout(resolve, 1));
 }
 
 function handle(request: Request): void {
@@ -180,7 +226,22 @@ function handle(request: Request): void {
       links.get(request.conn)?.consumed(request.bytes);
       break;
     case 'connect':
-      onConnect(request.id, request.url, request.options);
+      onConnect(request.id, request.url, request.options, request.socketThread, request.custody);
+      break;
+    case 'watch':
+      handed.get(request.conn)?.watch();
+      break;
+    case 'unwatch':
+      handed.get(request.conn)?.unwatch();
+      break;
+    case 'yield':
+      handed.get(request.conn)?.yield();
+      break;
+    case 'write':
+      handed.get(request.conn)?.write(request.data);
+      break;
+    case 'release':
+      handed.get(request.conn)?.release(request.waitMs);
       break;
     case 'close':
       onClose(request.id, request.conn, request.code, request.reason);
@@ -190,8 +251,10 @@ function handle(request: Request): void {
       break;
     case 'drop': {
       const link = links.get(request.conn);
-      if (link === undefined) dropped.add(request.conn);
-      else void link.close(undefined, undefined);
+      const socket = handed.get(request.conn);
+      if (link !== undefined) void link.close(undefined, undefined);
+      else if (socket !== undefined) socket.drop();
+      else dropped.add(request.conn);
       break;
     }
   }

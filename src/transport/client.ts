@@ -127,6 +127,25 @@ function checkOptions(options: ConnectOptions): { timeout: number; maxRedirects:
  * saying why, a bad argument with a TypeError before anything is sent.
  */
 export async function connect(url: string | URL, options: ConnectOptions = {}): Promise<WebSocket> {
+  return openWebSocket(await handshaken(url, options), options);
+}
+
+/** A socket whose opening handshake succeeded, before any frame is read: what `connect` wraps in a WebSocket. */
+export interface Handshaken {
+  /** Paused; TLS for wss:// (then a `tls.TLSSocket`). */
+  socket: net.Socket;
+  handshake: ClientHandshake;
+  outcome: Accepted;
+  /** The permessage-deflate settings offered, to build the codec from the server's answer. */
+  deflateOptions: DeflateOptions | null;
+}
+
+/**
+ * Everything `connect` does up to the 101 answer (redirects included), with
+ * the same checks, errors and timeout; the caller owns the socket after.
+ * The synchronous API uses it to run the protocol on another thread.
+ */
+export async function handshaken(url: string | URL, options: ConnectOptions = {}): Promise<Handshaken> {
   let target: Target;
   let settings: ReturnType<typeof checkOptions>;
   let handshake: ClientHandshake;
@@ -148,7 +167,7 @@ export async function connect(url: string | URL, options: ConnectOptions = {}): 
     for (let redirects = 0; ; redirects++) {
       const socket = await dial(target, options, context, deadline.signal);
       const outcome = await handshakeOn(socket, handshake, target.secure, deadline.signal);
-      if (outcome.accepted) return open(socket, handshake, outcome, options, settings.deflate);
+      if (outcome.accepted) return { socket, handshake, outcome, deflateOptions: settings.deflate };
       socket.destroy();
       const next = redirectTarget(outcome, target, redirects, settings.maxRedirects);
       if (next.hostHeader !== target.hostHeader || next.secure !== target.secure) headers = withoutCredentials(headers);
@@ -212,7 +231,8 @@ async function handshakeOn(socket: net.Socket, handshake: ClientHandshake, secur
   }
 }
 
-function open(socket: net.Socket, handshake: ClientHandshake, outcome: Accepted, options: ConnectOptions, deflateOptions: DeflateOptions | null): WebSocket {
+/** The WebSocket over a handshaken socket: the last step of `connect`. */
+export function openWebSocket({ socket, handshake, outcome, deflateOptions }: Handshaken, options: ConnectOptions): WebSocket {
   try {
     const deflate = outcome.deflate === null ? null : new PerMessageDeflate(outcome.deflate, deflateOptions ?? {});
     const connection = new Connection({ side: 'client', maxMessageSize: options.maxMessageSize, deflate, maskKey: options.maskKey });

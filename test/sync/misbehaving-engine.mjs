@@ -1,12 +1,15 @@
 // The real engine worker, plus misbehaviour on request, for the failure
-// tests: a text message "block MS", "throw", "exit" or "oom" sent on any
-// connection makes the engine thread do that. The listener comes first, so
-// it sees the first request of a burst (the engine takes the rest itself).
+// tests: "block MS", "throw", "exit" or "oom" makes the engine thread do
+// that. Connections run by the worker ask for it in a text message (sent
+// on any connection); connections run by the caller in their URL's query,
+// ?misbehave=exit, done when the caller first asks the worker to wait for
+// data. The listener comes first, so it sees the first request of a burst
+// (the engine takes the rest itself).
 import { workerData } from 'node:worker_threads';
 
-workerData.requests.on('message', (request) => {
-  if (request.op !== 'send' || typeof request.data !== 'string') return;
-  const [what, arg] = request.data.split(' ');
+const onWatch = new Map();
+
+function misbehave(what, arg) {
   if (what === 'block') {
     const end = Date.now() + Number(arg);
     while (Date.now() < end); // busy: no event, no reply, no timer runs here meanwhile
@@ -22,6 +25,19 @@ workerData.requests.on('message', (request) => {
       for (let i = 0; i < 100_000; i++) hoard.push({ i, text: `${i}`.repeat(8) });
       setImmediate(grow);
     });
+  }
+}
+
+workerData.requests.on('message', (request) => {
+  if (request.op === 'connect' && typeof request.url === 'string') {
+    const what = new URL(request.url).searchParams.get('misbehave');
+    if (what !== null) onWatch.set(request.id, what);
+  } else if (request.op === 'watch' && onWatch.has(request.conn)) {
+    const what = onWatch.get(request.conn);
+    onWatch.delete(request.conn);
+    misbehave(...what.split(' '));
+  } else if (request.op === 'send' && typeof request.data === 'string') {
+    misbehave(...request.data.split(' '));
   }
 });
 

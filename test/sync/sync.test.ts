@@ -184,7 +184,7 @@ describe('sync API', () => {
   });
 
   test('a send that fails in the worker after send() returned is thrown by the next send, once', () => {
-    const conn = ws.connect(server.peer.url('/echo'));
+    const conn = new ws.SyncWorker({ socketThread: 'worker' }).connect(server.peer.url('/echo'));
     // What the worker reports when the engine refuses a queued send (a connection closing at that very moment).
     conn.onEvent({ type: 'sendFailed', conn: 0, error: serializeError(new WebSocketError('WS_ERR_NOT_OPEN', 1000, 'cannot send: the connection is closing')) });
     assert.throws(() => conn.send('next'), { name: 'WebSocketError', code: 'WS_ERR_NOT_OPEN', message: 'cannot send: the connection is closing' });
@@ -201,66 +201,83 @@ describe('sync API', () => {
   });
 });
 
-describe('sync API when the worker misbehaves', () => {
-  const server = ourServer();
+/**
+ * Makes the test engine misbehave on one connection: a worker-run one is
+ * told in a message (the worker handles the send), a caller-run one in its
+ * URL (done when the caller first waits for data: the worker handles no
+ * send of it).
+ */
+function misbehavingConnection(worker: ws.SyncWorker, socketThread: 'caller' | 'worker', url: string, what: string, timeout = 10): ws.SyncConnection {
+  if (socketThread === 'worker') {
+    const conn = worker.connect(url, timeout);
+    conn.send(what);
+    return conn;
+  }
+  return worker.connect(`${url}?misbehave=${encodeURIComponent(what)}`, timeout);
+}
 
-  test('a busy worker: receive(0.5) still returns null after about 0.5 s, and the message is not lost', () => {
-    const worker = new ws.SyncWorker({ engineFile: misbehaving });
-    const conn = worker.connect(server.peer.url('/echo'));
-    conn.send('block 2500');
-    const started = performance.now();
-    assert.equal(conn.receive(0.5), null);
-    const took = secondsSince(started);
-    assert.ok(took >= 0.49 && took < 2, `took ${took} s`);
-    assert.equal(conn.receive(10), 'Echo text: block 2500');
-    conn.close();
-  });
+for (const socketThread of ['caller', 'worker'] as const) {
+  describe(`sync API when the worker misbehaves (sockets run by the ${socketThread})`, () => {
+    const server = ourServer();
 
-  test('a busy worker: connect(url, 0.5) still gives up after about 0.5 s', () => {
-    const worker = new ws.SyncWorker({ engineFile: misbehaving });
-    const conn = worker.connect(server.peer.url('/echo'));
-    conn.send('block 2500');
-    const started = performance.now();
-    assert.throws(() => worker.connect(server.peer.url('/echo'), 0.5), { name: 'ConnectError', code: 'ETIMEDOUT' });
-    const took = secondsSince(started);
-    assert.ok(took >= 0.49 && took < 2, `took ${took} s`);
-    // Once the worker is free again, it still serves (and drops the connection given up on).
-    const later = worker.connect(server.peer.url('/echo'), 10);
-    later.send('after');
-    assert.equal(later.receive(10), 'Echo text: after');
-    later.close();
-    conn.close();
-  });
-
-  test('an engine that cannot even load: connect() throws WorkerDiedError, not a hang', () => {
-    const worker = new ws.SyncWorker({ engineFile: pathToFileURL(join(HERE, 'no-such-engine.mjs')) });
-    assert.throws(() => worker.connect(server.peer.url('/echo')), { name: 'WorkerDiedError', message: /no-such-engine\.mjs/ });
-  });
-
-  const deaths: Array<[string, string, RegExp, object]> = [
-    ['an uncaught error', 'throw', /^the websocket worker thread died: Error: boom in the engine$/, {}],
-    ['process.exit() in the worker', 'exit', /^the websocket worker thread died: it exited with code 3$/, {}],
-    ['running out of memory', 'oom', /^the websocket worker thread died: .*ERR_WORKER_OUT_OF_MEMORY|out of memory/i, { maxOldGenerationSizeMb: 32 }],
-  ];
-  for (const [what, trigger, message, resourceLimits] of deaths) {
-    test(`${what}: the blocked caller gets WorkerDiedError, not a hang`, () => {
-      const worker = new ws.SyncWorker({ engineFile: misbehaving, resourceLimits });
-      const conn = worker.connect(server.peer.url('/echo'));
-      conn.send(trigger);
+    test('a busy worker: receive(0.5) still returns null after about 0.5 s, and the message is not lost', () => {
+      const worker = new ws.SyncWorker({ engineFile: misbehaving, socketThread });
+      const conn = misbehavingConnection(worker, socketThread, server.peer.url('/echo'), 'block 2500');
       const started = performance.now();
-      assert.throws(() => {
-        for (;;) conn.receive(null); // the echo of the trigger may come first
-      }, { name: 'WorkerDiedError', code: 'WS_ERR_WORKER_DIED', message });
-      assert.ok(secondsSince(started) < 20);
-      // Every later call says so too, except close(): there is nothing left to close.
-      assert.throws(() => conn.connected(), { code: 'WS_ERR_WORKER_DIED' });
-      assert.throws(() => conn.receive(0), { code: 'WS_ERR_WORKER_DIED' });
-      assert.throws(() => conn.send('anyone there?'), { code: 'WS_ERR_WORKER_DIED' });
-      assert.throws(() => worker.connect(server.peer.url('/echo')), { code: 'WS_ERR_WORKER_DIED' });
+      assert.equal(conn.receive(0.5), null);
+      const took = secondsSince(started);
+      assert.ok(took >= 0.49 && took < 2, `took ${took} s`);
+      conn.send('after');
+      if (socketThread === 'worker') assert.equal(conn.receive(10), 'Echo text: block 2500');
+      assert.equal(conn.receive(10), 'Echo text: after');
       conn.close();
     });
-  }
-});
+
+    test('a busy worker: connect(url, 0.5) still gives up after about 0.5 s', () => {
+      const worker = new ws.SyncWorker({ engineFile: misbehaving, socketThread });
+      const conn = misbehavingConnection(worker, socketThread, server.peer.url('/echo'), 'block 2500');
+      if (socketThread === 'caller') assert.equal(conn.receive(0.05), null); // its first wait for data makes the worker busy
+      const started = performance.now();
+      assert.throws(() => worker.connect(server.peer.url('/echo'), 0.5), { name: 'ConnectError', code: 'ETIMEDOUT' });
+      const took = secondsSince(started);
+      assert.ok(took >= 0.49 && took < 2, `took ${took} s`);
+      // Once the worker is free again, it still serves (and drops the connection given up on).
+      const later = worker.connect(server.peer.url('/echo'), 10);
+      later.send('after');
+      assert.equal(later.receive(10), 'Echo text: after');
+      later.close();
+      conn.close();
+    });
+
+    test('an engine that cannot even load: connect() throws WorkerDiedError, not a hang', () => {
+      const worker = new ws.SyncWorker({ engineFile: pathToFileURL(join(HERE, 'no-such-engine.mjs')), socketThread });
+      assert.throws(() => worker.connect(server.peer.url('/echo')), { name: 'WorkerDiedError', message: /no-such-engine\.mjs/ });
+    });
+
+    const deaths: Array<[string, string, RegExp, object]> = [
+      ['an uncaught error', 'throw', /^the websocket worker thread died: Error: boom in the engine$/, {}],
+      ['process.exit() in the worker', 'exit', /^the websocket worker thread died: it exited with code 3$/, {}],
+      ['running out of memory', 'oom', /^the websocket worker thread died: .*ERR_WORKER_OUT_OF_MEMORY|out of memory/i, { maxOldGenerationSizeMb: 32 }],
+    ];
+    for (const [what, trigger, message, resourceLimits] of deaths) {
+      test(`${what}: the blocked caller gets WorkerDiedError, not a hang`, () => {
+        const worker = new ws.SyncWorker({ engineFile: misbehaving, resourceLimits, socketThread });
+        const conn = misbehavingConnection(worker, socketThread, server.peer.url('/echo'), trigger);
+        const started = performance.now();
+        assert.throws(() => {
+          for (;;) conn.receive(null); // the echo of the trigger may come first
+        }, { name: 'WorkerDiedError', code: 'WS_ERR_WORKER_DIED', message });
+        assert.ok(secondsSince(started) < 20);
+        // Every later call says so too, except close(): there is nothing left to close.
+        assert.throws(() => conn.connected(), { code: 'WS_ERR_WORKER_DIED' });
+        assert.throws(() => conn.receive(0), { code: 'WS_ERR_WORKER_DIED' });
+        assert.throws(() => conn.send('anyone there?'), { code: 'WS_ERR_WORKER_DIED' });
+        assert.throws(() => worker.connect(server.peer.url('/echo')), { code: 'WS_ERR_WORKER_DIED' });
+        conn.close();
+      });
+    }
+  });
+}
 
 for (const busy of [false, true]) {
   test(`a script that never calls close() still exits by itself, and its last send goes out${busy ? ' (worker busy at exit)' : ''}`, async () => {

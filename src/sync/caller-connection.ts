@@ -1,0 +1,345 @@
+import { readSync, writevSync } from 'node:fs';
+import { Connection, State } from '../protocol/connection.js';
+import { PerMessageDeflate } from '../protocol/deflate.js';
+import { SyncConnection } from './connection.js';
+import { MessageQueue } from './message-queue.js';
+import { Custody, CUSTODY, ENTRIES, RECEIVE_WINDOW, SEND_WINDOW, type Event, type Handover } from './messages.js';
+import type { SyncWorker } from './sync-worker.js';
+import { WorkerDiedError } from './worker-died.js';
+
+/**
+ * How long a read that finds nothing is retried before the worker is asked
+ * to wait for the socket: about a round trip on a local network, so an
+ * answer already on its way costs no sleep and no thread hop.
+ */
+const SPIN_MS = 0.1;
+/** Largest single read from the socket. */
+const READ_SIZE = 64 * 1024;
+/** One read buffer per thread; what is read is copied out, since the protocol may keep views of it. */
+let scratch: Buffer | null = null;
+
+type ReadResult = 'data' | 'none' | 'end';
+
+/**
+ * A connection whose socket the calling thread runs itself (SocketThread
+ * 'caller'): the sans-I/O protocol core on this thread, reads and writes
+ * straight on the socket's descriptor, which the kernel answers at once
+ * (the socket never blocks). A ping-pong so costs no thread hop at all.
+ * The worker still owns the socket object: when there is nothing to read
+ * for a while it waits for data on our behalf (we sleep meanwhile), it
+ * writes what the kernel did not take, answers Pings while this thread is
+ * away between calls (the custody word says who may touch the socket), and
+ * closes the socket at the end.
+ */
+export class CallerConnection extends SyncConnection {
+  private readonly fd: number;
+  private readonly connection: Connection;
+  private readonly custody: Int32Array;
+  private readonly closeTimeout: number;
+  private readonly queue = new MessageQueue();
+  /** Bytes the worker read for us, fed to the protocol before the socket is read again. */
+  private inbox: Buffer[] = [];
+  private inboxEnded = false;
+  /** 'on' while the worker reads for us; 'ending' from our unwatch until it confirms. */
+  private watch: 'off' | 'on' | 'ending' = 'off';
+  private yielded = false;
+  /** The socket went back to the worker to be closed (the protocol is over); 'released' once it is. */
+  private release: 'no' | 'asked' | 'released' = 'no';
+  /** Write requests given to the worker and how many it has done: while it lags, every write goes through it, in order. */
+  private writesPosted = 0;
+  private writesDone = 0;
+  /** Bytes given to the worker to write and not yet written (flow control, SEND_WINDOW). */
+  private overflow = 0;
+
+  /** @internal Made by SyncWorker when the worker hands a connection over. */
+  constructor(
+    private readonly worker: SyncWorker,
+    private readonly id: number,
+    remoteAddress: string,
+    protocol: string,
+    handover: Handover,
+    custody: Int32Array,
+  ) {
+    super(remoteAddress, protocol);
+    this.fd = handover.fd;
+    this.custody = custody;
+    this.closeTimeout = handover.closeTimeout;
+    const deflate = handover.deflate === null ? null : new PerMessageDeflate(handover.deflate.params, handover.deflate.options);
+    this.connection = new Connection({ side: 'client', maxMessageSize: handover.maxMessageSize, deflate });
+    if (handover.rest.length > 0) this.inbox.push(asBuffer(handover.rest));
+  }
+
+  /** @internal */
+  onEvent(event: Event): void {
+    switch (event.type) {
+      case 'read':
+        for (const chunk of event.chunks) this.inbox.push(asBuffer(chunk));
+        if (event.end) this.inboxEnded = true;
+        if (event.watchEnded && this.watch === 'on') this.watch = 'off';
+        break;
+      case 'unwatched':
+        this.watch = 'off';
+        break;
+      case 'yielded':
+        this.yielded = true;
+        break;
+      case 'written':
+        this.writesDone = event.through;
+        this.overflow -= event.bytes;
+        break;
+      case 'released':
+        this.release = 'released';
+        break;
+    }
+  }
+
+  protected sendText(text: string): void {
+    this.enter();
+    try {
+      this.connection.sendText(text); // throws WS_ERR_NOT_OPEN once a close has begun, as the engine does
+      this.flushOut();
+      this.waitForWindow();
+    } finally {
+      this.leave();
+    }
+  }
+
+  protected sendBytes(bytes: Uint8Array): void {
+    this.enter();
+    try {
+      this.connection.sendBinary(bytes); // copies: the caller keeps its bytes
+      this.flushOut();
+      this.waitForWindow();
+    } finally {
+      this.leave();
+    }
+  }
+
+  protected next(deadline: number): string | Uint8Array | null {
+    if (this.queue.isEmpty && this.release === 'no') {
+      this.enter();
+      try {
+        this.readUntil(() => !this.queue.isEmpty || this.connection.state === State.CLOSED, deadline);
+      } finally {
+        this.leave();
+      }
+    }
+    return this.queue.isEmpty ? null : this.queue.take();
+  }
+
+  connected(): boolean {
+    if (!this.queue.isEmpty) return true;
+    if (this.release !== 'no') return false;
+    this.enter();
+    try {
+      if (this.connection.holdsClose) {
+        this.connection.releaseClose();
+        this.afterInput();
+      }
+      // One look at the socket: a Close frame (or the end) that has arrived is seen now.
+      this.readNow();
+    } finally {
+      this.leave();
+    }
+    return !this.queue.isEmpty || this.connection.state !== State.CLOSED;
+  }
+
+  protected closeWith(code: number | undefined, reason: string | undefined): void {
+    try {
+      if (this.release === 'no') {
+        this.enter();
+        let closed: boolean;
+        try {
+          if (this.connection.state === State.OPEN) {
+            this.connection.close(code, reason);
+            this.flushOut();
+          }
+          // The server's Close frame ends the handshake; messages before it are kept for receive().
+          closed = this.readUntil(() => this.connection.state === State.CLOSED, performance.now() + this.closeTimeout);
+        } finally {
+          this.leave();
+        }
+        if (this.release === 'no') this.releaseSocket(closed ? this.closeTimeout : 0);
+      }
+      this.worker.wait(() => this.release === 'released', Infinity);
+    } catch (error) {
+      // The worker died before or during the close: its sockets went with it.
+      if (!(error instanceof WorkerDiedError)) throw error;
+    }
+  }
+
+  /**
+   * Starts a call: takes custody of the socket (from the worker if it is
+   * answering Pings meanwhile) and feeds what the worker read for us.
+   */
+  private enter(): void {
+    const worker = this.worker;
+    worker.drain();
+    worker.throwIfDead();
+    if (this.release !== 'no') return; // the socket is the worker's again, for good
+    const custody = this.custody;
+    Atomics.add(custody, ENTRIES, 1);
+    if (
+      Atomics.compareExchange(custody, CUSTODY, Custody.FREE_AT_BOUNDARY, Custody.CALLER) !== Custody.FREE_AT_BOUNDARY &&
+      Atomics.compareExchange(custody, CUSTODY, Custody.FREE, Custody.CALLER) !== Custody.FREE
+    ) {
+      this.yielded = false;
+      worker.post({ op: 'yield', conn: this.id });
+      worker.wait(() => this.yielded, Infinity);
+      Atomics.store(custody, CUSTODY, Custody.CALLER);
+    }
+    if (this.watch === 'ending') worker.wait(() => this.watch === 'off', Infinity);
+    this.feedInbox();
+  }
+
+  /** Ends a call: leaves the socket free, for the worker to answer Pings if we stay away at a frame boundary. */
+  private leave(): void {
+    if (this.release !== 'no') return;
+    if (this.watch === 'on') {
+      this.worker.post({ op: 'unwatch', conn: this.id });
+      this.watch = 'ending';
+    }
+    const boundary = this.watch === 'off' && this.inbox.length === 0 && this.connection.state === State.OPEN && this.connection.atFrameBoundary;
+    Atomics.store(this.custody, CUSTODY, boundary ? Custody.FREE_AT_BOUNDARY : Custody.FREE);
+  }
+
+  /**
+   * Reads until `done()` holds (true) or the deadline passes (false):
+   * straight from the socket while that finds data or for SPIN_MS after,
+   * then asleep while the worker waits for the next chunk.
+   */
+  private readUntil(done: () => boolean, deadline: number): boolean {
+    let spinUntil = performance.now() + SPIN_MS;
+    for (;;) {
+      if (done()) return true;
+      if (this.connection.holdsClose && this.queue.isEmpty) {
+        // The messages before the peer's Close have been read (and answered, if the script did): now it completes.
+        this.connection.releaseClose();
+        this.afterInput();
+        continue;
+      }
+      if (this.release !== 'no') return this.worker.wait(done, deadline);
+      if (this.queue.bytes >= RECEIVE_WINDOW) {
+        // Enough unread (a script sending while it does not read): only the worker's writing can end this wait.
+        if (!this.worker.wait(done, deadline)) return false;
+        continue;
+      }
+      if (this.readNow() !== 'none') {
+        spinUntil = performance.now() + SPIN_MS;
+        continue;
+      }
+      const now = performance.now();
+      if (now >= deadline) return false;
+      if (now < spinUntil) continue;
+      if (this.watch === 'off') {
+        this.watch = 'on';
+        this.worker.post({ op: 'watch', conn: this.id });
+      }
+      this.worker.wait(() => this.watch !== 'on' || done(), deadline);
+      this.feedInbox();
+      spinUntil = performance.now() + SPIN_MS;
+    }
+  }
+
+  /** One read from the socket, if it is ours to read now. */
+  private readNow(): ReadResult {
+    if (this.watch !== 'off' || this.release !== 'no' || this.connection.state === State.CLOSED) return 'none';
+    scratch ??= Buffer.allocUnsafeSlow(READ_SIZE);
+    let count: number;
+    try {
+      count = readSync(this.fd, scratch, 0, READ_SIZE, null);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return 'none';
+      count = 0; // reset by the peer: the end of the stream, as far as the protocol goes (1006)
+    }
+    if (count === 0) {
+      this.connection.receiveEof();
+      this.afterInput();
+      return 'end';
+    }
+    this.connection.receiveData(Buffer.from(scratch.subarray(0, count)));
+    this.afterInput();
+    return 'data';
+  }
+
+  private feedInbox(): void {
+    if (this.inbox.length === 0 && !this.inboxEnded) return;
+    const chunks = this.inbox;
+    this.inbox = [];
+    for (const chunk of chunks) this.connection.receiveData(chunk);
+    if (this.inboxEnded) {
+      this.inboxEnded = false;
+      this.connection.receiveEof();
+    }
+    this.afterInput();
+  }
+
+  /** Queues the protocol's messages, writes its answers (Pongs, Close) and hands the socket back once it is over. */
+  private afterInput(): void {
+    for (const event of this.connection.takeEvents()) {
+      if (event.type === 'message') this.queue.push(event.data);
+    }
+    this.flushOut();
+    if (this.connection.state === State.CLOSED && this.release === 'no') this.releaseSocket(this.closeTimeout);
+  }
+
+  /** Writes the protocol's outgoing bytes: straight to the socket, the rest through the worker. */
+  private flushOut(): void {
+    if (!this.connection.hasOutgoing) return;
+    const out = this.connection.takeOutgoing();
+    if (this.release !== 'no') return;
+    let written = 0;
+    if (this.writesDone === this.writesPosted) {
+      try {
+        written = writevSync(this.fd, out);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') {
+          // The peer is gone (EPIPE, ECONNRESET): what was not sent is lost, as with any socket; the connection ends with 1006.
+          this.connection.receiveEof();
+          this.afterInput();
+          return;
+        }
+      }
+    }
+    let total = 0;
+    for (const chunk of out) total += chunk.length;
+    if (written < total) this.postWrite(out, written, total);
+  }
+
+  /** Gives the worker what the kernel did not take, to write after anything given before. */
+  private postWrite(out: Buffer[], skip: number, total: number): void {
+    const rest = new Uint8Array(total - skip);
+    let at = 0;
+    for (const chunk of out) {
+      if (skip >= chunk.length) {
+        skip -= chunk.length;
+        continue;
+      }
+      rest.set(skip === 0 ? chunk : chunk.subarray(skip), at);
+      at += chunk.length - skip;
+      skip = 0;
+    }
+    this.worker.post({ op: 'write', conn: this.id, data: [rest] }, [rest.buffer]);
+    this.writesPosted++;
+    this.overflow += rest.length;
+  }
+
+  /**
+   * Blocks while SEND_WINDOW bytes wait in the worker to be written (a peer
+   * that does not read), reading meanwhile: a peer that answers while we
+   * send must not be stalled by our not reading.
+   */
+  private waitForWindow(): void {
+    if (this.overflow < SEND_WINDOW) return;
+    this.readUntil(() => this.overflow < SEND_WINDOW || this.release === 'released', Infinity);
+  }
+
+  private releaseSocket(waitMs: number): void {
+    this.release = 'asked';
+    this.worker.post({ op: 'release', conn: this.id, waitMs });
+  }
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+}

@@ -1,0 +1,218 @@
+/**
+ * The worker's part of a connection whose socket the calling thread runs
+ * (SocketThread 'caller', see messages.ts). The caller reads and writes the
+ * socket's file descriptor itself; this side only moves bytes when the
+ * caller cannot: it reads the next chunk while the caller sleeps ('watch'),
+ * writes what the kernel did not take at once ('write'), answers Pings
+ * while the caller is away ('custody'), and ends the TCP connection.
+ */
+import { TLSSocket } from 'node:tls';
+import type { Socket } from 'node:net';
+import { PingAnswerer } from '../protocol/ping-answerer.js';
+import { Custody, CUSTODY, ENTRIES, RECEIVE_WINDOW, ownBytes, type Event } from './messages.js';
+
+/** The part of Node's TCP handle used here: its descriptor and reading switch. */
+interface StreamHandle {
+  fd: number;
+  reading: boolean;
+  readStart(): number;
+  readStop(): number;
+}
+
+type Emit = (event: Event, transfer?: ArrayBuffer[]) => void;
+
+/**
+ * Stops Node reading a freshly handshaken socket and returns its handle and
+ * every byte read past the handshake, or null when the socket cannot be
+ * handed over (TLS, whose bytes only this thread can decrypt; a platform
+ * without descriptors; a socket already gone).
+ */
+export function takeOver(socket: Socket, rest: Buffer): { handle: StreamHandle; rest: Buffer } | null {
+  const handle = (socket as unknown as { _handle?: StreamHandle | null })._handle;
+  if (socket instanceof TLSSocket || handle == null || typeof handle.fd !== 'number' || handle.fd < 0) return null;
+  // Node restarts a handle only when it believes it stopped: from here the socket reads when this module says so.
+  handle.reading = true;
+  handle.readStop();
+  const chunks = [rest];
+  for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null) chunks.push(chunk);
+  return { handle, rest: chunks.length === 1 ? rest : Buffer.concat(chunks) };
+}
+
+export class HandedSocket {
+  private mode: 'idle' | 'watch' | 'custody' | 'release' = 'idle';
+  private answerer: PingAnswerer | null = null;
+  /** Bytes read in custody: reading stops at RECEIVE_WINDOW until the caller is back. */
+  private forwarded = 0;
+  private ended = false;
+  /** Writes of ours not yet completed: the caller's overflow and our Pongs. */
+  private inflight = 0;
+  private writeRequestsDone = 0;
+  private writtenUnreported = 0;
+  private yieldWaiting = false;
+  private releaseTimer: NodeJS.Timeout | null = null;
+  /** The caller's ENTRIES count at the last custody check: custody starts only after a whole tick without a call. */
+  private lastEntries = -1;
+
+  constructor(
+    readonly id: number,
+    private readonly socket: Socket,
+    private readonly handle: StreamHandle,
+    private readonly custody: Int32Array,
+    private readonly emit: Emit,
+  ) {
+    socket.on('data', (chunk: Buffer) => this.onChunk(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('error', () => this.onEnd()); // the caller learns it as the end of the stream (1006); 'close' follows
+    socket.on('close', () => this.onClosed());
+    // Flowing: a chunk is a 'data' event whenever the handle reads, which is only when we start it.
+    socket.resume();
+  }
+
+  /** Bytes handed to this thread to write and not yet in the kernel. */
+  get unwritten(): number {
+    return this.socket.writableLength;
+  }
+
+  watch(): void {
+    if (this.ended) {
+      this.emit({ type: 'read', conn: this.id, chunks: [], end: true, watchEnded: true });
+      return;
+    }
+    this.mode = 'watch';
+    this.handle.readStart();
+  }
+
+  unwatch(): void {
+    if (this.mode === 'watch') this.stop('idle');
+    this.emit({ type: 'unwatched', conn: this.id });
+  }
+
+  /** Takes custody if the caller left it free at a frame boundary and has made no call for a whole tick. */
+  maybeTakeCustody(): void {
+    const entries = Atomics.load(this.custody, ENTRIES);
+    const idle = entries === this.lastEntries;
+    this.lastEntries = entries;
+    if (!idle || this.mode !== 'idle' || this.ended) return;
+    if (Atomics.compareExchange(this.custody, CUSTODY, Custody.FREE_AT_BOUNDARY, Custody.WORKER) !== Custody.FREE_AT_BOUNDARY) return;
+    this.mode = 'custody';
+    this.answerer = new PingAnswerer();
+    this.forwarded = 0;
+    this.handle.readStart();
+  }
+
+  yield(): void {
+    if (this.mode === 'custody') this.stop('idle');
+    this.answerer = null;
+    this.yieldWaiting = true;
+    this.yieldIfDone();
+  }
+
+  /** Hands custody back once our own writes are out, so the caller's next write cannot overtake a Pong. */
+  private yieldIfDone(): void {
+    if (!this.yieldWaiting || this.inflight > 0) return;
+    this.yieldWaiting = false;
+    Atomics.store(this.custody, CUSTODY, Custody.FREE);
+    this.emit({ type: 'yielded', conn: this.id });
+  }
+
+  write(data: Uint8Array[]): void {
+    let bytes = 0;
+    for (const chunk of data) bytes += chunk.length;
+    this.inflight++;
+    const done = () => {
+      this.inflight--;
+      this.writeRequestsDone++;
+      this.writtenUnreported += bytes;
+      this.emit({ type: 'written', conn: this.id, through: this.writeRequestsDone, bytes: this.writtenUnreported });
+      this.writtenUnreported = 0;
+      this.yieldIfDone();
+    };
+    if (this.socket.destroyed) return done();
+    for (let i = 0; i < data.length - 1; i++) this.socket.write(data[i]);
+    this.socket.write(data[data.length - 1] ?? Buffer.alloc(0), done);
+  }
+
+  release(waitMs: number): void {
+    this.stop('release');
+    this.answerer = null;
+    if (this.socket.destroyed) {
+      this.emit({ type: 'released', conn: this.id });
+      return;
+    }
+    // §7.1.1: the client waits for the server to close the TCP connection, within bounds.
+    if (this.ended || !(waitMs > 0)) {
+      this.socket.destroy();
+      return;
+    }
+    if (Number.isFinite(waitMs)) this.releaseTimer = setTimeout(() => this.socket.destroy(), waitMs);
+    this.handle.readStart();
+  }
+
+  /** The caller gave up on this connection before it saw it open. */
+  drop(): void {
+    this.release(0);
+  }
+
+  private stop(mode: HandedSocket['mode']): void {
+    if (this.mode === 'watch' || this.mode === 'custody') this.handle.readStop();
+    this.mode = mode;
+  }
+
+  private onChunk(chunk: Buffer): void {
+    switch (this.mode) {
+      case 'watch':
+        this.stop('idle');
+        this.forward(chunk, true);
+        break;
+      case 'custody': {
+        const pongs = this.answerer!.receiveData(chunk);
+        // Behind writes of the caller's, a Pong waits for the caller to answer (its protocol sees the Ping again).
+        if (pongs.length > 0 && this.inflight === 0) {
+          this.inflight++;
+          for (let i = 0; i < pongs.length - 1; i++) this.socket.write(pongs[i]);
+          this.socket.write(pongs[pongs.length - 1], () => {
+            this.inflight--;
+            this.yieldIfDone();
+          });
+        }
+        this.forward(chunk, false);
+        this.forwarded += chunk.length;
+        if (this.forwarded >= RECEIVE_WINDOW) this.handle.readStop(); // stays in custody: the caller's next call takes it back
+        break;
+      }
+      case 'release':
+        break; // the protocol is over: what the server still sends is dropped
+      default:
+        // Reading only starts in the modes above; a chunk here would be a Node change. Keep it, in order.
+        this.forward(chunk, false);
+    }
+  }
+
+  private forward(chunk: Buffer, watchEnded: boolean): void {
+    const bytes = ownBytes(chunk);
+    this.emit({ type: 'read', conn: this.id, chunks: [bytes], end: false, watchEnded }, [bytes.buffer as ArrayBuffer]);
+  }
+
+  private onEnd(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.mode === 'release') {
+      this.socket.destroy();
+      return;
+    }
+    const watchEnded = this.mode === 'watch';
+    if (watchEnded) this.mode = 'idle';
+    this.emit({ type: 'read', conn: this.id, chunks: [], end: true, watchEnded });
+  }
+
+  private onClosed(): void {
+    this.onEnd();
+    if (this.releaseTimer !== null) clearTimeout(this.releaseTimer);
+    if (this.mode === 'release') this.emit({ type: 'released', conn: this.id });
+  }
+
+  /** Whether the socket is closed for good: the worker forgets it. */
+  get closed(): boolean {
+    return this.mode === 'release' && this.socket.destroyed;
+  }
+}
