@@ -13,6 +13,8 @@ import { Opcode, isControl } from './opcodes.js';
  * allowed, §5.5.3). It stops for good at a Close frame or anything it does
  * not understand, leaving the verdict to the owner.
  */
+const EMPTY = Buffer.alloc(0);
+
 export class PingAnswerer {
   private readonly reader = new ChunkReader();
   private header: FrameHeader | null = null;
@@ -25,25 +27,29 @@ export class PingAnswerer {
     const pongs: Buffer[] = [];
     if (this.stopped) return pongs;
     this.reader.push(chunk);
+    try {
+      this.scan(pongs);
+    } catch {
+      // A frame it does not accept (parseFrameHeader throws), or a bug of ours: the owner's protocol sees the same bytes and judges.
+      this.stop();
+    }
+    return pongs;
+  }
+
+  private scan(pongs: Buffer[]): void {
     for (;;) {
       if (this.skipping > 0) {
         const n = Math.min(this.skipping, this.reader.length);
         this.reader.skip(n);
         this.skipping -= n;
-        if (this.skipping > 0) return pongs;
+        if (this.skipping > 0) return;
       }
       if (this.header === null) {
-        let header: FrameHeader | null;
-        try {
-          header = parseFrameHeader(this.reader);
-        } catch {
-          header = null;
-          this.stop();
-        }
-        if (header === null) return pongs;
+        const header = parseFrameHeader(this.reader); // throws on what it does not understand: see receiveData
+        if (header === null) return;
         if (header.masked || header.opcode === Opcode.CLOSE) {
           this.stop();
-          return pongs;
+          return;
         }
         if (!isControl(header.opcode)) {
           this.skipping = header.length;
@@ -51,8 +57,8 @@ export class PingAnswerer {
         }
         this.header = header;
       }
-      if (this.reader.length < this.header.length) return pongs;
-      const payload = this.reader.take(this.header.length);
+      if (this.reader.length < this.header.length) return;
+      const payload = this.header.length === 0 ? EMPTY : this.reader.take(this.header.length);
       if (this.header.opcode === Opcode.PING) encodeFrame(pongs, FIN | Opcode.PONG, payload, randomMaskKey()); // masking copies it
       this.header = null;
     }

@@ -1,5 +1,8 @@
 import { readSync, writevSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { Connection, State } from '../protocol/connection.js';
+import { CloseCode } from '../protocol/close-codes.js';
+import { WebSocketError } from '../protocol/errors.js';
 import { PerMessageDeflate } from '../protocol/deflate.js';
 import { SyncConnection } from './connection.js';
 import { MessageQueue } from './message-queue.js';
@@ -50,6 +53,14 @@ export class CallerConnection extends SyncConnection {
   private writesDone = 0;
   /** Bytes given to the worker to write and not yet written (flow control, SEND_WINDOW). */
   private overflow = 0;
+  // Keepalive, while a call waits (between calls nothing runs on this thread): a Ping once the peer
+  // has been quiet for pingInterval, then 1011 if neither its Pong nor any byte comes within pingTimeout.
+  private readonly pingInterval: number;
+  private readonly pingTimeout: number;
+  private quietSince = performance.now();
+  private keepalivePing: { payload: Buffer; sentAt: number } | null = null;
+  /** Bytes arrived since our keepalive Ping: the peer is alive, maybe busy sending a long message. */
+  private heard = false;
 
   /** @internal Made by SyncWorker when the worker hands a connection over. */
   constructor(
@@ -64,6 +75,8 @@ export class CallerConnection extends SyncConnection {
     this.fd = handover.fd;
     this.custody = custody;
     this.closeTimeout = handover.closeTimeout;
+    this.pingInterval = handover.pingInterval > 0 ? handover.pingInterval : Infinity;
+    this.pingTimeout = handover.pingTimeout > 0 ? handover.pingTimeout : Infinity;
     const deflate = handover.deflate === null ? null : new PerMessageDeflate(handover.deflate.params, handover.deflate.options);
     this.connection = new Connection({ side: 'client', maxMessageSize: handover.maxMessageSize, deflate });
     if (handover.rest.length > 0) this.inbox.push(asBuffer(handover.rest));
@@ -231,14 +244,40 @@ export class CallerConnection extends SyncConnection {
       const now = performance.now();
       if (now >= deadline) return false;
       if (now < spinUntil) continue;
+      const keepaliveDue = this.keepalive(now);
+      if (this.connection.state === State.CLOSED) continue;
       if (this.watch === 'off') {
         this.watch = 'on';
         this.worker.post({ op: 'watch', conn: this.id });
       }
-      this.worker.wait(() => this.watch !== 'on' || done(), deadline);
+      this.worker.wait(() => this.watch !== 'on' || done(), Math.min(deadline, keepaliveDue));
       this.feedInbox();
       spinUntil = performance.now() + SPIN_MS;
     }
+  }
+
+  /** Sends the keepalive Ping or fails the connection when due; returns when to look again. */
+  private keepalive(now: number): number {
+    if (this.pingInterval === Infinity || this.connection.state !== State.OPEN) return Infinity;
+    const ping = this.keepalivePing;
+    if (ping === null) {
+      if (now - this.quietSince < this.pingInterval) return this.quietSince + this.pingInterval;
+      const payload = randomBytes(4);
+      this.connection.ping(payload);
+      this.flushOut();
+      this.keepalivePing = { payload, sentAt: now };
+      this.heard = false;
+      return now + this.pingTimeout;
+    }
+    if (now - ping.sentAt < this.pingTimeout) return ping.sentAt + this.pingTimeout;
+    if (this.heard) {
+      this.heard = false;
+      ping.sentAt = now;
+      return now + this.pingTimeout;
+    }
+    this.connection.fail(new WebSocketError('WS_ERR_KEEPALIVE_TIMEOUT', CloseCode.INTERNAL_ERROR, 'keepalive ping timeout', { closeReason: 'keepalive ping timeout' }));
+    this.afterInput();
+    return Infinity;
   }
 
   /** One read from the socket, if it is ours to read now. */
@@ -278,7 +317,11 @@ export class CallerConnection extends SyncConnection {
   private afterInput(): void {
     for (const event of this.connection.takeEvents()) {
       if (event.type === 'message') this.queue.push(event.data);
+      else if (event.type === 'pong' && this.keepalivePing?.payload.equals(event.data)) this.keepalivePing = null;
     }
+    // Bytes came (or the end): the peer is not quiet.
+    this.heard = true;
+    this.quietSince = performance.now();
     this.flushOut();
     if (this.connection.state === State.CLOSED && this.release === 'no') this.releaseSocket(this.closeTimeout);
   }

@@ -83,6 +83,9 @@ export interface Handover {
   maxMessageSize: number | undefined;
   /** ms; Infinity waits forever. */
   closeTimeout: number;
+  /** Keepalive, in ms (0 or Infinity: off), as the engine's options. */
+  pingInterval: number;
+  pingTimeout: number;
 }
 
 export type Request =

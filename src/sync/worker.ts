@@ -174,6 +174,8 @@ function onConnect(id: number, url: unknown, scriptlingOptions: object, socketTh
         deflate: outcome.deflate === null ? null : { params: outcome.deflate, options: deflateOptions ?? {} },
         maxMessageSize: options.maxMessageSize,
         closeTimeout: options.closeTimeout ?? 5000,
+        pingInterval: options.pingInterval ?? 20_000,
+        pingTimeout: options.pingTimeout ?? 20_000,
       };
       handed.set(id, new HandedSocket(id, opened.socket, taken.handle, new Int32Array(custody), emit));
       custodyTimer ??= setInterval(checkCustody, CUSTODY_TICK_MS);

@@ -47,10 +47,12 @@ export async function startSeedPeer(kind: PeerKind): Promise<SeedPeer> {
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
   });
-  const { port, headerPort, blackhole } = JSON.parse(line) as { port: number; headerPort?: number; blackhole?: number };
+  const { port, headerPort, slowPort, mutePort, blackhole } = JSON.parse(line) as { port: number; headerPort?: number; slowPort?: number; mutePort?: number; blackhole?: number };
+  const ports: Record<string, number | undefined> = { '/headers': headerPort, '/slow-reader': slowPort, '/mute': mutePort };
+  const portFor = (path: string) => ports[path] ?? port;
   const scheme = kind === 'ours over TLS' ? 'wss' : 'ws';
   return {
-    url: (path) => `${scheme}://127.0.0.1:${path === '/headers' ? headerPort ?? port : port}${path}`,
+    url: (path) => `${scheme}://127.0.0.1:${portFor(path)}${path}`,
     blackhole,
     tls,
     stop: () => {

@@ -1,9 +1,10 @@
 // The seed's servers for the synchronous client tests, in a process of
 // their own (a blocked test thread cannot serve): the seed's handlers by
 // name, plus the routes its client examples talk to. Prints one JSON line
-// {"port", "headerPort", "blackhole"}; serves until stdin closes.
+// {"port", "headerPort", "slowPort", "mutePort", "blackhole"}; serves until stdin closes.
 //   node seed-server.mjs [KEY.pem CERT.pem]   (with files: wss://)
 import net from 'node:net';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, dirname } from 'node:path';
@@ -52,6 +53,15 @@ runtime.http.websocket('/flood', async (client) => {
   await client.receive(30);
 });
 
+runtime.http.websocket('/ping-me', async (client) => {
+  // "ping me": we ping at once and report how long the Pong took (the client may be busy meanwhile).
+  await client.receive(5);
+  const started = performance.now();
+  await client.ping();
+  await client.send(`pong after ${Math.round(performance.now() - started)} ms`);
+  await client.receive(5);
+});
+
 const examples = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples');
 const server = await runtime.http.serve({ port: 0, libraryPath: examples, tls, maxMessageSize: 2 ** 24 }); // as the Python peer: the tests send 4 MiB
 // The custom-headers example needs the request, which the engine's route handler gets.
@@ -61,9 +71,43 @@ headerServer.route('/headers', async (socket, request) => {
   await socket.receive(5000);
 });
 const { port: headerPort } = await headerServer.listen(0, '127.0.0.1');
+// A reader that stops reading for a while, with a small queue, so TCP pushes back on the client:
+// "slow N MS": not reading for MS ms, then N binary messages, the first byte of each its number: answered with their count, bytes and order.
+const slowServer = new WebSocketServer({ tls, maxQueuedBytes: 64 * 1024 });
+slowServer.route('/slow-reader', async (socket) => {
+  const [, count, pause] = String(await socket.receive(5000)).split(' ').map(Number);
+  await new Promise((resolve) => setTimeout(resolve, pause));
+  let bytes = 0;
+  let disorder = '';
+  for (let i = 0; i < count; i++) {
+    const message = await socket.receive(10_000);
+    bytes += message.length;
+    if (message[0] !== (i & 0xff) && disorder === '') disorder = `, message ${i} out of order`;
+  }
+  await socket.send(`got ${count}: ${bytes} bytes${disorder}`);
+  await socket.receive(5000);
+});
+const { port: slowPort } = await slowServer.listen(0, '127.0.0.1');
+// Completes the opening handshake, then reads and never answers anything, Pings included: a peer gone silent.
+const mute = net.createServer((socket) => {
+  let head = '';
+  const onData = (chunk) => {
+    head += chunk.toString('latin1');
+    const key = /^sec-websocket-key:\s*(\S+)/im.exec(head)?.[1];
+    if (!head.includes('\r\n\r\n') || key === undefined) return;
+    socket.off('data', onData);
+    socket.on('data', () => {});
+    const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+  };
+  socket.on('data', onData);
+  socket.on('error', () => {});
+});
+await new Promise((resolve) => mute.listen(0, '127.0.0.1', resolve));
+
 // Accepts TCP and never answers: a handshake that cannot finish.
 const blackhole = net.createServer(() => {});
 await new Promise((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
-console.log(JSON.stringify({ port: server.port, headerPort, blackhole: blackhole.address().port }));
+console.log(JSON.stringify({ port: server.port, headerPort, slowPort, mutePort: mute.address().port, blackhole: blackhole.address().port }));
 process.stdin.resume();
 process.stdin.on('end', () => process.exit(0));

@@ -6,6 +6,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { randomFillSync } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as ws from '../../src/sync/index.js';
@@ -137,6 +138,49 @@ describe('sync API', () => {
     for (let i = 0; i < 16; i++) assert.equal((conn.receive(10) as number[])[0], i);
     conn.close();
   });
+
+  test('a peer that stops reading: sends past the kernel and the send window wait, and all arrive in order', () => {
+    const conn = ws.connect(server.peer.url('/slow-reader'));
+    conn.send('slow 12 500');
+    // Random, so permessage-deflate cannot shrink it into what the kernel takes at once; 1 MiB each, so one is a send window.
+    const chunk = randomFillSync(new Uint8Array(1024 * 1024));
+    for (let i = 0; i < 12; i++) {
+      chunk[0] = i;
+      conn.send_binary(chunk);
+    }
+    assert.equal(conn.receive(20), `got 12: ${12 * 1024 * 1024} bytes`);
+    conn.close();
+  });
+
+  for (const socketThread of ['caller', 'worker'] as const) {
+    test(`Pings are answered while the script is busy between calls (sockets run by the ${socketThread})`, () => {
+      const conn = new ws.SyncWorker({ socketThread }).connect(server.peer.url('/ping-me'));
+      conn.send('ping me'); // the server pings at once
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500); // a script busy elsewhere for 1.5 s
+      const answer = conn.receive(5) as string;
+      const ms = Number(/^pong after (\d+) ms$/.exec(answer)?.[1]);
+      assert.ok(ms < 1000, `${answer}: answered while the script was busy`);
+      conn.close();
+    });
+  }
+
+  for (const socketThread of ['caller', 'worker'] as const) {
+    test(`keepalive while receive() waits: a peer that answers stays, a silent one is closed (sockets run by the ${socketThread})`, () => {
+      const worker = new ws.SyncWorker({ socketThread });
+      const keepalive = { pingInterval: 0.2, pingTimeout: 0.3 };
+      const alive = worker.connect(server.peer.url('/echo'), keepalive);
+      assert.equal(alive.receive(1.2), null); // several Pings answered meanwhile
+      assert.equal(alive.connected(), true);
+      alive.close();
+      const silent = worker.connect(server.peer.url('/mute'), { ...keepalive, closeTimeout: 0.5 });
+      const started = performance.now();
+      assert.equal(silent.receive(10), null);
+      const took = secondsSince(started);
+      assert.ok(took >= 0.45 && took < 3, `closed after ${took} s: a Ping after 0.2 s of quiet, no Pong within 0.3 s`);
+      assert.equal(silent.connected(), false);
+      silent.close();
+    });
+  }
 
   test("send_binary copies a caller's Uint8Array, which stays usable", () => {
     const conn = ws.connect(server.peer.url('/echo'));
