@@ -144,10 +144,12 @@ export async function openClient(impl, url, { deflate = false } = {}) {
       close: () => conn.close(),
     };
   }
-  if (impl === 'sync') {
+  if (impl === 'sync' || impl === 'sync-worker') {
     // The blocking binding: next() returns the message itself, after blocking this thread for it.
-    const { connect } = await syncBinding();
-    const conn = connect(url, { perMessageDeflate: deflate });
+    // 'sync-worker': its sockets run by the worker thread (socketThread 'worker'), as wss:// always is.
+    const { connect, SyncWorker } = await syncBinding();
+    const options = { perMessageDeflate: deflate };
+    const conn = impl === 'sync' ? connect(url, options) : new SyncWorker({ socketThread: 'worker' }).connect(url, options);
     return {
       send: (p) => (typeof p === 'string' ? conn.send(p) : conn.send_binary(p)),
       next: () => conn.receive(null),

@@ -214,11 +214,11 @@ if (wanted('sync')) {
       child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`sync bench exited ${code}`))));
     });
     results.sync = JSON.parse(out).rows;
-    console.log('\n| sync vs async binding (alternating rounds) | unit | async binding | sync binding | sync / async | CPU µs per round trip, async / sync | thread sleeps per round trip, async / sync |');
-    console.log('|---|---|---:|---:|---:|---:|---:|');
-    const pair = (cost, key, digits) => (cost.async[key] === null ? 'n/a' : `${cost.async[key].toFixed(digits)} / ${cost.sync[key].toFixed(digits)}`);
+    console.log('\n| sync vs async binding (alternating rounds) | unit | async binding | sync binding | sync / async | sync, sockets in the worker | that / async | CPU µs per round trip, async / sync / worker | thread sleeps per round trip, async / sync / worker |');
+    console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+    const triple = (cost, key, digits) => (cost.async[key] === null ? 'n/a' : ['async', 'sync', 'syncWorker'].map((b) => cost[b][key].toFixed(digits)).join(' / '));
     for (const row of results.sync) {
-      console.log(`| ${row.workload} | ${row.unit} | ${fmt(row.async)} | ${fmt(row.sync)} | ${row.ratio.toFixed(2)} | ${pair(row.cost, 'cpuUs', 0)} | ${pair(row.cost, 'sleeps', 2)} |`);
+      console.log(`| ${row.workload} | ${row.unit} | ${fmt(row.async)} | ${fmt(row.sync)} | ${row.ratio.toFixed(2)} | ${fmt(row.syncWorker)} | ${row.workerRatio.toFixed(2)} | ${triple(row.cost, 'cpuUs', 0)} | ${triple(row.cost, 'sleeps', 2)} |`);
     }
   } catch (error) {
     console.error(`  sync vs async: ${error.message}`);

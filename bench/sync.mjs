@@ -1,9 +1,10 @@
 // Sync binding against the async binding, in one client process with one
 // connection each to the same binding echo server (its own process), rounds
-// alternating sync, async, sync, … so both see the same machine load.
+// alternating sync, async, sync with its sockets in the worker thread, … so
+// all see the same machine load.
 //   node bench/sync.mjs URL '{"rounds":5,"roundMs":600}'
-// Prints {"rows":[{workload, unit, async, sync, ratio, cost}]}: medians of
-// the rounds, the median of the per-round sync/async ratios, and for each
+// Prints {"rows":[{workload, unit, async, sync, ratio, syncWorker, workerRatio, cost}]}:
+// medians of the rounds, the medians of the per-round ratios to async, and for each
 // binding what one round trip costs this process (all its threads): CPU µs
 // and thread sleeps (voluntary context switches, Linux only), the profile
 // that explains the ratio.
@@ -58,27 +59,36 @@ async function round(conn, payload) {
   return { rate, cpuUs: (cpu.user + cpu.system) / count, sleeps: slept === null ? null : (slept - sleptBefore) / count };
 }
 
-const clients = { async: await openClient('binding', url), sync: await openClient('sync', url) };
+const BINDINGS = ['async', 'sync', 'syncWorker'];
+const clients = { async: await openClient('binding', url), sync: await openClient('sync', url), syncWorker: await openClient('sync-worker', url) };
 const rows = [];
 for (const { workload, size, type } of WORKLOADS) {
   // Both bindings take binary as a list of byte values.
   const payload = type === 'text' ? 'x'.repeat(size) : Array.from({ length: size }, () => 0x61);
-  const measured = { async: [], sync: [] };
-  const ratios = [];
+  const measured = { async: [], sync: [], syncWorker: [] };
+  const ratios = { sync: [], syncWorker: [] };
   for (let r = 0; r <= rounds; r++) {
     const sync = await round(clients.sync, payload);
     const async = await round(clients.async, payload);
+    const syncWorker = await round(clients.syncWorker, payload);
     if (r === 0) continue; // warm-up
     measured.sync.push(sync);
     measured.async.push(async);
-    ratios.push(sync.rate / async.rate);
+    measured.syncWorker.push(syncWorker);
+    ratios.sync.push(sync.rate / async.rate);
+    ratios.syncWorker.push(syncWorker.rate / async.rate);
   }
   const scale = size >= MiB ? size / MiB : 1;
   const of = (binding, key) => (measured[binding][0][key] === null ? null : median(measured[binding].map((m) => m[key])));
-  const cost = Object.fromEntries(['async', 'sync'].map((b) => [b, { cpuUs: of(b, 'cpuUs'), sleeps: of(b, 'sleeps') }]));
-  rows.push({ workload, unit: size >= MiB ? 'MiB/s' : 'msg/s', async: of('async', 'rate') * scale, sync: of('sync', 'rate') * scale, ratio: median(ratios), cost });
+  const cost = Object.fromEntries(BINDINGS.map((b) => [b, { cpuUs: of(b, 'cpuUs'), sleeps: of(b, 'sleeps') }]));
+  rows.push({
+    workload, unit: size >= MiB ? 'MiB/s' : 'msg/s',
+    async: of('async', 'rate') * scale, sync: of('sync', 'rate') * scale, ratio: median(ratios.sync),
+    syncWorker: of('syncWorker', 'rate') * scale, workerRatio: median(ratios.syncWorker), cost,
+  });
 }
 clients.sync.close();
+clients.syncWorker.close();
 await Promise.race([clients.async.close(), new Promise((r) => setTimeout(r, 1000))]);
 console.log(JSON.stringify({ rows }));
 process.exit(0);
