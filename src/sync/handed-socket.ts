@@ -33,6 +33,9 @@ export function takeOver(socket: Socket, rest: Buffer): { handle: StreamHandle; 
   // Node restarts a handle only when it believes it stopped: from here the socket reads when this module says so.
   handle.reading = true;
   handle.readStop();
+  // At the peer's FIN Node would end and close the socket, closing the descriptor the caller may be about to
+  // read (a number the process could reuse at once): it stays open until the caller releases it.
+  socket.allowHalfOpen = true;
   const chunks = [rest];
   for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null) chunks.push(chunk);
   return { handle, rest: chunks.length === 1 ? rest : Buffer.concat(chunks) };
