@@ -6,7 +6,7 @@ import { WebSocketError } from '../protocol/errors.js';
 import { PerMessageDeflate } from '../protocol/deflate.js';
 import { SyncConnection } from './connection.js';
 import { MessageQueue } from './message-queue.js';
-import { Custody, CUSTODY, ENTRIES, RECEIVE_WINDOW, SEND_WINDOW, type Event, type Handover } from './messages.js';
+import { Custody, CUSTODY, ENTRIES, RECEIVE_WINDOW, ROOM, SEND_WINDOW, type Event, type Handover } from './messages.js';
 import type { SyncWorker } from './sync-worker.js';
 import { WorkerDiedError } from './worker-died.js';
 
@@ -16,6 +16,8 @@ import { WorkerDiedError } from './worker-died.js';
  * answer already on its way costs no sleep and no thread hop.
  */
 const SPIN_MS = 0.1;
+/** How long connected() waits for a busy worker to hand the socket back; past it, it answers from what it knows. */
+const CONNECTED_WAIT_MS = 100;
 /** Largest single read from the socket. */
 const READ_SIZE = 64 * 1024;
 /** One read buffer per thread; what is read is copied out, since the protocol may keep views of it. */
@@ -45,7 +47,11 @@ export class CallerConnection extends SyncConnection {
   private inboxEnded = false;
   /** 'on' while the worker reads for us; 'ending' from our unwatch until it confirms. */
   private watch: 'off' | 'on' | 'ending' = 'off';
-  private yielded = false;
+  /** Custody: 'held' by this call, 'asked' of the worker (answered by 'yielded', which sets `yieldAnswered`), or 'free'. */
+  private custodyState: 'free' | 'asked' | 'held' = 'free';
+  private yieldAnswered = false;
+  /** The worker has writes of its own pending (Pongs from custody): ours go through it until it is idle. */
+  private workerWriting = false;
   /** The socket went back to the worker to be closed (the protocol is over); 'released' once it is. */
   private release: 'no' | 'asked' | 'released' = 'no';
   /** Write requests given to the worker and how many it has done: while it lags, every write goes through it, in order. */
@@ -94,11 +100,13 @@ export class CallerConnection extends SyncConnection {
         this.watch = 'off';
         break;
       case 'yielded':
-        this.yielded = true;
+        this.yieldAnswered = true;
+        this.workerWriting = event.writing;
         break;
       case 'written':
         this.writesDone = event.through;
         this.overflow -= event.bytes;
+        this.workerWriting = !event.idle;
         break;
       case 'released':
         this.release = 'released';
@@ -107,8 +115,8 @@ export class CallerConnection extends SyncConnection {
   }
 
   protected sendText(text: string): void {
-    this.enter();
     try {
+      this.enter(Infinity);
       this.connection.sendText(text); // throws WS_ERR_NOT_OPEN once a close has begun, as the engine does
       this.flushOut();
       this.waitForWindow();
@@ -118,8 +126,8 @@ export class CallerConnection extends SyncConnection {
   }
 
   protected sendBytes(bytes: Uint8Array): void {
-    this.enter();
     try {
+      this.enter(Infinity);
       this.connection.sendBinary(bytes); // copies: the caller keeps its bytes
       this.flushOut();
       this.waitForWindow();
@@ -130,9 +138,8 @@ export class CallerConnection extends SyncConnection {
 
   protected next(deadline: number): string | Uint8Array | null {
     if (this.queue.isEmpty && this.release === 'no') {
-      this.enter();
       try {
-        this.readUntil(() => !this.queue.isEmpty || this.connection.state === State.CLOSED, deadline);
+        if (this.enter(deadline)) this.readUntil(() => !this.queue.isEmpty || this.connection.state === State.CLOSED, deadline);
       } finally {
         this.leave();
       }
@@ -143,14 +150,16 @@ export class CallerConnection extends SyncConnection {
   connected(): boolean {
     if (!this.queue.isEmpty) return true;
     if (this.release !== 'no') return false;
-    this.enter();
     try {
-      if (this.connection.holdsClose) {
-        this.connection.releaseClose();
-        this.afterInput();
+      // A worker answering Pings meanwhile hands the socket back at once; a busy one does not hold this up for long.
+      if (this.enter(performance.now() + CONNECTED_WAIT_MS)) {
+        if (this.connection.holdsClose) {
+          this.connection.releaseClose();
+          this.afterInput();
+        }
+        // One look at the socket: a Close frame (or the end) that has arrived is seen now.
+        if (this.mayRead()) this.readNow();
       }
-      // One look at the socket: a Close frame (or the end) that has arrived is seen now.
-      this.readNow();
     } finally {
       this.leave();
     }
@@ -160,19 +169,22 @@ export class CallerConnection extends SyncConnection {
   protected closeWith(code: number | undefined, reason: string | undefined): void {
     try {
       if (this.release === 'no') {
-        this.enter();
+        const deadline = performance.now() + this.closeTimeout;
         let closed: boolean;
         try {
+          this.enter(Infinity);
           if (this.connection.state === State.OPEN) {
             this.connection.close(code, reason);
             this.flushOut();
           }
-          // The server's Close frame ends the handshake; messages before it are kept for receive().
-          closed = this.readUntil(() => this.connection.state === State.CLOSED, performance.now() + this.closeTimeout);
+          // The server's Close frame ends the handshake; messages before it are kept for receive() (with
+          // RECEIVE_WINDOW of them unread, reading stops and the close waits out closeTimeout).
+          closed = this.readUntil(() => this.connection.state === State.CLOSED, deadline);
         } finally {
           this.leave();
         }
-        if (this.release === 'no') this.releaseSocket(closed ? this.closeTimeout : 0);
+        // Then the server's end of the TCP connection, within what is left of closeTimeout.
+        if (this.release === 'no') this.releaseSocket(closed ? Math.max(deadline - performance.now(), 1) : 0);
       }
       this.worker.wait(() => this.release === 'released', Infinity);
     } catch (error) {
@@ -185,35 +197,62 @@ export class CallerConnection extends SyncConnection {
    * Starts a call: takes custody of the socket (from the worker if it is
    * answering Pings meanwhile) and feeds what the worker read for us.
    */
-  private enter(): void {
+  /**
+   * Starts a call: takes custody of the socket (from the worker if it is
+   * answering Pings meanwhile) and feeds what the worker read for us.
+   * False when the worker has not answered by the deadline (it is busy):
+   * the socket is not ours to touch in this call.
+   */
+  private enter(deadline: number): boolean {
     const worker = this.worker;
     worker.drain();
     worker.throwIfDead();
-    if (this.release !== 'no') return; // the socket is the worker's again, for good
+    if (this.release !== 'no') return true; // the socket is the worker's again, for good
     const custody = this.custody;
     Atomics.add(custody, ENTRIES, 1);
-    if (
-      Atomics.compareExchange(custody, CUSTODY, Custody.FREE_AT_BOUNDARY, Custody.CALLER) !== Custody.FREE_AT_BOUNDARY &&
-      Atomics.compareExchange(custody, CUSTODY, Custody.FREE, Custody.CALLER) !== Custody.FREE
-    ) {
-      this.yielded = false;
-      worker.post({ op: 'yield', conn: this.id });
-      worker.wait(() => this.yielded, Infinity);
+    if (this.custodyState === 'free') {
+      if (
+        Atomics.compareExchange(custody, CUSTODY, Custody.FREE_AT_BOUNDARY, Custody.CALLER) === Custody.FREE_AT_BOUNDARY ||
+        Atomics.compareExchange(custody, CUSTODY, Custody.FREE, Custody.CALLER) === Custody.FREE
+      ) {
+        this.custodyState = 'held';
+      } else {
+        this.custodyState = 'asked';
+        this.yieldAnswered = false;
+        worker.post({ op: 'yield', conn: this.id });
+      }
+    }
+    if (this.custodyState === 'asked') {
+      if (!worker.wait(() => this.yieldAnswered, deadline)) return false;
+      this.custodyState = 'held';
       Atomics.store(custody, CUSTODY, Custody.CALLER);
     }
-    if (this.watch === 'ending') worker.wait(() => this.watch === 'off', Infinity);
+    if (this.watch === 'ending' && !worker.wait(() => this.watch === 'off', deadline)) return false;
     this.feedInbox();
+    return true;
   }
 
   /** Ends a call: leaves the socket free, for the worker to answer Pings if we stay away at a frame boundary. */
   private leave(): void {
-    if (this.release !== 'no') return;
+    if (this.release !== 'no' || this.custodyState !== 'held') return;
     if (this.watch === 'on') {
       this.worker.post({ op: 'unwatch', conn: this.id });
       this.watch = 'ending';
     }
     const boundary = this.watch === 'off' && this.inbox.length === 0 && this.connection.state === State.OPEN && this.connection.atFrameBoundary;
+    Atomics.store(this.custody, ROOM, RECEIVE_WINDOW - this.queue.bytes);
+    this.custodyState = 'free';
     Atomics.store(this.custody, CUSTODY, boundary ? Custody.FREE_AT_BOUNDARY : Custody.FREE);
+  }
+
+  /**
+   * Whether to read more: not while RECEIVE_WINDOW of messages wait unread
+   * (a script that sends and never reads), nor while RECEIVE_WINDOW of our
+   * output (Pongs to a flood of Pings) waits for a peer that does not read,
+   * so TCP pushes back either way, as in the engine.
+   */
+  private mayRead(): boolean {
+    return this.queue.bytes < RECEIVE_WINDOW && this.overflow < RECEIVE_WINDOW;
   }
 
   /**
@@ -232,16 +271,19 @@ export class CallerConnection extends SyncConnection {
         continue;
       }
       if (this.release !== 'no') return this.worker.wait(done, deadline);
-      if (this.queue.bytes >= RECEIVE_WINDOW) {
-        // Enough unread (a script sending while it does not read): only the worker's writing can end this wait.
-        if (!this.worker.wait(done, deadline)) return false;
+      if (!this.mayRead()) {
+        // Only the worker's writing (or the deadline) can end this wait.
+        if (!this.worker.wait(() => done() || this.mayRead(), deadline)) return false;
         continue;
       }
-      if (this.readNow() !== 'none') {
-        spinUntil = performance.now() + SPIN_MS;
-        continue;
-      }
+      const result = this.readNow();
       const now = performance.now();
+      if (result !== 'none') {
+        // A peer that keeps sending (Pings, a long message) must not hold a call past its deadline.
+        if (now >= deadline) return done();
+        spinUntil = now + SPIN_MS;
+        continue;
+      }
       if (now >= deadline) return false;
       if (now < spinUntil) continue;
       const keepaliveDue = this.keepalive(now);
@@ -332,7 +374,7 @@ export class CallerConnection extends SyncConnection {
     const out = this.connection.takeOutgoing();
     if (this.release !== 'no') return;
     let written = 0;
-    if (this.writesDone === this.writesPosted) {
+    if (this.writesDone === this.writesPosted && !this.workerWriting) {
       try {
         written = writevSync(this.fd, out);
       } catch (error) {
@@ -362,9 +404,10 @@ export class CallerConnection extends SyncConnection {
       at += chunk.length - skip;
       skip = 0;
     }
+    const bytes = rest.length; // before the transfer detaches it
     this.worker.post({ op: 'write', conn: this.id, data: [rest] }, [rest.buffer]);
     this.writesPosted++;
-    this.overflow += rest.length;
+    this.overflow += bytes;
   }
 
   /**

@@ -9,7 +9,7 @@
 import { TLSSocket } from 'node:tls';
 import type { Socket } from 'node:net';
 import { PingAnswerer } from '../protocol/ping-answerer.js';
-import { Custody, CUSTODY, ENTRIES, RECEIVE_WINDOW, ownBytes, type Event } from './messages.js';
+import { Custody, CUSTODY, ENTRIES, ROOM, ownBytes, type Event } from './messages.js';
 
 /** The part of Node's TCP handle used here: its descriptor and reading switch. */
 interface StreamHandle {
@@ -44,14 +44,14 @@ export function takeOver(socket: Socket, rest: Buffer): { handle: StreamHandle; 
 export class HandedSocket {
   private mode: 'idle' | 'watch' | 'custody' | 'release' = 'idle';
   private answerer: PingAnswerer | null = null;
-  /** Bytes read in custody: reading stops at RECEIVE_WINDOW until the caller is back. */
+  /** Bytes read in custody: reading stops when they fill the room the caller left (ROOM) until it is back. */
   private forwarded = 0;
   private ended = false;
   /** Writes of ours not yet completed: the caller's overflow and our Pongs. */
   private inflight = 0;
   private writeRequestsDone = 0;
-  private writtenUnreported = 0;
-  private yieldWaiting = false;
+  /** Node's destroy of the socket after an error, held until release: it would close the descriptor under the caller. */
+  private heldDestroy: (() => void) | null = null;
   private releaseTimer: NodeJS.Timeout | null = null;
   /** The caller's ENTRIES count at the last custody check: custody starts only after a whole tick without a call. */
   private lastEntries = -1;
@@ -65,8 +65,17 @@ export class HandedSocket {
   ) {
     socket.on('data', (chunk: Buffer) => this.onChunk(chunk));
     socket.on('end', () => this.onEnd());
-    socket.on('error', () => this.onEnd()); // the caller learns it as the end of the stream (1006); 'close' follows
+    socket.on('error', () => {}); // seen as the end of the stream (below): the caller's protocol makes it 1006
     socket.on('close', () => this.onClosed());
+    // Node destroys a socket at a read or write error, closing its descriptor at once, while the caller may be
+    // about to read or write that number (which the process could reuse): the descriptor lives until release.
+    const destroy = socket._destroy;
+    socket._destroy = (error, callback) => {
+      const run = () => destroy.call(socket, error, callback);
+      if (this.mode === 'release') return run();
+      this.heldDestroy = run;
+      this.onEnd();
+    };
     // Flowing: a chunk is a 'data' event whenever the handle reads, which is only when we start it.
     socket.resume();
   }
@@ -90,12 +99,16 @@ export class HandedSocket {
     this.emit({ type: 'unwatched', conn: this.id });
   }
 
-  /** Takes custody if the caller left it free at a frame boundary and has made no call for a whole tick. */
+  /**
+   * Takes custody if the caller left it free at a frame boundary, with room
+   * for more messages, has made no call for a whole tick, and none of our
+   * writes is pending (its Pongs would queue behind them).
+   */
   maybeTakeCustody(): void {
     const entries = Atomics.load(this.custody, ENTRIES);
     const idle = entries === this.lastEntries;
     this.lastEntries = entries;
-    if (!idle || this.mode !== 'idle' || this.ended) return;
+    if (!idle || this.mode !== 'idle' || this.ended || this.inflight > 0 || Atomics.load(this.custody, ROOM) <= 0) return;
     if (Atomics.compareExchange(this.custody, CUSTODY, Custody.FREE_AT_BOUNDARY, Custody.WORKER) !== Custody.FREE_AT_BOUNDARY) return;
     this.mode = 'custody';
     this.answerer = new PingAnswerer();
@@ -103,33 +116,26 @@ export class HandedSocket {
     this.handle.readStart();
   }
 
+  /** Hands custody back at once; `writing` tells the caller to write through us until our Pongs are out. */
   yield(): void {
     if (this.mode === 'custody') this.stop('idle');
     this.answerer = null;
-    this.yieldWaiting = true;
-    this.yieldIfDone();
+    Atomics.store(this.custody, CUSTODY, Custody.FREE);
+    this.emit({ type: 'yielded', conn: this.id, writing: this.inflight > 0 });
   }
 
-  /** Hands custody back once our own writes are out, so the caller's next write cannot overtake a Pong. */
-  private yieldIfDone(): void {
-    if (!this.yieldWaiting || this.inflight > 0) return;
-    this.yieldWaiting = false;
-    Atomics.store(this.custody, CUSTODY, Custody.FREE);
-    this.emit({ type: 'yielded', conn: this.id });
+  /** One of our writes is complete; `requests`: it was the caller's (else a Pong of ours). */
+  private writeDone(requests: number, bytes: number): void {
+    this.inflight--;
+    this.writeRequestsDone += requests;
+    this.emit({ type: 'written', conn: this.id, through: this.writeRequestsDone, bytes, idle: this.inflight === 0 });
   }
 
   write(data: Uint8Array[]): void {
     let bytes = 0;
     for (const chunk of data) bytes += chunk.length;
     this.inflight++;
-    const done = () => {
-      this.inflight--;
-      this.writeRequestsDone++;
-      this.writtenUnreported += bytes;
-      this.emit({ type: 'written', conn: this.id, through: this.writeRequestsDone, bytes: this.writtenUnreported });
-      this.writtenUnreported = 0;
-      this.yieldIfDone();
-    };
+    const done = () => this.writeDone(1, bytes);
     if (this.socket.destroyed) return done();
     for (let i = 0; i < data.length - 1; i++) this.socket.write(data[i]);
     this.socket.write(data[data.length - 1] ?? Buffer.alloc(0), done);
@@ -138,17 +144,25 @@ export class HandedSocket {
   release(waitMs: number): void {
     this.stop('release');
     this.answerer = null;
+    if (this.heldDestroy !== null) {
+      this.heldDestroy(); // 'close' follows, and with it 'released'
+      return;
+    }
     if (this.socket.destroyed) {
       this.emit({ type: 'released', conn: this.id });
       return;
     }
-    // §7.1.1: the client waits for the server to close the TCP connection, within bounds.
-    if (this.ended || !(waitMs > 0)) {
+    if (waitMs > 0 && Number.isFinite(waitMs)) this.releaseTimer = setTimeout(() => this.socket.destroy(), waitMs);
+    if (!(waitMs > 0)) {
       this.socket.destroy();
-      return;
+    } else if (this.ended) {
+      // The server has closed; what we still owe it (our Close frame, if the kernel did not take it at once) goes first.
+      if (this.socket.writableLength > 0) this.socket.end();
+      else this.socket.destroy();
+    } else {
+      // §7.1.1: the client waits for the server to close the TCP connection, within bounds.
+      this.handle.readStart();
     }
-    if (Number.isFinite(waitMs)) this.releaseTimer = setTimeout(() => this.socket.destroy(), waitMs);
-    this.handle.readStart();
   }
 
   /** The caller gave up on this connection before it saw it open. */
@@ -173,14 +187,12 @@ export class HandedSocket {
         if (pongs.length > 0 && this.inflight === 0) {
           this.inflight++;
           for (let i = 0; i < pongs.length - 1; i++) this.socket.write(pongs[i]);
-          this.socket.write(pongs[pongs.length - 1], () => {
-            this.inflight--;
-            this.yieldIfDone();
-          });
+          this.socket.write(pongs[pongs.length - 1], () => this.writeDone(0, 0));
         }
         this.forward(chunk, false);
         this.forwarded += chunk.length;
-        if (this.forwarded >= RECEIVE_WINDOW) this.handle.readStop(); // stays in custody: the caller's next call takes it back
+        // Stays in custody, not reading: the caller's next call takes it back.
+        if (this.forwarded >= Atomics.load(this.custody, ROOM)) this.handle.readStop();
         break;
       }
       case 'release':

@@ -71,7 +71,9 @@ export const enum Custody {
 export const CUSTODY = 0;
 /** Bumped by the caller at every call, so the worker can tell a caller that is away from one between two calls. */
 export const ENTRIES = 1;
-export const CUSTODY_BYTES = 2 * Int32Array.BYTES_PER_ELEMENT;
+/** Bytes the caller can still take in (RECEIVE_WINDOW less what it holds unread), as of its last call: what custody may read. */
+export const ROOM = 2;
+export const CUSTODY_BYTES = 3 * Int32Array.BYTES_PER_ELEMENT;
 
 /** What a connection handed to the calling thread needs to run its protocol there. */
 export interface Handover {
@@ -126,11 +128,12 @@ export type Event =
   /** Bytes the worker read for the caller, in order; `end`: the stream ended after them. `watchEnded`: a watch ended with them. */
   | { type: 'read'; conn: number; chunks: Uint8Array[]; end: boolean; watchEnded: boolean }
   | { type: 'unwatched'; conn: number }
-  | { type: 'yielded'; conn: number }
+  /** `writing`: Pongs of the worker's are not yet out, so the caller's writes go through it until 'written' says it is idle. */
+  | { type: 'yielded'; conn: number; writing: boolean }
   /** The socket handed to the caller is closed. */
   | { type: 'released'; conn: number }
-  /** The first `through` write requests are written; `bytes` of them since the last such event. */
-  | { type: 'written'; conn: number; through: number; bytes: number };
+  /** A write of the worker's is complete: the first `through` write requests are written (`bytes` by this one); `idle`: none is pending. */
+  | { type: 'written'; conn: number; through: number; bytes: number; idle: boolean };
 
 /** What the supervisor thread reports when the engine worker ends. */
 export interface Fate {

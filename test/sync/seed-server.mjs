@@ -88,7 +88,11 @@ slowServer.route('/slow-reader', async (socket) => {
   await socket.receive(5000);
 });
 const { port: slowPort } = await slowServer.listen(0, '127.0.0.1');
-// Completes the opening handshake, then reads and never answers anything, Pings included: a peer gone silent.
+// Completes the opening handshake, then
+//   /mute: reads and never answers anything, Pings included: a peer gone silent;
+//   /close-soon: 0.3 s later, sends a Close frame (1000) and ends the TCP connection;
+//   /ping-flood: sends Pings as fast as the client takes them (and drops its Pongs): there is always something to read.
+const PINGS = Buffer.concat(Array.from({ length: 64 }, () => Buffer.concat([Buffer.from([0x89, 125]), Buffer.alloc(125, 1)])));
 const mute = net.createServer((socket) => {
   let head = '';
   const onData = (chunk) => {
@@ -99,6 +103,14 @@ const mute = net.createServer((socket) => {
     socket.on('data', () => {});
     const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    if (head.startsWith('GET /close-soon ')) setTimeout(() => socket.end(Buffer.from([0x88, 0x02, 0x03, 0xe8])), 300);
+    if (head.startsWith('GET /ping-flood ')) {
+      const flood = () => {
+        while (!socket.destroyed && socket.write(PINGS));
+      };
+      socket.on('drain', flood);
+      flood();
+    }
   };
   socket.on('data', onData);
   socket.on('error', () => {});

@@ -5,7 +5,8 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { randomFillSync } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -150,6 +151,51 @@ describe('sync API', () => {
     }
     assert.equal(conn.receive(20), `got 12: ${12 * 1024 * 1024} bytes`);
     conn.close();
+  });
+
+  test('send() blocks while a send window waits for a peer that does not read, then all arrive in order', () => {
+    // Without compression, so the time is the wait, not the CPU.
+    const conn = ws.connect(server.peer.url('/slow-reader'), { perMessageDeflate: false });
+    conn.send('slow 16 1500');
+    const started = performance.now();
+    const chunk = randomFillSync(new Uint8Array(1024 * 1024));
+    for (let i = 0; i < 16; i++) {
+      chunk[0] = i;
+      conn.send_binary(chunk);
+    }
+    // 16 MiB is far more than the kernel buffers and the 1 MiB send window hold while the peer waits 1.5 s.
+    const took = secondsSince(started);
+    assert.ok(took >= 1, `the sends returned after ${took} s, before the peer read`);
+    assert.equal(conn.receive(20), `got 16: ${16 * 1024 * 1024} bytes`);
+    conn.close();
+  });
+
+  test('receive(timeout) keeps its deadline while a peer never stops sending (a flood of Pings, each answered)', { timeout: 20_000 }, () => {
+    const conn = ws.connect(server.peer.url('/ping-flood'));
+    for (const seconds of [0.3, 0.6]) {
+      const started = performance.now();
+      assert.equal(conn.receive(seconds), null);
+      const took = secondsSince(started);
+      assert.ok(took >= seconds - 0.01 && took < seconds + 2, `receive(${seconds}) took ${took} s`);
+    }
+    conn.close();
+  });
+
+  test('a close that arrives while the script is away: seen at the next call, and the socket is never closed under the caller', () => {
+    const conn = ws.connect(server.peer.url('/close-soon')); // the server sends a Close frame and ends the TCP connection
+    assert.equal(conn.receive(0), null);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000); // away: the worker reads the Close and the end
+    // A file opened now would get the socket's descriptor number had the worker closed it; the close reply must not land in it.
+    const file = join(tmpdir(), `sync-victim-${process.pid}`);
+    const fd = openSync(file, 'w+');
+    try {
+      assert.equal(conn.connected(), false);
+      conn.close();
+      assert.equal(fstatSync(fd).size, 0);
+    } finally {
+      closeSync(fd);
+      unlinkSync(file);
+    }
   });
 
   for (const socketThread of ['caller', 'worker'] as const) {
