@@ -52,6 +52,8 @@ export class CallerConnection extends SyncConnection {
   private yieldAnswered = false;
   /** The worker has writes of its own pending (Pongs from custody): ours go through it until it is idle. */
   private workerWriting = false;
+  /** When a close() of ours must be over (closeTimeout from its start), null before one. */
+  private closeDeadline: number | null = null;
   /** The socket went back to the worker to be closed (the protocol is over); 'released' once it is. */
   private release: 'no' | 'asked' | 'released' = 'no';
   /** Write requests given to the worker and how many it has done: while it lags, every write goes through it, in order. */
@@ -170,6 +172,7 @@ export class CallerConnection extends SyncConnection {
     try {
       if (this.release === 'no') {
         const deadline = performance.now() + this.closeTimeout;
+        this.closeDeadline = deadline;
         let closed: boolean;
         try {
           this.enter(Infinity);
@@ -193,10 +196,6 @@ export class CallerConnection extends SyncConnection {
     }
   }
 
-  /**
-   * Starts a call: takes custody of the socket (from the worker if it is
-   * answering Pings meanwhile) and feeds what the worker read for us.
-   */
   /**
    * Starts a call: takes custody of the socket (from the worker if it is
    * answering Pings meanwhile) and feeds what the worker read for us.
@@ -365,7 +364,10 @@ export class CallerConnection extends SyncConnection {
     this.heard = true;
     this.quietSince = performance.now();
     this.flushOut();
-    if (this.connection.state === State.CLOSED && this.release === 'no') this.releaseSocket(this.closeTimeout);
+    if (this.connection.state === State.CLOSED && this.release === 'no') {
+      // A close of ours has one closeTimeout for all of it; one the server began gets a whole one for its end of TCP.
+      this.releaseSocket(this.closeDeadline === null ? this.closeTimeout : Math.max(this.closeDeadline - performance.now(), 1));
+    }
   }
 
   /** Writes the protocol's outgoing bytes: straight to the socket, the rest through the worker. */

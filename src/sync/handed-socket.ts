@@ -80,9 +80,9 @@ export class HandedSocket {
     socket.resume();
   }
 
-  /** Bytes handed to this thread to write and not yet in the kernel. */
+  /** Bytes handed to this thread to write and not yet in the kernel (none once the socket failed: they never will be). */
   get unwritten(): number {
-    return this.socket.writableLength;
+    return this.heldDestroy === null ? this.socket.writableLength : 0;
   }
 
   watch(): void {
@@ -216,7 +216,7 @@ export class HandedSocket {
       return;
     }
     const watchEnded = this.mode === 'watch';
-    if (watchEnded) this.mode = 'idle';
+    if (watchEnded) this.stop('idle'); // an error's end comes with the handle still reading
     this.emit({ type: 'read', conn: this.id, chunks: [], end: true, watchEnded });
   }
 

@@ -48,7 +48,7 @@ export async function startSeedPeer(kind: PeerKind): Promise<SeedPeer> {
     child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
   });
   const { port, headerPort, slowPort, mutePort, blackhole } = JSON.parse(line) as { port: number; headerPort?: number; slowPort?: number; mutePort?: number; blackhole?: number };
-  const ports: Record<string, number | undefined> = { '/headers': headerPort, '/slow-reader': slowPort, '/mute': mutePort, '/close-soon': mutePort, '/ping-flood': mutePort };
+  const ports: Record<string, number | undefined> = { '/headers': headerPort, '/slow-reader': slowPort, '/mute': mutePort, '/close-soon': mutePort, '/ping-flood': mutePort, '/slow-close': mutePort };
   const portFor = (path: string) => ports[path] ?? port;
   const scheme = kind === 'ours over TLS' ? 'wss' : 'ws';
   return {

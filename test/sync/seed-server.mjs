@@ -91,7 +91,8 @@ const { port: slowPort } = await slowServer.listen(0, '127.0.0.1');
 // Completes the opening handshake, then
 //   /mute: reads and never answers anything, Pings included: a peer gone silent;
 //   /close-soon: 0.3 s later, sends a Close frame (1000) and ends the TCP connection;
-//   /ping-flood: sends Pings as fast as the client takes them (and drops its Pongs): there is always something to read.
+//   /ping-flood: sends Pings as fast as the client takes them (and drops its Pongs): there is always something to read;
+//   /slow-close: answers the client's Close frame 1.5 s late and never ends the TCP connection.
 const PINGS = Buffer.concat(Array.from({ length: 64 }, () => Buffer.concat([Buffer.from([0x89, 125]), Buffer.alloc(125, 1)])));
 const mute = net.createServer((socket) => {
   let head = '';
@@ -100,7 +101,10 @@ const mute = net.createServer((socket) => {
     const key = /^sec-websocket-key:\s*(\S+)/im.exec(head)?.[1];
     if (!head.includes('\r\n\r\n') || key === undefined) return;
     socket.off('data', onData);
-    socket.on('data', () => {});
+    socket.on('data', (frame) => {
+      // A client's Close frame comes alone: the first byte of a read, once the client closes.
+      if (head.startsWith('GET /slow-close ') && frame[0] === 0x88) setTimeout(() => socket.write(Buffer.from([0x88, 0x02, 0x03, 0xe8])), 1500);
+    });
     const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
     if (head.startsWith('GET /close-soon ')) setTimeout(() => socket.end(Buffer.from([0x88, 0x02, 0x03, 0xe8])), 300);

@@ -199,6 +199,17 @@ describe('sync API', () => {
   });
 
   for (const socketThread of ['caller', 'worker'] as const) {
+    test(`close() takes at most closeTimeout in all, with a server slow to answer that never ends TCP (sockets run by the ${socketThread})`, () => {
+      const conn = new ws.SyncWorker({ socketThread }).connect(server.peer.url('/slow-close'), { closeTimeout: 2 });
+      const started = performance.now();
+      conn.close(); // the Close answer comes after 1.5 s, the end of TCP never
+      const took = secondsSince(started);
+      assert.ok(took >= 1.9 && took < 2.5, `close() took ${took} s`);
+      assert.equal(conn.connected(), false);
+    });
+  }
+
+  for (const socketThread of ['caller', 'worker'] as const) {
     test(`Pings are answered while the script is busy between calls (sockets run by the ${socketThread})`, () => {
       const conn = new ws.SyncWorker({ socketThread }).connect(server.peer.url('/ping-me'));
       conn.send('ping me'); // the server pings at once
