@@ -62,8 +62,19 @@ async def later(ws):
     await asyncio.wait_for(ws.recv(), 5)
 
 
+async def ping_me(ws):
+    # "ping me": we ping at once and report how long the Pong took (the client may be busy meanwhile).
+    await asyncio.wait_for(ws.recv(), 5)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await asyncio.wait_for(await ws.ping(), 5)
+    await ws.send("pong after %d ms" % round((loop.time() - started) * 1000))
+    await asyncio.wait_for(ws.recv(), 5)
+
+
 ROUTES = {"/echo": echo, "/chat": chat, "/updates": updates, "/mixed": mixed,
-          "/silent": silent, "/drop": drop, "/headers": headers, "/later": later}
+          "/silent": silent, "/drop": drop, "/headers": headers, "/later": later,
+          "/ping-me": ping_me}
 
 
 async def route(ws, path):

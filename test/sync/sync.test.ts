@@ -15,7 +15,7 @@ import * as binding from '../../src/scriptling/index.js';
 import type { ConnectError } from '../../src/transport/client.js';
 import { serializeError } from '../../src/sync/messages.js';
 import { WebSocketError } from '../../src/protocol/errors.js';
-import { HERE, secondsSince, startSeedPeer, type SeedPeer } from './peers.js';
+import { HERE, requirePython, secondsSince, startSeedPeer, type SeedPeer } from './peers.js';
 
 const misbehaving = pathToFileURL(join(HERE, 'misbehaving-engine.mjs'));
 /** Threads of this process (Linux). */
@@ -209,15 +209,20 @@ describe('sync API', () => {
     });
   }
 
-  for (const socketThread of ['caller', 'worker'] as const) {
-    test(`Pings are answered while the script is busy between calls (sockets run by the ${socketThread})`, () => {
-      const conn = new ws.SyncWorker({ socketThread }).connect(server.peer.url('/ping-me'));
-      conn.send('ping me'); // the server pings at once
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500); // a script busy elsewhere for 1.5 s
-      const answer = conn.receive(5) as string;
-      const ms = Number(/^pong after (\d+) ms$/.exec(answer)?.[1]);
-      assert.ok(ms < 1000, `${answer}: answered while the script was busy`);
-      conn.close();
+  for (const [socketThread, peer] of [['caller', 'ours'], ['worker', 'ours'], ['caller', 'python websockets']] as const) {
+    test(`Pings are answered while the script is busy between calls (sockets run by the ${socketThread}, peer ${peer})`, { skip: peer === 'python websockets' && requirePython }, async () => {
+      const python = peer === 'python websockets' ? await startSeedPeer(peer) : null;
+      try {
+        const conn = new ws.SyncWorker({ socketThread }).connect((python ?? server.peer).url('/ping-me'));
+        conn.send('ping me'); // the server pings at once
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500); // a script busy elsewhere for 1.5 s
+        const answer = conn.receive(5) as string;
+        const ms = Number(/^pong after (\d+) ms$/.exec(answer)?.[1]);
+        assert.ok(ms < 1000, `${answer}: answered while the script was busy`);
+        conn.close();
+      } finally {
+        python?.stop();
+      }
     });
   }
 
