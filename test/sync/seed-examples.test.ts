@@ -22,6 +22,8 @@ for (const kind of PEERS) {
 
     test('Basic Echo Client', () => {
       const conn = connect('/echo', 10);
+      // ws:// runs on this thread; TLS can only be decrypted on the worker's event loop.
+      assert.equal(conn.constructor.name, kind === 'ours over TLS' ? 'WorkerConnection' : 'CallerConnection');
       conn.send('Hello, WebSocket!');
       const msg = conn.receive(5);
       assert.equal(`Received: ${msg}`, 'Received: Echo text: Hello, WebSocket!');

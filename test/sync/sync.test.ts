@@ -300,6 +300,19 @@ describe('sync API', () => {
     conn.close();
   });
 
+  test("socketThread is 'caller' (the default) or 'worker', anything else a TypeError", () => {
+    assert.throws(() => new ws.SyncWorker({ socketThread: 'main' as 'caller' }), { name: 'TypeError', message: "socketThread must be 'caller' or 'worker', not main" });
+    const caller = ws.connect(server.peer.url('/echo'));
+    const worker = new ws.SyncWorker({ socketThread: 'worker' }).connect(server.peer.url('/echo'));
+    assert.equal(caller.constructor.name, 'CallerConnection');
+    assert.equal(worker.constructor.name, 'WorkerConnection');
+    for (const conn of [caller, worker]) {
+      conn.send('which?');
+      assert.equal(conn.receive(5), 'Echo text: which?');
+      conn.close();
+    }
+  });
+
   test('connect options that cannot cross to the worker thread are refused clearly', () => {
     assert.throws(() => ws.connect(server.peer.url('/echo'), { checkServerIdentity: () => undefined }), {
       name: 'TypeError',
