@@ -21,7 +21,11 @@ async def chat(ws):
         await ws.send("Welcome to the chat!")
         async for msg in ws:
             for c in list(_clients):
-                await c.send(msg)
+                # A client that is leaving must not end the sender's handler (as ws.broadcast skips it in ours).
+                try:
+                    await c.send(msg)
+                except websockets.ConnectionClosed:
+                    pass
     finally:
         _clients.discard(ws)
 
