@@ -23,8 +23,6 @@ const READ_SIZE = 64 * 1024;
 /** One read buffer per thread; what is read is copied out, since the protocol may keep views of it. */
 let scratch: Buffer | null = null;
 
-type ReadResult = 'data' | 'none' | 'end';
-
 /**
  * A connection whose socket the calling thread runs itself (SocketThread
  * 'caller'): the sans-I/O protocol core on this thread, reads and writes
@@ -275,9 +273,9 @@ export class CallerConnection extends SyncConnection {
         if (!this.worker.wait(() => done() || this.mayRead(), deadline)) return false;
         continue;
       }
-      const result = this.readNow();
+      const progressed = this.readNow();
       const now = performance.now();
-      if (result !== 'none') {
+      if (progressed) {
         // A peer that keeps sending (Pings, a long message) must not hold a call past its deadline.
         if (now >= deadline) return done();
         spinUntil = now + SPIN_MS;
@@ -321,25 +319,25 @@ export class CallerConnection extends SyncConnection {
     return Infinity;
   }
 
-  /** One read from the socket, if it is ours to read now. */
-  private readNow(): ReadResult {
-    if (this.watch !== 'off' || this.release !== 'no' || this.connection.state === State.CLOSED) return 'none';
+  /** One read from the socket, if it is ours to read now: whether it brought bytes or the end. */
+  private readNow(): boolean {
+    if (this.watch !== 'off' || this.release !== 'no' || this.connection.state === State.CLOSED) return false;
     scratch ??= Buffer.allocUnsafeSlow(READ_SIZE);
     let count: number;
     try {
       count = readSync(this.fd, scratch, 0, READ_SIZE, null);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return 'none';
+      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return false;
       count = 0; // reset by the peer: the end of the stream, as far as the protocol goes (1006)
     }
     if (count === 0) {
       this.connection.receiveEof();
       this.afterInput();
-      return 'end';
+      return true;
     }
     this.connection.receiveData(Buffer.from(scratch.subarray(0, count)));
     this.afterInput();
-    return 'data';
+    return true;
   }
 
   private feedInbox(): void {
