@@ -6,7 +6,7 @@
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { WebSocketConnection, engineConnectOptions, type ScriptlingConnectOptions } from '../scriptling/index.js';
 import { handshaken, openWebSocket, type ConnectOptions, type Handshaken } from '../transport/client.js';
-import { formatAddress } from '../transport/websocket.js';
+import { DEFAULT_CLOSE_TIMEOUT, DEFAULT_PING_INTERVAL, DEFAULT_PING_TIMEOUT, formatAddress } from '../transport/websocket.js';
 import { HandedSocket, takeOver } from './handed-socket.js';
 import type { Message, WebSocket } from '../transport/websocket.js';
 import {
@@ -173,9 +173,9 @@ function onConnect(id: number, url: unknown, scriptlingOptions: object, socketTh
         rest: taken.rest,
         deflate: outcome.deflate === null ? null : { params: outcome.deflate, options: deflateOptions ?? {} },
         maxMessageSize: options.maxMessageSize,
-        closeTimeout: options.closeTimeout ?? 5000,
-        pingInterval: options.pingInterval ?? 20_000,
-        pingTimeout: options.pingTimeout ?? 20_000,
+        closeTimeout: options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
+        pingInterval: options.pingInterval ?? DEFAULT_PING_INTERVAL,
+        pingTimeout: options.pingTimeout ?? DEFAULT_PING_TIMEOUT,
       };
       handed.set(id, new HandedSocket(id, opened.socket, taken.handle, new Int32Array(custody), emit));
       custodyTimer ??= setInterval(checkCustody, CUSTODY_TICK_MS);

@@ -11,7 +11,7 @@ import { DEFAULT_MAX_HEAD_SIZE, type PeerCertificate } from '../protocol/handsha
 import {
   ServerHandshake, encodeRefusal, isRefusal, readVerdict, refusal, type Agreement, type Refusal, type RequestHead,
 } from '../protocol/server-handshake.js';
-import { WebSocket, checkConnectionLimits, formatAddress, type ConnectionLimits } from './websocket.js';
+import { DEFAULT_CLOSE_TIMEOUT, WebSocket, checkConnectionLimits, formatAddress, type ConnectionLimits } from './websocket.js';
 import { Routes, type ConnectionHandler, type Route, type RouteOptions } from './routes.js';
 import { HeadDeadlines } from './deadlines.js';
 import { MAX_TIMER_DELAY, clearTimer, setTimer, type Timer } from './timers.js';
@@ -169,7 +169,7 @@ export class WebSocketServer {
    * connection with 1001 (going away) and resolves once their handlers have
    * returned, or after `timeout` ms, when what is left is dropped.
    */
-  async close(timeout = this.options.closeTimeout ?? 5000): Promise<void> {
+  async close(timeout = this.options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT): Promise<void> {
     this.closing = true;
     for (const { server, listener } of this.attached.splice(0)) server.removeListener('upgrade', listener);
     const server = this.server;

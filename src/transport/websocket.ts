@@ -36,6 +36,11 @@ export interface ConnectionLimits {
   onError?: ErrorReporter;
 }
 
+/** The time limits' defaults, in ms; shared by whatever runs a connection (the sync API's caller-run sockets too). */
+export const DEFAULT_CLOSE_TIMEOUT = 5000;
+export const DEFAULT_PING_INTERVAL = 20_000;
+export const DEFAULT_PING_TIMEOUT = 20_000;
+
 /**
  * Checks every numeric limit (a clear RangeError naming the option); the
  * client and server call it when they are given their options.
@@ -121,9 +126,9 @@ export class WebSocket {
   ) {
     checkConnectionLimits(options);
     const maxQueuedBytes = options.maxQueuedBytes ?? 16 * 1024 * 1024;
-    this.closeTimeout = options.closeTimeout ?? 5000;
-    this.pingInterval = options.pingInterval ?? 20_000;
-    this.pingTimeout = options.pingTimeout ?? 20_000;
+    this.closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
+    this.pingInterval = options.pingInterval ?? DEFAULT_PING_INTERVAL;
+    this.pingTimeout = options.pingTimeout ?? DEFAULT_PING_TIMEOUT;
     this.onError = options.onError;
     this.extensions = options.extensions ?? '';
     this.protocol = options.protocol ?? '';
