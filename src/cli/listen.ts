@@ -4,7 +4,7 @@
  * them (or `/to ID message`); Ctrl-C closes every connection with 1001.
  */
 import type http from 'node:http';
-import { WebSocketServer, type ConnectionHandler, type RouteOptions, type ServerOptions } from '../transport/server.js';
+import { WebSocketServer, type ConnectionHandler, type RouteOptions, type ServerOptions, type UpgradeRequest } from '../transport/server.js';
 import type { WebSocket } from '../transport/websocket.js';
 import { UsageError, listFlag, stringFlag, type Values } from './args.js';
 import { ADDRESS_FLAGS, hostPort, listenAddress } from './address.js';
@@ -101,7 +101,7 @@ class Clients {
     return this.byId.size;
   }
 
-  async serve(ws: WebSocket, request: http.IncomingMessage, options: ServeOptions): Promise<void> {
+  async serve(ws: WebSocket, request: UpgradeRequest, options: ServeOptions): Promise<void> {
     const id = this.nextId++;
     const tag = `[${id}]`;
     this.byId.set(id, ws);
@@ -179,7 +179,7 @@ class Clients {
 }
 
 /** The request head as the client sent it (node:http keeps the raw header lines). */
-function requestHead(request: http.IncomingMessage): string {
+function requestHead(request: UpgradeRequest): string {
   const lines = [`${request.method} ${request.url} HTTP/${request.httpVersion}`];
   for (let i = 0; i < request.rawHeaders.length; i += 2) lines.push(`${request.rawHeaders[i]}: ${request.rawHeaders[i + 1]}`);
   return lines.join('\r\n');

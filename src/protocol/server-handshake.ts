@@ -163,7 +163,7 @@ export function switchingProtocolsHead(key: string, headers: ReadonlyArray<reado
   return lines.join('\r\n');
 }
 
-const originAllowed = (origin: string | undefined, allowed: ReadonlyArray<string | RegExp>): boolean =>
+export const originAllowed = (origin: string | undefined, allowed: ReadonlyArray<string | RegExp>): boolean =>
   // String.search ignores a RegExp's lastIndex, so /g and /y patterns hold no state between requests.
   origin !== undefined && allowed.some((entry) => (typeof entry === 'string' ? entry === origin : origin.search(entry) !== -1));
 

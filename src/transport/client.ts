@@ -9,6 +9,7 @@ import { clearTimer, setTimer } from './timers.js';
 import { ConnectError, describeSocketError, type ConnectErrorCode } from './connect-error.js';
 import { openTunnel, proxyFor } from './proxy.js';
 import { exchange, opened } from './socket-steps.js';
+import { connectHttp2 } from './http2-client.js';
 
 export { ConnectError, type ConnectErrorCode };
 
@@ -33,6 +34,12 @@ export interface ConnectOptions extends ConnectionLimits, TlsOptions {
   maxHeadSize?: number;
   /** Masking key source, for tests. Default: random per frame. */
   maskKey?: () => Uint8Array;
+  /**
+   * WebSocket over HTTP/2 (RFC 8441): true always (one shared session per
+   * origin), 'auto' when the server offers h2 and extended CONNECT, else
+   * HTTP/1.1. Default false.
+   */
+  http2?: boolean | 'auto';
 }
 
 /** What makes the TLS context: checked once, before anything is sent, and shared by redirects. */
@@ -52,7 +59,7 @@ function defined<K extends keyof TlsOptions>(options: ConnectOptions, keys: read
  * Node's default. Unusable settings (a wrong pfx passphrase, a key that does
  * not match its certificate) fail here, before any connection is made.
  */
-function secureContext(options: ConnectOptions): tls.SecureContext | undefined {
+export function secureContext(options: ConnectOptions): tls.SecureContext | undefined {
   const settings = defined(options, CONTEXT_KEYS);
   if (Object.keys(settings).length === 0) return undefined;
   try {
@@ -62,7 +69,7 @@ function secureContext(options: ConnectOptions): tls.SecureContext | undefined {
   }
 }
 
-interface Target {
+export interface Target {
   secure: boolean;
   host: string;
   port: number;
@@ -103,14 +110,14 @@ export function parseWebSocketUrl(input: string | URL): Target {
 }
 
 /** A bad argument keeps its class (TypeError, RangeError) and gains the message prefix every connect failure has. */
-function withPrefix(error: Error): Error {
+export function withPrefix(error: Error): Error {
   if (error.message.startsWith('websocket connect failed:')) return error;
   const Kind = error instanceof RangeError ? RangeError : TypeError;
   return new Kind(`websocket connect failed: ${error.message}`, { cause: error });
 }
 
 /** An invalid argument is a TypeError (nothing is sent); a URL that is not ws(s) is a ConnectError. */
-function checkOptions(options: ConnectOptions): { timeout: number; maxRedirects: number; deflate: DeflateOptions | null } {
+export function checkOptions(options: ConnectOptions): { timeout: number; maxRedirects: number; deflate: DeflateOptions | null } {
   if (options === null || typeof options !== 'object') throw new TypeError('websocket connect failed: options must be an object');
   const timeout = options.timeout ?? 10_000;
   if (typeof timeout !== 'number' || !(timeout > 0)) throw new TypeError(`websocket connect failed: invalid timeout ${String(timeout)}: a number of ms > 0 (Infinity: no limit)`);
@@ -127,6 +134,7 @@ function checkOptions(options: ConnectOptions): { timeout: number; maxRedirects:
  * saying why, a bad argument with a TypeError before anything is sent.
  */
 export async function connect(url: string | URL, options: ConnectOptions = {}): Promise<WebSocket> {
+  if (options?.http2 !== undefined && options.http2 !== false) return connectHttp2(url, options);
   return openWebSocket(await handshaken(url, options), options);
 }
 
@@ -191,7 +199,7 @@ function newHandshake(target: Target, options: ConnectOptions, headers: ConnectO
 }
 
 /** A connected socket to the target: TCP or a proxy tunnel, then TLS for wss:// (SNI and certificate checks against the target host). */
-async function dial(target: Target, options: ConnectOptions, context: tls.SecureContext | undefined, signal: AbortSignal): Promise<net.Socket> {
+export async function dial(target: Target, options: ConnectOptions, context: tls.SecureContext | undefined, signal: AbortSignal, alpn?: string[]): Promise<net.Socket> {
   const proxy = proxyFor(target, options.proxy);
   let socket: net.Socket;
   if (proxy !== null) {
@@ -210,6 +218,7 @@ async function dial(target: Target, options: ConnectOptions, context: tls.Secure
     // RFC 6066 §3: SNI carries host names only, never IP addresses.
     servername: net.isIP(target.host) ? undefined : target.host,
     secureContext: context,
+    ...(alpn === undefined ? {} : { ALPNProtocols: alpn }),
     ...defined(options, CONNECTION_KEYS),
   });
   return opened(secure, 'secureConnect', signal).catch((error) => {
@@ -217,7 +226,7 @@ async function dial(target: Target, options: ConnectOptions, context: tls.Secure
   });
 }
 
-function asConnectError(error: unknown, options: { tls: boolean }): ConnectError {
+export function asConnectError(error: unknown, options: { tls: boolean }): ConnectError {
   if (error instanceof ConnectError) return error;
   if (error instanceof HandshakeError) return new ConnectError(error.message, 'ERR_HANDSHAKE', { cause: error });
   return describeSocketError(error as NodeJS.ErrnoException, options);

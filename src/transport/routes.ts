@@ -3,8 +3,12 @@ import { checkProtocols } from '../protocol/subprotocols.js';
 import type { RequestInfo } from '../protocol/handshake.js';
 import type { RoutePolicy, Verdict } from '../protocol/server-handshake.js';
 import type { WebSocket } from './websocket.js';
+import type { Http2ConnectRequest } from './http2-server.js';
 
-export type ConnectionHandler = (ws: WebSocket, request: http.IncomingMessage) => unknown;
+/** The opening request: node:http's for an HTTP/1.1 upgrade, the CONNECT stream's for HTTP/2 (RFC 8441). */
+export type UpgradeRequest = http.IncomingMessage | Http2ConnectRequest;
+
+export type ConnectionHandler = (ws: WebSocket, request: UpgradeRequest) => unknown;
 
 /**
  * Runs before the 101 and decides: true/undefined accept, `{ headers }`

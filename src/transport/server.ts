@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type http2 from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
@@ -12,12 +13,18 @@ import {
   ServerHandshake, encodeRefusal, isRefusal, readVerdict, refusal, type Agreement, type Refusal, type RequestHead,
 } from '../protocol/server-handshake.js';
 import { DEFAULT_CLOSE_TIMEOUT, WebSocket, checkConnectionLimits, formatAddress, type ConnectionLimits } from './websocket.js';
-import { Routes, type ConnectionHandler, type Route, type RouteOptions } from './routes.js';
+import { Routes, type ConnectionHandler, type Route, type RouteOptions, type UpgradeRequest } from './routes.js';
 import { HeadDeadlines } from './deadlines.js';
 import { MAX_TIMER_DELAY, clearTimer, setTimer, type Timer } from './timers.js';
 import { report, type ErrorReporter } from './report.js';
+import { ExtendedConnectHandshake } from '../protocol/extended-connect.js';
+import type { RequestInfo } from '../protocol/handshake.js';
+import {
+  acceptStream, connectRequest, createHttp2Server, http2Limits, isHttp2Server, listenForStreams, refuseStream, resetStream,
+  type AnyHttp2Server, type Http2Limits,
+} from './http2-server.js';
 
-export type { ConnectionHandler, RouteOptions, Authorize } from './routes.js';
+export type { ConnectionHandler, RouteOptions, Authorize, UpgradeRequest } from './routes.js';
 export type RequestHandler = (request: http.IncomingMessage, response: http.ServerResponse) => void;
 
 export interface ServerOptions extends ConnectionLimits {
@@ -42,6 +49,18 @@ export interface ServerOptions extends ConnectionLimits {
   onRequest?: RequestHandler;
   /** Where handler, authorize and onRequest failures are reported. Default: console.error. */
   onError?: ErrorReporter;
+  /**
+   * Also accept WebSockets over HTTP/2 (RFC 8441) on the same port as
+   * HTTP/1.1 upgrades: true or its limits. Needs `tls` (browsers speak
+   * HTTP/2 over TLS only). Default false.
+   */
+  http2?: boolean | Http2Limits;
+}
+
+/** A handshake on either transport: what `authorize` sees and what accepting gives. */
+interface Opening<A> {
+  readonly request: RequestInfo;
+  accept(headers?: Record<string, unknown>): A;
 }
 
 type UpgradeListener = (request: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -67,11 +86,12 @@ export class WebSocketServer {
   /** Each open connection and the promise of its handler's end (run() never rejects). */
   private readonly sessions = new Map<WebSocket, Promise<void>>();
   /** Handshakes whose `authorize` is still running, each with what stops it. */
-  private readonly pending = new Map<Duplex, () => void>();
+  private readonly pending = new Map<object, () => void>();
   private readonly deflateOptions: DeflateOptions | null;
   private readonly handshakeTimeout: number;
-  private server: http.Server | null = null;
-  private readonly attached: Array<{ server: http.Server; listener: UpgradeListener }> = [];
+  private server: http.Server | http2.Http2SecureServer | null = null;
+  private readonly attached: Array<{ server: http.Server | AnyHttp2Server; listener: UpgradeListener; detach?: () => void }> = [];
+  private readonly http2: Required<Http2Limits> | null;
   private closing = false;
 
   constructor(private readonly options: ServerOptions = {}) {
@@ -81,6 +101,8 @@ export class WebSocketServer {
     checkCount(options.maxConnections, 'maxConnections');
     checkConnectionLimits(options);
     this.deflateOptions = deflateSetting(options.perMessageDeflate);
+    this.http2 = http2Limits(options.http2);
+    if (this.http2 !== null && options.tls === undefined) throw new TypeError('http2 needs tls: WebSockets over HTTP/2 are served on wss:// (https) only');
   }
 
   /**
@@ -113,10 +135,12 @@ export class WebSocketServer {
    * server (every 'upgrade' event: unknown paths get 404). Its other
    * requests stay its own; `close()` detaches and closes our connections only.
    */
-  attach(server: http.Server): this {
+  attach(server: http.Server | AnyHttp2Server): this {
     const listener: UpgradeListener = (request, socket, head) => this.handleUpgrade(request, socket, head);
     server.on('upgrade', listener);
-    this.attached.push({ server, listener });
+    // An HTTP/2 server: its WebSocket CONNECT streams too (RFC 8441), advertised for sessions that start from now.
+    const detach = isHttp2Server(server) ? listenForStreams(server, (stream, headers, raw) => this.handleStream(stream, headers, raw)) : undefined;
+    this.attached.push({ server, listener, detach });
     return this;
   }
 
@@ -145,11 +169,56 @@ export class WebSocketServer {
     const refused = handshake.check();
     if (refused !== null) return release(socket, refused);
     if (route.authorize === null) return this.open(route, handshake.accept(), request, socket, head);
-    void this.authorize(route, handshake, socket)
+    void this.authorize(route, handshake, socket, (outcome) => release(socket, outcome))
       .then((agreement) => agreement !== null && this.open(route, agreement, request, socket, head))
       .catch((error: unknown) => {
         this.report(error, `opening ${path}`);
         socket.destroy();
+      });
+  }
+
+  /**
+   * Handles one WebSocket CONNECT stream of an HTTP/2 session (RFC 8441)
+   * as `handleUpgrade` handles an HTTP/1.1 upgrade: the same routes,
+   * checks, `authorize` and handler; answered 200, or refused with a status.
+   * Any failure resets this stream only, never the session.
+   */
+  handleStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, rawHeaders: string[]): void {
+    stream.on('error', ignore); // a reset during the handshake must not crash the process
+    try {
+      this.openStream(stream, headers, rawHeaders);
+    } catch (error) {
+      this.report(error, `extended CONNECT to ${pathOf(headers[':path'])}`);
+      resetStream(stream);
+    }
+  }
+
+  private openStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, rawHeaders: string[]): void {
+    const path = pathOf(headers[':path']);
+    if (this.closing) return refuseStream(stream, refusal(503, 'server shutting down'));
+    const route = this.routes.find(path);
+    if (route === undefined) return refuseStream(stream, refusal(404, `no WebSocket endpoint at ${path}`));
+    const tcp = stream.session?.socket;
+    const handshake = new ExtendedConnectHandshake({
+      headers,
+      rawHeaders,
+      remoteAddress: formatAddress(tcp?.remoteAddress, tcp?.remotePort),
+      certificate: tcp instanceof TLSSocket ? peerCertificate(tcp) : undefined,
+    }, { ...route.policy, deflate: this.deflateOptions });
+    const refused = handshake.check();
+    if (refused !== null) return refuseStream(stream, refused);
+    const request = connectRequest(stream, headers, rawHeaders);
+    const start = (agreement: ReturnType<ExtendedConnectHandshake['accept']>): void => {
+      const socket = acceptStream(stream, agreement);
+      if (socket === null) return; // the client reset the stream meanwhile
+      this.startSession(route, socket, agreement, request);
+    };
+    if (route.authorize === null) return start(handshake.accept());
+    void this.authorize(route, handshake, stream, (outcome) => refuseStream(stream, outcome))
+      .then((agreement) => agreement !== null && start(agreement))
+      .catch((error: unknown) => {
+        this.report(error, `opening ${path}`);
+        resetStream(stream);
       });
   }
 
@@ -171,10 +240,13 @@ export class WebSocketServer {
    */
   async close(timeout = this.options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT): Promise<void> {
     this.closing = true;
-    for (const { server, listener } of this.attached.splice(0)) server.removeListener('upgrade', listener);
+    for (const { server, listener, detach } of this.attached.splice(0)) {
+      server.removeListener('upgrade', listener);
+      detach?.();
+    }
     const server = this.server;
     const stopped = server === null ? Promise.resolve() : new Promise<void>((resolve) => server.close(() => resolve()));
-    server?.closeIdleConnections();
+    if (server !== null && 'closeIdleConnections' in server) server.closeIdleConnections();
     for (const stop of this.pending.values()) stop();
     const sessions = [...this.sessions];
     for (const [ws] of sessions) void ws.close(CloseCode.GOING_AWAY, 'server shutting down').catch(ignore);
@@ -185,11 +257,12 @@ export class WebSocketServer {
     const timedOut = await Promise.race([Promise.all(sessions.map(([, done]) => done)).then(() => false), expired]);
     clearTimer(timer);
     if (timedOut) for (const [ws] of sessions) ws.terminate();
-    server?.closeAllConnections();
+    if (server !== null && 'closeAllConnections' in server) server.closeAllConnections();
+    else this.closeSessions();
     await stopped;
   }
 
-  private createServer(): http.Server {
+  private createServer(): http.Server | http2.Http2SecureServer {
     const { tls, maxHeadSize, maxConnections } = this.options;
     // node:http wants 0 for "no limit"; it checks its timeouts on an interval (30 s by default), too coarse for a handshake.
     const timeout = this.handshakeTimeout <= MAX_TIMER_DELAY ? this.handshakeTimeout : 0;
@@ -200,7 +273,9 @@ export class WebSocketServer {
       connectionsCheckingInterval: Math.max(100, Math.min(1000, (timeout || 4000) / 4)),
       noDelay: true,
     };
-    const server = tls ? https.createServer({ ...httpOptions, ...tls }) : http.createServer(httpOptions);
+    const server = this.http2 !== null
+      ? this.createHttp2Server(this.http2, httpOptions)
+      : tls ? https.createServer({ ...httpOptions, ...tls }) : http.createServer(httpOptions);
     if (maxConnections !== undefined && maxConnections !== Infinity) server.maxConnections = maxConnections;
     // node:http's headersTimeout starts only once TLS is done, and node:tls allows 120 s for that.
     const deadlines = new HeadDeadlines(this.handshakeTimeout);
@@ -216,8 +291,38 @@ export class WebSocketServer {
     return server;
   }
 
+  /**
+   * HTTP/2 and HTTP/1.1 on one port (ALPN decides): node:http's own
+   * settings apply to the HTTP/1.1 connections, our stream listener to
+   * the HTTP/2 sessions, which are counted as open from their first frame.
+   */
+  private createHttp2Server(limits: Required<Http2Limits>, httpOptions: http.ServerOptions): http2.Http2SecureServer {
+    // node:http's options (head size, timeouts) at the top level: node:http2 reads them for its HTTP/1.1 connections.
+    const server = createHttp2Server({ ...httpOptions, ...this.options.tls } as http2.SecureServerOptions, limits, httpOptions.maxHeaderSize!);
+    listenForStreams(server, (stream, headers, raw) => this.handleStream(stream, headers, raw));
+    this.h2Sessions = new Set();
+    server.on('session', (session: http2.ServerHttp2Session) => {
+      this.h2Sessions!.add(session);
+      session.once('close', () => this.h2Sessions!.delete(session));
+    });
+    return server;
+  }
+
+  /** Our HTTP/2 sessions, closed by close() once their WebSockets are (node:http2 has no closeAllConnections). */
+  private h2Sessions: Set<http2.ServerHttp2Session> | null = null;
+
+  private closeSessions(): void {
+    for (const session of this.h2Sessions ?? []) session.destroy();
+  }
+
   private request(request: http.IncomingMessage, response: http.ServerResponse): void {
     const route = this.routes.find(pathOf(request.url));
+    if (route !== undefined && request.httpVersionMajor === 2) {
+      // HTTP/2 has no Upgrade (nor Connection) header: its WebSockets come as an extended CONNECT.
+      response.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' });
+      response.end('WebSockets over HTTP/2 open with an extended CONNECT (RFC 8441)\n');
+      return;
+    }
     if (route !== undefined) {
       // A request to a WebSocket endpoint that node:http did not take as an upgrade.
       const handshake = new ServerHandshake(requestHead(request, request.socket), { ...route.policy, deflate: null });
@@ -246,14 +351,14 @@ export class WebSocketServer {
    * (and released) the socket: a throw or a malformed answer → 500, no
    * answer in time → 503, both reported; shutting down → 503.
    */
-  private async authorize(route: Route, handshake: ServerHandshake, socket: Duplex): Promise<Agreement | null> {
+  private async authorize<A extends object>(route: Route, handshake: Opening<A>, socket: object, refuse: (refused: Refusal) => void): Promise<A | null> {
     const where = `authorize for ${handshake.request.path}`;
     let timer: Timer | null = null;
     const interrupted = new Promise<typeof TIMED_OUT | typeof SHUTTING_DOWN>((resolve) => {
       if (Number.isFinite(this.handshakeTimeout)) timer = setTimer(() => resolve(TIMED_OUT), this.handshakeTimeout);
       this.pending.set(socket, () => resolve(SHUTTING_DOWN));
     });
-    let outcome: Agreement | Refusal;
+    let outcome: A | Refusal;
     try {
       const verdict = await Promise.race([Promise.resolve(handshake.request).then(route.authorize!), interrupted]);
       if (verdict === SHUTTING_DOWN) {
@@ -274,7 +379,7 @@ export class WebSocketServer {
     }
     if (!isRefusal(outcome) && this.closing) outcome = refusal(503, 'server shutting down');
     if (isRefusal(outcome)) {
-      release(socket, outcome);
+      refuse(outcome);
       return null;
     }
     return outcome;
@@ -294,6 +399,23 @@ export class WebSocketServer {
       request: agreement.request,
       handshake: agreement.handshake,
       head,
+    });
+    this.sessions.set(ws, this.run(invoke(route.handler, ws, request), ws));
+  }
+
+  /** `open` for a stream already answered 200: the same connection and handler. */
+  private startSession(route: Route, socket: Socket, agreement: Omit<Agreement, 'response'>, request: UpgradeRequest): void {
+    const connection = new Connection({
+      side: 'server',
+      maxMessageSize: this.options.maxMessageSize,
+      deflate: agreement.deflate ? new PerMessageDeflate(agreement.deflate, this.deflateOptions!) : null,
+    });
+    const ws = new WebSocket(socket, connection, {
+      ...this.options,
+      extensions: agreement.extensions,
+      protocol: agreement.protocol,
+      request: agreement.request,
+      handshake: agreement.handshake,
     });
     this.sessions.set(ws, this.run(invoke(route.handler, ws, request), ws));
   }
@@ -394,7 +516,7 @@ const handlerName = (ws: WebSocket): string => `WebSocket handler for ${ws.reque
  * own so that no closure living as long as the connection shares a scope
  * with (and so keeps alive) the upgrade request, its headers and its stream.
  */
-function invoke(handler: ConnectionHandler, ws: WebSocket, request: http.IncomingMessage): Promise<unknown> {
+function invoke(handler: ConnectionHandler, ws: WebSocket, request: UpgradeRequest): Promise<unknown> {
   return Promise.resolve().then(() => handler(ws, request));
 }
 
