@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type http from 'node:http';
 import { WebSocketServer, type ServerOptions } from '../transport/server.js';
+import type { AnyHttp2Server } from '../transport/http2-server.js';
 import { report } from '../transport/report.js';
 import { readPolicy, type RouteOptions } from '../transport/routes.js';
 import { WebSocketConnection } from './connection.js';
@@ -35,10 +36,11 @@ export interface ServeOptions extends Omit<ServerOptions, 'onRequest' | 'handsha
   /**
    * Attach to this existing node:http/https server instead of listening:
    * it hands over its WebSocket upgrades (unknown paths get 404) and keeps
-   * its own pages (runtime.http.get pages are not served then).
+   * its own pages (runtime.http.get pages are not served then). A
+   * node:http2 server also hands over its WebSocket streams (RFC 8441).
    * `close()` detaches and closes our connections only.
    */
-  server?: http.Server;
+  server?: http.Server | AnyHttp2Server;
 }
 
 export interface RunningServer {

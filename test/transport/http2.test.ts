@@ -245,6 +245,45 @@ describe('client: connect(url, { http2 })', () => {
   });
 });
 
+describe('flow control: HTTP/2 windows carry the backpressure', () => {
+  test('a WebSocket that stops reading stops its sender, while another stream of the session goes on', async () => {
+    const TOTAL = 64 * 1024 * 1024;
+    const chunk = Buffer.alloc(64 * 1024, 7);
+    let sent = 0;
+    let waiting = false;
+    const server = new WebSocketServer({ tls: tls(), http2: true, onError: () => {} });
+    server.route('/flood', async (ws) => {
+      while (sent < TOTAL) {
+        waiting = true;
+        await ws.send(chunk);
+        waiting = false;
+        sent += chunk.length;
+      }
+      await ws.receive();
+    });
+    server.route('/echo', echo);
+    const { port } = await server.listen();
+    const options = { ...trust(), http2: true as const, perMessageDeflate: false, maxQueuedBytes: 512 * 1024 };
+    const reader = await connect(`wss://localhost:${port}/flood`, options);
+    // Waits (on a condition, bounded by the test's timeout) until our queue is full and the server's send waits.
+    while (!(reader.queuedBytes >= 512 * 1024 && waiting)) await new Promise((resolve) => setImmediate(resolve));
+    const sentWhileBlocked = sent;
+    assert.ok(sentWhileBlocked < 8 * 1024 * 1024, `the server sent only what the windows and our queue hold, not ${sentWhileBlocked}`);
+    const other = await connect(`wss://localhost:${port}/echo`, options);
+    await other.send('the session is not blocked');
+    assert.equal(await other.receive(5000), 'the session is not blocked');
+    let received = 0;
+    while (received < TOTAL) {
+      const message = await reader.receive(10_000);
+      assert.ok(Buffer.isBuffer(message));
+      received += message.length;
+    }
+    assert.equal(received, TOTAL, 'nothing lost');
+    await Promise.all([reader.close(), other.close()]);
+    await server.close();
+  });
+});
+
 describe('attach to an existing http2.createSecureServer()', () => {
   test("its own 'request' handler keeps its pages; CONNECT streams are ours, not 405", async () => {
     const existing = http2.createSecureServer({ ...tls(), allowHTTP1: true }, (request, response) => {
