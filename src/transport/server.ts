@@ -280,6 +280,8 @@ export class WebSocketServer {
     // node:http's headersTimeout starts only once TLS is done, and node:tls allows 120 s for that.
     const deadlines = new HeadDeadlines(this.handshakeTimeout);
     server.on('connection', (socket: Socket) => deadlines.start(socket));
+    // An HTTP/2 session is under way once TLS and its preface are done; its streams have their own limits.
+    server.on('session', (session: http2.ServerHttp2Session) => deadlines.settle(session.socket as Socket));
     server.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       deadlines.settle(request.socket);
       this.handleUpgrade(request, socket, head);

@@ -245,6 +245,65 @@ describe('client: connect(url, { http2 })', () => {
   });
 });
 
+describe('server lifecycle over HTTP/2: close, authorize deadlines, keepalive', () => {
+  test('close() sends 1001 to WebSockets on streams, answers 503 to a CONNECT waiting in authorize, and ends', async () => {
+    let release!: () => void;
+    const server = new WebSocketServer({ tls: tls(), http2: true, onError: () => {} });
+    server.route('/echo', echo);
+    server.route('/slow', echo, { authorize: () => new Promise<boolean>((resolve) => (release = () => resolve(true))) });
+    const { port } = await server.listen();
+    const ws = await connect(`wss://localhost:${port}/echo`, { ...trust(), http2: true });
+    const session = await nodeSession(port);
+    const slow = nodeConnect(session, '/slow');
+    while (release === undefined) await new Promise((resolve) => setImmediate(resolve));
+    const closing = server.close();
+    const { headers } = await slow;
+    assert.equal(headers[':status'], 503);
+    await ws.whenClosed();
+    assert.equal(ws.closeInfo!.code, 1001);
+    await closing;
+    release();
+    session.destroy();
+  });
+
+  test('authorize that never answers: 503 after handshakeTimeout, on that stream only', async () => {
+    const reported: string[] = [];
+    const server = new WebSocketServer({ tls: tls(), http2: true, handshakeTimeout: 200, onError: (error) => reported.push(String(error)) });
+    server.route('/never', echo, { authorize: () => new Promise<boolean>(() => {}) });
+    server.route('/echo', echo);
+    const { port } = await server.listen();
+    const session = await nodeSession(port);
+    const waiting = nodeConnect(session, '/never');
+    const open = await nodeConnect(session, '/echo');
+    assert.equal(open.headers[':status'], 200);
+    assert.equal((await waiting).headers[':status'], 503);
+    assert.match(reported.join(), /authorize did not answer within handshakeTimeout/);
+    open.stream.write(clientFrame(0x81, 'fine'));
+    assert.equal((await readFrames(open.stream, 1))[0].payload.toString(), 'fine');
+    session.destroy();
+    await server.close();
+  });
+
+  test('keepalive: a peer that stops answering Pings is closed with 1011; the session lives', async () => {
+    const server = new WebSocketServer({ tls: tls(), http2: true, pingInterval: 50, pingTimeout: 100, onError: () => {} });
+    let closed!: (info: unknown) => void;
+    const ended = new Promise((resolve) => (closed = resolve));
+    server.route('/echo', async (ws) => {
+      await echo(ws);
+      closed(ws.closeInfo);
+    });
+    const { port } = await server.listen();
+    const session = await nodeSession(port);
+    const { stream } = await nodeConnect(session, '/echo');
+    stream.pause(); // reads nothing, so answers no Ping
+    const info = (await ended) as { code: number; reason: string };
+    assert.deepEqual([info.code, info.reason], [1011, 'keepalive ping timeout']);
+    assert.equal(session.destroyed, false);
+    session.destroy();
+    await server.close();
+  });
+});
+
 describe('flow control: HTTP/2 windows carry the backpressure', () => {
   test('a WebSocket that stops reading stops its sender, while another stream of the session goes on', async () => {
     const TOTAL = 64 * 1024 * 1024;
