@@ -5,6 +5,7 @@ import { HeadReader, buildClientRequest, checkServerResponse, generateKey, parse
 import { CaseRun, type CaseDefinition } from './case.js';
 import { FuzzPeer, type PeerOptions } from './peer.js';
 import { offerText, readResponse } from './deflate.js';
+import { offersFor, openCaseStream } from './over-http2.js';
 import type { PerMessageDeflate } from '../protocol/deflate.js';
 
 /** Seconds the server gets to complete the opening handshake (the suite's `openHandshakeTimeout`). */
@@ -16,9 +17,11 @@ export type ServerTarget = ReturnType<typeof parseWebSocketUrl> & {
   /** Seconds the server gets to answer the opening handshake. Default 5, as the suite. */
   openHandshakeTimeout?: number;
   peer?: PeerOptions;
+  /** Play each case on an HTTP/2 stream (RFC 8441) instead of a TCP connection. */
+  http2?: boolean;
 };
 
-export const serverTarget = (url: string, options: { agent?: string; openHandshakeTimeout?: number; peer?: PeerOptions } = {}): ServerTarget => ({
+export const serverTarget = (url: string, options: { agent?: string; openHandshakeTimeout?: number; peer?: PeerOptions; http2?: boolean } = {}): ServerTarget => ({
   ...parseWebSocketUrl(url),
   ...options,
 });
@@ -30,6 +33,7 @@ export const serverTarget = (url: string, options: { agent?: string; openHandsha
  */
 export async function playAgainstServer(target: ServerTarget, definition: CaseDefinition, index: number): Promise<CaseRun> {
   const run = new CaseRun(definition, index, target.agent ?? 'UnknownServer');
+  if (target.http2) return playOverHttp2(target, run);
   const socket = target.secure
     ? tls.connect({ host: target.host, port: target.port, servername: net.isIP(target.host) ? undefined : target.host, rejectUnauthorized: false })
     : net.connect({ host: target.host, port: target.port });
@@ -97,4 +101,18 @@ function handshake(socket: net.Socket, request: string, key: string, run: CaseRu
     socket.on('close', onClose);
     socket.once(target.secure ? 'secureConnect' : 'connect', () => socket.write(request));
   });
+}
+
+async function playOverHttp2(target: ServerTarget, run: CaseRun): Promise<CaseRun> {
+  try {
+    const { peer } = await openCaseStream(target, run, offersFor(run), target.openHandshakeTimeout ?? OPEN_HANDSHAKE_TIMEOUT);
+    run.agent = target.agent ?? run.serverHeader ?? 'UnknownServer';
+    const played = run.play(peer);
+    peer.start(Buffer.alloc(0));
+    await played;
+  } catch (error) {
+    run.agent = target.agent ?? run.serverHeader ?? 'UnknownServer';
+    run.neverOpened((error as Error).message);
+  }
+  return run;
 }

@@ -26,6 +26,7 @@ options:
   --allow-unimplemented   UNIMPLEMENTED verdicts do not fail the run
   --keep-running          client role: keep serving after /updateReports
   --max-message-size N    largest message taken from the peer, in MiB (default 64; past it: 1009)
+  --http2                 server role: play each case on an HTTP/2 stream (RFC 8441 extended CONNECT)
 exit code: 0 when every case is OK or INFORMATIONAL (or allowed by the flags), 1 otherwise, 2 on bad usage.`;
 
 class UsageError extends Error {}
@@ -61,6 +62,7 @@ async function run(argv: string[]): Promise<number> {
         'allow-unimplemented': { type: 'boolean' },
         'keep-running': { type: 'boolean' },
         'max-message-size': { type: 'string' },
+        http2: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -81,9 +83,10 @@ async function run(argv: string[]): Promise<number> {
   if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
   if (role === 'server') {
     if (url === undefined) throw new UsageError('fuzz server needs the URL of the server to test');
-    return fuzzServer(url, cases, { agent: values.agent, outdir: values.outdir ?? 'reports/servers', parallel: count(values.parallel ?? '1', 'parallel', 1), rules, peer });
+    return fuzzServer(url, cases, { agent: values.agent, outdir: values.outdir ?? 'reports/servers', parallel: count(values.parallel ?? '1', 'parallel', 1), rules, peer, http2: values.http2 ?? false });
   }
   if (role === 'client') {
+    if (values.http2) throw new UsageError('--http2 is for the server role only so far: fuzz server wss://… --http2');
     if (url !== undefined) throw new UsageError('fuzz client takes no URL: it listens (--host, --port)');
     return fuzzClient(cases, {
       host: values.host ?? '127.0.0.1',
@@ -120,12 +123,13 @@ interface ServerRoleOptions {
   outdir: string;
   parallel: number;
   rules: PassRules;
+  http2: boolean;
 }
 
 async function fuzzServer(url: string, cases: CaseDefinition[], options: ServerRoleOptions): Promise<number> {
   let target;
   try {
-    target = serverTarget(url, { agent: options.agent, peer: options.peer });
+    target = serverTarget(url, { agent: options.agent, peer: options.peer, http2: options.http2 });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
