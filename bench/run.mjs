@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [-- --only ours,ws,...] [-- --no-throughput] [-- --no-memory] [-- --no-fanout]
+// npm run bench [-- --quick] [-- --only ours,ws,...] [-- --no-throughput] [-- --no-memory] [-- --no-fanout] [-- --no-http2]
 // Each workload runs with client and server in separate processes: a warm-up
 // round, then ROUNDS timed rounds; the table shows medians and the ratios to
 // raw TCP and to ws measured in the same run. Results also go to bench/results/.
@@ -249,6 +249,15 @@ if (!skipMemory) {
 if (!args.includes('--no-fanout') && wanted('ours')) {
   results.fanout = await fanout({ clients: quick ? 50 : 1000, rounds: ROUNDS, impls: ['ours', 'ws', 'binding'].filter(wanted) });
   printFanout(results.fanout);
+}
+
+if (!args.includes('--no-http2') && wanted('ours')) {
+  // WebSockets over HTTP/2 against HTTP/1.1 (bench/http2.mjs prints its own tables).
+  console.log('\n## WebSockets over HTTP/2 (RFC 8441) and HTTP/1.1\n');
+  const out = execSync(`"${process.execPath}" --expose-gc "${join(here, 'http2.mjs')}" --json${quick ? ' --quick' : ''}`, { encoding: 'utf8' });
+  const lines = out.trimEnd().split('\n');
+  results.http2 = JSON.parse(lines.pop());
+  console.log(lines.join('\n'));
 }
 
 mkdirSync(join(here, 'results'), { recursive: true });

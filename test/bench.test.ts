@@ -20,4 +20,6 @@ test('npm run bench -- --quick runs and writes its results', () => {
   assert.ok(results.memory.some((m: { impl: string }) => m.impl === 'ours'));
   assert.match(out, /\| 64 B, messages delivered\/s \| [\d,]+ \|/, 'the fan-out workload ran');
   assert.ok(results.fanout.some((r: { impl: string; perSecond: number }) => r.impl === 'ours' && r.perSecond > 0));
+  assert.deepEqual(results.http2.many.map((r: { mode: string }) => r.mode), ['http1', 'http2'], 'the HTTP/2 workloads ran');
+  assert.ok(results.http2.pingPong.every((r: { perSecond: number }) => r.perSecond > 0));
 });
