@@ -11,12 +11,13 @@ export const autobahn: Command = {
     url: { type: 'string', value: 'URL', help: 'the fuzzingserver (default ws://127.0.0.1:9001)' },
     agent: { type: 'string', value: 'NAME', help: 'agent name in the reports (default scriptling-websocket)' },
     'no-deflate': NO_DEFLATE_FLAG,
+    http2: { type: 'boolean', help: 'connect over HTTP/2 (RFC 8441; cleartext by prior knowledge for ws://)' },
   },
   async run({ values }) {
     const base = (stringFlag(values, 'url') ?? 'ws://127.0.0.1:9001').replace(/\/$/, '');
     const agentName = stringFlag(values, 'agent') ?? 'scriptling-websocket';
     const agent = encodeURIComponent(agentName);
-    const options: ConnectOptions = { perMessageDeflate: values['no-deflate'] !== true, maxMessageSize: AUTOBAHN_MAX_MESSAGE_SIZE };
+    const options: ConnectOptions = { perMessageDeflate: values['no-deflate'] !== true, maxMessageSize: AUTOBAHN_MAX_MESSAGE_SIZE, http2: values.http2 === true };
     const counter = await connect(`${base}/getCaseCount`, options);
     const count = Number(await counter.receive(10_000));
     await counter.close();

@@ -50,11 +50,28 @@ function accept(request: http.IncomingMessage, socket: Socket, head: Buffer, opt
   const refused = handshake.check();
   if (refused !== null) throw new HandshakeError(refused.reason, refused.status, Object.fromEntries(refused.headers));
   const key = handshake.request.headers['sec-websocket-key']!;
-  const url = new URL(request.url ?? '/', 'ws://fuzzer');
+  serveRequest(request.url ?? '/', request.headers['sec-websocket-extensions'], requestText(request), (extensions) => {
+    const response = `${switchingProtocolsHead(key, extensions === null ? [] : [['Sec-WebSocket-Extensions', extensions]])}\r\n\r\n`;
+    socket.write(response);
+    return { socket, response };
+  }, head, options);
+}
+
+/** Answers the handshake (with the extension response, if any) and gives the socket to play on and the answer as text. */
+export type Answer = (extensions: string | null) => { socket: Socket; response: string };
+
+/**
+ * Plays what a driver's request asks for (the count, a case, the reports)
+ * once its handshake is checked; `answer` writes the acceptance on the
+ * transport at hand (a 101 on TCP, a 200 on an HTTP/2 stream). Throws a
+ * HandshakeError for a request it refuses.
+ */
+export function serveRequest(path: string, extensionOffers: string | undefined, request: string, answer: Answer, head: Buffer, options: FuzzingServerOptions): void {
+  const url = new URL(path, 'ws://fuzzer');
   const agent = url.searchParams.get('agent');
-  let offers;
+  let offers: ReturnType<typeof readOffers>;
   try {
-    offers = readOffers(request.headers['sec-websocket-extensions']);
+    offers = readOffers(extensionOffers);
   } catch (error) {
     throw new HandshakeError((error as Error).message, 400);
   }
@@ -62,8 +79,7 @@ function accept(request: http.IncomingMessage, socket: Socket, head: Buffer, opt
     // Outside categories 12 and 13 the suite's server accepts no extension.
     const acceptance = definition?.deflate && offers.length > 0 ? definition.deflate.accept(offers) : null;
     const accepted = acceptance === null ? null : acceptOffer(acceptance);
-    const response = `${switchingProtocolsHead(key, accepted ? [['Sec-WebSocket-Extensions', accepted.response]] : [])}\r\n\r\n`;
-    socket.write(response);
+    const { socket, response } = answer(accepted?.response ?? null);
     const peer = new FuzzPeer(socket, 'server', listener, options.peer);
     peer.deflate = accepted?.codec ?? null;
     if (listener instanceof CaseRun) listener.httpResponse = response;
@@ -81,7 +97,7 @@ function accept(request: http.IncomingMessage, socket: Socket, head: Buffer, opt
       if (!agent) throw new HandshakeError('runCase needs an agent: /runCase?case=N&agent=NAME', 400);
       const index = caseIndex(url, options.cases);
       const run = new CaseRun(options.cases[index - 1], index, agent);
-      run.httpRequest = requestText(request);
+      run.httpRequest = request;
       const peer = open(run, run.definition);
       const played = run.play(peer);
       peer.start(head);

@@ -6,6 +6,7 @@ import type { CaseDefinition, CaseRun } from './case.js';
 import { selectCases, splitList } from './select.js';
 import { playAgainstServer, serverTarget } from './against-server.js';
 import { createFuzzingServer } from './against-client.js';
+import { createHttp2FuzzingServer } from './over-http2.js';
 import { addResult, caseRecord, writeReports, type Results } from './report.js';
 import { summaryText, type PassRules } from './summary.js';
 import { Progress, runAll } from './runner.js';
@@ -26,7 +27,8 @@ options:
   --allow-unimplemented   UNIMPLEMENTED verdicts do not fail the run
   --keep-running          client role: keep serving after /updateReports
   --max-message-size N    largest message taken from the peer, in MiB (default 64; past it: 1009)
-  --http2                 server role: play each case on an HTTP/2 stream (RFC 8441 extended CONNECT)
+  --http2                 play each case on an HTTP/2 stream (RFC 8441 extended CONNECT); the client
+                          role then serves cleartext HTTP/2 (prior knowledge, as for ws:// URLs)
 exit code: 0 when every case is OK or INFORMATIONAL (or allowed by the flags), 1 otherwise, 2 on bad usage.`;
 
 class UsageError extends Error {}
@@ -86,13 +88,13 @@ async function run(argv: string[]): Promise<number> {
     return fuzzServer(url, cases, { agent: values.agent, outdir: values.outdir ?? 'reports/servers', parallel: count(values.parallel ?? '1', 'parallel', 1), rules, peer, http2: values.http2 ?? false });
   }
   if (role === 'client') {
-    if (values.http2) throw new UsageError('--http2 is for the server role only so far: fuzz server wss://… --http2');
     if (url !== undefined) throw new UsageError('fuzz client takes no URL: it listens (--host, --port)');
     return fuzzClient(cases, {
       host: values.host ?? '127.0.0.1',
       port: count(values.port ?? '9001', 'port', 0, 65535),
       outdir: values.outdir ?? 'reports/clients',
       keepRunning: values['keep-running'] ?? false,
+      http2: values.http2 ?? false,
       rules,
       peer,
     });
@@ -149,6 +151,7 @@ interface ClientRoleOptions {
   port: number;
   outdir: string;
   keepRunning: boolean;
+  http2: boolean;
   rules: PassRules;
 }
 
@@ -156,7 +159,8 @@ function fuzzClient(cases: CaseDefinition[], options: ClientRoleOptions): Promis
   const results: Results = new Map();
   const progress = new Progress(cases.length);
   return new Promise((resolve, reject) => {
-    const server = createFuzzingServer({
+    const create = options.http2 ? createHttp2FuzzingServer : createFuzzingServer;
+    const server = create({
       cases,
       peer: options.peer,
       onCase(r: CaseRun) {
@@ -172,7 +176,8 @@ function fuzzClient(cases: CaseDefinition[], options: ClientRoleOptions): Promis
     server.listen(options.port, options.host, () => {
       const { port } = server.address() as AddressInfo;
       const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-      console.log(`fuzzing server on ws://${host}:${port}: ${cases.length} cases; drive it with e.g. scriptling-ws autobahn --url ws://${host}:${port}`);
+      const how = options.http2 ? ' over HTTP/2 (h2c)' : '';
+      console.log(`fuzzing server on ws://${host}:${port}${how}: ${cases.length} cases; drive it with e.g. scriptling-ws autobahn --url ws://${host}:${port}${options.http2 ? ' --http2' : ''}`);
     });
   });
 }

@@ -4,6 +4,10 @@ import { FuzzPeer, type PeerOptions } from './peer.js';
 import { offerText, readResponse } from './deflate.js';
 import { streamAsSocket } from '../transport/http2-stream.js';
 import type { PerMessageDeflate } from '../protocol/deflate.js';
+import { HandshakeError } from '../protocol/handshake.js';
+import { refusal } from '../protocol/server-handshake.js';
+import { ExtendedConnectHandshake, refusalHeaders } from '../protocol/extended-connect.js';
+import { serveRequest, type FuzzingServerOptions } from './against-client.js';
 
 /**
  * The fuzzer's client side over HTTP/2 (RFC 8441): each case gets its own
@@ -73,3 +77,38 @@ export async function openCaseStream(target: Http2Target, run: CaseRun, offers: 
 }
 
 export const offersFor = (run: CaseRun): string | undefined => run.definition.deflate?.offers.map(offerText).join(', ');
+
+/**
+ * The suite's fuzzingserver protocol over HTTP/2 (RFC 8441), for clients:
+ * cleartext HTTP/2 by prior knowledge ("h2c"), as ws:// URLs are, with
+ * SETTINGS_ENABLE_CONNECT_PROTOCOL; each driver request is a CONNECT
+ * stream, answered 200 and played as over a TCP connection.
+ */
+export function createHttp2FuzzingServer(options: FuzzingServerOptions): http2.Http2Server {
+  const server = http2.createServer({ settings: { enableConnectProtocol: true } });
+  server.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
+    stream.on('error', () => {});
+    const handshake = new ExtendedConnectHandshake({ headers, rawHeaders, remoteAddress: '' }, { deflate: null });
+    try {
+      const refused = handshake.check();
+      if (refused !== null) throw new HandshakeError(refused.reason, refused.status, Object.fromEntries(refused.headers));
+      const session = stream.session!;
+      serveRequest(String(headers[':path'] ?? '/'), one(headers['sec-websocket-extensions']), handshake.head, (extensions) => {
+        const response: http2.OutgoingHttpHeaders = { ':status': 200 };
+        if (extensions !== null) response['sec-websocket-extensions'] = extensions;
+        stream.respond(response);
+        stream.once('end', () => stream.end()); // the client ended its half: as TCP, the stream is done
+        return { socket: streamAsSocket(stream, session), response: `:status: 200${extensions === null ? '' : `\r\nsec-websocket-extensions: ${extensions}`}` };
+      }, Buffer.alloc(0), options);
+    } catch (error) {
+      if (stream.headersSent) return void stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+      const status = error instanceof HandshakeError ? error.status : 400;
+      const headers = error instanceof HandshakeError ? error.headers : {};
+      stream.respond(refusalHeaders(refusal(status, (error as Error).message, Object.entries(headers))));
+      stream.end(`${(error as Error).message}\n`);
+    }
+  });
+  return server;
+}
+
+const one = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value.join(', ') : value);
