@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { realpathSync } from 'node:fs';
+import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import type { CaseDefinition, CaseRun } from './case.js';
@@ -7,6 +8,7 @@ import { selectCases, splitList } from './select.js';
 import { playAgainstServer, serverTarget } from './against-server.js';
 import { createFuzzingServer } from './against-client.js';
 import { createHttp2FuzzingServer } from './over-http2.js';
+import { rfc8441Summary, runRfc8441, selectRfc8441 } from './rfc8441.js';
 import { addResult, caseRecord, writeReports, type Results } from './report.js';
 import { summaryText, type PassRules } from './summary.js';
 import { Progress, runAll } from './runner.js';
@@ -28,7 +30,8 @@ options:
   --keep-running          client role: keep serving after /updateReports
   --max-message-size N    largest message taken from the peer, in MiB (default 64; past it: 1009)
   --http2                 play each case on an HTTP/2 stream (RFC 8441 extended CONNECT); the client
-                          role then serves cleartext HTTP/2 (prior knowledge, as for ws:// URLs)
+                          role then serves cleartext HTTP/2 (prior knowledge, as for ws:// URLs);
+                          the server role adds category 16, RFC 8441's own cases (16.1-16.8)
 exit code: 0 when every case is OK or INFORMATIONAL (or allowed by the flags), 1 otherwise, 2 on bad usage.`;
 
 class UsageError extends Error {}
@@ -77,17 +80,21 @@ async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const patterns = splitList(values.cases ?? '*');
-  const cases = selectCases(patterns, splitList(values.exclude));
-  if (cases.length === 0) throw new UsageError('no cases selected');
+  // Category 16 (RFC 8441) is HTTP/2's own and runs beside the Autobahn cases, in the server role with --http2.
+  const rfc8441 = values.http2 ? selectRfc8441(patterns, splitList(values.exclude)) : [];
+  const autobahnPatterns = patterns.filter((p) => !p.startsWith('16.') && p !== '16');
+  const cases = autobahnPatterns.length === 0 ? [] : selectCases(autobahnPatterns, splitList(values.exclude));
+  if (cases.length === 0 && rfc8441.length === 0) throw new UsageError('no cases selected');
   const peer = { maxMessageSize: count(values['max-message-size'] ?? '64', 'max-message-size', 1, 4096) * 1024 * 1024 };
   const rules: PassRules = { allowNonStrict: values['allow-non-strict'] ?? false, allowUnimplemented: values['allow-unimplemented'] ?? false };
   const [role, url, ...extra] = positionals;
   if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
   if (role === 'server') {
     if (url === undefined) throw new UsageError('fuzz server needs the URL of the server to test');
-    return fuzzServer(url, cases, { agent: values.agent, outdir: values.outdir ?? 'reports/servers', parallel: count(values.parallel ?? '1', 'parallel', 1), rules, peer, http2: values.http2 ?? false });
+    return fuzzServer(url, cases, { agent: values.agent, outdir: values.outdir ?? 'reports/servers', parallel: count(values.parallel ?? '1', 'parallel', 1), rules, peer, http2: values.http2 ?? false, rfc8441 });
   }
   if (role === 'client') {
+    if (cases.length === 0) throw new UsageError('no Autobahn cases selected (category 16 runs in the server role)');
     if (url !== undefined) throw new UsageError('fuzz client takes no URL: it listens (--host, --port)');
     return fuzzClient(cases, {
       host: values.host ?? '127.0.0.1',
@@ -126,6 +133,7 @@ interface ServerRoleOptions {
   parallel: number;
   rules: PassRules;
   http2: boolean;
+  rfc8441: ReturnType<typeof selectRfc8441>;
 }
 
 async function fuzzServer(url: string, cases: CaseDefinition[], options: ServerRoleOptions): Promise<number> {
@@ -135,14 +143,26 @@ async function fuzzServer(url: string, cases: CaseDefinition[], options: ServerR
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  console.log(`fuzzing ${url}: ${cases.length} cases, ${options.parallel} at a time`);
-  const started = performance.now();
-  const progress = new Progress(cases.length);
-  const runs = await runAll(cases, options.parallel, (definition, index) => playAgainstServer(target, definition, index), (r) => progress.step(r));
-  console.log(`finished in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  const results: Results = new Map();
-  for (const r of runs) addResult(results, caseRecord(r));
-  return report(options.outdir, results, runs[0].agent, cases, options.rules);
+  let code = 0;
+  if (cases.length > 0) {
+    console.log(`fuzzing ${url}: ${cases.length} cases, ${options.parallel} at a time${options.http2 ? ', each on an HTTP/2 stream' : ''}`);
+    const started = performance.now();
+    const progress = new Progress(cases.length);
+    const runs = await runAll(cases, options.parallel, (definition, index) => playAgainstServer(target, definition, index), (r) => progress.step(r));
+    console.log(`finished in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    const results: Results = new Map();
+    for (const r of runs) addResult(results, caseRecord(r));
+    code = report(options.outdir, results, runs[0].agent, cases, options.rules);
+  }
+  if (options.rfc8441.length > 0) {
+    const results = await runRfc8441(target, options.rfc8441);
+    const { text, failed } = rfc8441Summary(results);
+    console.log(`\n${text}`);
+    mkdirSync(options.outdir, { recursive: true });
+    writeFileSync(join(options.outdir, 'rfc8441.json'), `${JSON.stringify(results, null, 2)}\n`);
+    if (failed > 0) code = 1;
+  }
+  return code;
 }
 
 interface ClientRoleOptions {

@@ -15,6 +15,11 @@ import { WebSocketServer } from '../../src/transport/server.js';
 import type { UpgradeRequest } from '../../src/transport/routes.js';
 import { echo, testCertificate } from '../helpers.js';
 import { SAMPLE } from './sample.js';
+import { RFC8441_CASES, runRfc8441, selectRfc8441 } from '../../src/fuzz/rfc8441.js';
+import { main } from '../../src/fuzz/command.js';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const failures = (runs: CaseRun[]) => runs
   .filter((r) => !['OK', 'INFORMATIONAL'].includes(r.behavior) || !['OK', 'INFORMATIONAL'].includes(r.behaviorClose))
@@ -75,5 +80,37 @@ test('fuzz client --http2: our client (http2: true over h2c) passes the sample o
     await assert.rejects(connect(`${base}/getCaseCount`, { timeout: 2000 }));
   } finally {
     server.close();
+  }
+});
+
+test('category 16 (RFC 8441): our server passes all; a server that accepts anything fails the refusals', { timeout: 60_000 }, async () => {
+  const server = new WebSocketServer({ tls: testCertificate(), http2: true, onError: () => {} });
+  server.route('/', echo);
+  const { port } = await server.listen();
+  const sloppy = http2.createSecureServer({ ...testCertificate(), settings: { enableConnectProtocol: true } });
+  sloppy.on('stream', (stream) => {
+    stream.on('error', () => {});
+    stream.respond({ ':status': 200 });
+    stream.on('data', () => {});
+  });
+  await new Promise<void>((resolve) => sloppy.listen(0, '127.0.0.1', resolve));
+  try {
+    const target = { secure: true, host: '127.0.0.1', hostHeader: 'localhost', resource: '/' };
+    const ours = await runRfc8441({ ...target, port }, selectRfc8441(['16.*']));
+    assert.deepEqual(ours.map((r) => `${r.id} ${r.verdict}`), RFC8441_CASES.map((c) => `${c.id} OK`));
+    const theirs = await runRfc8441({ ...target, port: (sloppy.address() as AddressInfo).port }, selectRfc8441(['16.4', '16.5']));
+    assert.deepEqual(theirs.map((r) => `${r.id} ${r.verdict}`), ['16.4 FAILED', '16.5 FAILED']);
+    const out = mkdtempSync(join(tmpdir(), 'fuzz-16-'));
+    const log = console.log;
+    console.log = () => {};
+    try {
+      assert.equal(await main(['server', `wss://127.0.0.1:${port}/`, '--http2', '--cases', '16.*', '--outdir', out]), 0);
+    } finally {
+      console.log = log;
+    }
+    assert.equal(JSON.parse(readFileSync(join(out, 'rfc8441.json'), 'utf8')).length, RFC8441_CASES.length);
+  } finally {
+    await server.close();
+    sloppy.close();
   }
 });
