@@ -20,10 +20,18 @@ export interface Http2Limits {
   maxConcurrentStreams?: number;
   /** Memory nghttp2 may use for one session, in MB, before it refuses new streams (ENHANCE_YOUR_CALM). Default 64. */
   maxSessionMemory?: number;
+  /**
+   * How long a session with no stream open is kept, in ms (HTTP/1.1's
+   * keep-alive timeout, for HTTP/2); then it is closed with GOAWAY. Sessions
+   * with streams, idle WebSockets included, are never timed out here.
+   * Default 60000; Infinity keeps idle sessions.
+   */
+  idleTimeout?: number;
 }
 
 export const DEFAULT_MAX_CONCURRENT_STREAMS = 1000;
 export const DEFAULT_MAX_SESSION_MEMORY = 64;
+export const DEFAULT_IDLE_TIMEOUT = 60_000;
 
 /** The extended-CONNECT request handed to a route's handler, with the fields of node:http's IncomingMessage it uses most. */
 export interface Http2ConnectRequest {
@@ -47,14 +55,42 @@ export function http2Limits(value: unknown): Required<Http2Limits> | null {
   if (value === undefined || value === false) return null;
   const limits = value === true ? {} : value;
   if (limits === null || typeof limits !== 'object') throw new TypeError(`http2 must be true, false or { maxConcurrentStreams, maxSessionMemory }, not ${String(value)}`);
-  const { maxConcurrentStreams = DEFAULT_MAX_CONCURRENT_STREAMS, maxSessionMemory = DEFAULT_MAX_SESSION_MEMORY } = limits as Http2Limits;
+  const { maxConcurrentStreams = DEFAULT_MAX_CONCURRENT_STREAMS, maxSessionMemory = DEFAULT_MAX_SESSION_MEMORY, idleTimeout = DEFAULT_IDLE_TIMEOUT } = limits as Http2Limits;
   if (!Number.isInteger(maxConcurrentStreams) || maxConcurrentStreams < 1 || maxConcurrentStreams > 2 ** 31 - 1) {
     throw new RangeError(`http2.maxConcurrentStreams must be an integer from 1 to 2^31-1, not ${String(maxConcurrentStreams)}`);
   }
   if (!(typeof maxSessionMemory === 'number' && maxSessionMemory >= 1 && Number.isFinite(maxSessionMemory))) {
     throw new RangeError(`http2.maxSessionMemory must be a number of MB ≥ 1, not ${String(maxSessionMemory)}`);
   }
-  return { maxConcurrentStreams, maxSessionMemory };
+  if (!(typeof idleTimeout === 'number' && idleTimeout > 0)) throw new RangeError(`http2.idleTimeout must be a number of ms > 0 (Infinity: no limit), not ${String(idleTimeout)}`);
+  return { maxConcurrentStreams, maxSessionMemory, idleTimeout };
+}
+
+/** Time a timed-out session gets to finish after its GOAWAY before it is destroyed, in ms. */
+const GOAWAY_GRACE = 1000;
+
+/**
+ * Closes `session` once it has had no stream open for `idleTimeout` ms, so
+ * a client that opens a session (or breaks one) and then sends nothing
+ * holds no socket for ever. node:http2's timer counts any frame as
+ * activity; it is re-armed each time the last stream closes.
+ */
+export function closeWhenIdle(session: http2.ServerHttp2Session, idleTimeout: number): void {
+  if (!Number.isFinite(idleTimeout)) return;
+  let open = 0;
+  session.on('timeout', () => {
+    if (open > 0 || session.closed || session.destroyed) return;
+    session.close();
+    setTimeout(() => session.destroy(), GOAWAY_GRACE).unref();
+  });
+  session.setTimeout(idleTimeout);
+  session.on('stream', (stream: http2.ServerHttp2Stream) => {
+    open++;
+    stream.once('close', () => {
+      open--;
+      if (open === 0 && !session.destroyed) session.setTimeout(idleTimeout);
+    });
+  });
 }
 
 /**

@@ -20,7 +20,7 @@ import { report, type ErrorReporter } from './report.js';
 import { ExtendedConnectHandshake } from '../protocol/extended-connect.js';
 import type { RequestInfo } from '../protocol/handshake.js';
 import {
-  acceptStream, connectRequest, createHttp2Server, http2Limits, isHttp2Server, listenForStreams, refuseStream, resetStream,
+  acceptStream, closeWhenIdle, connectRequest, createHttp2Server, http2Limits, isHttp2Server, listenForStreams, refuseStream, resetStream,
   type AnyHttp2Server, type Http2Limits,
 } from './http2-server.js';
 
@@ -304,6 +304,7 @@ export class WebSocketServer {
     listenForStreams(server, (stream, headers, raw) => this.handleStream(stream, headers, raw));
     this.h2Sessions = new Set();
     server.on('session', (session: http2.ServerHttp2Session) => {
+      closeWhenIdle(session, limits.idleTimeout);
       this.h2Sessions!.add(session);
       session.once('close', () => this.h2Sessions!.delete(session));
     });

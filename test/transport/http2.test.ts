@@ -3,6 +3,8 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
+import { connect as tlsConnect } from 'node:tls';
+import { randomBytes } from 'node:crypto';
 import { connect } from '../../src/transport/client.js';
 import { WebSocketServer } from '../../src/transport/server.js';
 import type { WebSocket } from '../../src/transport/websocket.js';
@@ -281,6 +283,48 @@ describe('server lifecycle over HTTP/2: close, authorize deadlines, keepalive', 
     open.stream.write(clientFrame(0x81, 'fine'));
     assert.equal((await readFrames(open.stream, 1))[0].payload.toString(), 'fine');
     session.destroy();
+    await server.close();
+  });
+
+  test('a session with no stream is closed after http2.idleTimeout; one carrying an idle WebSocket is not', async () => {
+    const server = new WebSocketServer({ tls: tls(), http2: { idleTimeout: 300 }, pingInterval: 0, onError: () => {} });
+    server.route('/echo', echo);
+    const { port } = await server.listen();
+    const busy = await nodeSession(port);
+    const { stream } = await nodeConnect(busy, '/echo');
+    const idle = await nodeSession(port);
+    await new Promise((resolve) => idle.once('close', resolve));
+    assert.equal(busy.closed, false, 'the session with a WebSocket is kept');
+    stream.write(clientFrame(0x81, 'after the idle one went'));
+    assert.equal((await readFrames(stream, 1))[0].payload.toString(), 'after the idle one went');
+    busy.destroy();
+    await server.close();
+    assert.throws(() => new WebSocketServer({ tls: tls(), http2: { idleTimeout: 0 } }), /idleTimeout/);
+  });
+
+  test('garbage on an HTTP/2 connection costs that connection only: closed, never a crash or a held socket', async () => {
+    const server = new WebSocketServer({ tls: tls(), http2: { idleTimeout: 300 }, onError: () => {} });
+    server.route('/echo', echo);
+    const { port } = await server.listen();
+    const preface = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+    const payloads = [
+      randomBytes(100),
+      Buffer.concat([preface, randomBytes(200)]),
+      // SETTINGS, then a HEADERS frame whose header block is not HPACK.
+      Buffer.concat([preface, Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 5, 1, 5, 0, 0, 0, 1, 0x82, 0x87, 0x84, 0xff, 0xff])]),
+    ];
+    for (const payload of payloads) {
+      await new Promise<void>((resolve) => {
+        const socket = tlsConnect({ port, host: '127.0.0.1', ca: tls().cert, servername: 'localhost', ALPNProtocols: ['h2'] }, () => socket.write(payload));
+        socket.on('data', () => {});
+        socket.on('error', () => {});
+        socket.on('close', () => resolve());
+      });
+    }
+    const ws = await connect(`wss://localhost:${port}/echo`, { ...trust(), http2: true });
+    await ws.send('still serving');
+    assert.equal(await ws.receive(2000), 'still serving');
+    await ws.close();
     await server.close();
   });
 
