@@ -1,7 +1,8 @@
 /// <reference types="node" preserve="true" />
 /** The engine, for users who want an idiomatic API: `scriptling-websocket/core`. */
 export { connect, parseWebSocketUrl, ConnectError, type ConnectOptions, type TlsOptions } from './transport/client.js';
-export { WebSocketServer, type ServerOptions, type ConnectionHandler, type RequestHandler, type RouteOptions, type Authorize } from './transport/server.js';
+export { WebSocketServer, type ServerOptions, type ConnectionHandler, type RequestHandler, type RouteOptions, type Authorize, type UpgradeRequest } from './transport/server.js';
+export type { Http2ConnectRequest, Http2Limits } from './transport/http2-server.js';
 export type { RequestInfo, PeerCertificate } from './protocol/handshake.js';
 export type { Verdict } from './protocol/server-handshake.js';
 export { WebSocket, checkConnectionLimits, type ConnectionLimits, type Message } from './transport/websocket.js';
