@@ -3,6 +3,7 @@ import type { CaseRun } from './case.js';
 import { FuzzPeer, type PeerOptions } from './peer.js';
 import { offerText, readResponse } from './deflate.js';
 import { streamAsSocket } from '../transport/http2-stream.js';
+import { noDelay } from '../transport/http2-server.js';
 import type { PerMessageDeflate } from '../protocol/deflate.js';
 import { HandshakeError } from '../protocol/handshake.js';
 import { refusal } from '../protocol/server-handshake.js';
@@ -35,6 +36,7 @@ export async function openCaseStream(target: Http2Target, run: CaseRun, offers: 
     settings: { enablePush: false },
   });
   session.on('error', () => {});
+  session.once('connect', (_session, socket) => socket.setNoDelay(true)); // see noDelay
   const timer = setTimeout(() => session.destroy(new Error(`no opening handshake within ${seconds} s`)), seconds * 1000);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -86,6 +88,7 @@ export const offersFor = (run: CaseRun): string | undefined => run.definition.de
  */
 export function createHttp2FuzzingServer(options: FuzzingServerOptions): http2.Http2Server {
   const server = http2.createServer({ settings: { enableConnectProtocol: true } });
+  server.on('connection', noDelay);
   server.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
     stream.on('error', () => {});
     const handshake = new ExtendedConnectHandshake({ headers, rawHeaders, remoteAddress: '' }, { deflate: null });
