@@ -159,6 +159,8 @@ export async function handshaken(url: string | URL, options: ConnectOptions = {}
   let handshake: ClientHandshake;
   let context: tls.SecureContext | undefined;
   try {
+    // The socket-level API (the sync API's) has a socket to hand over; over HTTP/2 there is only a stream.
+    if (options?.http2 !== undefined && options.http2 !== false) throw new TypeError('http2 is not supported here (the synchronous API): use the async connect()');
     target = parseWebSocketUrl(url);
     settings = checkOptions(options);
     proxyFor(target, options.proxy);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import { connect as tlsConnect } from 'node:tls';
 import { randomBytes } from 'node:crypto';
-import { connect } from '../../src/transport/client.js';
+import { connect, handshaken } from '../../src/transport/client.js';
 import { WebSocketServer } from '../../src/transport/server.js';
 import type { WebSocket } from '../../src/transport/websocket.js';
 import type { UpgradeRequest } from '../../src/transport/routes.js';
@@ -200,6 +200,10 @@ describe('client: connect(url, { http2 })', () => {
     await ws.send(big);
     assert.equal(await ws.receive(10_000), big, 'a message larger than any HTTP/2 window');
     await ws.close();
+  });
+
+  test('the socket-level handshaken() (the sync API\'s) refuses http2 instead of silently using HTTP/1.1', async () => {
+    await assert.rejects(handshaken(`wss://localhost:${port}/echo`, { ...trust(), http2: true }), /http2 is not supported here/);
   });
 
   test('refusals carry status, headers and body; a server that does not advertise the setting is refused', async () => {
