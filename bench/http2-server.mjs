@@ -1,5 +1,5 @@
 // The server side of bench/http2.mjs, in its own process: echo on /echo, and
-// on /memory its heap and RSS after a full GC (run with --expose-gc), as JSON.
+// on /memory its heap and RSS after a full GC (run with --expose-gc) and its CPU time so far, as JSON.
 // node --expose-gc bench/http2-server.mjs KEY.pem CERT.pem (http2|http1) → prints the port
 import { readFileSync } from 'node:fs';
 import { WebSocketServer } from '../dist/src/transport/server.js';
@@ -24,7 +24,8 @@ server.route('/memory', async (ws) => {
   globalThis.gc?.();
   globalThis.gc?.();
   const { heapUsed, rss, external } = process.memoryUsage();
-  await ws.send(JSON.stringify({ heapUsed, rss, external, connections: server.connectionCount - 1 }));
+  const { user, system } = process.cpuUsage();
+  await ws.send(JSON.stringify({ heapUsed, rss, external, cpuMicros: user + system, connections: server.connectionCount - 1 }));
 });
 const { port } = await server.listen(0, '127.0.0.1');
 console.log(port);

@@ -77,6 +77,7 @@ async function many(mode) {
     const first = await connect(`wss://localhost:${server.port}/echo`, optionsFor(mode));
     const serverBefore = await serverMemory(server.port, mode);
     const clientBefore = clientMemory();
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const sockets = [];
     for (let i = 0; i < N - 1; i += 100) {
@@ -84,6 +85,7 @@ async function many(mode) {
       sockets.push(...await Promise.all(Array.from({ length: batch }, () => connect(`wss://localhost:${server.port}/echo`, optionsFor(mode)))));
     }
     const openMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
     const serverAfter = await serverMemory(server.port, mode);
     const clientAfter = clientMemory();
     // Every one still works.
@@ -92,6 +94,9 @@ async function many(mode) {
     const per = (after, before, key) => Math.round((after[key] - before[key]) / (N - 1));
     return {
       mode, webSockets: N, openMs: Math.round(openMs), perHandshakeMs: +(openMs / (N - 1)).toFixed(3),
+      // CPU per WebSocket opened: ours as the client, the server's from its own count (which includes one /memory request).
+      clientCpuMsPerWs: +((cpu.user + cpu.system) / 1000 / (N - 1)).toFixed(3),
+      serverCpuMsPerWs: +((serverAfter.cpuMicros - serverBefore.cpuMicros) / 1000 / (N - 1)).toFixed(3),
       serverHeapPerWs: per(serverAfter, serverBefore, 'heapUsed'), serverRssPerWs: per(serverAfter, serverBefore, 'rss'),
       clientHeapPerWs: per(clientAfter, clientBefore, 'heapUsed'), clientRssPerWs: per(clientAfter, clientBefore, 'rss'),
     };
@@ -106,10 +111,10 @@ for (const mode of ['http1', 'http2']) results.many.push(await many(mode));
 const label = (mode) => (mode === 'http2' ? 'HTTP/2 (one session)' : 'HTTP/1.1 (a connection each)');
 console.log(`64 B ping-pong, one WebSocket, ${PINGS} round trips (TLS):`);
 for (const r of results.pingPong) console.log(`  ${label(r.mode).padEnd(30)} ${String(r.perSecond).padStart(7)} round trips/s   median ${r.medianMicros} µs`);
-console.log(`${N} WebSockets to one server (TLS), opened 100 at a time; memory after a full GC, per WebSocket:`);
-console.log(`  ${''.padEnd(30)} ${'open all'.padStart(9)} ${'per WS'.padStart(8)} ${'srv heap'.padStart(9)} ${'srv RSS'.padStart(9)} ${'cli heap'.padStart(9)} ${'cli RSS'.padStart(9)}`);
+console.log(`${N} WebSockets to one server (TLS), opened 100 at a time; CPU per WebSocket opened, and memory after a full GC per WebSocket:`);
+console.log(`  ${''.padEnd(30)} ${'open all'.padStart(9)} ${'per WS'.padStart(8)} ${'cli CPU'.padStart(8)} ${'srv CPU'.padStart(8)} ${'srv heap'.padStart(9)} ${'srv RSS'.padStart(9)} ${'cli heap'.padStart(9)} ${'cli RSS'.padStart(9)}`);
 const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
 for (const r of results.many) {
-  console.log(`  ${label(r.mode).padEnd(30)} ${`${r.openMs} ms`.padStart(9)} ${`${r.perHandshakeMs} ms`.padStart(8)} ${kib(r.serverHeapPerWs).padStart(9)} ${kib(r.serverRssPerWs).padStart(9)} ${kib(r.clientHeapPerWs).padStart(9)} ${kib(r.clientRssPerWs).padStart(9)}`);
+  console.log(`  ${label(r.mode).padEnd(30)} ${`${r.openMs} ms`.padStart(9)} ${`${r.perHandshakeMs} ms`.padStart(8)} ${`${r.clientCpuMsPerWs} ms`.padStart(8)} ${`${r.serverCpuMsPerWs} ms`.padStart(8)} ${kib(r.serverHeapPerWs).padStart(9)} ${kib(r.serverRssPerWs).padStart(9)} ${kib(r.clientHeapPerWs).padStart(9)} ${kib(r.clientRssPerWs).padStart(9)}`);
 }
 if (args.includes('--json')) console.log(JSON.stringify(results));
