@@ -3464,6 +3464,7 @@ async function handshaken(url, options = {}) {
   let handshake2;
   let context;
   try {
+    if (options?.http2 !== void 0 && options.http2 !== false) throw new TypeError("http2 is not supported here (the synchronous API): use the async connect()");
     target = parseWebSocketUrl(url);
     settings = checkOptions(options);
     proxyFor(target, options.proxy);
@@ -3894,7 +3895,7 @@ function closeWhenIdle(session, idleTimeout) {
   });
 }
 function createHttp2Server(tls3, limits, maxHeadSize) {
-  return http23.createSecureServer({
+  const server = http23.createSecureServer({
     ...tls3,
     allowHTTP1: true,
     maxSessionMemory: limits.maxSessionMemory,
@@ -3906,6 +3907,11 @@ function createHttp2Server(tls3, limits, maxHeadSize) {
       maxHeaderListSize: maxHeadSize
     }
   });
+  server.on("connection", noDelay2);
+  return server;
+}
+function noDelay2(socket) {
+  socket.setNoDelay(true);
 }
 function listenForStreams(server, onStream) {
   const streamListener = (stream, headers, _flags, rawHeaders) => {
@@ -7970,6 +7976,7 @@ async function openCaseStream(target, run4, offers, seconds) {
   });
   session.on("error", () => {
   });
+  session.once("connect", (_session, socket) => socket.setNoDelay(true));
   const timer = setTimeout(() => session.destroy(new Error(`no opening handshake within ${seconds} s`)), seconds * 1e3);
   try {
     await new Promise((resolve2, reject) => {
@@ -8017,6 +8024,7 @@ async function openCaseStream(target, run4, offers, seconds) {
 }
 function createHttp2FuzzingServer(options) {
   const server = http24.createServer({ settings: { enableConnectProtocol: true } });
+  server.on("connection", noDelay2);
   server.on("stream", (stream, headers, _flags, rawHeaders) => {
     stream.on("error", () => {
     });
@@ -8051,6 +8059,7 @@ var init_over_http2 = __esm({
     init_peer();
     init_deflate2();
     init_http2_stream();
+    init_http2_server();
     init_handshake();
     init_server_handshake();
     init_extended_connect();
