@@ -10,7 +10,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -112,6 +112,22 @@ describe('README code blocks', { timeout: 600_000 }, () => {
     assert.ok(blocks.filter((b) => b.language === 'js' || b.language === 'ts').length >= 5);
     assert.ok(blocks.some((b) => b.language === 'sh'));
     for (const block of blocks) assert.ok(['js', 'ts', 'sh', 'text'].includes(block.language), `README.md line ${block.line}: a \`\`\`${block.language} block`);
+  });
+
+  test('the error tables name every WS_ERR_* code in src/ with its close code, and every ConnectError code', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const sources = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts'))
+      .map((file) => readFileSync(join(ROOT, 'src', file), 'utf8')).join('\n');
+    const codes = new Set(sources.match(/WS_ERR_[A-Z0-9_]+/g));
+    assert.ok(codes.size >= 15, `found ${codes.size} WS_ERR_* codes`);
+    for (const code of codes) {
+      const row = readme.split('\n').find((line) => line.startsWith('| ') && line.includes(`\`${code}\``) && !line.includes('ERR_INVALID_URL'));
+      assert.ok(row !== undefined, `README: no error table row for ${code}`);
+      assert.match(row.split('|')[2], /\d{4}|none|connection/, `README: ${code} has no close code`);
+    }
+    const union = /type ConnectErrorCode =([^;]*);/.exec(readFileSync(join(ROOT, 'src', 'transport', 'connect-error.ts'), 'utf8'))![1];
+    const connectCodes = union.match(/'(E[A-Z_]+)'/g)!.map((quoted) => quoted.slice(1, -1));
+    for (const code of new Set(connectCodes)) assert.match(readme, new RegExp(`^\\| .*\`${code}\``, 'm'), `README: no ConnectError row for ${code}`);
   });
 
   for (const program of readmePrograms()) {
