@@ -10,7 +10,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -128,6 +128,19 @@ describe('README code blocks', { timeout: 600_000 }, () => {
     const union = /type ConnectErrorCode =([^;]*);/.exec(readFileSync(join(ROOT, 'src', 'transport', 'connect-error.ts'), 'utf8'))![1];
     const connectCodes = union.match(/'(E[A-Z_]+)'/g)!.map((quoted) => quoted.slice(1, -1));
     for (const code of new Set(connectCodes)) assert.match(readme, new RegExp(`^\\| .*\`${code}\``, 'm'), `README: no ConnectError row for ${code}`);
+  });
+
+  test('every link to a heading of the README or to a file of the repository leads somewhere', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    // GitHub's heading ids: lower case, punctuation other than - and _ dropped, spaces to -.
+    const slug = (heading: string): string => heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+    const headings = new Set(readme.split('\n').filter((line) => /^#{1,6} /.test(line)).map((line) => slug(line.replace(/^#+ /, ''))));
+    const targets = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((match) => match[1]).filter((target) => !/^[a-z]+:/.test(target));
+    assert.ok(targets.length > 5);
+    for (const target of targets) {
+      if (target.startsWith('#')) assert.ok(headings.has(target.slice(1)), `README: no heading for ${target}`);
+      else assert.ok(existsSync(join(ROOT, target.split('#')[0])), `README: ${target} does not exist`);
+    }
   });
 
   for (const program of readmePrograms()) {
