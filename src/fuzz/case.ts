@@ -174,6 +174,11 @@ export class CaseRun implements PeerListener {
     }
     if (close.closedByWrongEndpointIsFatal && close.closedByMe !== p.closedByMe) this.behavior = Verdict.FAILED;
     this.definition.judge?.(this);
+    if (p.limitReached !== null) {
+      // Past a limit no case comes near: whatever the events so far say, the peer failed the case.
+      this.behavior = Verdict.FAILED;
+      this.result = `Case cut short: ${p.limitReached}`;
+    }
   }
 
   get duration(): number {

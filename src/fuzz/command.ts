@@ -35,11 +35,13 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await run(argv);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof RangeError || error instanceof TypeError) {
+    if (error instanceof UsageError) {
       console.error(`scriptling-ws fuzz: ${error.message}\n${USAGE}`);
       return 2;
     }
-    throw error;
+    // Not the user's mistake: a failed run (exit 1), never a usage error, never a stack trace for them to read.
+    console.error(`scriptling-ws fuzz: the run failed: ${(error as Error)?.message ?? String(error)}`);
+    return 1;
   }
 }
 
@@ -73,7 +75,12 @@ async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const patterns = splitList(values.cases ?? '*');
-  const cases = selectCases(patterns, splitList(values.exclude));
+  let cases;
+  try {
+    cases = selectCases(patterns, splitList(values.exclude));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   if (cases.length === 0) throw new UsageError('no cases selected');
   const peer = { maxMessageSize: count(values['max-message-size'] ?? '64', 'max-message-size', 1, 4096) * 1024 * 1024 };
   const rules: PassRules = { allowNonStrict: values['allow-non-strict'] ?? false, allowUnimplemented: values['allow-unimplemented'] ?? false };
