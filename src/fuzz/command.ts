@@ -3,7 +3,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import type { CaseDefinition, CaseRun } from './case.js';
-import { selectCases, splitList } from './select.js';
+import { casesFor } from './select.js';
 import { playAgainstServer, serverTarget } from './against-server.js';
 import { createFuzzingServer } from './against-client.js';
 import { addResult, caseRecord, writeReports, type Results } from './report.js';
@@ -17,7 +17,8 @@ const USAGE = `usage:
                                                           test a client (it drives us as it drives
                                                           Autobahn's fuzzingserver)
 options:
-  --cases LIST            case ids or patterns, e.g. "1.*,6.4.*" (default "*")
+  --cases LIST            case ids or patterns, e.g. "1.*,6.4.*,14.*" (default: Autobahn's 517 cases)
+  --all                   every case: Autobahn's and ours (14.* opening handshake)
   --exclude LIST          cases to leave out, same syntax
   --agent NAME            the agent name in reports (server role; default: the Server header)
   --outdir DIR            where reports go (default reports/servers or reports/clients)
@@ -53,6 +54,7 @@ async function run(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         cases: { type: 'string' },
+        all: { type: 'boolean' },
         exclude: { type: 'string' },
         agent: { type: 'string' },
         outdir: { type: 'string' },
@@ -74,17 +76,16 @@ async function run(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const patterns = splitList(values.cases ?? '*');
-  let cases;
+  const [role, url, ...extra] = positionals;
+  let cases: CaseDefinition[] = [];
   try {
-    cases = selectCases(patterns, splitList(values.exclude));
+    if (role === 'server' || role === 'client') cases = casesFor(role, { cases: values.cases, exclude: values.exclude, all: values.all });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  if (cases.length === 0) throw new UsageError('no cases selected');
+  if (cases.length === 0 && (role === 'server' || role === 'client')) throw new UsageError('no cases selected');
   const peer = { maxMessageSize: count(values['max-message-size'] ?? '64', 'max-message-size', 1, 4096) * 1024 * 1024 };
   const rules: PassRules = { allowNonStrict: values['allow-non-strict'] ?? false, allowUnimplemented: values['allow-unimplemented'] ?? false };
-  const [role, url, ...extra] = positionals;
   if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
   if (role === 'server') {
     if (url === undefined) throw new UsageError('fuzz server needs the URL of the server to test');

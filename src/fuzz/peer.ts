@@ -150,6 +150,10 @@ export class FuzzPeer {
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', () => {});
     socket.on('close', () => this.connectionLost());
+    // Sockets from node:http allow half-open connections: a peer's FIN would never bring 'close'. We end too, as Twisted does.
+    socket.on('end', () => {
+      if (!socket.writableEnded) socket.end();
+    });
   }
 
   /** Feeds bytes that arrived with the handshake, then reads on; call once, right after construction. */
