@@ -77,7 +77,7 @@ async function playProbe(target: ServerTarget, definition: CaseDefinition, probe
   const seconds = target.openHandshakeTimeout ?? OPEN_HANDSHAKE_TIMEOUT;
   let answer: HandshakeAnswer & { rest: Buffer };
   try {
-    answer = await readAnswer(socket, Buffer.concat([Buffer.from(head, 'latin1'), pipelined ?? Buffer.alloc(0)]), probe.byteByByte ?? false, key, seconds, run);
+    answer = await readAnswer(socket, Buffer.concat([Buffer.from(head, 'latin1'), pipelined ?? Buffer.alloc(0)]), probe, key, seconds, run);
   } catch (error) {
     socket.destroy();
     run.neverOpened((error as Error).message);
@@ -85,13 +85,14 @@ async function playProbe(target: ServerTarget, definition: CaseDefinition, probe
   }
   run.agent = target.agent ?? run.serverHeader ?? 'UnknownServer';
   const judgement = probe.judge(answer);
-  if (!accepted(answer) || judgement.verdict === Verdict.FAILED) {
+  if (!accepted(answer) || judgement.verdict === Verdict.FAILED || judgement.final) {
     socket.destroy();
     run.decidedByHandshake(judgement.verdict, judgement.reason);
     return run;
   }
   run.data.probe = judgement;
   const peer = new FuzzPeer(socket, 'client', run, target.peer);
+  peer.deflate = probe.codec?.(answer) ?? null;
   const played = run.play(peer);
   peer.start(answer.rest);
   await played;
@@ -103,7 +104,7 @@ async function playProbe(target: ServerTarget, definition: CaseDefinition, probe
  * TCP connection was made; a close, a timeout or a malformed head is an
  * answer without a status, for the case to judge.
  */
-function readAnswer(socket: net.Socket, request: Buffer, byteByByte: boolean, key: string, seconds: number, run: CaseRun): Promise<HandshakeAnswer & { rest: Buffer }> {
+function readAnswer(socket: net.Socket, request: Buffer, probe: RequestProbe, key: string, seconds: number, run: CaseRun): Promise<HandshakeAnswer & { rest: Buffer }> {
   return new Promise((resolve, reject) => {
     const reader = new HeadReader();
     let connected = false;
@@ -141,7 +142,7 @@ function readAnswer(socket: net.Socket, request: Buffer, byteByByte: boolean, ke
       else if (!hasToken(value('upgrade'), 'websocket')) switchProblem = 'no "Upgrade: websocket"';
       else if (!hasToken(value('connection'), 'upgrade')) switchProblem = 'no "Connection: Upgrade"';
       else if (value('sec-websocket-accept') !== acceptKey(key)) switchProblem = 'Sec-WebSocket-Accept does not match our key';
-      else if (value('sec-websocket-extensions') !== undefined) switchProblem = `an extension we did not offer: ${value('sec-websocket-extensions')}`;
+      else if (value('sec-websocket-extensions') !== undefined && !probe.acceptsExtensions) switchProblem = `an extension we did not offer: ${value('sec-websocket-extensions')}`;
       done();
       socket.pause();
       resolve({ status: Number(status[1]), problem: null, lines: headers, switchProblem, rest: got.rest });
@@ -157,7 +158,7 @@ function readAnswer(socket: net.Socket, request: Buffer, byteByByte: boolean, ke
     });
     socket.once(socket instanceof tls.TLSSocket ? 'secureConnect' : 'connect', () => {
       connected = true;
-      if (!byteByByte) {
+      if (!probe.byteByByte) {
         socket.write(request);
         return;
       }

@@ -1,4 +1,5 @@
 import { Verdict } from './case.js';
+import type { PerMessageDeflate } from '../protocol/deflate.js';
 
 /**
  * The opening-handshake cases (category 14): what we send instead of the
@@ -18,7 +19,12 @@ export interface HandshakeAnswer {
   switchProblem: string | null;
 }
 
-export type Judgement = { verdict: Verdict; reason: string };
+export type Judgement = {
+  verdict: Verdict;
+  reason: string;
+  /** The answer alone decides the case: nothing is played after a 101. */
+  final?: boolean;
+};
 
 /** A request we send to a server under test instead of the plain one. */
 export interface RequestProbe {
@@ -30,6 +36,10 @@ export interface RequestProbe {
   pipelined?: string;
   /** The verdict on the answer; a valid 101 then goes on to the case's echo check. */
   judge(answer: HandshakeAnswer): Judgement;
+  /** Extensions in the 101 are for `judge` to check (category 15), not a fault in themselves. */
+  acceptsExtensions?: boolean;
+  /** The permessage-deflate codec the answer agreed on, for the messages after it. */
+  codec?(answer: HandshakeAnswer): PerMessageDeflate | null;
 }
 
 /** An answer we give a client under test instead of the plain 101. */

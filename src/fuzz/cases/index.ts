@@ -9,6 +9,7 @@ import { limitCases } from './limits.js';
 import { autoFragmentCases } from './autofragment.js';
 import { COMPRESSION_TITLES, compressionParameterCases, compressionPayloadCases } from './compression.js';
 import { HANDSHAKE_TITLES, handshakeCases } from './handshake.js';
+import { NEGOTIATION_TITLES, negotiationCases } from './deflate-negotiation.js';
 
 /** Autobahn|Testsuite's 517 cases, in the suite's order: what a run plays unless told otherwise. */
 export const AUTOBAHN_CASES: CaseDefinition[] = [
@@ -25,8 +26,8 @@ export const AUTOBAHN_CASES: CaseDefinition[] = [
   ...compressionParameterCases,
 ];
 
-/** Ours beyond the suite: 14 (opening handshake). */
-export const EXTRA_CASES: CaseDefinition[] = [...handshakeCases];
+/** Ours beyond the suite: 14 (opening handshake), 15 (permessage-deflate negotiation). */
+export const EXTRA_CASES: CaseDefinition[] = [...handshakeCases, ...negotiationCases];
 
 /** Every case. */
 export const ALL_CASES: CaseDefinition[] = [...AUTOBAHN_CASES, ...EXTRA_CASES];
@@ -44,6 +45,7 @@ export const CATEGORY_TITLES: Record<string, string> = {
   '12': 'WebSocket Compression (different payloads)',
   '13': 'WebSocket Compression (different parameters)',
   '14': 'Opening Handshake',
+  '15': 'permessage-deflate Negotiation',
 };
 
 /** Sub-category titles, for the reports. */
@@ -74,4 +76,5 @@ export const SUBCATEGORY_TITLES: Record<string, string> = {
   ...UTF8_TITLES,
   ...COMPRESSION_TITLES,
   ...HANDSHAKE_TITLES,
+  ...NEGOTIATION_TITLES,
 };
