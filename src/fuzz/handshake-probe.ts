@@ -94,11 +94,21 @@ export function mustAccept(rule: string) {
  * what it speaks (§4.2.2 step 4 / §4.4).
  */
 export function versionRefusal(answer: HandshakeAnswer): Judgement {
-  if (answer.status === 101) return { verdict: Verdict.FAILED, reason: 'The server opened the connection for a version it does not speak (RFC 6455 §4.4: it MUST abort the handshake)' };
+  if (answer.status === 101) return { verdict: Verdict.FAILED, reason: 'The server opened the connection for a version that does not exist (RFC 6455 §4.4: it MUST abort the handshake)' };
   const versions = headerValues(answer, 'sec-websocket-version');
   if (isRefusal(answer.status) && versions.includes('13')) return { verdict: Verdict.OK, reason: `Refused with ${answer.status} and Sec-WebSocket-Version: ${versions.join(', ')}` };
   if (isRefusal(answer.status)) return { verdict: Verdict.NON_STRICT, reason: `Refused with ${answer.status} but without a Sec-WebSocket-Version header naming 13 (RFC 6455 §4.4)` };
   return { verdict: Verdict.NON_STRICT, reason: `${answer.status === null ? `No answer (${answer.problem})` : `Answered ${answer.status}`}; RFC 6455 §4.4 asks for an error such as 426 with Sec-WebSocket-Version` };
+}
+
+/**
+ * Version 8 (draft hybi-08): a server that still speaks it may accept
+ * (RFC 6455 §4.4 lets a server support several versions); one that does
+ * not must refuse as for any other version.
+ */
+export function draftVersion(answer: HandshakeAnswer): Judgement {
+  if (answer.status === 101) return { verdict: Verdict.INFORMATIONAL, reason: 'Opened the connection: the server speaks draft version 8 too, which RFC 6455 §4.4 allows' };
+  return versionRefusal(answer);
 }
 
 /** Requests a server may accept or refuse as too large: either is right, if it answers. */

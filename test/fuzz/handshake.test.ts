@@ -107,7 +107,8 @@ test('14.x servers: every case is caught by one of four broken servers', { timeo
   // A few verdicts by name: a MUST broken is FAILED, a SHOULD NON-STRICT, a permitted choice INFORMATIONAL.
   assert.equal(byMode['accept-all']['14.1.2'], 'FAILED', 'two Hosts accepted');
   assert.equal(byMode['accept-all']['14.3.4'], 'FAILED', 'two keys accepted');
-  assert.equal(byMode['accept-all']['14.4.1'], 'FAILED', 'version 8 accepted');
+  assert.equal(byMode['accept-all']['14.4.1'], 'INFORMATIONAL', 'version 8 accepted: RFC 6455 §4.4 allows a server to speak it');
+  assert.equal(byMode['accept-all']['14.4.2'], 'FAILED', 'version 14 accepted');
   assert.equal(byMode['accept-all']['14.4.4'], 'NON-STRICT', 'a version list taken leniently');
   assert.equal(byMode['accept-all']['14.8.2'], 'INFORMATIONAL', 'the message sent with the head dropped');
   assert.equal(byMode['accept-all']['14.1.6'], 'OK');
@@ -197,6 +198,7 @@ test('14.x clients: every case is caught by one of three broken clients', { time
   assert.equal(byMode.lenient['14.9.1'], 'FAILED', 'a wrong Sec-WebSocket-Accept taken');
   assert.equal(byMode.lenient['14.10.1'], 'FAILED', 'a 200 taken as open');
   assert.equal(byMode.lenient['14.13.1'], 'OK');
+  assert.equal(byMode.lenient['14.10.4'], 'NON-STRICT', 'an HTTP/1.0 101 taken');
   assert.equal(byMode.rigid['14.12.3'], 'FAILED', 'case-insensitive tokens refused');
   assert.equal(byMode.rigid['14.13.1'], 'FAILED', 'a 101 in pieces refused');
   assert.equal(byMode.rigid['14.13.2'], 'FAILED', 'the first message dropped');
