@@ -258,6 +258,7 @@ function clientCase(sub: number, c: ClientCase): CaseDefinition {
     judge(run) {
       if (c.expect === 'accept') {
         if (run.behavior === Verdict.OK) run.result = `The client went on and echoed our message (${c.rule})`;
+        else run.result = `The client did not go on with a connection it had to accept (${c.rule}): ${run.result}`;
         return;
       }
       judgeFailed(run, c.rule, c.acceptedIs ?? Verdict.FAILED);
