@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
-import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import type { CaseDefinition, CaseRun } from './case.js';
 import { casesFor } from './select.js';
@@ -20,7 +19,7 @@ const USAGE = `usage:
                                                           Autobahn's fuzzingserver)
 options:
   --cases LIST            case ids or patterns, e.g. "1.*,6.4.*,14.*" (default: Autobahn's 517 cases)
-  --all                   every case: Autobahn's and ours (14.* opening handshake)
+  --all                   every case: Autobahn's and ours (14.* opening handshake, 15.* permessage-deflate negotiation)
   --exclude LIST          cases to leave out, same syntax
   --agent NAME            the agent name in reports (server role; default: the Server header)
   --outdir DIR            where reports go (default reports/servers or reports/clients)
@@ -197,15 +196,3 @@ function fuzzClient(cases: CaseDefinition[], options: ClientRoleOptions): Promis
     });
   });
 }
-
-/** Whether this file is the script node was started with (not imported by the CLI or a test). */
-function isEntryPoint(): boolean {
-  try {
-    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
-  } catch {
-    return false;
-  }
-}
-
-// `node dist/src/fuzz/command.js …` runs it directly.
-if (isEntryPoint()) process.exitCode = await main(process.argv.slice(2));
