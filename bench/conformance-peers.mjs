@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const outdir = process.argv[2] ?? mkdtempSync(join(tmpdir(), 'conformance-peers-'));
-const fuzz = join(root, 'dist', 'src', 'fuzz', 'command.js');
+const cli = join(root, 'dist', 'src', 'cli.js');
 const NODE22 = process.env.NODE22 ?? '/root/.cache/sws-runtimes/node22/bin/node';
 const CHROMIUM = process.env.CHROMIUM ?? 'chromium';
 const PYTHON = '/usr/bin/python3';
@@ -47,7 +47,7 @@ function start(cmd, args, { ready, cwd = root } = {}) {
 }
 
 async function runFuzz(args) {
-  const child = await start(process.execPath, [fuzz, ...args]);
+  const child = await start(process.execPath, [cli, 'fuzz', ...args]);
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   await child.done;
@@ -144,7 +144,7 @@ for (const c of CLIENTS) {
     continue;
   }
   const dir = join(outdir, `client-${c.name.replace(/\W+/g, '_')}`);
-  const fuzzer = await start(process.execPath, [fuzz, 'client', '--port', '0', '--cases', '14.*', '--outdir', dir], { ready: /ws:\/\/127\.0\.0\.1:(\d+)/ });
+  const fuzzer = await start(process.execPath, [cli, 'fuzz', 'client', '--port', '0', '--cases', '14.*', '--outdir', dir], { ready: /ws:\/\/127\.0\.0\.1:(\d+)/ });
   const port = fuzzer.match[1];
   const driver = await c.run(`ws://127.0.0.1:${port}`, port);
   const timer = setTimeout(() => fuzzer.kill(), 180_000);
