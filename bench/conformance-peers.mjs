@@ -144,7 +144,7 @@ for (const c of CLIENTS) {
     continue;
   }
   const dir = join(outdir, `client-${c.name.replace(/\W+/g, '_')}`);
-  const fuzzer = await start(process.execPath, [cli, 'fuzz', 'client', '--port', '0', '--cases', '14.*', '--outdir', dir], { ready: /ws:\/\/127\.0\.0\.1:(\d+)/ });
+  const fuzzer = await start(process.execPath, [cli, 'fuzz', 'client', '--port', '0', '--cases', '14.*,15.*', '--outdir', dir], { ready: /ws:\/\/127\.0\.0\.1:(\d+)/ });
   const port = fuzzer.match[1];
   const driver = await c.run(`ws://127.0.0.1:${port}`, port);
   const timer = setTimeout(() => fuzzer.kill(), 180_000);

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import { HandshakeError } from '../protocol/handshake.js';
 import { ServerHandshake, encodeRefusal, refusal, switchingProtocolsHead } from '../protocol/server-handshake.js';
-import { CaseRun, type CaseDefinition } from './case.js';
+import { CaseRun, Verdict, type CaseDefinition } from './case.js';
 import { FuzzPeer, type PeerListener, type PeerOptions } from './peer.js';
 import { acceptOffer, readOffers } from './deflate.js';
 import type { ResponseProbe } from './handshake-probe.js';
@@ -87,7 +87,7 @@ function accept(request: http.IncomingMessage, socket: Socket, head: Buffer, opt
       run.httpRequest = requestText(request);
       const probe = run.definition.response;
       if (probe !== undefined) {
-        answerWithProbe(socket, head, key, probe, run, options);
+        answerWithProbe(socket, head, key, probe, run, options, offers.length > 0);
         return;
       }
       const peer = open(run, run.definition);
@@ -115,7 +115,13 @@ function accept(request: http.IncomingMessage, socket: Socket, head: Buffer, opt
  * not give). Written whole or one octet per turn; the first message may
  * share the answer's segment.
  */
-function answerWithProbe(socket: Socket, head: Buffer, key: string, probe: ResponseProbe, run: CaseRun, options: FuzzingServerOptions): void {
+function answerWithProbe(socket: Socket, head: Buffer, key: string, probe: ResponseProbe, run: CaseRun, options: FuzzingServerOptions, offered: boolean): void {
+  if (probe.needsDeflateOffer && !offered) {
+    socket.end(encodeRefusal(refusal(400, 'this case needs a permessage-deflate offer')));
+    run.decidedByHandshake(Verdict.UNIMPLEMENTED, 'The client offered no permessage-deflate (RFC 7692), so its negotiation cannot be tested');
+    options.onCase(run);
+    return;
+  }
   const answer = probe.head(key);
   run.httpResponse = answer;
   const first = probe.pipelined ? encodeRawFrame({ opcode: 1, payload: Buffer.from(PROBE_MESSAGE), mask: null }).bytes : Buffer.alloc(0);
@@ -123,6 +129,7 @@ function answerWithProbe(socket: Socket, head: Buffer, key: string, probe: Respo
   socket.setNoDelay(true);
   const start = () => {
     const peer = new FuzzPeer(socket, 'server', run, options.peer);
+    peer.deflate = probe.codec?.() ?? null;
     const played = run.play(peer);
     peer.start(head);
     void played.then(() => options.onCase(run));

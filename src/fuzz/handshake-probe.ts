@@ -53,6 +53,10 @@ export interface ResponseProbe {
   expect: ClientExpectation;
   /** The rule the client is held to, for the report. */
   rule: string;
+  /** Category 15: the case needs the client to offer permessage-deflate; without an offer it is UNIMPLEMENTED. */
+  needsDeflateOffer?: boolean;
+  /** The codec our answer agreed on, for the messages after it. */
+  codec?(): PerMessageDeflate;
 }
 
 /** The values of a header, in order (repeated lines and comma lists both split). */

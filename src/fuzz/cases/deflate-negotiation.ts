@@ -3,6 +3,8 @@ import { PerMessageDeflate } from '../../protocol/deflate.js';
 import { CLEAN_CLOSE, Verdict, text, type CaseDefinition, type CaseRun } from './common.js';
 import { COMPRESSION_LEVEL } from '../deflate.js';
 import type { HandshakeAnswer, Judgement, RequestProbe } from '../handshake-probe.js';
+import { acceptKey } from '../../protocol/handshake.js';
+import { clientProbeCase } from './handshake.js';
 
 /**
  * Category 15: permessage-deflate negotiation (RFC 7692 §7.1), servers under
@@ -187,6 +189,53 @@ function negotiationCase(group: number, c: NegotiationCase): CaseDefinition {
   };
 }
 
-export const negotiationCases: CaseDefinition[] = GROUPS.flatMap((group, i) => group.map((c) => negotiationCase(i + 1, c)));
+// ---- clients under test (15.4): our answers to the client's offer
 
-export const NEGOTIATION_TITLES: Record<string, string> = Object.fromEntries(TITLES.map((title, i) => [`15.${i + 1}`, title]));
+/** A 101 accepting permessage-deflate with `params` (text after the name, or ""). */
+const deflateAnswer = (params: string) => (key: string): string =>
+  `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\nSec-WebSocket-Extensions: ${NAME}${params}\r\n\r\n`;
+
+interface ClientNegotiation {
+  params: string;
+  description: string;
+  expect: 'accept' | 'fail';
+  rule: string;
+  /** What we agreed for our side (accept cases). */
+  serverBits?: number;
+  serverNoContext?: boolean;
+  clientNoContext?: boolean;
+}
+
+const MUST_FAIL = 'the client MUST _Fail the WebSocket Connection_';
+const CLIENT_NEGOTIATIONS: ClientNegotiation[] = [
+  { params: '', description: 'A plain permessage-deflate answer.', expect: 'accept', rule: 'RFC 7692 §7.1: the offer accepted as made' },
+  { params: '; server_no_context_takeover', description: 'server_no_context_takeover in the answer, asked or not.', expect: 'accept', rule: 'RFC 7692 §7.1.1.1: a server may add server_no_context_takeover', serverNoContext: true },
+  { params: '; client_no_context_takeover', description: 'client_no_context_takeover in the answer: the client must not refer to earlier messages (we inflate each alone).', expect: 'accept', rule: 'RFC 7692 §7.1.1.2: a client that offered permessage-deflate must honour client_no_context_takeover', clientNoContext: true },
+  { params: '; server_max_window_bits=10', description: 'server_max_window_bits=10 in the answer, asked or not.', expect: 'accept', rule: 'RFC 7692 §7.1.2.1: a server may name its window even when not asked', serverBits: 10 },
+  { params: '; server_max_window_bits=7', description: 'server_max_window_bits=7: not a valid value.', expect: 'fail', rule: `RFC 7692 §7.1.2.1 (8–15), §7.1: on an invalid response ${MUST_FAIL}` },
+  { params: '; server_no_context_takeover; server_no_context_takeover', description: 'A parameter twice.', expect: 'fail', rule: `RFC 7692 §7.1: a response with a parameter twice is invalid, and ${MUST_FAIL}` },
+  { params: '; x_unknown_parameter', description: 'A parameter RFC 7692 does not define.', expect: 'fail', rule: `RFC 7692 §7.1: an unknown parameter in the response means ${MUST_FAIL}` },
+  { params: '; client_max_window_bits', description: 'client_max_window_bits without a value in the answer.', expect: 'fail', rule: `RFC 7692 §7.1.2.2: a response gives client_max_window_bits a value; otherwise ${MUST_FAIL}` },
+  { params: `, ${NAME}`, description: 'Two permessage-deflate elements in the answer.', expect: 'fail', rule: `RFC 6455 §9.1, RFC 7692 §7.1: the server accepts one offer; otherwise ${MUST_FAIL}` },
+];
+
+const clientNegotiationCases: CaseDefinition[] = CLIENT_NEGOTIATIONS.map((c, i) => {
+  const definition = clientProbeCase(`15.4.${i + 1}`, {
+    description: `Answer "${NAME}${c.params}" to the client's offer: ${c.description}`,
+    head: deflateAnswer(c.params),
+    expect: c.expect,
+    rule: c.rule,
+    needsDeflateOffer: true,
+    codec: () => new PerMessageDeflate({ sendWindowBits: c.serverBits ?? 15, sendNoContextTakeover: c.serverNoContext ?? false, receiveNoContextTakeover: c.clientNoContext ?? false }, { level: COMPRESSION_LEVEL }),
+    echo: echoThree,
+    mayRefuse: c.params === '' ? undefined : 'RFC 7692 §7.1 lets a client refuse a configuration it does not support',
+  });
+  return definition;
+});
+
+export const negotiationCases: CaseDefinition[] = [...GROUPS.flatMap((group, i) => group.map((c) => negotiationCase(i + 1, c))), ...clientNegotiationCases];
+
+export const NEGOTIATION_TITLES: Record<string, string> = {
+  ...Object.fromEntries(TITLES.map((title, i) => [`15.${i + 1}`, title])),
+  '15.4': 'permessage-deflate: our answers (clients)',
+};

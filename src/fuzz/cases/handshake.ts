@@ -229,10 +229,24 @@ const CLIENT_CASES: ClientCase[][] = [
 
 const CLIENT_TITLES = ['Sec-WebSocket-Accept (clients)', 'Status (clients)', 'What the client did not offer', 'Upgrade and Connection (clients)', 'How the answer arrives (clients)'];
 
-function clientCase(sub: number, c: ClientCase): CaseDefinition {
-  const probe: ResponseProbe = { head: c.head, expect: c.expect, rule: c.rule, byteByByte: c.byteByByte, pipelined: c.pipelined };
+const clientCase = (sub: number, c: ClientCase): CaseDefinition => clientProbeCase(`14.${sub}.${c.sub}`, c);
+
+/**
+ * A case for clients under test: our answer `c.head`, then one message (or,
+ * with `echo`, the case's own open) that a client must echo when it had to
+ * accept, and must never see when it had to fail.
+ */
+export function clientProbeCase(
+  id: string,
+  c: Omit<ClientCase, 'sub'> & Pick<ResponseProbe, 'needsDeflateOffer' | 'codec'> & {
+    echo?(run: CaseRun): void;
+    /** An accept case the client may still refuse cleanly (RFC 7692 §7.1: a configuration it does not support): INFORMATIONAL. */
+    mayRefuse?: string;
+  },
+): CaseDefinition {
+  const probe: ResponseProbe = { head: c.head, expect: c.expect, rule: c.rule, byteByByte: c.byteByByte, pipelined: c.pipelined, needsDeflateOffer: c.needsDeflateOffer, codec: c.codec };
   return {
-    id: `14.${sub}.${c.sub}`,
+    id,
     description: c.description,
     expectation: c.expect === 'accept'
       ? `The client goes on and echoes our message (${c.rule}).`
@@ -241,7 +255,7 @@ function clientCase(sub: number, c: ClientCase): CaseDefinition {
     response: probe,
     deadline: 10,
     open(run) {
-      if (c.expect === 'accept') return echoOnce(run);
+      if (c.expect === 'accept') return (c.echo ?? echoOnce)(run);
       // A client that wrongly took the connection as open echoes this.
       run.expect(Verdict.OK, []);
       run.expectedClose = { closedByMe: false, closeCode: [], requireClean: false };
@@ -258,7 +272,10 @@ function clientCase(sub: number, c: ClientCase): CaseDefinition {
     judge(run) {
       if (c.expect === 'accept') {
         if (run.behavior === Verdict.OK) run.result = `The client went on and echoed our message (${c.rule})`;
-        else run.result = `The client did not go on with a connection it had to accept (${c.rule}): ${run.result}`;
+        else if (c.mayRefuse !== undefined && run.received.length === 0 && Object.keys(run.peer.log.rxFrameStats).length === 0 && !run.peer.droppedByMe) {
+          run.behavior = Verdict.INFORMATIONAL;
+          run.result = `The client failed the connection: ${c.mayRefuse}`;
+        } else run.result = `The client did not go on with a connection it had to accept (${c.rule}): ${run.result}`;
         return;
       }
       judgeFailed(run, c.rule, c.acceptedIs ?? Verdict.FAILED);
