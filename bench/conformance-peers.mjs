@@ -29,8 +29,8 @@ const freePort = () =>
   });
 
 /** Spawns a process; resolves once `ready` matches its stdout (or at once without it). */
-function start(cmd, args, { ready, cwd = root } = {}) {
-  const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(cmd, args, { ready, cwd = root, env } = {}) {
+  const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let out = '';
   child.stderr.on('data', (d) => (out += d));
   const started = new Promise((resolve, reject) => {
@@ -111,7 +111,7 @@ const open = (path, echo) => new Promise((resolve) => {
 
 const CLIENTS = [
   { name: 'ours', run: (url) => start(process.execPath, [join(root, 'dist', 'src', 'cli.js'), 'autobahn', '--url', url, '--agent', 'ours']) },
-  { name: 'ws 8', needs: join(here, 'node_modules', 'ws'), run: (url) => start(process.execPath, [join(here, 'autobahn-ws-client.mjs'), url, 'ws']) },
+  { name: 'ws 8', needs: join(here, 'node_modules', 'ws'), run: (url) => start(process.execPath, [join(here, 'autobahn-ws-client.mjs'), url, 'ws'], { env: { AUTOBAHN_DEFLATE: '1' } }) },
   { name: 'Python websockets', needs: PYTHON, run: (url) => start(PYTHON, [join(here, 'autobahn-python-client.py'), url, 'python']) },
   { name: 'Node 22 WebSocket', needs: NODE22, run: (url) => start(NODE22, ['--input-type=module', '-e', NODE_CLIENT, url, 'node22']) },
   {
