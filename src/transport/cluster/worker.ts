@@ -38,6 +38,8 @@ export function primaryPubSub(): PubSubFactory {
  * workers share Redis), and the primary's close, after which the worker exits.
  */
 export function serveForPrimary(server: { publish(topic: string, data: Uint8Array, options: { binary: boolean }): number; close(): Promise<void> }): void {
+  // Ctrl-C reaches every process of the terminal's group: the primary decides, and closes its workers.
+  process.on('SIGINT', () => {});
   process.on('message', (message: unknown) => {
     if (!isClusterMessage(message)) return;
     if (message[TAG] === 'publish') server.publish(message.topic, message.data, { binary: message.binary });
