@@ -105,10 +105,11 @@ export async function readMessages(client: ws.WebSocketConnection, count: number
 export class RedisServer {
   child: ChildProcess | null = null;
   readonly dir = mkdtempSync(join(tmpdir(), 'scriptling-redis-'));
-  private constructor(readonly port: number, private readonly extra: string[]) {}
+  private constructor(readonly port: number, private readonly extra: string[], private readonly password: string | null) {}
 
-  static async start(extra: string[] = []): Promise<RedisServer> {
-    const server = new RedisServer(await freePort(), extra);
+  /** `extra`: redis-server's own arguments; `password`: the one redis-cli needs (--requirepass). */
+  static async start(extra: string[] = [], { password = null as string | null } = {}): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), extra, password);
     await server.restart();
     return server;
   }
@@ -145,7 +146,8 @@ export class RedisServer {
 
   /** Runs redis-cli against it. */
   cli(...args: string[]): string {
-    const result = spawnSync('redis-cli', ['-p', String(this.port), ...args], { encoding: 'utf8' });
+    const auth = this.password === null ? [] : ['--no-auth-warning', '-a', this.password];
+    const result = spawnSync('redis-cli', ['-p', String(this.port), ...auth, ...args], { encoding: 'utf8' });
     return result.stdout.trim();
   }
 
