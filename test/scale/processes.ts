@@ -105,22 +105,34 @@ export async function readMessages(client: ws.WebSocketConnection, count: number
 export class RedisServer {
   child: ChildProcess | null = null;
   readonly dir = mkdtempSync(join(tmpdir(), 'scriptling-redis-'));
+  private tlsFiles: { key: string; cert: string } | null = null;
   private constructor(readonly port: number, private readonly extra: string[], private readonly password: string | null) {}
 
-  /** `extra`: redis-server's own arguments; `password`: the one redis-cli needs (--requirepass). */
-  static async start(extra: string[] = [], { password = null as string | null } = {}): Promise<RedisServer> {
+  /**
+   * `extra`: redis-server's own arguments; `password`: the one redis-cli
+   * needs (--requirepass); `tls`: a key and certificate (PEM) to serve
+   * rediss:// only, on the port.
+   */
+  static async start(extra: string[] = [], { password = null as string | null, tls = null as { key: Buffer; cert: Buffer } | null } = {}): Promise<RedisServer> {
     const server = new RedisServer(await freePort(), extra, password);
+    if (tls !== null) {
+      server.tlsFiles = { key: join(server.dir, 'key.pem'), cert: join(server.dir, 'cert.pem') };
+      writeFileSync(server.tlsFiles.key, tls.key);
+      writeFileSync(server.tlsFiles.cert, tls.cert);
+    }
     await server.restart();
     return server;
   }
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `${this.tlsFiles === null ? 'redis' : 'rediss'}://127.0.0.1:${this.port}`;
   }
 
   /** Starts it (again, on the same port); resolves once it accepts connections. */
   async restart(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'no', ...this.extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const ports = this.tlsFiles === null ? ['--port', String(this.port)]
+      : ['--port', '0', '--tls-port', String(this.port), '--tls-cert-file', this.tlsFiles.cert, '--tls-key-file', this.tlsFiles.key, '--tls-auth-clients', 'no'];
+    const child = spawn('redis-server', [...ports, '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'no', ...this.extra], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     let output = '';
     await new Promise<void>((resolve, reject) => {
@@ -147,7 +159,8 @@ export class RedisServer {
   /** Runs redis-cli against it. */
   cli(...args: string[]): string {
     const auth = this.password === null ? [] : ['--no-auth-warning', '-a', this.password];
-    const result = spawnSync('redis-cli', ['-p', String(this.port), ...auth, ...args], { encoding: 'utf8' });
+    const tls = this.tlsFiles === null ? [] : ['--tls', '--cacert', this.tlsFiles.cert];
+    const result = spawnSync('redis-cli', ['-p', String(this.port), ...tls, ...auth, ...args], { encoding: 'utf8' });
     return result.stdout.trim();
   }
 

@@ -9,7 +9,7 @@ import type { WebSocket } from '../../../src/transport/websocket.js';
 import type { WebSocketServer } from '../../../src/transport/server.js';
 import { redisPubSub, type RedisPubSub, type RedisPubSubOptions } from '../../../src/transport/pubsub/redis-pubsub.js';
 import type { PubSubError } from '../../../src/transport/pubsub/pubsub.js';
-import { startServer, waitFor } from '../../helpers.js';
+import { startServer, testCertificate, waitFor } from '../../helpers.js';
 import { RedisServer, missing } from '../../scale/processes.js';
 
 const skip = missing('redis-server', 'redis-server');
@@ -197,6 +197,26 @@ describe('topics through Redis', { skip }, () => {
     assert.equal(await onA.receive(5000), 'from b');
     await onA.close();
     await Promise.all([a.server.close(), b.server.close()]);
+    await redis.dispose();
+  });
+
+  test('rediss:// (TLS): the certificate is checked against the tls settings', async () => {
+    const certificate = testCertificate();
+    const redis = await RedisServer.start([], { tls: certificate });
+    const a = await joinedServer({ url: redis.url, tls: { ca: certificate.cert } });
+    const b = await joinedServer({ url: redis.url, tls: { ca: certificate.cert } });
+    const untrusting = await joinedServer({ url: redis.url });
+    const onB = await subscriber(b.url, 'secure');
+    await redis.subscribers('scriptling-ws:secure', 1);
+    await waitFor(() => a.pubsub.connected);
+    a.server.publish('secure', 'over TLS');
+    assert.equal(await onB.receive(5000), 'over TLS');
+    await waitFor(() => untrusting.errors.length > 0);
+    assert.equal(untrusting.errors[0].code, 'WS_ERR_PUBSUB_DOWN');
+    assert.match(untrusting.errors[0].message, /cannot reach rediss:\/\/127\.0\.0\.1:\d+\/0 \(self.signed certificate/);
+    assert.equal(untrusting.pubsub.connected, false);
+    await onB.close();
+    await Promise.all([a.server.close(), b.server.close(), untrusting.server.close()]);
     await redis.dispose();
   });
 
