@@ -1,16 +1,12 @@
 /** `scriptling-ws serve`: the example server of `npm start` (the seed's echo and chat handlers, and a page). */
 import cluster from 'node:cluster';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createRuntime } from '../scriptling/index.js';
 import { parseRedisUrl } from '../transport/pubsub/redis-url.js';
 import { ADDRESS_FLAGS, hostPort, listenAddress } from './address.js';
-import { PACKAGE_ROOT } from './paths.js';
+import { exampleServer } from './paths.js';
 import { untilInterrupted } from './signals.js';
 import { UsageError, stringFlag } from './args.js';
 import type { Command } from './command.js';
-
-const EXAMPLES = join(PACKAGE_ROOT, 'examples');
 
 export const serve: Command = {
   name: 'serve',
@@ -32,11 +28,11 @@ export const serve: Command = {
       }
     }
     const runtime = createRuntime();
-    runtime.http.websocket('/echo', 'handlers.echo_handler');
-    runtime.http.websocket('/chat', 'handlers.chat_handler');
-    const page = readFileSync(join(EXAMPLES, 'index.html'), 'utf8');
+    const { page, handlers } = await exampleServer();
+    runtime.http.websocket('/echo', handlers.echo_handler);
+    runtime.http.websocket('/chat', handlers.chat_handler);
     runtime.http.get('/', () => page);
-    const server = await runtime.http.serve({ host, port, libraryPath: EXAMPLES, workers, pubsub });
+    const server = await runtime.http.serve({ host, port, workers, pubsub });
     // A worker runs this same command; its primary prints, waits for Ctrl-C and closes it.
     if (cluster.isWorker) return new Promise<number>(() => {});
     const where = hostPort(server.host, server.port);
