@@ -119,7 +119,11 @@ async function measure(ports, { clients, size, count, rounds, ready }) {
     const finished = new Promise((resolve) => (done = resolve));
     target += count * clients;
     const start = process.hrtime.bigint();
-    for (let i = 0; i < count; i++) await sender.send(payload);
+    try {
+      for (let i = 0; i < count; i++) await sender.send(payload);
+    } catch (error) {
+      throw new Error(`the sender's connection ended: ${JSON.stringify(sender.closeInfo)}`, { cause: error });
+    }
     await finished;
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     if (round > 0) results.push((count * clients) / seconds); // round 0 warms up
@@ -202,6 +206,7 @@ export async function topicBench({ clients = 1000, rounds = 5, idle = 10_000, me
         try {
           for (const args of commands) servers.push(await startServer(args));
           const ports = servers.map((s) => s.port);
+          process.stderr.write(`topics: ${name}, ${size} B…\n`);
           rows.push({ size, name, perSecond: median(await measure(ports, { clients, size, count, rounds, ready: !name.startsWith('ws') })) });
           if (size === 64 && name !== 'ws + loop (reference)') latencies.push({ name, ...(await latency(ports, samples)) });
         } finally {
