@@ -4585,6 +4585,15 @@ function toPayload(message) {
   const binary = Array.isArray(message) || message instanceof Uint8Array || message instanceof ArrayBuffer;
   return binary ? { data: toBytes2(message), binary } : { data: Buffer.from(toText(message), "utf8"), binary };
 }
+function pubsubInMilliseconds(options) {
+  const ms = (seconds, what) => seconds === void 0 ? void 0 : Math.round(toMilliseconds(seconds, 0, `pubsub ${what}`));
+  const { connectTimeout, reconnectDelay } = options;
+  return {
+    ...options,
+    connectTimeout: ms(connectTimeout, "connectTimeout"),
+    reconnectDelay: reconnectDelay === void 0 ? void 0 : { min: ms(reconnectDelay.min, "reconnectDelay.min"), max: ms(reconnectDelay.max, "reconnectDelay.max") }
+  };
+}
 function publishTo(targets, topic, message) {
   const { data, binary } = toPayload(message);
   let sent = 0;
@@ -4649,7 +4658,7 @@ var init_runtime = __esm({
         const { server: existing, libraryPath, workers, pubsub, ...rest } = options;
         const engineOptions = withBindingDefaults(timesToMilliseconds(rest, "serve()"));
         const onError = engineOptions.onError;
-        const joined = pubsub !== void 0 ? redisPubSub(typeof pubsub === "string" ? { url: pubsub, onError } : { onError, ...pubsub }) : isOurWorker() ? primaryPubSub() : void 0;
+        const joined = pubsub !== void 0 ? redisPubSub(typeof pubsub === "string" ? { url: pubsub, onError } : { onError, ...pubsubInMilliseconds(pubsub) }) : isOurWorker() ? primaryPubSub() : void 0;
         if (workers !== void 0 && !isOurWorker()) {
           if (existing !== void 0) throw new TypeError("serve(): workers listen on their own port; they cannot attach to an existing server");
           workerCount(workers);

@@ -860,7 +860,8 @@ export interface ServeOptions extends Omit<ServerOptions, "onRequest" | "handsha
 	/**
 	 * Join topics with every process using this Redis (or Valkey):
 	 * "redis://[user:password@]host:port[/db]", "rediss://…" for TLS, or
-	 * { url, prefix, maxQueuedBytes, … }. With `workers`, each worker connects itself.
+	 * { url, prefix, maxQueuedBytes, connectTimeout, reconnectDelay: { min, max }, tls }
+	 * with times in seconds. With `workers`, each worker connects itself.
 	 */
 	pubsub?: string | RedisPubSubOptions;
 }

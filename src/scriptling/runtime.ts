@@ -6,7 +6,7 @@ import { WebSocketServer, type ServerOptions } from '../transport/server.js';
 import { report } from '../transport/report.js';
 import { readPolicy, type RouteOptions } from '../transport/routes.js';
 import { WebSocketConnection } from './connection.js';
-import { timesToMilliseconds, toBytes, toText, withBindingDefaults } from './values.js';
+import { timesToMilliseconds, toBytes, toMilliseconds, toText, withBindingDefaults } from './values.js';
 import { ClusterPrimary, workerCount } from '../transport/cluster/primary.js';
 import { isOurWorker, primaryPubSub, serveForPrimary } from '../transport/cluster/worker.js';
 import { redisPubSub, type RedisPubSubOptions } from '../transport/pubsub/redis-pubsub.js';
@@ -54,7 +54,8 @@ export interface ServeOptions extends Omit<ServerOptions, 'onRequest' | 'handsha
   /**
    * Join topics with every process using this Redis (or Valkey):
    * "redis://[user:password@]host:port[/db]", "rediss://…" for TLS, or
-   * { url, prefix, maxQueuedBytes, … }. With `workers`, each worker connects itself.
+   * { url, prefix, maxQueuedBytes, connectTimeout, reconnectDelay: { min, max }, tls }
+   * with times in seconds. With `workers`, each worker connects itself.
    */
   pubsub?: string | RedisPubSubOptions;
 }
@@ -82,6 +83,17 @@ const everyTarget = new Set<PublishTarget>();
 function toPayload(message: unknown): { data: Uint8Array; binary: boolean } {
   const binary = Array.isArray(message) || message instanceof Uint8Array || message instanceof ArrayBuffer;
   return binary ? { data: toBytes(message), binary } : { data: Buffer.from(toText(message), 'utf8'), binary };
+}
+
+/** The binding's pubsub settings take seconds (Scriptling's convention); the engine's take ms. */
+function pubsubInMilliseconds(options: RedisPubSubOptions): RedisPubSubOptions {
+  const ms = (seconds: number | undefined, what: string) => (seconds === undefined ? undefined : Math.round(toMilliseconds(seconds, 0, `pubsub ${what}`)));
+  const { connectTimeout, reconnectDelay } = options;
+  return {
+    ...options,
+    connectTimeout: ms(connectTimeout, 'connectTimeout'),
+    reconnectDelay: reconnectDelay === undefined ? undefined : { min: ms(reconnectDelay.min, 'reconnectDelay.min'), max: ms(reconnectDelay.max, 'reconnectDelay.max') },
+  };
 }
 
 /** Publishes to targets; returns how many of this process's connections the message went to. */
@@ -142,7 +154,7 @@ export class HttpRuntime {
     const engineOptions = withBindingDefaults(timesToMilliseconds(rest, 'serve()') as ServerOptions);
     const onError = engineOptions.onError;
     const joined: PubSubFactory | undefined = pubsub !== undefined
-      ? redisPubSub(typeof pubsub === 'string' ? { url: pubsub, onError } : { onError, ...pubsub })
+      ? redisPubSub(typeof pubsub === 'string' ? { url: pubsub, onError } : { onError, ...pubsubInMilliseconds(pubsub) })
       : isOurWorker() ? primaryPubSub() : undefined;
     if (workers !== undefined && !isOurWorker()) {
       if (existing !== undefined) throw new TypeError('serve(): workers listen on their own port; they cannot attach to an existing server');

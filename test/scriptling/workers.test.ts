@@ -5,6 +5,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { joinChat, readMessages, startChatServer, type ChatClient } from '../scale/processes.js';
 import * as ws from '../../src/scriptling/index.js';
+import net from 'node:net';
 
 describe('serve({ workers: 2 })', () => {
   test('20 clients land on both workers and each publish reaches all 20 once, in each sender\'s order; a dead worker is replaced; close() ends them all', async () => {
@@ -60,6 +61,21 @@ describe('serve({ workers: 2 })', () => {
       assert.equal(client.engine.closeInfo?.code, 1001);
     }
     for (const pid of [...server.workers, replacement.backend]) assert.throws(() => process.kill(pid, 0), /ESRCH/, `worker ${pid} has exited`);
+  });
+
+  test('workers that cannot listen (port taken): serve() in the primary fails, saying why', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as net.AddressInfo;
+    try {
+      await assert.rejects(startChatServer(['--workers', '2', '--port', String(port)]), (error: Error) => {
+        assert.match(error.message, /EADDRINUSE/);
+        assert.match(error.message, /worker \d+ exited \(code 1\) before listening/);
+        return true;
+      });
+    } finally {
+      taken.close();
+    }
   });
 
   test('workers is checked before anything starts', async () => {
