@@ -1,15 +1,16 @@
 import { parseArgs } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { CaseDefinition, CaseRun } from './case.js';
-import { selectCases, splitList } from './select.js';
+import { casesFor, splitList } from './select.js';
 import { playAgainstServer, serverTarget } from './against-server.js';
 import { createFuzzingServer } from './against-client.js';
 import { createHttp2FuzzingServer } from './over-http2.js';
 import { rfc8441Summary, runRfc8441, selectRfc8441 } from './rfc8441.js';
 import { addResult, caseRecord, writeReports, type Results } from './report.js';
 import { summaryText, type PassRules } from './summary.js';
+import { junitXml } from './junit.js';
 import { Progress, runAll } from './runner.js';
 import type { PeerOptions } from './peer.js';
 
@@ -19,19 +20,24 @@ const USAGE = `usage:
                                                           test a client (it drives us as it drives
                                                           Autobahn's fuzzingserver)
 options:
-  --cases LIST            case ids or patterns, e.g. "1.*,6.4.*" (default "*")
+  --cases LIST            case ids or patterns, e.g. "1.*,6.4.*,14.*" (default: Autobahn's 517 cases)
+  --all                   every case: Autobahn's and ours (14.* opening handshake, 15.* permessage-deflate negotiation)
   --exclude LIST          cases to leave out, same syntax
   --agent NAME            the agent name in reports (server role; default: the Server header)
   --outdir DIR            where reports go (default reports/servers or reports/clients)
   --parallel N            server role: play N cases at once (default 1)
-  --allow-non-strict      NON-STRICT verdicts do not fail the run
+  --strict                NON-STRICT verdicts fail the run (exit code and JUnit), as h2spec's --strict
+  --allow-non-strict      NON-STRICT verdicts do not fail the run (the default, as in Autobahn's reports)
   --allow-unimplemented   UNIMPLEMENTED verdicts do not fail the run
+  --junit FILE            also write JUnit XML: one testsuite per category, one testcase per case
   --keep-running          client role: keep serving after /updateReports
   --max-message-size N    largest message taken from the peer, in MiB (default 64; past it: 1009)
   --http2                 play each case on an HTTP/2 stream (RFC 8441 extended CONNECT); the client
                           role then serves cleartext HTTP/2 (prior knowledge, as for ws:// URLs);
-                          the server role adds category 16, RFC 8441's own cases (16.1-16.8)
-exit code: 0 when every case is OK or INFORMATIONAL (or allowed by the flags), 1 otherwise, 2 on bad usage.`;
+                          the server role adds category 16, RFC 8441's own cases (16.1-16.8);
+                          14.x and 15.x probe the HTTP/1.1 handshake and still run over HTTP/1.1
+exit code: 0 when every case is OK, NON-STRICT or INFORMATIONAL (UNIMPLEMENTED and, with --strict,
+NON-STRICT fail), 1 otherwise, 2 on bad usage.`;
 
 class UsageError extends Error {}
 
@@ -40,11 +46,13 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await run(argv);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof RangeError || error instanceof TypeError) {
+    if (error instanceof UsageError) {
       console.error(`scriptling-ws fuzz: ${error.message}\n${USAGE}`);
       return 2;
     }
-    throw error;
+    // Not the user's mistake: a failed run (exit 1), never a usage error, never a stack trace for them to read.
+    console.error(`scriptling-ws fuzz: the run failed: ${(error as Error)?.message ?? String(error)}`);
+    return 1;
   }
 }
 
@@ -56,6 +64,7 @@ async function run(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         cases: { type: 'string' },
+        all: { type: 'boolean' },
         exclude: { type: 'string' },
         agent: { type: 'string' },
         outdir: { type: 'string' },
@@ -63,6 +72,8 @@ async function run(argv: string[]): Promise<number> {
         port: { type: 'string' },
         host: { type: 'string' },
         'allow-non-strict': { type: 'boolean' },
+        strict: { type: 'boolean' },
+        junit: { type: 'string' },
         'allow-unimplemented': { type: 'boolean' },
         'keep-running': { type: 'boolean' },
         'max-message-size': { type: 'string' },
@@ -78,19 +89,27 @@ async function run(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const patterns = splitList(values.cases ?? '*');
-  // Category 16 (RFC 8441) is HTTP/2's own and runs beside the Autobahn cases, in the server role with --http2.
-  const rfc8441 = values.http2 ? selectRfc8441(patterns, splitList(values.exclude)) : [];
-  const autobahnPatterns = patterns.filter((p) => !p.startsWith('16.') && p !== '16');
-  const cases = autobahnPatterns.length === 0 ? [] : selectCases(autobahnPatterns, splitList(values.exclude));
-  if (cases.length === 0 && rfc8441.length === 0) throw new UsageError('no cases selected');
-  const peer = { maxMessageSize: count(values['max-message-size'] ?? '64', 'max-message-size', 1, 4096) * 1024 * 1024 };
-  const rules: PassRules = { allowNonStrict: values['allow-non-strict'] ?? false, allowUnimplemented: values['allow-unimplemented'] ?? false };
   const [role, url, ...extra] = positionals;
+  // Category 16 (RFC 8441) is HTTP/2's own and runs beside the Autobahn cases, in the server role with --http2.
+  const patterns = splitList(values.cases ?? '*');
+  const rfc8441 = values.http2 && role === 'server' ? selectRfc8441(patterns, splitList(values.exclude)) : [];
+  const autobahnPatterns = values.cases === undefined ? undefined : patterns.filter((p) => !p.startsWith('16.') && p !== '16').join(',');
+  let cases: CaseDefinition[] = [];
+  try {
+    if ((role === 'server' || role === 'client') && autobahnPatterns !== '') cases = casesFor(role, { cases: autobahnPatterns, exclude: values.exclude, all: values.all });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (cases.length === 0 && rfc8441.length === 0 && (role === 'server' || role === 'client')) throw new UsageError('no cases selected');
+  const peer = { maxMessageSize: count(values['max-message-size'] ?? '64', 'max-message-size', 1, 4096) * 1024 * 1024 };
+  if (values.strict && values['allow-non-strict']) throw new UsageError('--strict and --allow-non-strict contradict each other');
+  const rules: PassRules = { allowNonStrict: !values.strict, allowUnimplemented: values['allow-unimplemented'] ?? false };
+  if (values.junit === '') throw new UsageError('--junit needs a file name');
+  const junit = values.junit;
   if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
   if (role === 'server') {
     if (url === undefined) throw new UsageError('fuzz server needs the URL of the server to test');
-    return fuzzServer(url, cases, { agent: values.agent, outdir: values.outdir ?? 'reports/servers', parallel: count(values.parallel ?? '1', 'parallel', 1), rules, peer, http2: values.http2 ?? false, rfc8441 });
+    return fuzzServer(url, cases, { agent: values.agent, outdir: values.outdir ?? 'reports/servers', parallel: count(values.parallel ?? '1', 'parallel', 1), rules, peer, junit, http2: values.http2 ?? false, rfc8441 });
   }
   if (role === 'client') {
     if (cases.length === 0) throw new UsageError('no Autobahn cases selected (category 16 runs in the server role)');
@@ -103,6 +122,7 @@ async function run(argv: string[]): Promise<number> {
       http2: values.http2 ?? false,
       rules,
       peer,
+      junit,
     });
   }
   throw new UsageError(role === undefined ? 'say which role: fuzz server URL, or fuzz client' : `unknown role ${JSON.stringify(role)}: use server or client`);
@@ -114,14 +134,18 @@ function count(raw: string, name: string, min: number, max = 1024): number {
   return n;
 }
 
-function report(outdir: string, results: Results, agent: string, expected: CaseDefinition[], rules: PassRules): number {
+function report(outdir: string, results: Results, agent: string, expected: CaseDefinition[], rules: PassRules, junit: string | undefined): number {
   writeReports(outdir, results);
   const records = [...(results.get(agent)?.values() ?? [])];
+  if (junit !== undefined) {
+    mkdirSync(dirname(resolve(junit)), { recursive: true });
+    writeFileSync(junit, junitXml(agent, records, rules));
+  }
   const { text, failed } = summaryText(agent, records, rules);
   const missing = expected.filter((c) => !results.get(agent)?.has(c.id));
   console.log(text);
   if (missing.length > 0) console.log(`${missing.length} case(s) were not run: ${missing.map((c) => c.id).join(', ')}`);
-  console.log(`reports: ${outdir}/index.html, ${outdir}/index.json`);
+  console.log(`reports: ${outdir}/index.html, ${outdir}/index.json${junit === undefined ? '' : `, ${junit}`}`);
   return failed === 0 && missing.length === 0 ? 0 : 1;
 }
 
@@ -131,6 +155,7 @@ interface ServerRoleOptions {
   outdir: string;
   parallel: number;
   rules: PassRules;
+  junit: string | undefined;
   http2: boolean;
   rfc8441: ReturnType<typeof selectRfc8441>;
 }
@@ -151,7 +176,7 @@ async function fuzzServer(url: string, cases: CaseDefinition[], options: ServerR
     console.log(`finished in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     const results: Results = new Map();
     for (const r of runs) addResult(results, caseRecord(r));
-    code = report(options.outdir, results, runs[0].agent, cases, options.rules);
+    code = report(options.outdir, results, runs[0].agent, cases, options.rules, options.junit);
   }
   if (options.rfc8441.length > 0) {
     const results = await runRfc8441(target, options.rfc8441);
@@ -172,6 +197,7 @@ interface ClientRoleOptions {
   keepRunning: boolean;
   http2: boolean;
   rules: PassRules;
+  junit: string | undefined;
 }
 
 function fuzzClient(cases: CaseDefinition[], options: ClientRoleOptions): Promise<number> {
@@ -187,7 +213,7 @@ function fuzzClient(cases: CaseDefinition[], options: ClientRoleOptions): Promis
         addResult(results, caseRecord(r));
       },
       onUpdateReports(agent) {
-        const code = report(options.outdir, results, agent, cases, options.rules);
+        const code = report(options.outdir, results, agent, cases, options.rules, options.junit);
         if (!options.keepRunning) server.close(() => resolve(code));
       },
     });

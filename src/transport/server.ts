@@ -10,7 +10,7 @@ import { WebSocketError } from '../protocol/errors.js';
 import { PerMessageDeflate, deflateSetting, type DeflateOptions } from '../protocol/deflate.js';
 import { DEFAULT_MAX_HEAD_SIZE, type PeerCertificate } from '../protocol/handshake.js';
 import {
-  ServerHandshake, encodeRefusal, isRefusal, readVerdict, refusal, type Agreement, type Refusal, type RequestHead,
+  ServerHandshake, encodeRefusal, isRefusal, originForm, readVerdict, refusal, type Agreement, type Refusal, type RequestHead,
 } from '../protocol/server-handshake.js';
 import { DEFAULT_CLOSE_TIMEOUT, WebSocket, checkConnectionLimits, formatAddress, type ConnectionLimits } from './websocket.js';
 import { Routes, type ConnectionHandler, type Route, type RouteOptions, type UpgradeRequest } from './routes.js';
@@ -23,6 +23,8 @@ import {
   acceptStream, closeWhenIdle, connectRequest, createHttp2Server, http2Limits, isHttp2Server, listenForStreams, refuseStream, resetStream,
   type AnyHttp2Server, type Http2Limits,
 } from './http2-server.js';
+import { TopicHub, type TopicCounts } from './topics.js';
+import type { PubSub, PubSubFactory } from './pubsub/pubsub.js';
 
 export type { ConnectionHandler, RouteOptions, Authorize, UpgradeRequest } from './routes.js';
 export type RequestHandler = (request: http.IncomingMessage, response: http.ServerResponse) => void;
@@ -55,6 +57,13 @@ export interface ServerOptions extends ConnectionLimits {
    * HTTP/2 over TLS only). Default false.
    */
   http2?: boolean | Http2Limits;
+  /** Most topics one connection may subscribe to at once (`ws.subscribe`). Default 1000. */
+  maxTopicsPerConnection?: number;
+  /**
+   * Joins this server's topics to other processes' (`redisPubSub(url)`, or
+   * a node:cluster worker's link to its primary). Default: this process alone.
+   */
+  pubsub?: PubSubFactory;
 }
 
 /** A handshake on either transport: what `authorize` sees and what accepting gives. */
@@ -70,7 +79,7 @@ const REFUSAL_LINGER = 500;
 
 /** Paths are matched without the query string. */
 const pathOf = (url: string | undefined): string => {
-  const raw = url ?? '/';
+  const raw = originForm(url ?? '/').path;
   const q = raw.indexOf('?');
   return q === -1 ? raw : raw.slice(0, q);
 };
@@ -93,6 +102,7 @@ export class WebSocketServer {
   private readonly attached: Array<{ server: http.Server | AnyHttp2Server; listener: UpgradeListener; detach?: () => void }> = [];
   private readonly http2: Required<Http2Limits> | null;
   private closing = false;
+  private readonly topics: TopicHub;
 
   constructor(private readonly options: ServerOptions = {}) {
     this.handshakeTimeout = options.handshakeTimeout ?? 10_000;
@@ -100,9 +110,35 @@ export class WebSocketServer {
     checkCount(options.maxHeadSize, 'maxHeadSize');
     checkCount(options.maxConnections, 'maxConnections');
     checkConnectionLimits(options);
+    if (options.maxTopicsPerConnection !== undefined && !(Number.isInteger(options.maxTopicsPerConnection) && options.maxTopicsPerConnection > 0)) {
+      throw new RangeError(`maxTopicsPerConnection must be an integer > 0, not ${String(options.maxTopicsPerConnection)}`);
+    }
     this.deflateOptions = deflateSetting(options.perMessageDeflate);
     this.http2 = http2Limits(options.http2);
     if (this.http2 !== null && options.tls === undefined) throw new TypeError('http2 needs tls: WebSockets over HTTP/2 are served on wss:// (https) only');
+    this.topics = new TopicHub(options.maxTopicsPerConnection, options.pubsub ?? null);
+  }
+
+  /**
+   * Sends `data` to every connection subscribed to `topic` (`ws.subscribe`)
+   * on this server and on every process joined through `pubsub`, each
+   * once; returns at once with how many of this process's connections it
+   * went to. A string is text, bytes are binary unless `binary: false`
+   * (then they must be UTF-8). A subscriber over its sendHighWaterMark
+   * misses the message (`topicCounts.skipped`) instead of stalling the others.
+   */
+  publish(topic: string, data: string | Uint8Array, options?: { binary?: boolean }): number {
+    return this.topics.publish(topic, data, options);
+  }
+
+  /** Deliveries to this process's subscribers so far, and those skipped at slow ones. */
+  get topicCounts(): Readonly<TopicCounts> {
+    return this.topics.counts;
+  }
+
+  /** The link to other processes (its counters, for monitoring), or null. */
+  get pubsub(): PubSub | null {
+    return this.topics.pubsub;
   }
 
   /**
@@ -259,7 +295,7 @@ export class WebSocketServer {
     if (timedOut) for (const [ws] of sessions) ws.terminate();
     if (server !== null && 'closeAllConnections' in server) server.closeAllConnections();
     else this.closeSessions();
-    await stopped;
+    await Promise.all([stopped, this.topics.close()]);
   }
 
   private createServer(): http.Server | http2.Http2SecureServer {
@@ -403,6 +439,7 @@ export class WebSocketServer {
       request: agreement.request,
       handshake: agreement.handshake,
       head,
+      topics: this.topics,
     });
     this.sessions.set(ws, this.run(invoke(route.handler, ws, request), ws));
   }
@@ -420,6 +457,7 @@ export class WebSocketServer {
       protocol: agreement.protocol,
       request: agreement.request,
       handshake: agreement.handshake,
+      topics: this.topics,
     });
     this.sessions.set(ws, this.run(invoke(route.handler, ws, request), ws));
   }
