@@ -2,11 +2,11 @@ import { readSync, writevSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Connection, State } from '../protocol/connection.js';
 import { CloseCode } from '../protocol/close-codes.js';
-import { WebSocketError } from '../protocol/errors.js';
+import { WebSocketError, connectionClosed } from '../protocol/errors.js';
 import { PerMessageDeflate } from '../protocol/deflate.js';
 import { SyncConnection } from './connection.js';
 import { MessageQueue } from './message-queue.js';
-import { Custody, CUSTODY, ENTRIES, RECEIVE_WINDOW, ROOM, SEND_WINDOW, type Event, type Handover } from './messages.js';
+import { Custody, CUSTODY, ENTRIES, ROOM, type Event, type Handover, type Windows } from './messages.js';
 import type { SyncWorker } from './sync-worker.js';
 import { WorkerDiedError } from './worker-died.js';
 
@@ -16,8 +16,13 @@ import { WorkerDiedError } from './worker-died.js';
  * answer already on its way costs no sleep and no thread hop.
  */
 const SPIN_MS = 0.1;
-/** How long connected() waits for a busy worker to hand the socket back; past it, it answers from what it knows. */
-const CONNECTED_WAIT_MS = 100;
+/**
+ * How long a call waits for the worker to hand the socket back, even past
+ * the call's own deadline (receive(0), connected()): the worker answers at
+ * once unless it is busy, and what it read meanwhile has arrived before the
+ * call, so the call must see it. A busy worker holds a call up no longer.
+ */
+const HANDBACK_WAIT_MS = 100;
 /** Largest single read from the socket. */
 const READ_SIZE = 64 * 1024;
 /** One read buffer per thread; what is read is copied out, since the protocol may keep views of it. */
@@ -40,9 +45,12 @@ export class CallerConnection extends SyncConnection {
   private readonly custody: Int32Array;
   private readonly closeTimeout: number;
   private readonly queue = new MessageQueue();
-  /** Bytes the worker read for us, fed to the protocol before the socket is read again. */
+  /** Bytes the worker read for us, fed to the protocol (as the receive window allows) before the socket is read again. */
   private inbox: Buffer[] = [];
+  private inboxBytes = 0;
   private inboxEnded = false;
+  /** A write given to the worker failed: the connection is lost, whatever the socket says next. */
+  private writeFailed = false;
   /** 'on' while the worker reads for us; 'ending' from our unwatch until it confirms. */
   private watch: 'off' | 'on' | 'ending' = 'off';
   /** Custody: 'held' by this call, 'asked' of the worker (answered by 'yielded', which sets `yieldAnswered`), or 'free'. */
@@ -57,7 +65,7 @@ export class CallerConnection extends SyncConnection {
   /** Write requests given to the worker and how many it has done: while it lags, every write goes through it, in order. */
   private writesPosted = 0;
   private writesDone = 0;
-  /** Bytes given to the worker to write and not yet written (flow control, SEND_WINDOW). */
+  /** Bytes given to the worker to write and not yet written (flow control, the send window). */
   private overflow = 0;
   // Keepalive, while a call waits (between calls nothing runs on this thread): a Ping once the peer
   // has been quiet for pingInterval, then 1011 if neither its Pong nor any byte comes within pingTimeout.
@@ -76,6 +84,7 @@ export class CallerConnection extends SyncConnection {
     protocol: string,
     handover: Handover,
     custody: Int32Array,
+    private readonly windows: Windows,
   ) {
     super(remoteAddress, protocol);
     this.fd = handover.fd;
@@ -85,14 +94,14 @@ export class CallerConnection extends SyncConnection {
     this.pingTimeout = handover.pingTimeout > 0 ? handover.pingTimeout : Infinity;
     const deflate = handover.deflate === null ? null : new PerMessageDeflate(handover.deflate.params, handover.deflate.options);
     this.connection = new Connection({ side: 'client', maxMessageSize: handover.maxMessageSize, deflate });
-    if (handover.rest.length > 0) this.inbox.push(asBuffer(handover.rest));
+    if (handover.rest.length > 0) this.toInbox(asBuffer(handover.rest));
   }
 
   /** @internal */
   onEvent(event: Event): void {
     switch (event.type) {
       case 'read':
-        for (const chunk of event.chunks) this.inbox.push(asBuffer(chunk));
+        for (const chunk of event.chunks) this.toInbox(asBuffer(chunk));
         if (event.end) this.inboxEnded = true;
         if (event.watchEnded && this.watch === 'on') this.watch = 'off';
         break;
@@ -104,6 +113,7 @@ export class CallerConnection extends SyncConnection {
         this.workerWriting = event.writing;
         break;
       case 'written':
+        if (event.failed) this.writeFailed = true;
         this.writesDone = event.through;
         this.overflow -= event.bytes;
         this.workerWriting = !event.idle;
@@ -115,25 +125,47 @@ export class CallerConnection extends SyncConnection {
   }
 
   protected sendText(text: string): void {
+    this.sendMessage(() => this.connection.sendText(text));
+  }
+
+  protected sendBytes(bytes: Uint8Array): void {
+    this.sendMessage(() => this.connection.sendBinary(bytes)); // copies: the caller keeps its bytes
+  }
+
+  /**
+   * Sends one message, or throws: WS_ERR_NOT_OPEN when the connection is
+   * already over (a Close or a reset that came while the script was away is
+   * looked for first), the close code and reason when it ends before the
+   * message is handed to the kernel (a failed write, or an end while send()
+   * waits for the send window), as the engine's send() rejects.
+   */
+  private sendMessage(put: () => void): void {
     try {
       this.enter(Infinity);
-      this.connection.sendText(text); // throws WS_ERR_NOT_OPEN once a close has begun, as the engine does
-      this.flushOut();
-      this.waitForWindow();
+      this.takeArrived();
+      put(); // throws WS_ERR_NOT_OPEN once a close has begun, as the engine does
+      const handed = this.flushOut();
+      const waited = this.waitForWindow();
+      if (!handed || this.writeFailed || (waited && this.connection.state === State.CLOSED)) this.lost();
     } finally {
       this.leave();
     }
   }
 
-  protected sendBytes(bytes: Uint8Array): void {
-    try {
-      this.enter(Infinity);
-      this.connection.sendBinary(bytes); // copies: the caller keeps its bytes
-      this.flushOut();
-      this.waitForWindow();
-    } finally {
-      this.leave();
+  /** The message just sent will not reach the peer: the connection is over (1006 if nothing else ended it). */
+  private lost(): never {
+    if (this.connection.state !== State.CLOSED) {
+      this.connection.receiveEof();
+      this.afterInput();
     }
+    const event = this.connection.closeEvent;
+    throw connectionClosed(event?.code ?? CloseCode.ABNORMAL, event?.reason ?? '');
+  }
+
+  /** Takes in what has arrived (within the receive window) without waiting: what the worker read, then one look at the socket. */
+  private takeArrived(): void {
+    while (this.inboxHolds() && this.hasRoom()) this.feedOne();
+    if (this.hasRoom()) this.readNow();
   }
 
   protected next(deadline: number): string | Uint8Array | null {
@@ -152,13 +184,13 @@ export class CallerConnection extends SyncConnection {
     if (this.release !== 'no') return false;
     try {
       // A worker answering Pings meanwhile hands the socket back at once; a busy one does not hold this up for long.
-      if (this.enter(performance.now() + CONNECTED_WAIT_MS)) {
+      if (this.enter(performance.now())) {
         if (this.connection.holdsClose) {
           this.connection.releaseClose();
           this.afterInput();
         }
-        // One look at the socket: a Close frame (or the end) that has arrived is seen now.
-        if (this.mayRead()) this.readNow();
+        // What has arrived, a Close frame or the end included, is seen now.
+        this.takeArrived();
       }
     } finally {
       this.leave();
@@ -179,7 +211,7 @@ export class CallerConnection extends SyncConnection {
             this.flushOut();
           }
           // The server's Close frame ends the handshake; messages before it are kept for receive() (with
-          // RECEIVE_WINDOW of them unread, reading stops and the close waits out closeTimeout).
+          // the receive window full of them unread, reading stops and the close waits out closeTimeout).
           closed = this.readUntil(() => this.connection.state === State.CLOSED, deadline);
         } finally {
           this.leave();
@@ -200,7 +232,8 @@ export class CallerConnection extends SyncConnection {
    * False when the worker has not answered by the deadline (it is busy):
    * the socket is not ours to touch in this call.
    */
-  private enter(deadline: number): boolean {
+  private enter(callDeadline: number): boolean {
+    const deadline = Math.max(callDeadline, performance.now() + HANDBACK_WAIT_MS);
     const worker = this.worker;
     worker.drain();
     worker.throwIfDead();
@@ -225,7 +258,6 @@ export class CallerConnection extends SyncConnection {
       Atomics.store(custody, CUSTODY, Custody.CALLER);
     }
     if (this.watch === 'ending' && !worker.wait(() => this.watch === 'off', deadline)) return false;
-    this.feedInbox();
     return true;
   }
 
@@ -236,20 +268,22 @@ export class CallerConnection extends SyncConnection {
       this.worker.post({ op: 'unwatch', conn: this.id });
       this.watch = 'ending';
     }
-    const boundary = this.watch === 'off' && this.inbox.length === 0 && this.connection.state === State.OPEN && this.connection.atFrameBoundary;
-    Atomics.store(this.custody, ROOM, RECEIVE_WINDOW - this.queue.bytes);
+    const boundary = this.watch === 'off' && !this.inboxHolds() && this.connection.state === State.OPEN && this.connection.atFrameBoundary;
+    Atomics.store(this.custody, ROOM, Math.min(this.windows.receive - this.queue.bytes - this.inboxBytes, 0x7fffffff));
     this.custodyState = 'free';
     Atomics.store(this.custody, CUSTODY, boundary ? Custody.FREE_AT_BOUNDARY : Custody.FREE);
   }
 
   /**
-   * Whether to read more: not while RECEIVE_WINDOW of messages wait unread
-   * (a script that sends and never reads), nor while RECEIVE_WINDOW of our
-   * output (Pongs to a flood of Pings) waits for a peer that does not read,
-   * so TCP pushes back either way, as in the engine.
+   * Whether to take in more: not while the receive window is full of
+   * messages unread (a script that sends and never reads), nor while as
+   * much of our output (Pongs to a flood of Pings) waits for a peer that does
+   * not read, so TCP pushes back either way, as in the engine. What the
+   * worker read for us waits in the inbox meanwhile, and the worker reads no
+   * more than the room we left (ROOM): the bytes held stay within the window.
    */
-  private mayRead(): boolean {
-    return this.queue.bytes < RECEIVE_WINDOW && this.overflow < RECEIVE_WINDOW;
+  private hasRoom(): boolean {
+    return this.queue.bytes < this.windows.receive && this.overflow < this.windows.receive;
   }
 
   /**
@@ -267,17 +301,19 @@ export class CallerConnection extends SyncConnection {
         this.afterInput();
         continue;
       }
-      if (this.release !== 'no') return this.worker.wait(done, deadline);
-      if (!this.mayRead()) {
+      if (this.release !== 'no' && !this.inboxHolds()) return this.worker.wait(done, deadline);
+      if (!this.hasRoom()) {
         // Only the worker's writing (or the deadline) can end this wait.
-        if (!this.worker.wait(() => done() || this.mayRead(), deadline)) return false;
+        if (!this.worker.wait(() => done() || this.hasRoom(), deadline)) return false;
         continue;
       }
-      const progressed = this.readNow();
+      const fromInbox = this.inboxHolds();
+      const progressed = fromInbox ? this.feedOne() : this.readNow();
       const now = performance.now();
       if (progressed) {
-        // A peer that keeps sending (Pings, a long message) must not hold a call past its deadline.
-        if (now >= deadline) return done();
+        // A peer that keeps sending (Pings, a long message) must not hold a call past its deadline; what had
+        // already arrived (the inbox, bounded by the window) is taken first, so receive(0) sees it.
+        if (now >= deadline && !fromInbox) return done();
         spinUntil = now + SPIN_MS;
         continue;
       }
@@ -290,7 +326,6 @@ export class CallerConnection extends SyncConnection {
         this.worker.post({ op: 'watch', conn: this.id });
       }
       this.worker.wait(() => this.watch !== 'on' || done(), Math.min(deadline, keepaliveDue));
-      this.feedInbox();
       spinUntil = performance.now() + SPIN_MS;
     }
   }
@@ -321,7 +356,8 @@ export class CallerConnection extends SyncConnection {
 
   /** One read from the socket, if it is ours to read now: whether it brought bytes or the end. */
   private readNow(): boolean {
-    if (this.watch !== 'off' || this.release !== 'no' || this.connection.state === State.CLOSED) return false;
+    // Not past bytes the worker read for us (they come first), nor while the worker reads.
+    if (this.watch !== 'off' || this.inboxHolds() || this.release !== 'no' || this.connection.state === State.CLOSED) return false;
     scratch ??= Buffer.allocUnsafeSlow(READ_SIZE);
     let count: number;
     try {
@@ -340,16 +376,33 @@ export class CallerConnection extends SyncConnection {
     return true;
   }
 
-  private feedInbox(): void {
-    if (this.inbox.length === 0 && !this.inboxEnded) return;
-    const chunks = this.inbox;
-    this.inbox = [];
-    for (const chunk of chunks) this.connection.receiveData(chunk);
-    if (this.inboxEnded) {
+  private toInbox(chunk: Buffer): void {
+    this.inbox.push(chunk);
+    this.inboxBytes += chunk.length;
+  }
+
+  private inboxHolds(): boolean {
+    return this.inbox.length > 0 || this.inboxEnded;
+  }
+
+  /**
+   * Feeds the protocol the oldest chunk the worker read for us (or the end
+   * after the last): one at a time, so a chunk of empty frames becomes at
+   * most one chunk's worth of messages before the window is looked at again.
+   */
+  private feedOne(): boolean {
+    const chunk = this.inbox.shift();
+    if (chunk !== undefined) {
+      this.inboxBytes -= chunk.length;
+      this.connection.receiveData(chunk);
+    } else if (this.inboxEnded) {
       this.inboxEnded = false;
       this.connection.receiveEof();
+    } else {
+      return false;
     }
     this.afterInput();
+    return true;
   }
 
   /** Queues the protocol's messages, writes its answers (Pongs, Close) and hands the socket back once it is over. */
@@ -368,11 +421,15 @@ export class CallerConnection extends SyncConnection {
     }
   }
 
-  /** Writes the protocol's outgoing bytes: straight to the socket, the rest through the worker. */
-  private flushOut(): void {
-    if (!this.connection.hasOutgoing) return;
+  /**
+   * Writes the protocol's outgoing bytes: straight to the socket, the rest
+   * through the worker. False when a write failed (the peer is gone): they
+   * are lost.
+   */
+  private flushOut(): boolean {
+    if (!this.connection.hasOutgoing) return true;
     const out = this.connection.takeOutgoing();
-    if (this.release !== 'no') return;
+    if (this.release !== 'no') return false;
     let written = 0;
     if (this.writesDone === this.writesPosted && !this.workerWriting) {
       try {
@@ -382,13 +439,14 @@ export class CallerConnection extends SyncConnection {
           // The peer is gone (EPIPE, ECONNRESET): what was not sent is lost, as with any socket; the connection ends with 1006.
           this.connection.receiveEof();
           this.afterInput();
-          return;
+          return false;
         }
       }
     }
     let total = 0;
     for (const chunk of out) total += chunk.length;
     if (written < total) this.postWrite(out, written, total);
+    return true;
   }
 
   /** Gives the worker what the kernel did not take, to write after anything given before. */
@@ -411,13 +469,14 @@ export class CallerConnection extends SyncConnection {
   }
 
   /**
-   * Blocks while SEND_WINDOW bytes wait in the worker to be written (a peer
-   * that does not read), reading meanwhile: a peer that answers while we
-   * send must not be stalled by our not reading.
+   * Blocks while the send window's bytes wait in the worker to be written
+   * (a peer that does not read), reading meanwhile: a peer that answers
+   * while we send must not be stalled by our not reading. Whether it waited.
    */
-  private waitForWindow(): void {
-    if (this.overflow < SEND_WINDOW) return;
-    this.readUntil(() => this.overflow < SEND_WINDOW || this.release === 'released', Infinity);
+  private waitForWindow(): boolean {
+    if (this.overflow < this.windows.send) return false;
+    this.readUntil(() => this.overflow < this.windows.send || this.release === 'released', Infinity);
+    return true;
   }
 
   private releaseSocket(waitMs: number): void {

@@ -56,12 +56,19 @@ export class HandedSocket {
   /** The caller's ENTRIES count at the last custody check: custody starts only after a whole tick without a call. */
   private lastEntries = -1;
 
+  /**
+   * Starts in custody, reading and answering Pings from the moment the
+   * caller's connect() returns (it may not call again for a while): `rest`,
+   * the bytes read past the handshake (which the caller gets in the
+   * handover), comes first; `room` is the caller's receive window.
+   */
   constructor(
     readonly id: number,
     private readonly socket: Socket,
     private readonly handle: StreamHandle,
     private readonly custody: Int32Array,
     private readonly emit: Emit,
+    start: { rest: Buffer; room: number },
   ) {
     socket.on('data', (chunk: Buffer) => this.onChunk(chunk));
     socket.on('end', () => this.onEnd());
@@ -78,6 +85,13 @@ export class HandedSocket {
     };
     // Flowing: a chunk is a 'data' event whenever the handle reads, which is only when we start it.
     socket.resume();
+    Atomics.store(custody, ROOM, Math.min(start.room, 0x7fffffff));
+    Atomics.store(custody, CUSTODY, Custody.WORKER);
+    this.mode = 'custody';
+    this.answerer = new PingAnswerer();
+    this.forwarded = start.rest.length;
+    this.answer(this.answerer.receiveData(start.rest));
+    if (this.forwarded < start.room) this.handle.readStart();
   }
 
   /** Bytes handed to this thread to write and not yet in the kernel (none once the socket failed: they never will be). */
@@ -125,18 +139,19 @@ export class HandedSocket {
   }
 
   /** One of our writes is complete; `requests`: it was the caller's (else a Pong of ours). */
-  private writeDone(requests: number, bytes: number): void {
+  private writeDone(requests: number, bytes: number, error?: Error | null): void {
     this.inflight--;
     this.writeRequestsDone += requests;
-    this.emit({ type: 'written', conn: this.id, through: this.writeRequestsDone, bytes, idle: this.inflight === 0 });
+    const failed = error != null || this.heldDestroy !== null;
+    this.emit({ type: 'written', conn: this.id, through: this.writeRequestsDone, bytes, idle: this.inflight === 0, failed });
   }
 
   write(data: Uint8Array[]): void {
     let bytes = 0;
     for (const chunk of data) bytes += chunk.length;
     this.inflight++;
-    const done = () => this.writeDone(1, bytes);
-    if (this.socket.destroyed) return done();
+    const done = (error?: Error | null) => this.writeDone(1, bytes, error);
+    if (this.socket.destroyed) return done(new Error('the socket is closed'));
     for (let i = 0; i < data.length - 1; i++) this.socket.write(data[i]);
     this.socket.write(data[data.length - 1] ?? Buffer.alloc(0), done);
   }
@@ -182,15 +197,10 @@ export class HandedSocket {
         this.forward(chunk, true);
         break;
       case 'custody': {
-        const pongs = this.answerer!.receiveData(chunk);
-        // Behind writes of the caller's, a Pong waits for the caller to answer (its protocol sees the Ping again).
-        if (pongs.length > 0 && this.inflight === 0) {
-          this.inflight++;
-          for (let i = 0; i < pongs.length - 1; i++) this.socket.write(pongs[i]);
-          this.socket.write(pongs[pongs.length - 1], () => this.writeDone(0, 0));
-        }
-        this.forward(chunk, false);
+        this.answer(this.answerer!.receiveData(chunk));
+        // Counted before forwarding: the transfer detaches the chunk (its length reads 0 after).
         this.forwarded += chunk.length;
+        this.forward(chunk, false);
         // Stays in custody, not reading: the caller's next call takes it back.
         if (this.forwarded >= Atomics.load(this.custody, ROOM)) this.handle.readStop();
         break;
@@ -201,6 +211,14 @@ export class HandedSocket {
         // Reading only starts in the modes above; a chunk here would be a Node change. Keep it, in order.
         this.forward(chunk, false);
     }
+  }
+
+  /** Writes the Pongs for Pings read in custody. Behind writes of the caller's, a Pong waits for the caller to answer (its protocol sees the Ping again). */
+  private answer(pongs: Buffer[]): void {
+    if (pongs.length === 0 || this.inflight > 0) return;
+    this.inflight++;
+    for (let i = 0; i < pongs.length - 1; i++) this.socket.write(pongs[i]);
+    this.socket.write(pongs[pongs.length - 1], () => this.writeDone(0, 0));
   }
 
   private forward(chunk: Buffer, watchEnded: boolean): void {

@@ -21,17 +21,38 @@ export const enum Status {
 }
 
 /**
- * Flow control: the worker stops reading a connection while this many bytes
- * of its messages wait for the caller to take them, so a caller that does
- * not read makes TCP push back on the peer (as the engine's own queue does).
+ * Flow control, the receive window's default (the connect option
+ * `maxQueuedBytes` sets it): reading stops while this many bytes of a
+ * connection's messages (and of bytes read and not yet parsed) wait for the
+ * caller to take them, so a caller that does not read makes TCP push back
+ * on the peer (as the engine's own queue does).
  */
 export const RECEIVE_WINDOW = 8 * 1024 * 1024;
-/** The caller's send() blocks while this many bytes are not yet handed to the socket by the worker. */
+/** The send window's default (the connect option `sendHighWaterMark`): send() blocks while this many bytes are not yet handed to the kernel. */
 export const SEND_WINDOW = 1024 * 1024;
+
+/** A sync connection's flow-control windows, in bytes, resolved from its connect options. */
+export interface Windows {
+  receive: number;
+  send: number;
+}
+
+/** The windows for a connection's options: `maxQueuedBytes` and `sendHighWaterMark` when given (as the engine takes them), else the sync defaults. */
+export function syncWindows(options: { maxQueuedBytes?: number; sendHighWaterMark?: number }): Windows {
+  return { receive: options.maxQueuedBytes ?? RECEIVE_WINDOW, send: options.sendHighWaterMark ?? SEND_WINDOW };
+}
 /** What a message costs against a window besides its length, so floods of empty messages are bounded too. */
 export const MESSAGE_OVERHEAD = 64;
+/**
+ * A binary message's cost besides its length: it has an ArrayBuffer of its
+ * own on the calling thread (cloned or transferred from the worker), whose
+ * objects, backing store and port record come to about this much (a flood of
+ * empty binary messages through the worker grew the process by ~800 bytes
+ * each when they counted 64).
+ */
+export const BINARY_OVERHEAD = 1024;
 
-export const messageCost = (data: string | Uint8Array): number => data.length + MESSAGE_OVERHEAD;
+export const messageCost = (data: string | Uint8Array): number => data.length + (typeof data === 'string' ? MESSAGE_OVERHEAD : BINARY_OVERHEAD);
 
 /**
  * The bytes in an ArrayBuffer of their own, to be transferred rather than
@@ -43,6 +64,9 @@ export const messageCost = (data: string | Uint8Array): number => data.length + 
  * a chunk as soon as it is consumed.
  */
 export function ownBytes(view: Uint8Array): Uint8Array {
+  // An empty message may be the engine's one shared empty buffer: transferring it would detach it for every later
+  // empty message (and twice in one post is a DataCloneError that kills the worker).
+  if (view.byteLength === 0) return new Uint8Array(0);
   return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength ? view : new Uint8Array(view);
 }
 
@@ -114,7 +138,7 @@ export type Request =
 export type Event =
   /** The engine has loaded and listens for requests. */
   | { type: 'ready' }
-  | { type: 'connected'; id: number; remoteAddress: string; protocol: string; handover: Handover | null }
+  | { type: 'connected'; id: number; remoteAddress: string; protocol: string; windows: Windows; handover: Handover | null }
   | { type: 'failed'; id: number; error: SerializedError }
   | { type: 'done'; id: number }
   /** Messages in the order received: text as strings, binary as bytes. */
@@ -132,8 +156,8 @@ export type Event =
   | { type: 'yielded'; conn: number; writing: boolean }
   /** The socket handed to the caller is closed. */
   | { type: 'released'; conn: number }
-  /** A write of the worker's is complete: the first `through` write requests are written (`bytes` by this one); `idle`: none is pending. */
-  | { type: 'written'; conn: number; through: number; bytes: number; idle: boolean };
+  /** A write of the worker's is over: the first `through` write requests are done (`bytes` by this one); `idle`: none is pending; `failed`: it did not reach the kernel. */
+  | { type: 'written'; conn: number; through: number; bytes: number; idle: boolean; failed: boolean };
 
 /** What the supervisor thread reports when the engine worker ends. */
 export interface Fate {

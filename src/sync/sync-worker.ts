@@ -235,8 +235,8 @@ export class SyncWorker {
         if (!this.answers.has(event.id)) break;
         // Registered now, not when connect() returns: its first messages (even its end) may be in the same drain.
         const connection = event.handover === null
-          ? new WorkerConnection(this, event.id, event.remoteAddress, event.protocol)
-          : new CallerConnection(this, event.id, event.remoteAddress, event.protocol, event.handover, this.custodies.get(event.id)!);
+          ? new WorkerConnection(this, event.id, event.remoteAddress, event.protocol, event.windows)
+          : new CallerConnection(this, event.id, event.remoteAddress, event.protocol, event.handover, this.custodies.get(event.id)!, event.windows);
         this.connections.set(event.id, connection);
         this.answers.set(event.id, connection);
         break;

@@ -6,12 +6,12 @@
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { WebSocketConnection, engineConnectOptions, type ScriptlingConnectOptions } from '../scriptling/index.js';
 import { handshaken, openWebSocket, type ConnectOptions, type Handshaken } from '../transport/client.js';
-import { DEFAULT_CLOSE_TIMEOUT, DEFAULT_PING_INTERVAL, DEFAULT_PING_TIMEOUT, formatAddress } from '../transport/websocket.js';
+import { DEFAULT_CLOSE_TIMEOUT, DEFAULT_PING_INTERVAL, DEFAULT_PING_TIMEOUT, checkConnectionLimits, formatAddress } from '../transport/websocket.js';
 import { HandedSocket, takeOver } from './handed-socket.js';
 import type { Message, WebSocket } from '../transport/websocket.js';
 import {
-  RECEIVE_WINDOW, SEND_WINDOW, SEQUENCE, messageCost, ownBytes, serializeError,
-  type EngineData, type Event, type Handover, type Request, type SocketThread,
+  SEQUENCE, messageCost, ownBytes, serializeError, syncWindows,
+  type EngineData, type Event, type Handover, type Request, type SocketThread, type Windows,
 } from './messages.js';
 
 const { state, requests, events } = workerData as EngineData;
@@ -24,7 +24,7 @@ function emit(event: Event, transfer?: ArrayBuffer[]): void {
   Atomics.notify(sequence, SEQUENCE);
 }
 
-/** One connection on the engine side: pumps its messages to the caller within RECEIVE_WINDOW. */
+/** One connection on the engine side: pumps its messages to the caller within the receive window. */
 class Link {
   private readonly ws: WebSocket;
   /** Bytes (and per-message overhead) posted to the caller and not yet reported consumed. */
@@ -35,7 +35,7 @@ class Link {
   private reading = true;
   private onSettled: (() => void) | null = null;
 
-  constructor(readonly id: number, private readonly conn: WebSocketConnection) {
+  constructor(readonly id: number, private readonly conn: WebSocketConnection, private readonly windows: Windows) {
     this.ws = conn.engine;
     void this.ws.whenClosed().then(() => emit({ type: 'closed', conn: id }));
     void this.pump();
@@ -43,7 +43,7 @@ class Link {
 
   private async pump(): Promise<void> {
     for (;;) {
-      if (this.unconsumed >= RECEIVE_WINDOW) {
+      if (this.unconsumed >= this.windows.receive) {
         this.setReading(false);
         await new Promise<void>((resolve) => (this.resume = resolve));
         this.setReading(true);
@@ -54,7 +54,7 @@ class Link {
       const transfer: ArrayBuffer[] = [];
       this.take(message, batch, transfer);
       // What the engine already holds goes in the same post: one wake-up of the caller per burst, not per message.
-      while (this.ws.queuedBytes > 0 && this.unconsumed < RECEIVE_WINDOW && batch.length < MAX_BATCH) {
+      while (this.ws.queuedBytes > 0 && this.unconsumed < this.windows.receive && batch.length < MAX_BATCH) {
         const next = await this.ws.receive(0);
         if (next === null) break;
         this.take(next, batch, transfer);
@@ -94,7 +94,7 @@ class Link {
 
   consumed(bytes: number): void {
     this.unconsumed -= bytes;
-    if (this.resume !== null && this.unconsumed < RECEIVE_WINDOW) {
+    if (this.resume !== null && this.unconsumed < this.windows.receive) {
       this.resume();
       this.resume = null;
     }
@@ -111,10 +111,10 @@ class Link {
     );
   }
 
-  /** Acknowledges sent bytes in batches: the caller only waits once SEND_WINDOW is out. */
+  /** Acknowledges sent bytes in batches: the caller only waits once the send window is out. */
   private sent(cost: number): void {
     this.sentUnreported += cost;
-    if (this.sentUnreported >= SEND_WINDOW / 2) {
+    if (this.sentUnreported >= this.windows.send / 2) {
       emit({ type: 'sent', conn: this.id, bytes: this.sentUnreported });
       this.sentUnreported = 0;
     }
@@ -147,8 +147,11 @@ let custodyTimer: NodeJS.Timeout | null = null;
 function onConnect(id: number, url: unknown, scriptlingOptions: object, socketThread: SocketThread, custody: SharedArrayBuffer): void {
   let options: ConnectOptions;
   let opening: Promise<Handshaken>;
+  let windows: Windows;
   try {
     options = engineConnectOptions(scriptlingOptions as ScriptlingConnectOptions, {});
+    checkConnectionLimits(options);
+    windows = syncWindows(options);
     opening = handshaken(url as string, options);
   } catch (error) {
     opening = Promise.reject(error);
@@ -163,8 +166,8 @@ function onConnect(id: number, url: unknown, scriptlingOptions: object, socketTh
       const taken = socketThread === 'caller' ? takeOver(opened.socket, opened.outcome.rest) : null;
       if (taken === null) {
         const conn = new WebSocketConnection(openWebSocket(opened, options));
-        emit({ type: 'connected', id, remoteAddress, protocol: conn.engine.protocol, handover: null });
-        links.set(id, new Link(id, conn));
+        emit({ type: 'connected', id, remoteAddress, protocol: conn.engine.protocol, windows, handover: null });
+        links.set(id, new Link(id, conn, windows));
         return;
       }
       const { outcome, deflateOptions } = opened;
@@ -177,9 +180,9 @@ function onConnect(id: number, url: unknown, scriptlingOptions: object, socketTh
         pingInterval: options.pingInterval ?? DEFAULT_PING_INTERVAL,
         pingTimeout: options.pingTimeout ?? DEFAULT_PING_TIMEOUT,
       };
-      handed.set(id, new HandedSocket(id, opened.socket, taken.handle, new Int32Array(custody), emit));
+      handed.set(id, new HandedSocket(id, opened.socket, taken.handle, new Int32Array(custody), emit, { rest: taken.rest, room: windows.receive }));
       custodyTimer ??= setInterval(checkCustody, CUSTODY_TICK_MS);
-      emit({ type: 'connected', id, remoteAddress, protocol: outcome.protocol, handover });
+      emit({ type: 'connected', id, remoteAddress, protocol: outcome.protocol, windows, handover });
     },
     (error: unknown) => {
       if (!dropped.delete(id)) emit({ type: 'failed', id, error: serializeError(error) });
