@@ -6,40 +6,12 @@
  * writes what the kernel did not take at once ('write'), answers Pings
  * while the caller is away ('custody'), and ends the TCP connection.
  */
-import { TLSSocket } from 'node:tls';
 import type { Socket } from 'node:net';
 import { PingAnswerer } from '../protocol/ping-answerer.js';
 import { Custody, CUSTODY, ENTRIES, ROOM, ownBytes, type Event } from './messages.js';
-
-/** The part of Node's TCP handle used here: its descriptor and reading switch. */
-interface StreamHandle {
-  fd: number;
-  reading: boolean;
-  readStart(): number;
-  readStop(): number;
-}
+import type { LentSocket } from './socket-internals.js';
 
 type Emit = (event: Event, transfer?: ArrayBuffer[]) => void;
-
-/**
- * Stops Node reading a freshly handshaken socket and returns its handle and
- * every byte read past the handshake, or null when the socket cannot be
- * handed over (TLS, whose bytes only this thread can decrypt; a platform
- * without descriptors; a socket already gone).
- */
-export function takeOver(socket: Socket, rest: Buffer): { handle: StreamHandle; rest: Buffer } | null {
-  const handle = (socket as unknown as { _handle?: StreamHandle | null })._handle;
-  if (socket instanceof TLSSocket || handle == null || typeof handle.fd !== 'number' || handle.fd < 0) return null;
-  // Node restarts a handle only when it believes it stopped: from here the socket reads when this module says so.
-  handle.reading = true;
-  handle.readStop();
-  // At the peer's FIN Node would end and close the socket, closing the descriptor the caller may be about to
-  // read (a number the process could reuse at once): it stays open until the caller releases it.
-  socket.allowHalfOpen = true;
-  const chunks = [rest];
-  for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null) chunks.push(chunk);
-  return { handle, rest: chunks.length === 1 ? rest : Buffer.concat(chunks) };
-}
 
 export class HandedSocket {
   private mode: 'idle' | 'watch' | 'custody' | 'release' = 'idle';
@@ -50,8 +22,6 @@ export class HandedSocket {
   /** Writes of ours not yet completed: the caller's overflow and our Pongs. */
   private inflight = 0;
   private writeRequestsDone = 0;
-  /** Node's destroy of the socket after an error, held until release: it would close the descriptor under the caller. */
-  private heldDestroy: (() => void) | null = null;
   private releaseTimer: NodeJS.Timeout | null = null;
   /** The caller's ENTRIES count at the last custody check: custody starts only after a whole tick without a call. */
   private lastEntries = -1;
@@ -65,7 +35,7 @@ export class HandedSocket {
   constructor(
     readonly id: number,
     private readonly socket: Socket,
-    private readonly handle: StreamHandle,
+    private readonly lent: LentSocket,
     private readonly custody: Int32Array,
     private readonly emit: Emit,
     start: { rest: Buffer; room: number },
@@ -74,15 +44,7 @@ export class HandedSocket {
     socket.on('end', () => this.onEnd());
     socket.on('error', () => {}); // seen as the end of the stream (below): the caller's protocol makes it 1006
     socket.on('close', () => this.onClosed());
-    // Node destroys a socket at a read or write error, closing its descriptor at once, while the caller may be
-    // about to read or write that number (which the process could reuse): the descriptor lives until release.
-    const destroy = socket._destroy;
-    socket._destroy = (error, callback) => {
-      const run = () => destroy.call(socket, error, callback);
-      if (this.mode === 'release') return run();
-      this.heldDestroy = run;
-      this.onEnd();
-    };
+    // A read or write error ends the stream for us (the LentSocket holds Node's destroy until release: onHeldDestroy).
     // Flowing: a chunk is a 'data' event whenever the handle reads, which is only when we start it.
     socket.resume();
     Atomics.store(custody, ROOM, Math.min(start.room, 0x7fffffff));
@@ -91,12 +53,12 @@ export class HandedSocket {
     this.answerer = new PingAnswerer();
     this.forwarded = start.rest.length;
     this.answer(this.answerer.receiveData(start.rest));
-    if (this.forwarded < start.room) this.handle.readStart();
+    if (this.forwarded < start.room) this.lent.startReading();
   }
 
   /** Bytes handed to this thread to write and not yet in the kernel (none once the socket failed: they never will be). */
   get unwritten(): number {
-    return this.heldDestroy === null ? this.socket.writableLength : 0;
+    return this.lent.destroyHeld ? 0 : this.socket.writableLength;
   }
 
   watch(): void {
@@ -105,7 +67,7 @@ export class HandedSocket {
       return;
     }
     this.mode = 'watch';
-    this.handle.readStart();
+    this.lent.startReading();
   }
 
   unwatch(): void {
@@ -127,7 +89,7 @@ export class HandedSocket {
     this.mode = 'custody';
     this.answerer = new PingAnswerer();
     this.forwarded = 0;
-    this.handle.readStart();
+    this.lent.startReading();
   }
 
   /** Hands custody back at once; `writing` tells the caller to write through us until our Pongs are out. */
@@ -142,7 +104,7 @@ export class HandedSocket {
   private writeDone(requests: number, bytes: number, error?: Error | null): void {
     this.inflight--;
     this.writeRequestsDone += requests;
-    const failed = error != null || this.heldDestroy !== null;
+    const failed = error != null || this.lent.destroyHeld;
     this.emit({ type: 'written', conn: this.id, through: this.writeRequestsDone, bytes, idle: this.inflight === 0, failed });
   }
 
@@ -159,10 +121,7 @@ export class HandedSocket {
   release(waitMs: number): void {
     this.stop('release');
     this.answerer = null;
-    if (this.heldDestroy !== null) {
-      this.heldDestroy(); // 'close' follows, and with it 'released'
-      return;
-    }
+    if (this.lent.letGo()) return; // a destroy held back ran: 'close' follows, and with it 'released'
     if (this.socket.destroyed) {
       this.emit({ type: 'released', conn: this.id });
       return;
@@ -176,7 +135,7 @@ export class HandedSocket {
       else this.socket.destroy();
     } else {
       // §7.1.1: the client waits for the server to close the TCP connection, within bounds.
-      this.handle.readStart();
+      this.lent.startReading();
     }
   }
 
@@ -186,7 +145,7 @@ export class HandedSocket {
   }
 
   private stop(mode: HandedSocket['mode']): void {
-    if (this.mode === 'watch' || this.mode === 'custody') this.handle.readStop();
+    if (this.mode === 'watch' || this.mode === 'custody') this.lent.stopReading();
     this.mode = mode;
   }
 
@@ -202,7 +161,7 @@ export class HandedSocket {
         this.forwarded += chunk.length;
         this.forward(chunk, false);
         // Stays in custody, not reading: the caller's next call takes it back.
-        if (this.forwarded >= Atomics.load(this.custody, ROOM)) this.handle.readStop();
+        if (this.forwarded >= Atomics.load(this.custody, ROOM)) this.lent.stopReading();
         break;
       }
       case 'release':
@@ -224,6 +183,11 @@ export class HandedSocket {
   private forward(chunk: Buffer, watchEnded: boolean): void {
     const bytes = ownBytes(chunk);
     this.emit({ type: 'read', conn: this.id, chunks: [bytes], end: false, watchEnded }, [bytes.buffer as ArrayBuffer]);
+  }
+
+  /** Node destroyed the socket after an error; its descriptor stays open until release (see LentSocket). */
+  onHeldDestroy(): void {
+    this.onEnd();
   }
 
   private onEnd(): void {

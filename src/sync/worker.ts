@@ -7,7 +7,8 @@ import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { WebSocketConnection, engineConnectOptions, type ScriptlingConnectOptions } from '../scriptling/index.js';
 import { handshaken, openWebSocket, type ConnectOptions, type Handshaken } from '../transport/client.js';
 import { DEFAULT_CLOSE_TIMEOUT, DEFAULT_PING_INTERVAL, DEFAULT_PING_TIMEOUT, checkConnectionLimits, formatAddress } from '../transport/websocket.js';
-import { HandedSocket, takeOver } from './handed-socket.js';
+import { HandedSocket } from './handed-socket.js';
+import { LentSocket } from './socket-internals.js';
 import type { Message, WebSocket } from '../transport/websocket.js';
 import {
   SEQUENCE, messageCost, ownBytes, serializeError, syncWindows,
@@ -139,7 +140,7 @@ const links = new Map<number, Link>();
 const dropped = new Set<number>();
 
 /** Connections whose socket the caller runs. */
-const handed = new Map<number, HandedSocket>();
+const handedSockets = new Map<number, HandedSocket>();
 /** How often the worker looks for caller-run connections left alone, to answer their Pings meanwhile. */
 const CUSTODY_TICK_MS = 100;
 let custodyTimer: NodeJS.Timeout | null = null;
@@ -163,8 +164,10 @@ function onConnect(id: number, url: unknown, scriptlingOptions: object, socketTh
         return;
       }
       const remoteAddress = formatAddress(opened.socket.remoteAddress, opened.socket.remotePort);
-      const taken = socketThread === 'caller' ? takeOver(opened.socket, opened.outcome.rest) : null;
-      if (taken === null) {
+      // Where the runtime cannot lend the descriptor (TLS, or internals it lacks), the worker runs the socket.
+      let handed: HandedSocket | null = null;
+      const taken = socketThread === 'caller' ? LentSocket.take(opened.socket, opened.outcome.rest, () => handed?.onHeldDestroy()) : null;
+      if (taken === null || 'unavailable' in taken) {
         const conn = new WebSocketConnection(openWebSocket(opened, options));
         emit({ type: 'connected', id, remoteAddress, protocol: conn.engine.protocol, windows, handover: null });
         links.set(id, new Link(id, conn, windows));
@@ -172,7 +175,7 @@ function onConnect(id: number, url: unknown, scriptlingOptions: object, socketTh
       }
       const { outcome, deflateOptions } = opened;
       const handover: Handover = {
-        fd: taken.handle.fd,
+        fd: taken.lent.fd,
         rest: taken.rest,
         deflate: outcome.deflate === null ? null : { params: outcome.deflate, options: deflateOptions ?? {} },
         maxMessageSize: options.maxMessageSize,
@@ -180,7 +183,8 @@ function onConnect(id: number, url: unknown, scriptlingOptions: object, socketTh
         pingInterval: options.pingInterval ?? DEFAULT_PING_INTERVAL,
         pingTimeout: options.pingTimeout ?? DEFAULT_PING_TIMEOUT,
       };
-      handed.set(id, new HandedSocket(id, opened.socket, taken.handle, new Int32Array(custody), emit, { rest: taken.rest, room: windows.receive }));
+      handed = new HandedSocket(id, opened.socket, taken.lent, new Int32Array(custody), emit, { rest: taken.rest, room: windows.receive });
+      handedSockets.set(id, handed);
       custodyTimer ??= setInterval(checkCustody, CUSTODY_TICK_MS);
       emit({ type: 'connected', id, remoteAddress, protocol: outcome.protocol, windows, handover });
     },
@@ -191,11 +195,11 @@ function onConnect(id: number, url: unknown, scriptlingOptions: object, socketTh
 }
 
 function checkCustody(): void {
-  for (const [id, socket] of handed) {
-    if (socket.closed) handed.delete(id);
+  for (const [id, socket] of handedSockets) {
+    if (socket.closed) handedSockets.delete(id);
     else socket.maybeTakeCustody();
   }
-  if (handed.size === 0 && custodyTimer !== null) {
+  if (handedSockets.size === 0 && custodyTimer !== null) {
     clearInterval(custodyTimer);
     custodyTimer = null;
   }
@@ -217,7 +221,7 @@ function onClose(id: number, conn: number, code: number | undefined, reason: str
  * long it waits for the answer).
  */
 async function flush(): Promise<void> {
-  const unwritten = () => [...links.values(), ...handed.values()].some((link) => link.unwritten > 0);
+  const unwritten = () => [...links.values(), ...handedSockets.values()].some((link) => link.unwritten > 0);
   while (unwritten()) await new Promise((resolve) => setTimeout(resolve, 1));
 }
 
@@ -234,19 +238,19 @@ function handle(request: Request): void {
       onConnect(request.id, request.url, request.options, request.socketThread, request.custody);
       break;
     case 'watch':
-      handed.get(request.conn)?.watch();
+      handedSockets.get(request.conn)?.watch();
       break;
     case 'unwatch':
-      handed.get(request.conn)?.unwatch();
+      handedSockets.get(request.conn)?.unwatch();
       break;
     case 'yield':
-      handed.get(request.conn)?.yield();
+      handedSockets.get(request.conn)?.yield();
       break;
     case 'write':
-      handed.get(request.conn)?.write(request.data);
+      handedSockets.get(request.conn)?.write(request.data);
       break;
     case 'release':
-      handed.get(request.conn)?.release(request.waitMs);
+      handedSockets.get(request.conn)?.release(request.waitMs);
       break;
     case 'close':
       onClose(request.id, request.conn, request.code, request.reason);
@@ -256,7 +260,7 @@ function handle(request: Request): void {
       break;
     case 'drop': {
       const link = links.get(request.conn);
-      const socket = handed.get(request.conn);
+      const socket = handedSockets.get(request.conn);
       if (link !== undefined) void link.close(undefined, undefined);
       else if (socket !== undefined) socket.drop();
       else dropped.add(request.conn);
