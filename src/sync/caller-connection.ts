@@ -4,6 +4,8 @@ import { Connection, State } from '../protocol/connection.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { WebSocketError, connectionClosed } from '../protocol/errors.js';
 import { PerMessageDeflate } from '../protocol/deflate.js';
+import { KEEPALIVE_TIMEOUT_REASON, Keepalive } from '../protocol/keepalive.js';
+import { CloseDeadline } from '../protocol/close-deadline.js';
 import { SyncConnection } from './connection.js';
 import { MessageQueue } from './message-queue.js';
 import { Custody, CUSTODY, ENTRIES, ROOM, type Event, type Handover, type Windows } from './messages.js';
@@ -43,7 +45,7 @@ export class CallerConnection extends SyncConnection {
   private readonly fd: number;
   private readonly connection: Connection;
   private readonly custody: Int32Array;
-  private readonly closeTimeout: number;
+  private readonly closeDeadline: CloseDeadline;
   private readonly queue = new MessageQueue();
   /** Bytes the worker read for us, fed to the protocol (as the receive window allows) before the socket is read again. */
   private inbox: Buffer[] = [];
@@ -58,8 +60,6 @@ export class CallerConnection extends SyncConnection {
   private yieldAnswered = false;
   /** The worker has writes of its own pending (Pongs from custody): ours go through it until it is idle. */
   private workerWriting = false;
-  /** When a close() of ours must be over (closeTimeout from its start), null before one. */
-  private closeDeadline: number | null = null;
   /** The socket went back to the worker to be closed (the protocol is over); 'released' once it is. */
   private release: 'no' | 'asked' | 'released' = 'no';
   /** Write requests given to the worker and how many it has done: while it lags, every write goes through it, in order. */
@@ -67,14 +67,10 @@ export class CallerConnection extends SyncConnection {
   private writesDone = 0;
   /** Bytes given to the worker to write and not yet written (flow control, the send window). */
   private overflow = 0;
-  // Keepalive, while a call waits (between calls nothing runs on this thread): a Ping once the peer
-  // has been quiet for pingInterval, then 1011 if neither its Pong nor any byte comes within pingTimeout.
-  private readonly pingInterval: number;
-  private readonly pingTimeout: number;
-  private quietSince = performance.now();
-  private keepalivePing: { payload: Buffer; sentAt: number } | null = null;
-  /** Bytes arrived since our keepalive Ping: the peer is alive, maybe busy sending a long message. */
-  private heard = false;
+  /** Keepalive, the engine's policy, driven while a call waits (between calls the worker answers Pings, and sends none). */
+  private readonly keepalive: Keepalive;
+  /** Our keepalive Ping's payload, until its Pong comes. */
+  private keepalivePayload: Buffer | null = null;
 
   /** @internal Made by SyncWorker when the worker hands a connection over. */
   constructor(
@@ -89,9 +85,8 @@ export class CallerConnection extends SyncConnection {
     super(remoteAddress, protocol);
     this.fd = handover.fd;
     this.custody = custody;
-    this.closeTimeout = handover.closeTimeout;
-    this.pingInterval = handover.pingInterval > 0 ? handover.pingInterval : Infinity;
-    this.pingTimeout = handover.pingTimeout > 0 ? handover.pingTimeout : Infinity;
+    this.closeDeadline = new CloseDeadline(handover.closeTimeout);
+    this.keepalive = new Keepalive(handover.keepalive, performance.now());
     const deflate = handover.deflate === null ? null : new PerMessageDeflate(handover.deflate.params, handover.deflate.options);
     this.connection = new Connection({ side: 'client', maxMessageSize: handover.maxMessageSize, deflate });
     if (handover.rest.length > 0) this.toInbox(asBuffer(handover.rest));
@@ -201,8 +196,8 @@ export class CallerConnection extends SyncConnection {
   protected closeWith(code: number | undefined, reason: string | undefined): void {
     try {
       if (this.release === 'no') {
-        const deadline = performance.now() + this.closeTimeout;
-        this.closeDeadline = deadline;
+        this.closeDeadline.start(performance.now());
+        const deadline = this.closeDeadline.deadline;
         let closed: boolean;
         try {
           this.enter(Infinity);
@@ -217,7 +212,7 @@ export class CallerConnection extends SyncConnection {
           this.leave();
         }
         // Then the server's end of the TCP connection, within what is left of closeTimeout.
-        if (this.release === 'no') this.releaseSocket(closed ? Math.max(deadline - performance.now(), 1) : 0);
+        if (this.release === 'no') this.releaseSocket(closed ? Math.max(this.closeDeadline.remaining(performance.now()), 1) : 0);
       }
       this.worker.wait(() => this.release === 'released', Infinity);
     } catch (error) {
@@ -319,7 +314,7 @@ export class CallerConnection extends SyncConnection {
       }
       if (now >= deadline) return false;
       if (now < spinUntil) continue;
-      const keepaliveDue = this.keepalive(now);
+      const keepaliveDue = this.keepaliveDue(now);
       if (this.connection.state === State.CLOSED) continue;
       if (this.watch === 'off') {
         this.watch = 'on';
@@ -330,26 +325,20 @@ export class CallerConnection extends SyncConnection {
     }
   }
 
-  /** Sends the keepalive Ping or fails the connection when due; returns when to look again. */
-  private keepalive(now: number): number {
-    if (this.pingInterval === Infinity || this.connection.state !== State.OPEN) return Infinity;
-    const ping = this.keepalivePing;
-    if (ping === null) {
-      if (now - this.quietSince < this.pingInterval) return this.quietSince + this.pingInterval;
+  /** Does what the keepalive policy says now (a Ping, or failing with 1011); returns when to look again. */
+  private keepaliveDue(now: number): number {
+    if (this.connection.state !== State.OPEN) return Infinity;
+    const decision = this.keepalive.check(now, !this.hasRoom());
+    if (decision.action === 'wait') return decision.at;
+    if (decision.action === 'ping') {
       const payload = randomBytes(4);
       this.connection.ping(payload);
       this.flushOut();
-      this.keepalivePing = { payload, sentAt: now };
-      this.heard = false;
-      return now + this.pingTimeout;
+      this.keepalivePayload = payload;
+      this.keepalive.pingSent(now);
+      return this.keepaliveDue(now);
     }
-    if (now - ping.sentAt < this.pingTimeout) return ping.sentAt + this.pingTimeout;
-    if (this.heard) {
-      this.heard = false;
-      ping.sentAt = now;
-      return now + this.pingTimeout;
-    }
-    this.connection.fail(new WebSocketError('WS_ERR_KEEPALIVE_TIMEOUT', CloseCode.INTERNAL_ERROR, 'keepalive ping timeout', { closeReason: 'keepalive ping timeout' }));
+    this.connection.fail(new WebSocketError('WS_ERR_KEEPALIVE_TIMEOUT', CloseCode.INTERNAL_ERROR, KEEPALIVE_TIMEOUT_REASON, { closeReason: KEEPALIVE_TIMEOUT_REASON }));
     this.afterInput();
     return Infinity;
   }
@@ -408,16 +397,22 @@ export class CallerConnection extends SyncConnection {
   /** Queues the protocol's messages, writes its answers (Pongs, Close) and hands the socket back once it is over. */
   private afterInput(): void {
     for (const event of this.connection.takeEvents()) {
-      if (event.type === 'message') this.queue.push(event.data);
-      else if (event.type === 'pong' && this.keepalivePing?.payload.equals(event.data)) this.keepalivePing = null;
+      if (event.type === 'message') {
+        this.queue.push(event.data);
+      } else if (event.type === 'pong' && this.keepalivePayload?.equals(event.data)) {
+        this.keepalivePayload = null;
+        this.keepalive.answered(performance.now());
+      }
     }
-    // Bytes came (or the end): the peer is not quiet.
-    this.heard = true;
-    this.quietSince = performance.now();
+    // Bytes came (or the end): the peer is alive.
+    this.keepalive.heard();
     this.flushOut();
     if (this.connection.state === State.CLOSED && this.release === 'no') {
-      // A close of ours has one closeTimeout for all of it; one the server began gets a whole one for its end of TCP.
-      this.releaseSocket(this.closeDeadline === null ? this.closeTimeout : Math.max(this.closeDeadline - performance.now(), 1));
+      // A close of ours has one closeTimeout for all of it; one the server began starts it now, for its end of TCP.
+      const now = performance.now();
+      this.closeDeadline.start(now);
+      this.keepalive.stop();
+      this.releaseSocket(Math.max(this.closeDeadline.remaining(now), 1));
     }
   }
 

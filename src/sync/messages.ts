@@ -8,6 +8,7 @@ import { ConnectError, type ConnectErrorCode } from '../transport/client.js';
 import type { RefusalDetails } from '../transport/connect-error.js';
 import { WebSocketError } from '../protocol/errors.js';
 import type { DeflateOptions, DeflateParams } from '../protocol/deflate.js';
+import type { KeepaliveTimes } from '../protocol/keepalive.js';
 
 /** Int32 slots of the SharedArrayBuffer both threads see. */
 export const SEQUENCE = 0;
@@ -109,9 +110,8 @@ export interface Handover {
   maxMessageSize: number | undefined;
   /** ms; Infinity waits forever. */
   closeTimeout: number;
-  /** Keepalive, in ms (0 or Infinity: off), as the engine's options. */
-  pingInterval: number;
-  pingTimeout: number;
+  /** Keepalive, in ms, Infinity for off (protocol/keepalive.ts). */
+  keepalive: KeepaliveTimes;
 }
 
 export type Request =

@@ -6,7 +6,7 @@
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { WebSocketConnection, engineConnectOptions, type ScriptlingConnectOptions } from '../scriptling/index.js';
 import { handshaken, openWebSocket, type ConnectOptions, type Handshaken } from '../transport/client.js';
-import { DEFAULT_CLOSE_TIMEOUT, DEFAULT_PING_INTERVAL, DEFAULT_PING_TIMEOUT, checkConnectionLimits, formatAddress } from '../transport/websocket.js';
+import { DEFAULT_CLOSE_TIMEOUT, checkConnectionLimits, formatAddress, keepaliveTimes } from '../transport/websocket.js';
 import { HandedSocket } from './handed-socket.js';
 import { LentSocket } from './socket-internals.js';
 import type { Message, WebSocket } from '../transport/websocket.js';
@@ -180,8 +180,7 @@ function onConnect(id: number, url: unknown, scriptlingOptions: object, socketTh
         deflate: outcome.deflate === null ? null : { params: outcome.deflate, options: deflateOptions ?? {} },
         maxMessageSize: options.maxMessageSize,
         closeTimeout: options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
-        pingInterval: options.pingInterval ?? DEFAULT_PING_INTERVAL,
-        pingTimeout: options.pingTimeout ?? DEFAULT_PING_TIMEOUT,
+        keepalive: keepaliveTimes(options),
       };
       handed = new HandedSocket(id, opened.socket, taken.lent, new Int32Array(custody), emit, { rest: taken.rest, room: windows.receive });
       handedSockets.set(id, handed);
