@@ -8,8 +8,9 @@ import { KEEPALIVE_TIMEOUT_REASON, Keepalive } from '../protocol/keepalive.js';
 import { CloseDeadline } from '../protocol/close-deadline.js';
 import { SyncConnection } from './connection.js';
 import { MessageQueue } from './message-queue.js';
-import { Custody, CUSTODY, ENTRIES, ROOM, type Event, type Handover, type Windows } from './messages.js';
-import type { SyncWorker } from './sync-worker.js';
+import type { Event, Handover, Windows } from './messages.js';
+import { Custody, callerEnters, callerLeaves, move } from './custody.js';
+import type { WorkerLink } from './worker-link.js';
 import { WorkerDiedError } from './worker-died.js';
 
 /**
@@ -74,7 +75,7 @@ export class CallerConnection extends SyncConnection {
 
   /** @internal Made by SyncWorker when the worker hands a connection over. */
   constructor(
-    private readonly worker: SyncWorker,
+    private readonly worker: WorkerLink,
     private readonly id: number,
     remoteAddress: string,
     protocol: string,
@@ -234,12 +235,9 @@ export class CallerConnection extends SyncConnection {
     worker.throwIfDead();
     if (this.release !== 'no') return true; // the socket is the worker's again, for good
     const custody = this.custody;
-    Atomics.add(custody, ENTRIES, 1);
+    const taken = callerEnters(custody);
     if (this.custodyState === 'free') {
-      if (
-        Atomics.compareExchange(custody, CUSTODY, Custody.FREE_AT_BOUNDARY, Custody.CALLER) === Custody.FREE_AT_BOUNDARY ||
-        Atomics.compareExchange(custody, CUSTODY, Custody.FREE, Custody.CALLER) === Custody.FREE
-      ) {
+      if (taken) {
         this.custodyState = 'held';
       } else {
         this.custodyState = 'asked';
@@ -250,7 +248,7 @@ export class CallerConnection extends SyncConnection {
     if (this.custodyState === 'asked') {
       if (!worker.wait(() => this.yieldAnswered, deadline)) return false;
       this.custodyState = 'held';
-      Atomics.store(custody, CUSTODY, Custody.CALLER);
+      move(custody, 'caller', Custody.FREE, Custody.CALLER); // the worker's yield left it FREE
     }
     if (this.watch === 'ending' && !worker.wait(() => this.watch === 'off', deadline)) return false;
     return true;
@@ -264,9 +262,8 @@ export class CallerConnection extends SyncConnection {
       this.watch = 'ending';
     }
     const boundary = this.watch === 'off' && !this.inboxHolds() && this.connection.state === State.OPEN && this.connection.atFrameBoundary;
-    Atomics.store(this.custody, ROOM, Math.min(this.windows.receive - this.queue.bytes - this.inboxBytes, 0x7fffffff));
     this.custodyState = 'free';
-    Atomics.store(this.custody, CUSTODY, boundary ? Custody.FREE_AT_BOUNDARY : Custody.FREE);
+    callerLeaves(this.custody, boundary, this.windows.receive - this.queue.bytes - this.inboxBytes);
   }
 
   /**
@@ -275,7 +272,7 @@ export class CallerConnection extends SyncConnection {
    * much of our output (Pongs to a flood of Pings) waits for a peer that does
    * not read, so TCP pushes back either way, as in the engine. What the
    * worker read for us waits in the inbox meanwhile, and the worker reads no
-   * more than the room we left (ROOM): the bytes held stay within the window.
+   * more than the room we left (custody.ts, ROOM): the bytes held stay within the window.
    */
   private hasRoom(): boolean {
     return this.queue.bytes < this.windows.receive && this.overflow < this.windows.receive;

@@ -8,7 +8,8 @@
  */
 import type { Socket } from 'node:net';
 import { PingAnswerer } from '../protocol/ping-answerer.js';
-import { Custody, CUSTODY, ENTRIES, ROOM, ownBytes, type Event } from './messages.js';
+import { ownBytes, type Event } from './messages.js';
+import { Custody, entriesSince, move, room, startWithWorker } from './custody.js';
 import type { LentSocket } from './socket-internals.js';
 
 type Emit = (event: Event, transfer?: ArrayBuffer[]) => void;
@@ -47,8 +48,7 @@ export class HandedSocket {
     // A read or write error ends the stream for us (the LentSocket holds Node's destroy until release: onHeldDestroy).
     // Flowing: a chunk is a 'data' event whenever the handle reads, which is only when we start it.
     socket.resume();
-    Atomics.store(custody, ROOM, Math.min(start.room, 0x7fffffff));
-    Atomics.store(custody, CUSTODY, Custody.WORKER);
+    startWithWorker(custody, start.room);
     this.mode = 'custody';
     this.answerer = new PingAnswerer();
     this.forwarded = start.rest.length;
@@ -81,11 +81,10 @@ export class HandedSocket {
    * writes is pending (its Pongs would queue behind them).
    */
   maybeTakeCustody(): void {
-    const entries = Atomics.load(this.custody, ENTRIES);
-    const idle = entries === this.lastEntries;
+    const { entries, idle } = entriesSince(this.custody, this.lastEntries);
     this.lastEntries = entries;
-    if (!idle || this.mode !== 'idle' || this.ended || this.inflight > 0 || Atomics.load(this.custody, ROOM) <= 0) return;
-    if (Atomics.compareExchange(this.custody, CUSTODY, Custody.FREE_AT_BOUNDARY, Custody.WORKER) !== Custody.FREE_AT_BOUNDARY) return;
+    if (!idle || this.mode !== 'idle' || this.ended || this.inflight > 0 || room(this.custody) <= 0) return;
+    if (!move(this.custody, 'worker', Custody.FREE_AT_BOUNDARY, Custody.WORKER)) return;
     this.mode = 'custody';
     this.answerer = new PingAnswerer();
     this.forwarded = 0;
@@ -96,7 +95,7 @@ export class HandedSocket {
   yield(): void {
     if (this.mode === 'custody') this.stop('idle');
     this.answerer = null;
-    Atomics.store(this.custody, CUSTODY, Custody.FREE);
+    move(this.custody, 'worker', Custody.WORKER, Custody.FREE);
     this.emit({ type: 'yielded', conn: this.id, writing: this.inflight > 0 });
   }
 
@@ -161,7 +160,7 @@ export class HandedSocket {
         this.forwarded += chunk.length;
         this.forward(chunk, false);
         // Stays in custody, not reading: the caller's next call takes it back.
-        if (this.forwarded >= Atomics.load(this.custody, ROOM)) this.lent.stopReading();
+        if (this.forwarded >= room(this.custody)) this.lent.stopReading();
         break;
       }
       case 'release':

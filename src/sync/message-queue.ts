@@ -9,7 +9,7 @@ import { messageCost } from './messages.js';
 export class MessageQueue {
   private items: Array<string | Uint8Array> = [];
   private head = 0;
-  /** What the messages held cost against the receive window: their bytes (string lengths for text) plus MESSAGE_OVERHEAD each, so empty ones count too. */
+  /** What the messages held cost against the receive window: their bytes (string lengths for text) plus a fixed cost each (messageCost), so empty ones count too. */
   bytes = 0;
 
   get isEmpty(): boolean {

@@ -9,6 +9,7 @@ import type { RefusalDetails } from '../transport/connect-error.js';
 import { WebSocketError } from '../protocol/errors.js';
 import type { DeflateOptions, DeflateParams } from '../protocol/deflate.js';
 import type { KeepaliveTimes } from '../protocol/keepalive.js';
+import { messageCost as engineCost } from '../protocol/message-cost.js';
 
 /** Int32 slots of the SharedArrayBuffer both threads see. */
 export const SEQUENCE = 0;
@@ -42,8 +43,6 @@ export interface Windows {
 export function syncWindows(options: { maxQueuedBytes?: number; sendHighWaterMark?: number }): Windows {
   return { receive: options.maxQueuedBytes ?? RECEIVE_WINDOW, send: options.sendHighWaterMark ?? SEND_WINDOW };
 }
-/** What a message costs against a window besides its length, so floods of empty messages are bounded too. */
-export const MESSAGE_OVERHEAD = 64;
 /**
  * A binary message's cost besides its length: it has an ArrayBuffer of its
  * own on the calling thread (cloned or transferred from the worker), whose
@@ -53,7 +52,8 @@ export const MESSAGE_OVERHEAD = 64;
  */
 export const BINARY_OVERHEAD = 1024;
 
-export const messageCost = (data: string | Uint8Array): number => data.length + (typeof data === 'string' ? MESSAGE_OVERHEAD : BINARY_OVERHEAD);
+/** A message's cost against a sync window: the engine's (protocol/message-cost.ts), or BINARY_OVERHEAD for binary. */
+export const messageCost = (data: string | Uint8Array): number => (typeof data === 'string' ? engineCost(data) : data.length + BINARY_OVERHEAD);
 
 /**
  * The bytes in an ArrayBuffer of their own, to be transferred rather than
@@ -81,24 +81,6 @@ export function ownBytes(view: Uint8Array): Uint8Array {
  * async engine and the caller gets its messages (always so for TLS).
  */
 export type SocketThread = 'caller' | 'worker';
-
-/** Values of a caller-thread connection's custody word: who may read and write its socket now. */
-export const enum Custody {
-  /** Nobody, but the worker must not take over (a frame half read, a close under way, data not yet fed). Where a connection starts. */
-  FREE = 0,
-  /** Nobody; the caller's protocol stopped at a frame boundary, so the worker may take over to answer Pings. */
-  FREE_AT_BOUNDARY = 1,
-  CALLER = 2,
-  WORKER = 3,
-}
-
-/** Int32 slots of a caller-thread connection's own SharedArrayBuffer. */
-export const CUSTODY = 0;
-/** Bumped by the caller at every call, so the worker can tell a caller that is away from one between two calls. */
-export const ENTRIES = 1;
-/** Bytes the caller can still take in (RECEIVE_WINDOW less what it holds unread), as of its last call: what custody may read. */
-export const ROOM = 2;
-export const CUSTODY_BYTES = 3 * Int32Array.BYTES_PER_ELEMENT;
 
 /** What a connection handed to the calling thread needs to run its protocol there. */
 export interface Handover {

@@ -7,8 +7,10 @@ import { SyncConnection } from './connection.js';
 import { WorkerConnection } from './worker-connection.js';
 import { CallerConnection } from './caller-connection.js';
 import { WorkerDiedError } from './worker-died.js';
+import type { WorkerLink } from './worker-link.js';
+import { CUSTODY_BYTES } from './custody.js';
 import {
-  CUSTODY_BYTES, SEQUENCE, STATE_BYTES, STATUS, Status, reviveError,
+  SEQUENCE, STATE_BYTES, STATUS, Status, reviveError,
   type Event, type Fate, type Request, type SocketThread, type SupervisorData,
 } from './messages.js';
 
@@ -52,7 +54,7 @@ const WAIT_SLICE_MS = 1000;
  * process alive: a script that forgets close() still exits, and its
  * sockets close with the process.
  */
-export class SyncWorker {
+export class SyncWorker implements WorkerLink {
   private readonly words = new Int32Array(new SharedArrayBuffer(STATE_BYTES));
   private readonly requests: MessagePort;
   private readonly events: MessagePort;

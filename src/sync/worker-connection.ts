@@ -3,7 +3,7 @@ import { WebSocketError } from '../protocol/errors.js';
 import { SyncConnection } from './connection.js';
 import { MessageQueue } from './message-queue.js';
 import { messageCost, ownBytes, reviveError, type Event, type Windows } from './messages.js';
-import type { SyncWorker } from './sync-worker.js';
+import type { WorkerLink } from './worker-link.js';
 import { WorkerDiedError } from './worker-died.js';
 
 /**
@@ -25,7 +25,7 @@ export class WorkerConnection extends SyncConnection {
 
   /** @internal Made by SyncWorker.connect(). */
   constructor(
-    private readonly worker: SyncWorker,
+    private readonly worker: WorkerLink,
     private readonly id: number,
     remoteAddress: string,
     protocol: string,
