@@ -10,6 +10,7 @@ import { WebSocketError } from '../protocol/errors.js';
 import type { DeflateOptions, DeflateParams } from '../protocol/deflate.js';
 import type { KeepaliveTimes } from '../protocol/keepalive.js';
 import { messageCost as engineCost } from '../protocol/message-cost.js';
+import { THREAD_ROLE, type ThreadRole } from './thread-entries.js';
 
 /** Int32 slots of the SharedArrayBuffer both threads see. */
 export const SEQUENCE = 0;
@@ -148,6 +149,8 @@ export interface Fate {
 }
 
 export interface EngineData {
+  /** Which thread this is (thread-entries.ts): the one-file build starts both from one file. */
+  [THREAD_ROLE]: ThreadRole;
   state: SharedArrayBuffer;
   requests: MessagePort;
   events: MessagePort;

@@ -9,6 +9,7 @@ import { CallerConnection } from './caller-connection.js';
 import { WorkerDiedError } from './worker-died.js';
 import type { WorkerLink } from './worker-link.js';
 import { CUSTODY_BYTES } from './custody.js';
+import { THREAD_ROLE, threadEntry } from './thread-entries.js';
 import {
   SEQUENCE, STATE_BYTES, STATUS, Status, reviveError,
   type Event, type Fate, type Request, type SocketThread, type SupervisorData,
@@ -82,14 +83,15 @@ export class SyncWorker implements WorkerLink {
     this.events = events.port1;
     this.fate = fate.port1;
     const data: SupervisorData = {
+      [THREAD_ROLE]: 'supervisor',
       state: this.words.buffer as SharedArrayBuffer,
       requests: requests.port2,
       events: events.port2,
       fate: fate.port2,
-      engineFile: (options.engineFile ?? new URL('./worker.js', import.meta.url)).href,
+      engineFile: (options.engineFile ?? threadEntry('engine')).href,
       resourceLimits: options.resourceLimits,
     };
-    const supervisor = new Worker(new URL('./supervisor.js', import.meta.url), {
+    const supervisor = new Worker(threadEntry('supervisor'), {
       workerData: data,
       transferList: [requests.port2, events.port2, fate.port2],
     });
