@@ -26,6 +26,13 @@ const SPIN_MS = 0.1;
  * call, so the call must see it. A busy worker holds a call up no longer.
  */
 const HANDBACK_WAIT_MS = 100;
+/**
+ * How long after its last read a send() looks at the socket first (for a
+ * Close or reset that came meanwhile): a read that finds nothing costs a
+ * thrown EAGAIN (µs), too much for every send of a ping-pong, whose
+ * receive() has just read anyway.
+ */
+const LOOK_BEFORE_SEND_MS = 5;
 /** Largest single read from the socket. */
 const READ_SIZE = 64 * 1024;
 /** One read buffer per thread; what is read is copied out, since the protocol may keep views of it. */
@@ -52,6 +59,8 @@ export class CallerConnection extends SyncConnection {
   private inbox: Buffer[] = [];
   private inboxBytes = 0;
   private inboxEnded = false;
+  /** When the socket was last read (performance.now()). */
+  private lastRead = -Infinity;
   /** A write given to the worker failed: the connection is lost, whatever the socket says next. */
   private writeFailed = false;
   /** 'on' while the worker reads for us; 'ending' from our unwatch until it confirms. */
@@ -138,7 +147,7 @@ export class CallerConnection extends SyncConnection {
   private sendMessage(put: () => void): void {
     try {
       this.enter(Infinity);
-      this.takeArrived();
+      this.takeArrived(LOOK_BEFORE_SEND_MS);
       put(); // throws WS_ERR_NOT_OPEN once a close has begun, as the engine does
       const handed = this.flushOut();
       const waited = this.waitForWindow();
@@ -158,10 +167,14 @@ export class CallerConnection extends SyncConnection {
     throw connectionClosed(event?.code ?? CloseCode.ABNORMAL, event?.reason ?? '');
   }
 
-  /** Takes in what has arrived (within the receive window) without waiting: what the worker read, then one look at the socket. */
-  private takeArrived(): void {
+  /**
+   * Takes in what has arrived (within the receive window) without waiting:
+   * what the worker read, then one look at the socket unless it was read
+   * just now (`lookWithin` ms).
+   */
+  private takeArrived(lookWithin = 0): void {
     while (this.inboxHolds() && this.hasRoom()) this.feedOne();
-    if (this.hasRoom()) this.readNow();
+    if (this.hasRoom() && performance.now() - this.lastRead >= lookWithin) this.readNow();
   }
 
   protected next(deadline: number): string | Uint8Array | null {
@@ -345,6 +358,7 @@ export class CallerConnection extends SyncConnection {
     // Not past bytes the worker read for us (they come first), nor while the worker reads.
     if (this.watch !== 'off' || this.inboxHolds() || this.release !== 'no' || this.connection.state === State.CLOSED) return false;
     scratch ??= Buffer.allocUnsafeSlow(READ_SIZE);
+    this.lastRead = performance.now();
     let count: number;
     try {
       count = readSync(this.fd, scratch, 0, READ_SIZE, null);
