@@ -4257,6 +4257,8 @@ var init_redis_link = __esm({
       attempt = 0;
       timer = null;
       outageReported = false;
+      /** The last refusal reported: a wrong password is reported once, not on every retry. */
+      lastRefusal = "";
       /** Connections made after the first. */
       reconnects = 0;
       everReady = false;
@@ -4320,6 +4322,7 @@ var init_redis_link = __esm({
         this.ready = true;
         this.attempt = 0;
         this.outageReported = false;
+        this.lastRefusal = "";
         if (this.everReady) this.reconnects++;
         this.everReady = true;
         this.user.onReady();
@@ -4367,10 +4370,15 @@ var init_redis_link = __esm({
           if (!this.closed) this.connect();
         }, delay2);
       }
-      /** Reports the first failure of an outage (and every refusal, which needs someone to fix a setting). */
-      reportOutage(error, always2 = false) {
+      /** Reports the first failure of an outage, and each new refusal (which needs someone to fix a setting). */
+      reportOutage(error, refusal2 = false) {
         if (this.closed) return;
-        if (this.outageReported && !always2) return;
+        if (refusal2) {
+          if (error.message === this.lastRefusal) return;
+          this.lastRefusal = error.message;
+        } else if (this.outageReported) {
+          return;
+        }
         this.outageReported = true;
         const reported = error instanceof PubSubError ? error : new PubSubError("WS_ERR_PUBSUB_DOWN", `cannot reach ${this.where()} (${error.message}); retrying`, { cause: error });
         report(this.options.onError, reported, `pubsub ${this.options.role}`);
