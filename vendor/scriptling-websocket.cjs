@@ -3425,11 +3425,11 @@ function checkTopic(topic) {
   if (bytes2.length > MAX_TOPIC_LENGTH) throw new RangeError(`a topic may be at most ${MAX_TOPIC_LENGTH} bytes long`);
   if (bytes2.toString("utf8") !== topic) throw new TypeError("a topic must be valid Unicode (no lone surrogates)");
 }
-var import_node_buffer2, DEFAULT_MAX_TOPICS_PER_CONNECTION, MAX_TOPIC_LENGTH, TopicHub;
+var DEFAULT_MAX_TOPICS_PER_CONNECTION, MAX_TOPIC_LENGTH, TopicHub;
 var init_topics = __esm({
   "src/transport/topics.ts"() {
     "use strict";
-    import_node_buffer2 = require("node:buffer");
+    init_utf8();
     init_connection();
     DEFAULT_MAX_TOPICS_PER_CONNECTION = 1e3;
     MAX_TOPIC_LENGTH = 1024;
@@ -3496,7 +3496,7 @@ var init_topics = __esm({
         checkTopic(topic);
         const binary = options.binary ?? typeof data !== "string";
         const payload = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-        if (!binary && typeof data !== "string" && !(0, import_node_buffer2.isUtf8)(payload)) throw new TypeError("publish(): text must be UTF-8 (use { binary: true } for bytes)");
+        if (!binary && typeof data !== "string" && !isUtf82(payload)) throw new TypeError("publish(): text must be UTF-8 (use { binary: true } for bytes)");
         const sent = this.deliver(topic, payload, binary);
         this.pubsub?.publish(topic, payload, binary);
         return sent;

@@ -3394,7 +3394,6 @@ var init_deadlines = __esm({
 });
 
 // src/transport/topics.ts
-import { isUtf8 as isUtf83 } from "node:buffer";
 function ignore() {
 }
 function checkTopic(topic) {
@@ -3407,6 +3406,7 @@ var DEFAULT_MAX_TOPICS_PER_CONNECTION, MAX_TOPIC_LENGTH, TopicHub;
 var init_topics = __esm({
   "src/transport/topics.ts"() {
     "use strict";
+    init_utf8();
     init_connection();
     DEFAULT_MAX_TOPICS_PER_CONNECTION = 1e3;
     MAX_TOPIC_LENGTH = 1024;
@@ -3473,7 +3473,7 @@ var init_topics = __esm({
         checkTopic(topic);
         const binary = options.binary ?? typeof data !== "string";
         const payload = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-        if (!binary && typeof data !== "string" && !isUtf83(payload)) throw new TypeError("publish(): text must be UTF-8 (use { binary: true } for bytes)");
+        if (!binary && typeof data !== "string" && !isUtf82(payload)) throw new TypeError("publish(): text must be UTF-8 (use { binary: true } for bytes)");
         const sent = this.deliver(topic, payload, binary);
         this.pubsub?.publish(topic, payload, binary);
         return sent;
