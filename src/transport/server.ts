@@ -9,7 +9,7 @@ import { WebSocketError } from '../protocol/errors.js';
 import { PerMessageDeflate, deflateSetting, type DeflateOptions } from '../protocol/deflate.js';
 import { DEFAULT_MAX_HEAD_SIZE, type PeerCertificate } from '../protocol/handshake.js';
 import {
-  ServerHandshake, encodeRefusal, isRefusal, readVerdict, refusal, type Agreement, type Refusal, type RequestHead,
+  ServerHandshake, encodeRefusal, isRefusal, originForm, readVerdict, refusal, type Agreement, type Refusal, type RequestHead,
 } from '../protocol/server-handshake.js';
 import { DEFAULT_CLOSE_TIMEOUT, WebSocket, checkConnectionLimits, formatAddress, type ConnectionLimits } from './websocket.js';
 import { Routes, type ConnectionHandler, type Route, type RouteOptions } from './routes.js';
@@ -60,7 +60,7 @@ const REFUSAL_LINGER = 500;
 
 /** Paths are matched without the query string. */
 const pathOf = (url: string | undefined): string => {
-  const raw = url ?? '/';
+  const raw = originForm(url ?? '/').path;
   const q = raw.indexOf('?');
   return q === -1 ? raw : raw.slice(0, q);
 };
