@@ -3553,11 +3553,11 @@ function checkTopic(topic) {
   if (bytes2.length > MAX_TOPIC_LENGTH) throw new RangeError(`a topic may be at most ${MAX_TOPIC_LENGTH} bytes long`);
   if (bytes2.toString("utf8") !== topic) throw new TypeError("a topic must be valid Unicode (no lone surrogates)");
 }
-var import_node_buffer2, DEFAULT_MAX_TOPICS_PER_CONNECTION, MAX_TOPIC_LENGTH, TopicHub;
+var DEFAULT_MAX_TOPICS_PER_CONNECTION, MAX_TOPIC_LENGTH, TopicHub;
 var init_topics = __esm({
   "src/transport/topics.ts"() {
     "use strict";
-    import_node_buffer2 = require("node:buffer");
+    init_utf8();
     init_connection();
     DEFAULT_MAX_TOPICS_PER_CONNECTION = 1e3;
     MAX_TOPIC_LENGTH = 1024;
@@ -3624,7 +3624,7 @@ var init_topics = __esm({
         checkTopic(topic);
         const binary = options.binary ?? typeof data !== "string";
         const payload = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-        if (!binary && typeof data !== "string" && !(0, import_node_buffer2.isUtf8)(payload)) throw new TypeError("publish(): text must be UTF-8 (use { binary: true } for bytes)");
+        if (!binary && typeof data !== "string" && !isUtf82(payload)) throw new TypeError("publish(): text must be UTF-8 (use { binary: true } for bytes)");
         const sent = this.deliver(topic, payload, binary);
         this.pubsub?.publish(topic, payload, binary);
         return sent;
@@ -4409,6 +4409,8 @@ var init_redis_link = __esm({
       attempt = 0;
       timer = null;
       outageReported = false;
+      /** The last refusal reported: a wrong password is reported once, not on every retry. */
+      lastRefusal = "";
       /** Connections made after the first. */
       reconnects = 0;
       everReady = false;
@@ -4472,6 +4474,7 @@ var init_redis_link = __esm({
         this.ready = true;
         this.attempt = 0;
         this.outageReported = false;
+        this.lastRefusal = "";
         if (this.everReady) this.reconnects++;
         this.everReady = true;
         this.user.onReady();
@@ -4519,10 +4522,15 @@ var init_redis_link = __esm({
           if (!this.closed) this.connect();
         }, delay2);
       }
-      /** Reports the first failure of an outage (and every refusal, which needs someone to fix a setting). */
-      reportOutage(error, always2 = false) {
+      /** Reports the first failure of an outage, and each new refusal (which needs someone to fix a setting). */
+      reportOutage(error, refusal2 = false) {
         if (this.closed) return;
-        if (this.outageReported && !always2) return;
+        if (refusal2) {
+          if (error.message === this.lastRefusal) return;
+          this.lastRefusal = error.message;
+        } else if (this.outageReported) {
+          return;
+        }
         this.outageReported = true;
         const reported = error instanceof PubSubError ? error : new PubSubError("WS_ERR_PUBSUB_DOWN", `cannot reach ${this.where()} (${error.message}); retrying`, { cause: error });
         report(this.options.onError, reported, `pubsub ${this.options.role}`);

@@ -3522,7 +3522,6 @@ var init_deadlines = __esm({
 });
 
 // src/transport/topics.ts
-import { isUtf8 as isUtf83 } from "node:buffer";
 function ignore() {
 }
 function checkTopic(topic) {
@@ -3535,6 +3534,7 @@ var DEFAULT_MAX_TOPICS_PER_CONNECTION, MAX_TOPIC_LENGTH, TopicHub;
 var init_topics = __esm({
   "src/transport/topics.ts"() {
     "use strict";
+    init_utf8();
     init_connection();
     DEFAULT_MAX_TOPICS_PER_CONNECTION = 1e3;
     MAX_TOPIC_LENGTH = 1024;
@@ -3601,7 +3601,7 @@ var init_topics = __esm({
         checkTopic(topic);
         const binary = options.binary ?? typeof data !== "string";
         const payload = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-        if (!binary && typeof data !== "string" && !isUtf83(payload)) throw new TypeError("publish(): text must be UTF-8 (use { binary: true } for bytes)");
+        if (!binary && typeof data !== "string" && !isUtf82(payload)) throw new TypeError("publish(): text must be UTF-8 (use { binary: true } for bytes)");
         const sent = this.deliver(topic, payload, binary);
         this.pubsub?.publish(topic, payload, binary);
         return sent;
@@ -4385,6 +4385,8 @@ var init_redis_link = __esm({
       attempt = 0;
       timer = null;
       outageReported = false;
+      /** The last refusal reported: a wrong password is reported once, not on every retry. */
+      lastRefusal = "";
       /** Connections made after the first. */
       reconnects = 0;
       everReady = false;
@@ -4448,6 +4450,7 @@ var init_redis_link = __esm({
         this.ready = true;
         this.attempt = 0;
         this.outageReported = false;
+        this.lastRefusal = "";
         if (this.everReady) this.reconnects++;
         this.everReady = true;
         this.user.onReady();
@@ -4495,10 +4498,15 @@ var init_redis_link = __esm({
           if (!this.closed) this.connect();
         }, delay2);
       }
-      /** Reports the first failure of an outage (and every refusal, which needs someone to fix a setting). */
-      reportOutage(error, always2 = false) {
+      /** Reports the first failure of an outage, and each new refusal (which needs someone to fix a setting). */
+      reportOutage(error, refusal2 = false) {
         if (this.closed) return;
-        if (this.outageReported && !always2) return;
+        if (refusal2) {
+          if (error.message === this.lastRefusal) return;
+          this.lastRefusal = error.message;
+        } else if (this.outageReported) {
+          return;
+        }
         this.outageReported = true;
         const reported = error instanceof PubSubError ? error : new PubSubError("WS_ERR_PUBSUB_DOWN", `cannot reach ${this.where()} (${error.message}); retrying`, { cause: error });
         report(this.options.onError, reported, `pubsub ${this.options.role}`);
