@@ -6,6 +6,9 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { connect as connectEngine, ConnectError, parseWebSocketUrl, type ConnectOptions } from '../transport/client.js';
+import { parseProxyUrl } from '../transport/proxy.js';
+import { checkHeaders } from '../protocol/handshake.js';
+import { checkProtocols } from '../protocol/subprotocols.js';
 import { State } from '../protocol/connection.js';
 import type { WebSocket } from '../transport/websocket.js';
 import { UsageError, listFlag, stringFlag, type Values } from './args.js';
@@ -13,7 +16,7 @@ import { DATA_FORMAT_FLAGS, InputError, dataFormat, encodeInput, type DataFormat
 import { EXIT_CODES_HELP, Exit, exitCodeForClose } from './exit-codes.js';
 import { streamOutput, type Output } from './output.js';
 import { records, type Separator } from './records.js';
-import { parseHeaders, parseSeconds, readFlagFile } from './values.js';
+import { flagCheck, parseHeaders, parseSeconds, readFlagFile } from './values.js';
 import { SESSION_FLAGS, sessionOptions, separatorOf } from './session-flags.js';
 import { interactive } from './prompt.js';
 import { describePing, printHandshake, printMessages } from './session.js';
@@ -80,6 +83,8 @@ async function run({ values, operands }: { values: Values; operands: string[] })
   try {
     ws = await connectEngine(url, options);
   } catch (error) {
+    // What the flags did not catch (HTTPS_PROXY from the environment): the engine refused an argument, nothing was sent.
+    if (error instanceof TypeError || error instanceof RangeError) throw new UsageError(error.message.replace(/^websocket connect failed: /, ''), connect);
     if (!(error instanceof ConnectError)) throw error;
     process.stderr.write(`scriptling-ws: ${error.message}\n`);
     return Exit.CONNECT_FAILED;
@@ -97,20 +102,38 @@ async function run({ values, operands }: { values: Values; operands: string[] })
     }
     const interrupt = () => void ws.close().catch(() => {});
     process.once('SIGINT', interrupt);
-    await scripted(ws, output, { format, separator, execute, waitMs, oneMessage });
+    const refused = await scripted(ws, output, { format, separator, execute, waitMs, oneMessage });
     process.removeListener('SIGINT', interrupt);
+    const status = closeStatus(ws, verbose);
+    // A line that was not valid --hex/--base64 was not sent: a script must not take that for success.
+    if (status === Exit.OK && refused > 0) {
+      process.stderr.write(`scriptling-ws: ${refused} input record(s) refused (not sent)\n`);
+      return Exit.USAGE;
+    }
+    return status;
   }
-  return closeStatus(ws, interactiveMode || verbose);
+  return closeStatus(ws, true);
 }
 
-/** The engine options the flags ask for. */
+/**
+ * The engine options the flags ask for, checked here with the engine's own
+ * checks so that a mistake is one line naming its flag (exit 2), not a
+ * TypeError about an option the user never wrote.
+ */
 function clientOptions(values: Values): ClientOptions {
   const headers = parseHeaders(listFlag(values, 'header'));
   const origin = stringFlag(values, 'origin');
-  if (origin !== undefined) headers.Origin = [origin];
+  if (origin !== undefined) {
+    if (Object.keys(headers).some((name) => name.toLowerCase() === 'origin')) throw new UsageError('give the Origin with -o or with -H, not both');
+    headers.Origin = [origin];
+  }
+  if (Object.keys(headers).some((name) => name.toLowerCase() === 'sec-websocket-protocol')) {
+    throw new UsageError('-H Sec-WebSocket-Protocol: offer subprotocols with -s NAME (repeatable) instead');
+  }
+  flagCheck(() => checkHeaders(headers), { flag: '-H' });
   const options: ClientOptions = { headers, ...sessionOptions(values) };
   const protocols = listFlag(values, 'subprotocol');
-  if (protocols.length > 0) options.protocols = protocols;
+  if (protocols.length > 0) options.protocols = flagCheck(() => checkProtocols(protocols, '-s'));
   const ca = readFlagFile(values, 'ca');
   const cert = readFlagFile(values, 'cert');
   const key = readFlagFile(values, 'key');
@@ -121,7 +144,10 @@ function clientOptions(values: Values): ClientOptions {
   if (passphrase !== undefined) options.passphrase = passphrase;
   if (values.insecure === true) options.rejectUnauthorized = false;
   const proxy = stringFlag(values, 'proxy');
-  if (proxy !== undefined) options.proxy = proxy;
+  if (proxy !== undefined) {
+    flagCheck(() => parseProxyUrl(proxy, '--proxy'));
+    options.proxy = proxy;
+  }
   if (values['no-deflate'] === true) options.perMessageDeflate = false;
   const timeout = stringFlag(values, 'timeout');
   if (timeout !== undefined) options.timeout = parseSeconds(timeout, '--timeout');
@@ -139,19 +165,21 @@ interface ScriptedOptions {
 /**
  * Sends -x messages or stdin's records while printing what arrives; when the
  * input is done (and the wait is over, or the one message came), closes
- * with 1000 and returns once the closing handshake is finished.
+ * with 1000 and returns once the closing handshake is finished, with the
+ * number of input records refused as bad --hex/--base64.
  */
-async function scripted(ws: WebSocket, output: Output, options: ScriptedOptions): Promise<void> {
+async function scripted(ws: WebSocket, output: Output, options: ScriptedOptions): Promise<number> {
   const { format, oneMessage } = options;
   const received = printMessages(ws, output, format, { limit: oneMessage ? 1 : Infinity });
   const stopWaiting = new AbortController();
   const wait = (ms: number) => delay(ms, undefined, { signal: stopWaiting.signal }).catch(() => {});
   let waitMs = options.waitMs;
+  const sent = { refused: 0 };
   if (options.execute.length > 0) {
-    await sendAll(ws, output, options.execute, format);
+    await sendAll(ws, output, options.execute, format, sent);
     waitMs ??= oneMessage ? undefined : DEFAULT_EXECUTE_WAIT_MS;
   } else {
-    await Promise.race([received, sendAll(ws, output, records(process.stdin, options.separator), format)]);
+    await Promise.race([received, sendAll(ws, output, records(process.stdin, options.separator), format, sent)]);
     if (!oneMessage) waitMs ??= 0;
   }
   // -1 without -w waits for its message as long as it takes.
@@ -159,15 +187,17 @@ async function scripted(ws: WebSocket, output: Output, options: ScriptedOptions)
   stopWaiting.abort();
   await ws.close().catch(() => {});
   await received;
+  return sent.refused;
 }
 
-async function sendAll(ws: WebSocket, output: Output, input: Iterable<string> | AsyncIterable<string>, format: DataFormat): Promise<void> {
+async function sendAll(ws: WebSocket, output: Output, input: Iterable<string> | AsyncIterable<string>, format: DataFormat, sent: { refused: number }): Promise<void> {
   for await (const record of input) {
     if (ws.state !== State.OPEN) return;
     try {
       await ws.send(encodeInput(record, format));
     } catch (error) {
       if (!(error instanceof InputError)) return; // the connection closed under us: the receive side reports it
+      sent.refused++;
       output.note(`scriptling-ws: ${error.message} (not sent)`);
     }
   }

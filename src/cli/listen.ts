@@ -13,7 +13,8 @@ import { streamOutput, type Output } from './output.js';
 import { records } from './records.js';
 import { describePing, prefixLines, printMessages, sendable } from './session.js';
 import { untilInterrupted } from './signals.js';
-import { readFlagFile } from './values.js';
+import { flagCheck, readFlagFile } from './values.js';
+import { checkProtocols } from '../protocol/subprotocols.js';
 import { SESSION_FLAGS, sessionOptions, separatorOf } from './session-flags.js';
 import type { Command } from './command.js';
 
@@ -51,7 +52,7 @@ async function run({ values }: { values: Values }): Promise<number> {
   const server = new WebSocketServer(serverOptions(values));
   const routeOptions: RouteOptions = {};
   const protocols = listFlag(values, 'subprotocol');
-  if (protocols.length > 0) routeOptions.protocols = protocols;
+  if (protocols.length > 0) routeOptions.protocols = flagCheck(() => checkProtocols(protocols, '-s'));
   const handler: ConnectionHandler = (ws, request) => clients.serve(ws, request, {
     echo: values.echo === true,
     verbose: values.verbose === true,
@@ -163,6 +164,11 @@ class Clients {
     if (words[0] === '/list') {
       const ids = [...this.byId].map(([id, ws]) => `[${id}] ${ws.remoteAddress}`);
       this.output.note(ids.length === 0 ? 'no clients' : ids.join('\n'));
+      return;
+    }
+    if (line.startsWith('/') && !line.startsWith('//')) {
+      // A mistyped command must not reach the clients as a message.
+      this.output.note(`unknown command ${words[0]} (commands: /to, /close, /list; "//" sends a line starting with "/")`);
       return;
     }
     if (this.byId.size === 0) {

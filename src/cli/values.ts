@@ -50,3 +50,16 @@ export function readFlagFile(values: Values, flag: string): Buffer | undefined {
     throw new UsageError(`--${flag}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
 }
+
+/**
+ * Runs one of the engine's argument checks; its TypeError becomes a
+ * UsageError, prefixed with `flag` when the engine's message does not name it.
+ */
+export function flagCheck<T>(check: () => T, { flag }: { flag?: string } = {}): T {
+  try {
+    return check();
+  } catch (error) {
+    if (!(error instanceof TypeError || error instanceof RangeError)) throw error;
+    throw new UsageError(flag === undefined ? error.message : `${flag}: ${error.message}`);
+  }
+}

@@ -42,6 +42,33 @@ describe('usage errors', { concurrency: 4 }, () => {
   }
 });
 
+describe('mistakes in flag values: one line naming the flag, exit 2, that command\'s help', { concurrency: 4 }, () => {
+  const cases: Array<[string[], RegExp, Record<string, string>?]> = [
+    [['connect', '-s', 'bad proto', 'ws://127.0.0.1:9/'], /^scriptling-ws: invalid subprotocol "bad proto" in -s: each must be an HTTP token/],
+    [['connect', '-s', 'a', '-s', 'a', 'ws://127.0.0.1:9/'], /^scriptling-ws: subprotocol "a" is listed twice in -s/],
+    [['connect', '-H', 'Bad Name: x', 'ws://127.0.0.1:9/'], /^scriptling-ws: -H: invalid header name "Bad Name"/],
+    [['connect', '-H', 'Upgrade: h2c', 'ws://127.0.0.1:9/'], /^scriptling-ws: -H: header Upgrade is set by the WebSocket handshake/],
+    [['connect', '-H', 'Sec-WebSocket-Protocol: chat', 'ws://127.0.0.1:9/'], /^scriptling-ws: -H Sec-WebSocket-Protocol: offer subprotocols with -s NAME/],
+    [['connect', '-H', 'Origin: http://a', '-o', 'http://b', 'ws://127.0.0.1:9/'], /^scriptling-ws: give the Origin with -o or with -H, not both/],
+    [['connect', '--proxy', 'ftp://proxy:21', 'ws://127.0.0.1:9/'], /^scriptling-ws: --proxy must be/],
+    [['connect', 'ws://127.0.0.1:9/'], /^scriptling-ws: HTTP_PROXY must be/, { HTTP_PROXY: 'ftp://proxy:21' }],
+    [['connect', '--wait', 'inf', 'ws://127.0.0.1:9/'], /^scriptling-ws: --wait must be a non-negative number of seconds, not "inf"/],
+    [['connect', '--timeout', 'abc', 'ws://127.0.0.1:9/'], /^scriptling-ws: --timeout must be a positive number of seconds/],
+    [['connect', '--ca', '/nonexistent', 'ws://127.0.0.1:9/'], /^scriptling-ws: --ca: cannot read \/nonexistent: ENOENT/],
+    [['listen', '--port', '0', '-s', 'bad proto'], /^scriptling-ws: invalid subprotocol "bad proto" in -s/],
+  ];
+  for (const [args, message, env] of cases) {
+    test(`scriptling-ws ${args.join(' ')}${env ? ` with ${Object.keys(env).join(', ')}` : ''}`, async () => {
+      const { status, stdout, stderr } = await runCli(args, '', { env: { HTTP_PROXY: '', HTTPS_PROXY: '', ...env } });
+      assert.equal(status, 2, stderr);
+      assert.equal(stdout, '');
+      assert.match(stderr, message);
+      assert.match(stderr, new RegExp(`^usage: scriptling-ws ${args[0]} `, 'm'), 'the help of that command, not the list of commands');
+      assert.doesNotMatch(stderr, /TypeError|\n\s+at |\{ protocols/);
+    });
+  }
+});
+
 describe('help and version', () => {
   test('help <command> and <command> --help show that command\'s own flags', async () => {
     const viaHelp = await runCli(['help', 'connect']);

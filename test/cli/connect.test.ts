@@ -75,13 +75,14 @@ describe('connect, piped', () => {
     assert.equal(stdout, 'line one\nline two\0second\0');
   });
 
-  test('--hex and --base64 send binary and print binary that way; text stays text; a bad line is refused, not sent', async () => {
+  test('--hex and --base64 send binary and print binary that way; text stays text; a bad line is refused, not sent (exit 2)', async () => {
     const { server, url, seen } = await recordingServer(async (ws, m) => {
       await ws.send(m);
       await ws.send('text reply');
     });
     const hex = await runCli(['connect', '--hex', url], '01 02 ff\nzz\n00:7f\n');
-    assert.equal(hex.status, 0);
+    assert.equal(hex.status, 2, 'a refused input line is not a success');
+    assert.match(hex.stderr, /1 input record\(s\) refused \(not sent\)/);
     assert.deepEqual(seen.messages.splice(0), [Buffer.from([1, 2, 255]), Buffer.from([0, 127])]);
     assert.equal(hex.stdout, '0102ff\ntext reply\n007f\ntext reply\n');
     assert.match(hex.stderr, /not hex bytes: "zz" \(not sent\)/);

@@ -50,6 +50,8 @@ describe('listen', () => {
     assert.equal(await two.receive(5000), 'just you');
     cli.write('/to 9 nobody\n');
     await cli.waitFor(/no client "9"/, 'stderr');
+    cli.write('/too 2 typo\n');
+    await cli.waitFor(/unknown command \/too/, 'stderr');
     cli.write('/list\n');
     await cli.waitFor(/\[2\] 127\.0\.0\.1:\d+/, 'stderr');
     cli.kill('SIGINT');
