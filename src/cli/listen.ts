@@ -18,6 +18,9 @@ import { checkProtocols } from '../protocol/subprotocols.js';
 import { SESSION_FLAGS, sessionOptions, separatorOf } from './session-flags.js';
 import type { Command } from './command.js';
 
+/** How long a send may wait for a client before stderr says that stdin is waiting for it. */
+const SLOW_CLIENT_NOTICE_MS = 1000;
+
 export const listen: Command = {
   name: 'listen',
   summary: 'a WebSocket server for testing clients: prints what each client sends, sends what you type',
@@ -36,7 +39,10 @@ export const listen: Command = {
   },
   notes: `stdin: a line is sent to every client; "/to ID message" to one; "/close ID [code [reason]]"
 closes one; "/list" lists them. Messages print as "[ID] message" on stdout; connects and
-closes go to stderr. Ctrl-C closes every connection with 1001 (going away) and exits 0.`,
+closes go to stderr. Ctrl-C closes every connection with 1001 (going away) and exits 0.
+Backpressure: the next stdin line is read once every client has taken the last one (at most
+1 MiB unsent per client); a client that stops reading is closed by keepalive (1011). While
+stdout is full, clients' messages are not read (TCP slows them down).`,
   run,
 };
 
@@ -94,6 +100,8 @@ interface ServeOptions {
 /** The connected clients by id, and the stdin commands that address them. */
 class Clients {
   private readonly byId = new Map<number, WebSocket>();
+  /** Clients already reported as not keeping up with what we send (reported once each). */
+  private readonly slow = new Set<number>();
   private nextId = 1;
 
   constructor(private readonly output: Output, private readonly format: DataFormat) {}
@@ -121,7 +129,7 @@ class Clients {
         for (;;) {
           const message = await ws.receive();
           if (message === null) break;
-          output.message(formatMessage(message, this.format), tag);
+          if (!output.message(formatMessage(message, this.format), tag)) await output.writable();
           await ws.send(sendable(message)).catch(() => {});
         }
       } else {
@@ -129,16 +137,23 @@ class Clients {
       }
     } finally {
       this.byId.delete(id);
+      this.slow.delete(id);
       await ws.close().catch(() => {});
       const info = ws.closeInfo;
       output.note(`${tag} closed: ${info?.code ?? 1006}${info?.reason ? ` ${info.reason}` : ''}`);
     }
   }
 
+  /**
+   * Runs stdin's lines one after the other: the next is read only once the
+   * last one's sends are taken, so a client that reads slowly (or not at all)
+   * holds at most the engine's send high-water mark of our output, and piped
+   * input waits for it instead of piling up in memory.
+   */
   async readCommands(input: AsyncIterable<string>): Promise<void> {
     for await (const line of input) {
       try {
-        this.command(line);
+        await this.command(line);
       } catch (error) {
         // Bad hex, a close code that cannot be sent…: that line is refused, the server keeps running.
         this.output.note(`error: ${(error as Error).message}`);
@@ -146,7 +161,7 @@ class Clients {
     }
   }
 
-  private command(line: string): void {
+  private async command(line: string): Promise<void> {
     const words = line.split(' ');
     if (words[0] === '/to' || words[0] === '/close') {
       const id = Number(words[1]);
@@ -154,7 +169,7 @@ class Clients {
       if (ws === undefined) {
         this.output.note(`no client ${JSON.stringify(words[1] ?? '')} (/list shows them)`);
       } else if (words[0] === '/to') {
-        this.send(ws, words.slice(2).join(' '));
+        await this.send([[id, ws]], words.slice(2).join(' '));
       } else {
         const code = words[2] === undefined ? undefined : Number(words[2]);
         ws.close(code, words.slice(3).join(' ')).catch(() => {});
@@ -175,12 +190,22 @@ class Clients {
       this.output.note('no clients connected: nothing sent');
       return;
     }
-    const text = line.startsWith('//') ? line.slice(1) : line;
-    for (const ws of this.byId.values()) this.send(ws, text);
+    await this.send([...this.byId], line.startsWith('//') ? line.slice(1) : line);
   }
 
-  private send(ws: WebSocket, record: string): void {
-    ws.send(encodeInput(record, this.format)).catch((error: Error) => this.output.note(`error: ${error.message}`));
+  /** Sends one record to these clients; resolves once every send is taken (or has failed, which is noted). */
+  private async send(clients: Array<[number, WebSocket]>, record: string): Promise<void> {
+    const data = encodeInput(record, this.format);
+    await Promise.all(clients.map(([id, ws]) => {
+      const sending = ws.send(data).catch((error: Error) => this.output.note(`[${id}] not sent: ${error.message}`));
+      if (!ws.sendWaits || this.slow.has(id)) return sending;
+      // A send over the high-water mark that is still not taken after a while: the human should know why input stalls.
+      const timer = setTimeout(() => {
+        this.slow.add(id);
+        this.output.note(`[${id}] is not reading what we send: stdin waits for it (keepalive closes it if it stops answering pings)`);
+      }, SLOW_CLIENT_NOTICE_MS);
+      return sending.finally(() => clearTimeout(timer));
+    }));
   }
 }
 

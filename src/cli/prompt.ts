@@ -126,6 +126,10 @@ function promptOutput(rl: Interface): Output {
     message(data, from) {
       const text = typeof data === 'string' ? data : data.toString('hex');
       print(from === undefined ? text : `${from} ${text}`);
+      return !process.stdout.writableNeedDrain;
+    },
+    writable() {
+      return process.stdout.writableNeedDrain ? new Promise((resolve) => process.stdout.once('drain', resolve)) : Promise.resolve();
     },
     note: print,
   };

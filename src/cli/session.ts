@@ -26,12 +26,16 @@ export function describePing(kind: 'ping' | 'pong', data: Buffer): string {
   return `${kind} received: ${printable ? JSON.stringify(text) : data.toString('hex')}`;
 }
 
-/** Prints messages until the connection ends or `limit` have come. */
+/**
+ * Prints messages until the connection ends or `limit` have come. While the
+ * output is full no message is taken: the engine's queue then fills, it stops
+ * reading the socket, and TCP slows the sender to the pace of our reader.
+ */
 export async function printMessages(ws: WebSocket, output: Output, format: DataFormat, { limit = Infinity, from }: { limit?: number; from?: string } = {}): Promise<void> {
   for (let count = 0; count < limit; count++) {
     const message = await ws.receive();
     if (message === null) return;
-    output.message(formatMessage(message, format), from);
+    if (!output.message(formatMessage(message, format), from)) await output.writable();
   }
 }
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WebSocket } from '../../src/transport/websocket.js';
 import { ROOT, echo, rawServer, startServer, testCertificate } from '../helpers.js';
-import { CliProcess, runCli } from './cli-process.js';
+import { CLI, CliProcess, runCli } from './cli-process.js';
 
 const PYTHON = '/usr/bin/python3';
 const HERE = join(ROOT, 'test', 'cli');
@@ -194,6 +194,48 @@ describe('connect, piped', () => {
     cli.closeStdout();
     assert.equal(await cli.status(), 0);
     assert.equal(cli.stderr, '');
+  });
+
+  test('a reader slower than the server: the server is held back (nothing piles up in memory) and no message is lost', async (t) => {
+    const total = 64;
+    const body = 'x'.repeat(1024 * 1024);
+    let sent = 0;
+    let progress = () => {};
+    const { server, url } = await tracked({
+      '/': async (ws: WebSocket) => {
+        for (let i = 0; i < total; i++) {
+          await ws.send(`${i} ${body}`);
+          sent++;
+          progress();
+        }
+      },
+    });
+    // Without compression: 'x' × 1 MiB would deflate to 1 KiB and fit in any buffer.
+    const child = spawn(process.execPath, [CLI, 'connect', '--no-deflate', url], { stdio: ['pipe', 'pipe', 'pipe'] });
+    t.after(() => child.kill('SIGKILL'));
+    // Nobody reads the child's stdout yet. The server stalls once the CLI stops taking its messages;
+    // the old CLI kept reading into stdout's buffer, so every send went through at once.
+    const outcome = await new Promise<'stalled' | 'all sent'>((resolve) => {
+      let watchdog = setTimeout(() => resolve('stalled'), 3000);
+      progress = () => {
+        clearTimeout(watchdog);
+        if (sent === total) resolve('all sent');
+        else watchdog = setTimeout(() => resolve('stalled'), 3000);
+      };
+    });
+    progress = () => {};
+    assert.equal(outcome, 'stalled', `the server sent all ${total} MiB to a CLI whose stdout is not read`);
+    assert.ok(sent < total);
+    const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
+    let count = 0;
+    for await (const line of lines) {
+      assert.equal(line.slice(0, line.indexOf(' ')), String(count), 'in order, none lost');
+      count++;
+    }
+    assert.equal(count, total);
+    const status = await new Promise((resolve) => child.once('close', resolve));
+    assert.equal(status, 0);
+    await server.close();
   });
 
   test('against Python websockets: lines echoed, normal close', { skip: !hasPythonWebsockets() && !process.env.CI && 'python3-websockets is not installed' }, async () => {
