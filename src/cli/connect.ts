@@ -71,6 +71,11 @@ async function run({ values, operands }: { values: Values; operands: string[] })
     throw new UsageError((error as Error).message.replace(/^websocket connect failed: /, ''), connect);
   }
   const options = clientOptions(values);
+  if (values['show-ping-pong'] === true) {
+    // From the first frame: a Ping sent with the 101 comes before connect() resolves.
+    options.onping = (data) => process.stderr.write(`${describePing('ping', data)}\n`);
+    options.onpong = (data) => process.stderr.write(`${describePing('pong', data)}\n`);
+  }
   const format = dataFormat(values);
   const separator = separatorOf(values);
   const execute = listFlag(values, 'execute');
@@ -96,10 +101,6 @@ async function run({ values, operands }: { values: Values; operands: string[] })
     await interactive(ws, { format, showPingPong: values['show-ping-pong'] === true });
   } else {
     const output = streamOutput(separator);
-    if (values['show-ping-pong'] === true) {
-      ws.onping = (data) => output.note(describePing('ping', data));
-      ws.onpong = (data) => output.note(describePing('pong', data));
-    }
     const interrupt = () => void ws.close().catch(() => {});
     process.once('SIGINT', interrupt);
     const refused = await scripted(ws, output, { format, separator, execute, waitMs, oneMessage });

@@ -33,6 +33,13 @@ export interface ConnectOptions extends ConnectionLimits, TlsOptions {
   maxHeadSize?: number;
   /** Masking key source, for tests. Default: random per frame. */
   maskKey?: () => Uint8Array;
+  /**
+   * Called for each Ping (and Pong) received, from the first frame on: a Ping
+   * the server sends with its 101 arrives before `connect` resolves, too
+   * early for `ws.onping`. The same as setting `ws.onping` (`ws.onpong`) after.
+   */
+  onping?: (data: Buffer) => void;
+  onpong?: (data: Buffer) => void;
 }
 
 /** What makes the TLS context: checked once, before anything is sent, and shared by redirects. */
@@ -116,6 +123,9 @@ function checkOptions(options: ConnectOptions): { timeout: number; maxRedirects:
   if (typeof timeout !== 'number' || !(timeout > 0)) throw new TypeError(`websocket connect failed: invalid timeout ${String(timeout)}: a number of ms > 0 (Infinity: no limit)`);
   const maxRedirects = options.maxRedirects ?? 0;
   if (!Number.isInteger(maxRedirects) || maxRedirects < 0) throw new TypeError(`websocket connect failed: maxRedirects must be an integer ≥ 0, not ${String(maxRedirects)}`);
+  for (const name of ['onping', 'onpong'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`websocket connect failed: ${name} must be a function`);
+  }
   checkConnectionLimits(options); // a RangeError naming the limit, before anything is sent
   return { timeout, maxRedirects, deflate: deflateSetting(options.perMessageDeflate) };
 }
@@ -290,8 +300,14 @@ function redirectTarget(outcome: Refused, current: Target, redirects: number, ma
   }
 }
 
-/** Credentials meant for one origin are not sent to another (as `ws` and browsers do); Host follows the new URL. */
-const CROSS_ORIGIN_DROPPED = new Set(['authorization', 'cookie', 'host']);
+/**
+ * Credentials meant for one origin are not sent to another: undici's rule
+ * (Authorization, Cookie and Proxy-Authorization go when a redirect changes
+ * scheme, host or port). Other headers, custom ones included, are kept, as
+ * undici and curl keep them; a secret in a custom header should not be sent
+ * with redirects on. Host follows the new URL.
+ */
+const CROSS_ORIGIN_DROPPED = new Set(['authorization', 'cookie', 'proxy-authorization', 'host']);
 
 function withoutCredentials(headers: ConnectOptions['headers']): ConnectOptions['headers'] {
   if (headers === undefined || headers === null) return headers;

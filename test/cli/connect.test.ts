@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WebSocket } from '../../src/transport/websocket.js';
-import { ROOT, echo, rawServer, startServer, testCertificate } from '../helpers.js';
+import { ROOT, echo, rawServer, requestKey, startServer, switching, testCertificate } from '../helpers.js';
 import { CLI, CliProcess, runCli } from './cli-process.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -158,6 +158,15 @@ describe('connect, piped', () => {
     assert.equal(await cli.status(), 0);
     await server.close();
     assert.equal(cli.stdout, 'after the ping\n');
+  });
+
+  test('--show-ping-pong sees a Ping sent in the same packet as the 101', async () => {
+    const early = Buffer.from([0x89, 5, ...Buffer.from('early'), 0x88, 2, 0x03, 0xe8]); // Ping "early", Close 1000
+    const server = await rawServer((s, request) => s.end(Buffer.concat([Buffer.from(switching(requestKey(request)), 'latin1'), early])));
+    servers.push(server);
+    const { status, stderr } = await runCli(['connect', '-P', `ws://127.0.0.1:${server.port}/`]);
+    assert.equal(status, 0, stderr);
+    assert.match(stderr, /ping received: "early"/);
   });
 
   test('--max-message-size: a bigger message fails the connection with 1009 (exit 5)', async () => {
