@@ -34,11 +34,32 @@ export function parseProxyUrl(value: unknown, what = 'proxy'): URL {
   try {
     url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`);
   } catch {
-    throw new TypeError(`${what} is not a valid URL: ${JSON.stringify(text)}`);
+    // Not chained: the URL's TypeError carries the input, password included.
+    throw new TypeError(`${what} is not a valid URL: ${JSON.stringify(withoutCredentials(text))}`);
   }
   if (url.protocol !== 'http:') throw new TypeError(`${what} must be an http:// proxy (CONNECT), not ${url.protocol}//`);
-  if (url.hostname === '') throw new TypeError(`${what} has no host: ${JSON.stringify(text)}`);
+  if (url.hostname === '') throw new TypeError(`${what} has no host: ${JSON.stringify(withoutCredentials(text))}`);
+  proxyCredentials(url, what);
   return url;
+}
+
+/** A URL as text for a message: its user:password never shown. */
+function withoutCredentials(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^@/?#]*@/i, (_, scheme: string | undefined) => `${scheme ?? ''}***@`);
+}
+
+/**
+ * The proxy URL's "user:password", percent-decoded, or null when it has
+ * none. Checked when the URL is, before any socket is opened; a bad escape
+ * is a TypeError that does not repeat what it could not decode.
+ */
+export function proxyCredentials(url: URL, what = 'proxy'): string | null {
+  if (url.username === '' && url.password === '') return null;
+  try {
+    return `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  } catch {
+    throw new TypeError(`${what}: the user name or password has an invalid %-escape (write a literal "%" as %25)`);
+  }
 }
 
 /**
@@ -112,14 +133,13 @@ export async function openTunnel(proxy: URL, target: ProxyTarget, signal: AbortS
   const proxyHost = proxy.hostname.replace(/^\[(.*)\]$/, '$1');
   const proxyPort = proxy.port === '' ? 80 : Number(proxy.port);
   const where = `proxy ${authority(proxyHost, proxyPort)}: `;
-  const socket = net.connect({ host: proxyHost, port: proxyPort });
-  socket.setNoDelay(true);
   const address = authority(target.host, target.port);
   let request = `CONNECT ${address} HTTP/1.1\r\nHost: ${address}\r\n`;
-  if (proxy.username !== '' || proxy.password !== '') {
-    const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
-    request += `Proxy-Authorization: Basic ${Buffer.from(credentials).toString('base64')}\r\n`;
-  }
+  // Before the socket exists: a throw here must leave nothing open.
+  const credentials = proxyCredentials(proxy);
+  if (credentials !== null) request += `Proxy-Authorization: Basic ${Buffer.from(credentials).toString('base64')}\r\n`;
+  const socket = net.connect({ host: proxyHost, port: proxyPort });
+  socket.setNoDelay(true);
   try {
     await opened(socket, 'connect', signal);
     const answer = await exchange(socket, Buffer.from(`${request}\r\n`, 'latin1'), new ProxyAnswer(where), signal);

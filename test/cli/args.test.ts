@@ -56,6 +56,9 @@ describe('mistakes in flag values: one line naming the flag, exit 2, that comman
     [['connect', '--timeout', 'abc', 'ws://127.0.0.1:9/'], /^scriptling-ws: --timeout must be a positive number of seconds/],
     [['connect', '--ca', '/nonexistent', 'ws://127.0.0.1:9/'], /^scriptling-ws: --ca: cannot read \/nonexistent: ENOENT/],
     [['listen', '--port', '0', '-s', 'bad proto'], /^scriptling-ws: invalid subprotocol "bad proto" in -s/],
+    [['connect', '--proxy', 'http://alice:s3cret%zz@127.0.0.1:9', 'ws://127.0.0.1:9/'], /^scriptling-ws: --proxy: the user name or password has an invalid %-escape/],
+    [['connect', '--proxy', 'http://alice:s3cret@[bad:1', 'ws://127.0.0.1:9/'], /^scriptling-ws: --proxy is not a valid URL: "http:\/\/\*\*\*@\[bad:1"/],
+    [['connect', 'ws://127.0.0.1:9/'], /^scriptling-ws: HTTP_PROXY: the user name or password has an invalid %-escape/, { HTTP_PROXY: 'http://alice:s3cret%@127.0.0.1:9' }],
   ];
   for (const [args, message, env] of cases) {
     test(`scriptling-ws ${args.join(' ')}${env ? ` with ${Object.keys(env).join(', ')}` : ''}`, async () => {
@@ -65,6 +68,7 @@ describe('mistakes in flag values: one line naming the flag, exit 2, that comman
       assert.match(stderr, message);
       assert.match(stderr, new RegExp(`^usage: scriptling-ws ${args[0]} `, 'm'), 'the help of that command, not the list of commands');
       assert.doesNotMatch(stderr, /TypeError|\n\s+at |\{ protocols/);
+      assert.doesNotMatch(stderr, /s3cret|alice/, 'no credentials printed');
     });
   }
 });

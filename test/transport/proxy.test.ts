@@ -219,6 +219,28 @@ describe('a scripted proxy: refusals, garbage, silence', () => {
       e.code === 'ECONNREFUSED' && e.message.startsWith(`websocket connect failed: proxy 127.0.0.1:${port}: connection refused`));
   });
 
+  test('credentials never appear in an error; a bad %-escape in them fails before any socket is opened', async (t) => {
+    let connections = 0;
+    const counting = net.createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => counting.listen(0, '127.0.0.1', resolve));
+    t.after(() => counting.close());
+    const { port } = counting.address() as net.AddressInfo;
+    const bad = connect('ws://127.0.0.1:9/', { proxy: `http://alice:50%off@127.0.0.1:${port}` });
+    const shows = (e: Error, secret: RegExp): boolean => secret.test(`${e.message} ${(e.cause as Error | undefined)?.message} ${(e.cause as { input?: string } | undefined)?.input}`);
+    await assert.rejects(bad, (e: Error) => e.name === 'TypeError' && /invalid %-escape/.test(e.message) && !shows(e, /50%off/));
+    // A connection opened to the proxy would have reached it by the time a later one does (same listener, in order).
+    const probe = net.connect(port, '127.0.0.1');
+    await new Promise((resolve) => probe.once('close', resolve));
+    assert.equal(connections, 1, 'only the probe reached the proxy');
+    for (const proxy of ['http://alice:s3cret@[bad:1', 'alice:s3cret@[bad', 'http://alice:s3cret@:1']) {
+      await assert.rejects(connect('ws://127.0.0.1:9/', { proxy }), (e: Error) => e.name === 'TypeError' && !shows(e, /s3cret|alice/));
+      assert.throws(() => parseProxyUrl(proxy), (e: Error) => !/s3cret/.test(e.message));
+    }
+  });
+
   test('a bad proxy option is a TypeError before anything is sent', async () => {
     await assert.rejects(connect('ws://127.0.0.1:9/', { proxy: 'socks5://127.0.0.1:1080' }), { name: 'TypeError', message: /must be an http:\/\/ proxy/ });
     await assert.rejects(connect('ws://127.0.0.1:9/', { proxy: 42 } as never), { name: 'TypeError', message: /proxy must be an http:\/\/ URL string or false/ });
