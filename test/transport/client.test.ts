@@ -237,6 +237,23 @@ describe('refusals', () => {
     server.close();
   });
 
+  test('an endless chunk extension is read to 4 KiB, not until the timeout (CVE-2024-22019)', async () => {
+    let written = 0;
+    const server = await rawServer((s) => {
+      s.write('HTTP/1.1 403 Forbidden\r\nTransfer-Encoding: chunked\r\n\r\n5;');
+      const block = Buffer.alloc(64 * 1024, 'e');
+      const more = () => {
+        while (!s.destroyed && s.write(block)) written += block.length;
+        if (!s.destroyed) s.once('drain', more);
+      };
+      more();
+    });
+    await assert.rejects(connect(`ws://127.0.0.1:${server.port}/`, { timeout: 10_000 }), (e: ConnectError) => e.code === 'ERR_UNEXPECTED_STATUS' && e.status === 403);
+    server.close();
+    // The old reader took every byte until the timeout (1.84 GB in one run).
+    assert.ok(written < 64 * 1024 * 1024, `${written} bytes of chunk extension were read`);
+  });
+
   test('a refusal whose body is cut by the timeout still reports the refusal', async () => {
     const server = await rawServer((s) => s.write('HTTP/1.1 403 Forbidden\r\n\r\npartial'));
     await assert.rejects(connect(`ws://127.0.0.1:${server.port}/`, { timeout: 500 }), (e: ConnectError) => {
