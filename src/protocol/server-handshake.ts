@@ -72,7 +72,8 @@ export class ServerHandshake {
     private readonly options: ServerHandshakeOptions,
   ) {
     this.httpVersion = head.httpVersion;
-    const headers: Record<string, string> = {};
+    // Without a prototype: a client's "constructor" or "__proto__" header is a header like any other.
+    const headers: Record<string, string> = Object.create(null);
     // Lines joined once, not appended: `+=` leaves a tree of string pieces that lives as long as the connection.
     const lines = [`${head.method} ${head.url} HTTP/${head.httpVersion}`];
     for (let i = 0; i + 1 < head.rawHeaders.length; i += 2) {
@@ -86,7 +87,7 @@ export class ServerHandshake {
     }
     this.head = lines.join('\r\n');
     const q = head.url.indexOf('?');
-    const query: Record<string, string> = {};
+    const query: Record<string, string> = Object.create(null);
     if (q !== -1) for (const [name, value] of new URLSearchParams(head.url.slice(q + 1))) query[name] = value;
     this.request = {
       method: head.method,

@@ -73,6 +73,23 @@ describe('HTTP answers', () => {
 });
 
 describe('handlers', () => {
+  test('ws.request: a client\'s "constructor" and "__proto__" headers and query parameters read as sent', async () => {
+    const seen: Array<WebSocket['request']> = [];
+    const { server, url } = await startServer({ '/': (ws) => void seen.push(ws.request) });
+    const ws = await connect(`${url}/?constructor=1&__proto__=2`, { headers: JSON.parse('{"constructor": "c", "__proto__": "p"}') as Record<string, string> });
+    await ws.whenClosed();
+    const plain = await connect(url);
+    await plain.whenClosed();
+    await server.close();
+    const [named, none] = seen;
+    assert.equal(named!.headers.constructor, 'c');
+    assert.equal(named!.headers['__proto__'], 'p');
+    assert.equal(named!.query.constructor, '1');
+    assert.equal(named!.query['__proto__'], '2');
+    assert.equal(none!.headers.constructor, undefined, 'not the Object constructor');
+    assert.equal(none!.query.constructor, undefined);
+  });
+
   test('returning closes with 1000; throwing closes with 1011 and is reported', async () => {
     const errors: unknown[] = [];
     const { server, url } = await startServer({
