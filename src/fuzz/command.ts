@@ -10,6 +10,7 @@ import { addResult, caseRecord, writeReports, type Results } from './report.js';
 import { summaryText, type PassRules } from './summary.js';
 import { Progress, runAll } from './runner.js';
 import type { PeerOptions } from './peer.js';
+import { parseByteSize } from '../protocol/limits.js';
 
 const USAGE = `usage:
   scriptling-ws fuzz server ws://host:port/path [options]   test a server (we connect once per case)
@@ -25,7 +26,7 @@ options:
   --allow-non-strict      NON-STRICT verdicts do not fail the run
   --allow-unimplemented   UNIMPLEMENTED verdicts do not fail the run
   --keep-running          client role: keep serving after /updateReports
-  --max-message-size N    largest message taken from the peer, in MiB (default 64; past it: 1009)
+  --max-message-size SIZE largest message taken from the peer, in bytes (64k, 16m…; default 64m; past it: 1009)
 exit code: 0 when every case is OK or INFORMATIONAL (or allowed by the flags), 1 otherwise, 2 on bad usage.`;
 
 class UsageError extends Error {}
@@ -75,7 +76,7 @@ async function run(argv: string[]): Promise<number> {
   const patterns = splitList(values.cases ?? '*');
   const cases = selectCases(patterns, splitList(values.exclude));
   if (cases.length === 0) throw new UsageError('no cases selected');
-  const peer = { maxMessageSize: count(values['max-message-size'] ?? '64', 'max-message-size', 1, 4096) * 1024 * 1024 };
+  const peer = { maxMessageSize: byteSize(values['max-message-size'] ?? '64m', 'max-message-size') };
   const rules: PassRules = { allowNonStrict: values['allow-non-strict'] ?? false, allowUnimplemented: values['allow-unimplemented'] ?? false };
   const [role, url, ...extra] = positionals;
   if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
@@ -95,6 +96,13 @@ async function run(argv: string[]): Promise<number> {
     });
   }
   throw new UsageError(role === undefined ? 'say which role: fuzz server URL, or fuzz client' : `unknown role ${JSON.stringify(role)}: use server or client`);
+}
+
+/** Bytes with an optional unit, as connect and listen take --max-message-size. */
+function byteSize(raw: string, name: string): number {
+  const bytes = parseByteSize(raw);
+  if (bytes === null) throw new UsageError(`--${name} must be a size in bytes (e.g. 65536, 64k, 16m), not ${JSON.stringify(raw)}`);
+  return bytes;
 }
 
 function count(raw: string, name: string, min: number, max = 1024): number {

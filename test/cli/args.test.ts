@@ -3,7 +3,8 @@
 // default command, and the reserved `fuzz`.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../helpers.js';
 import { CliProcess, runCli } from './cli-process.js';
@@ -114,6 +115,18 @@ describe('help and version', () => {
     await busy.status();
     assert.equal(status, 1);
     assert.match(stderr, /^scriptling-ws: listen EADDRINUSE: address already in use 127\.0\.0\.1:\d+\n$/);
+  });
+
+  test('--max-message-size is in bytes (with k, m, g) for connect, listen and fuzz alike', { skip: !existsSync(join(ROOT, 'dist', 'src', 'fuzz', 'command.js')) && 'fuzz is not in this build' }, async () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'sws-fuzz-size-'));
+    const run = await runCli(['fuzz', 'server', 'ws://127.0.0.1:9', '--cases', '1.1.1', '--max-message-size', '64k', '--outdir', outdir]);
+    assert.equal(run.status, 1, `64k is a size (the case fails: nothing listens):\n${run.stderr}`);
+    const zero = await runCli(['fuzz', 'server', 'ws://127.0.0.1:9', '--max-message-size', '0']);
+    assert.equal(zero.status, 2);
+    assert.match(zero.stderr, /--max-message-size must be a size in bytes \(e\.g\. 65536, 64k, 16m\), not "0"/);
+    const help = await runCli(['fuzz', '--help']);
+    assert.match(help.stdout, /--max-message-size SIZE .*in bytes/);
+    for (const command of ['connect', 'listen']) assert.match((await runCli([command, '--help'])).stdout, /--max-message-size SIZE +largest message accepted, in bytes/);
   });
 
   test('fuzz runs src/fuzz/command.js when the build has it, else says it is not available (exit 2)', async () => {
