@@ -19,6 +19,7 @@ import { records, type Separator } from './records.js';
 import { flagCheck, parseHeaders, parseSeconds, readFlagFile } from './values.js';
 import { SESSION_FLAGS, sessionOptions, separatorOf } from './session-flags.js';
 import { interactive } from './prompt.js';
+import { DISPLAY_FLAGS, displayOf, escapeControls, type Display } from './display.js';
 import { describePing, printHandshake, printMessages } from './session.js';
 import type { Command } from './command.js';
 
@@ -51,6 +52,7 @@ export const connect: Command = {
     wait: { type: 'string', short: 'w', value: 'SECONDS', help: 'after -x or the end of stdin, wait this long for replies before closing (default: 2 after -x, 0 after stdin)' },
     'one-message': { type: 'boolean', short: '1', help: 'print the first message received, then close' },
     ...DATA_FORMAT_FLAGS,
+    ...DISPLAY_FLAGS,
     ...SESSION_FLAGS,
     verbose: { type: 'boolean', short: 'v', help: 'print the handshake request and response heads to stderr' },
     timeout: { type: 'string', value: 'SECONDS', help: 'give up connecting after this long (default 10)' },
@@ -77,6 +79,7 @@ async function run({ values, operands }: { values: Values; operands: string[] })
     options.onpong = (data) => process.stderr.write(`${describePing('pong', data)}\n`);
   }
   const format = dataFormat(values);
+  const display = displayOf(values, { terminal: process.stdout.isTTY === true });
   const separator = separatorOf(values);
   const execute = listFlag(values, 'execute');
   const waitText = stringFlag(values, 'wait');
@@ -98,12 +101,12 @@ async function run({ values, operands }: { values: Values; operands: string[] })
 
   const interactiveMode = execute.length === 0 && process.stdin.isTTY === true && !oneMessage;
   if (interactiveMode) {
-    await interactive(ws, { format, showPingPong: values['show-ping-pong'] === true });
+    await interactive(ws, { format, display, showPingPong: values['show-ping-pong'] === true });
   } else {
-    const output = streamOutput(separator);
+    const output = streamOutput(separator, { json: display.json });
     const interrupt = () => void ws.close().catch(() => {});
     process.once('SIGINT', interrupt);
-    const refused = await scripted(ws, output, { format, separator, execute, waitMs, oneMessage });
+    const refused = await scripted(ws, output, { format, display, separator, execute, waitMs, oneMessage });
     process.removeListener('SIGINT', interrupt);
     const status = closeStatus(ws, verbose);
     // A line that was not valid --hex/--base64 was not sent: a script must not take that for success.
@@ -157,6 +160,7 @@ function clientOptions(values: Values): ClientOptions {
 
 interface ScriptedOptions {
   format: DataFormat;
+  display: Display;
   separator: Separator;
   execute: string[];
   waitMs: number | undefined;
@@ -171,7 +175,7 @@ interface ScriptedOptions {
  */
 async function scripted(ws: WebSocket, output: Output, options: ScriptedOptions): Promise<number> {
   const { format, oneMessage } = options;
-  const received = printMessages(ws, output, format, { limit: oneMessage ? 1 : Infinity });
+  const received = printMessages(ws, output, format, options.display, { limit: oneMessage ? 1 : Infinity });
   const stopWaiting = new AbortController();
   const wait = (ms: number) => delay(ms, undefined, { signal: stopWaiting.signal }).catch(() => {});
   let waitMs = options.waitMs;
@@ -210,7 +214,7 @@ function closeStatus(ws: WebSocket, alwaysNote: boolean): number {
   const code = info?.code ?? 1006;
   const status = exitCodeForClose(code);
   if (status !== Exit.OK || alwaysNote) {
-    const reason = info?.reason ? ` ${info.reason}` : '';
+    const reason = info?.reason ? ` ${escapeControls(info.reason)}` : ''; // the peer's words, on a terminal
     process.stderr.write(`connection closed: ${code}${reason}\n`);
   }
   return status;

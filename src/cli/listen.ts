@@ -8,7 +8,8 @@ import { WebSocketServer, type ConnectionHandler, type RouteOptions, type Server
 import type { WebSocket } from '../transport/websocket.js';
 import { UsageError, listFlag, stringFlag, type Values } from './args.js';
 import { ADDRESS_FLAGS, hostPort, listenAddress } from './address.js';
-import { DATA_FORMAT_FLAGS, dataFormat, encodeInput, formatMessage, type DataFormat } from './data-format.js';
+import { DATA_FORMAT_FLAGS, dataFormat, encodeInput, type DataFormat } from './data-format.js';
+import { DISPLAY_FLAGS, displayOf, escapeControls, show, type Display } from './display.js';
 import { streamOutput, type Output } from './output.js';
 import { records } from './records.js';
 import { describePing, prefixLines, printMessages, sendable } from './session.js';
@@ -34,6 +35,7 @@ export const listen: Command = {
     subprotocol: { type: 'string', short: 's', multiple: true, value: 'NAME', help: 'accept this subprotocol (first match in this order wins)' },
     'no-deflate': { type: 'boolean', help: 'do not accept permessage-deflate' },
     ...DATA_FORMAT_FLAGS,
+    ...DISPLAY_FLAGS,
     ...SESSION_FLAGS,
     verbose: { type: 'boolean', short: 'v', help: 'print each opening handshake' },
   },
@@ -52,9 +54,10 @@ async function run({ values }: { values: Values }): Promise<number> {
   const path = stringFlag(values, 'path') ?? '/';
   if (!path.startsWith('/')) throw new UsageError(`--path must start with "/", not ${JSON.stringify(path)}`, listen);
   const format = dataFormat(values);
+  const display = displayOf(values, { terminal: process.stdout.isTTY === true });
   const separator = separatorOf(values);
-  const output = streamOutput(separator);
-  const clients = new Clients(output, format);
+  const output = streamOutput(separator, { json: display.json });
+  const clients = new Clients(output, format, display);
   const server = new WebSocketServer(serverOptions(values));
   const routeOptions: RouteOptions = {};
   const protocols = listFlag(values, 'subprotocol');
@@ -104,7 +107,7 @@ class Clients {
   private readonly slow = new Set<number>();
   private nextId = 1;
 
-  constructor(private readonly output: Output, private readonly format: DataFormat) {}
+  constructor(private readonly output: Output, private readonly format: DataFormat, private readonly display: Display) {}
 
   get size(): number {
     return this.byId.size;
@@ -129,18 +132,18 @@ class Clients {
         for (;;) {
           const message = await ws.receive();
           if (message === null) break;
-          if (!output.message(formatMessage(message, this.format), tag)) await output.writable();
+          if (!output.message(show(message, this.format, this.display), tag)) await output.writable();
           await ws.send(sendable(message)).catch(() => {});
         }
       } else {
-        await printMessages(ws, output, this.format, { from: tag });
+        await printMessages(ws, output, this.format, this.display, { from: tag });
       }
     } finally {
       this.byId.delete(id);
       this.slow.delete(id);
       await ws.close().catch(() => {});
       const info = ws.closeInfo;
-      output.note(`${tag} closed: ${info?.code ?? 1006}${info?.reason ? ` ${info.reason}` : ''}`);
+      output.note(`${tag} closed: ${info?.code ?? 1006}${info?.reason ? ` ${escapeControls(info.reason)}` : ''}`);
     }
   }
 

@@ -22,9 +22,14 @@ export interface Output {
 
 const RESOLVED = Promise.resolve();
 
-export function streamOutput(separator: Separator, out: Writable = process.stdout, err: Writable = process.stderr): Output {
+export function streamOutput(separator: Separator, { json = false } = {}, out: Writable = process.stdout, err: Writable = process.stderr): Output {
+  let warned = json; // a JSON line never holds a raw newline
   return {
     message(data, from) {
+      if (!warned && data.includes(separator)) {
+        warned = true;
+        err.write(`a message holds a ${separator === '\n' ? 'line break' : 'NUL'}: to keep one message per record, use ${separator === '\n' ? '-0 (NUL-separated) or ' : ''}--json\n`);
+      }
       if (from !== undefined) out.write(`${from} `);
       out.write(data);
       return out.write(separator);

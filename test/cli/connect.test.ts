@@ -93,6 +93,33 @@ describe('connect, piped', () => {
     assert.equal(base64.stdout, 'AQL/\ntext reply\n');
   });
 
+  test('a message with a line break: said once on stderr; --json keeps one message per line and says text or binary', async () => {
+    const { server, url } = await tracked({
+      '/': async (ws: WebSocket) => {
+        await ws.send('two\nlines');
+        await ws.send(Buffer.from([1, 2, 0xff]));
+        await ws.send('\x1b[2J\u0085');
+        await ws.send('x\ny');
+      },
+    });
+    const piped = await runCli(['connect', url]);
+    assert.equal(piped.status, 0);
+    assert.equal(piped.stdout, 'two\nlines\n0102ff\n\x1b[2J\u0085\nx\ny\n');
+    assert.equal(piped.stderr.match(/a message holds a line break: to keep one message per record, use -0 \(NUL-separated\) or --json/g)?.length, 1);
+    const json = await runCli(['connect', '--json', url]);
+    assert.equal(json.status, 0);
+    assert.equal(json.stderr, '');
+    const lines = json.stdout.trimEnd().split('\n');
+    assert.equal(lines.length, 4);
+    assert.deepEqual(lines.map((line) => JSON.parse(line)), [
+      { type: 'text', data: 'two\nlines' }, { type: 'binary', data: '0102ff' }, { type: 'text', data: '\x1b[2J\u0085' }, { type: 'text', data: 'x\ny' },
+    ]);
+    assert.doesNotMatch(json.stdout, /[\x00-\x09\x0b-\x1f\x7f-\x9f]/, 'no raw control character');
+    const base64 = await runCli(['connect', '--json', '--base64', url]);
+    assert.deepEqual(JSON.parse(base64.stdout.split('\n')[1]), { type: 'binary', data: 'AQL/' });
+    await server.close();
+  });
+
   test('--binary sends each line as bytes and writes received binary raw; binary is hex by default', async () => {
     const { server, url, seen } = await recordingServer();
     const raw = await runCli(['connect', '--binary', url], 'héllo\n');
@@ -369,7 +396,7 @@ describe('connect, interactive on a terminal', () => {
     cli.write('/ping abc\r');
     await cli.waitFor(/pong: \d+\.\d ms/);
     cli.write('/binary 01 02 ff\r');
-    await cli.waitFor(/< 0102ff/);
+    await cli.waitFor(/< \[binary\] 0102ff/);
     cli.write('//slash\r');
     await cli.waitFor(/< \/slash/);
     cli.write('/nope\r');
@@ -385,6 +412,28 @@ describe('connect, interactive on a terminal', () => {
     assert.equal(seen.closes[0]?.code, 4001);
     assert.equal(seen.closes[0]?.reason, 'done here');
     assert.match(cli.stdout, /connection closed: 4001/);
+  });
+
+  test('on a terminal, control characters from the peer are shown escaped (window title, clipboard, clear screen); --raw prints them', async () => {
+    const hostile = '\x1b]0;pwned\x07\x1b]52;c;ZWNobyBoaQ==\x07\x1b[2J\\done\r\n';
+    const { server, url } = await tracked({
+      '/': async (ws: WebSocket) => {
+        await ws.send(hostile);
+        await ws.receive(10_000);
+      },
+    });
+    const cli = new CliProcess(['connect', url], { tty: true });
+    await cli.waitFor(/< .*done/);
+    assert.ok(cli.stdout.includes('< \\e]0;pwned\\x07\\e]52;c;ZWNobyBoaQ==\\x07\\e[2J\\\\done\\r\\n'), JSON.stringify(cli.stdout));
+    assert.doesNotMatch(cli.stdout, /\x1b\]/);
+    cli.write('/quit\r');
+    assert.equal(await cli.status(), 0);
+    const raw = new CliProcess(['connect', '--raw', url], { tty: true });
+    await raw.waitFor(/done/);
+    assert.match(raw.stdout, /\x1b\]0;pwned\x07/);
+    raw.write('/quit\r');
+    assert.equal(await raw.status(), 0);
+    await server.close();
   });
 
   test('/quit (and Ctrl-D) closes with 1000 → exit 0; /help lists the commands', async () => {
