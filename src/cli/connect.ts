@@ -25,6 +25,10 @@ import type { Command } from './command.js';
 
 /** wscat's default wait after -x. */
 const DEFAULT_EXECUTE_WAIT_MS = 2000;
+/** `--wait` values that keep the connection open: wscat spells it -1. */
+const FOREVER = new Set(['forever', '-1']);
+/** How many redirects -L follows (curl's --max-redirs is 50; a WebSocket endpoint rarely moves twice). */
+const DEFAULT_MAX_REDIRECTS = 10;
 
 /** Engine options being added by the client handshake work (issue 9); passed under their engine names. */
 interface PendingClientOptions {
@@ -49,7 +53,8 @@ export const connect: Command = {
     proxy: { type: 'string', value: 'URL', help: 'HTTP CONNECT proxy, http://[user:pass@]host:port (default: HTTPS_PROXY / HTTP_PROXY, NO_PROXY)' },
     'no-deflate': { type: 'boolean', help: 'do not offer permessage-deflate' },
     execute: { type: 'string', short: 'x', multiple: true, value: 'MSG', help: 'send MSG after connecting, then wait (-w) and close; stdin is not read' },
-    wait: { type: 'string', short: 'w', value: 'SECONDS', help: 'after -x or the end of stdin, wait this long for replies before closing (default: 2 after -x, 0 after stdin)' },
+    wait: { type: 'string', short: 'w', value: 'SECONDS', help: 'after -x or the end of stdin, wait this long for replies before closing (default: 2 after -x, 0 after stdin); "forever" (or --wait=-1, as wscat -w -1) keeps the connection open until the server closes or Ctrl-C' },
+    location: { type: 'boolean', short: 'L', help: `follow redirects (301, 302, 303, 307, 308), up to ${DEFAULT_MAX_REDIRECTS}; never from wss:// to ws://` },
     'one-message': { type: 'boolean', short: '1', help: 'print the first message received, then close' },
     ...DATA_FORMAT_FLAGS,
     ...DISPLAY_FLAGS,
@@ -83,7 +88,7 @@ async function run({ values, operands }: { values: Values; operands: string[] })
   const separator = separatorOf(values);
   const execute = listFlag(values, 'execute');
   const waitText = stringFlag(values, 'wait');
-  const waitMs = waitText === undefined ? undefined : parseSeconds(waitText, '--wait', { allowZero: true });
+  const waitMs = waitText === undefined ? undefined : FOREVER.has(waitText) ? Infinity : parseSeconds(waitText, '--wait', { allowZero: true });
   const oneMessage = values['one-message'] === true;
   const verbose = values.verbose === true;
 
@@ -153,6 +158,7 @@ function clientOptions(values: Values): ClientOptions {
     options.proxy = proxy;
   }
   if (values['no-deflate'] === true) options.perMessageDeflate = false;
+  if (values.location === true) options.maxRedirects = DEFAULT_MAX_REDIRECTS;
   const timeout = stringFlag(values, 'timeout');
   if (timeout !== undefined) options.timeout = parseSeconds(timeout, '--timeout');
   return options;
@@ -188,7 +194,8 @@ async function scripted(ws: WebSocket, output: Output, options: ScriptedOptions)
     if (!oneMessage) waitMs ??= 0;
   }
   // -1 without -w waits for its message as long as it takes.
-  await (waitMs === undefined ? received : Promise.race([received, wait(waitMs)]));
+  // Infinity (--wait forever) too: a timer would read it as 1 ms.
+  await (waitMs === undefined || waitMs === Infinity ? received : Promise.race([received, wait(waitMs)]));
   stopWaiting.abort();
   await ws.close().catch(() => {});
   await received;

@@ -158,6 +158,36 @@ describe('connect, piped', () => {
     assert.equal(stdout, 're: one\nre: two\n');
   });
 
+  test('-x with --wait forever (or --wait=-1) stays open until the server closes', async () => {
+    for (const wait of [['--wait', 'forever'], ['--wait=-1']]) {
+      const { server, url } = await tracked({
+        '/': async (ws: WebSocket) => {
+          await ws.send(`echo ${await ws.receive(5000)}`);
+          await ws.send('later');
+          await ws.close(4000, 'server done');
+        },
+      });
+      const { status, stdout, stderr } = await runCli(['connect', '-x', 'hi', ...wait, url]);
+      await server.close();
+      assert.equal(status, 7, stderr); // closed by the server with 4000, not by us with 1000
+      assert.equal(stdout, 'echo hi\nlater\n');
+      assert.match(stderr, /connection closed: 4000 server done/);
+    }
+  });
+
+  test('-L follows redirects (up to 10); without it a redirect is the error', async () => {
+    const { server: target, port } = await startServer({ '/final': echo });
+    servers.push(target);
+    const hop = await rawServer((s) => s.end(`HTTP/1.1 307 Moved\r\nLocation: ws://127.0.0.1:${port}/final\r\nContent-Length: 0\r\n\r\n`));
+    servers.push(hop);
+    const followed = await runCli(['connect', '-L', `ws://127.0.0.1:${hop.port}/`], 'through\n');
+    assert.equal(followed.status, 0, followed.stderr);
+    assert.equal(followed.stdout, 'through\n');
+    const refused = await runCli(['connect', `ws://127.0.0.1:${hop.port}/`], 'through\n');
+    assert.equal(refused.status, 3);
+    assert.match(refused.stderr, /unexpected HTTP status 307/);
+  });
+
   test('-1 prints the first message only, then closes normally', async () => {
     const { server, url, seen } = await recordingServer(async (ws) => {
       await ws.send('first');
