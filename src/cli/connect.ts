@@ -50,7 +50,7 @@ export const connect: Command = {
     key: { type: 'string', value: 'FILE', help: 'private key (PEM) of --cert' },
     passphrase: { type: 'string', value: 'TEXT', help: 'passphrase of --key' },
     insecure: { type: 'boolean', short: 'k', help: 'do not check the server certificate' },
-    proxy: { type: 'string', value: 'URL', help: 'HTTP CONNECT proxy, http://[user:pass@]host:port (default: HTTPS_PROXY / HTTP_PROXY, NO_PROXY)' },
+    proxy: { type: 'string', value: 'URL', help: 'proxy: http://[user:pass@]host:port (CONNECT) or socks5://[user:pass@]host:port (default: HTTPS_PROXY / HTTP_PROXY / ALL_PROXY, NO_PROXY)' },
     'no-deflate': { type: 'boolean', help: 'do not offer permessage-deflate' },
     execute: { type: 'string', short: 'x', multiple: true, value: 'MSG', help: 'send MSG after connecting, then wait (-w) and close; stdin is not read' },
     wait: { type: 'string', short: 'w', value: 'SECONDS', help: 'after -x or the end of stdin, wait this long for replies before closing (default: 2 after -x, 0 after stdin); "forever" (or --wait=-1, as wscat -w -1) keeps the connection open until the server closes or Ctrl-C' },

@@ -8,6 +8,7 @@ import { WebSocket, checkConnectionLimits, type ConnectionLimits } from './webso
 import { clearTimer, setTimer } from './timers.js';
 import { ConnectError, describeSocketError, type ConnectErrorCode } from './connect-error.js';
 import { openTunnel, proxyFor } from './proxy.js';
+import { openSocksTunnel } from './socks5.js';
 import { exchange, opened } from './socket-steps.js';
 
 export { ConnectError, type ConnectErrorCode };
@@ -23,7 +24,10 @@ export interface ConnectOptions extends ConnectionLimits, TlsOptions {
   headers?: Record<string, string | number | Array<string | number>>;
   /** Subprotocols to offer (RFC 6455 §1.9), in order of preference; the server's choice is `ws.protocol`. */
   protocols?: string | string[];
-  /** HTTP CONNECT proxy, "http://[user:pass@]host:port"; false connects directly. Default: from HTTPS_PROXY / HTTP_PROXY / NO_PROXY. */
+  /**
+   * Proxy: HTTP CONNECT "http://[user:pass@]host:port" or SOCKS5 "socks5://[user:pass@]host:port"
+   * (the proxy resolves host names); false connects directly. Default: from HTTPS_PROXY / HTTP_PROXY / ALL_PROXY / NO_PROXY.
+   */
   proxy?: string | URL | false;
   /** Redirects (301, 302, 303, 307, 308) to follow; never from wss:// to ws://. Default 0. */
   maxRedirects?: number;
@@ -205,7 +209,7 @@ async function dial(target: Target, options: ConnectOptions, context: tls.Secure
   const proxy = proxyFor(target, options.proxy);
   let socket: net.Socket;
   if (proxy !== null) {
-    socket = await openTunnel(proxy, target, signal);
+    socket = proxy.protocol === 'http:' ? await openTunnel(proxy, target, signal) : await openSocksTunnel(proxy, target, signal);
   } else {
     socket = net.connect({ host: target.host, port: target.port });
     socket.setNoDelay(true);

@@ -242,7 +242,7 @@ describe('a scripted proxy: refusals, garbage, silence', () => {
   });
 
   test('a bad proxy option is a TypeError before anything is sent', async () => {
-    await assert.rejects(connect('ws://127.0.0.1:9/', { proxy: 'socks5://127.0.0.1:1080' }), { name: 'TypeError', message: /must be an http:\/\/ proxy/ });
+    await assert.rejects(connect('ws://127.0.0.1:9/', { proxy: 'ftp://127.0.0.1:21' }), { name: 'TypeError', message: /must be an http:\/\/ \(CONNECT\) or socks5:\/\/ proxy/ });
     await assert.rejects(connect('ws://127.0.0.1:9/', { proxy: 42 } as never), { name: 'TypeError', message: /proxy must be an http:\/\/ URL string or false/ });
   });
 });
@@ -261,7 +261,7 @@ describe('proxy settings from the environment (curl and undici rules)', () => {
     assert.equal(proxyFor(ws, false, env), null);
     assert.equal(proxyFor(ws, 'http://explicit:8080', env)?.host, 'explicit:8080');
     assert.equal(proxyFor(ws, undefined, { HTTP_PROXY: 'proxy.corp:3128' })?.href, 'http://proxy.corp:3128/');
-    assert.throws(() => proxyFor(ws, undefined, { HTTP_PROXY: 'https://tls-proxy:443' }), /HTTP_PROXY must be an http:\/\/ proxy/);
+    assert.throws(() => proxyFor(ws, undefined, { HTTP_PROXY: 'https://tls-proxy:443' }), /HTTP_PROXY must be an http:\/\/ \(CONNECT\) or socks5:\/\/ proxy/);
   });
 
   test('NO_PROXY: "*", domain suffixes, ports, IP addresses', () => {
