@@ -47,9 +47,9 @@ if [ "$role" = server ]; then
   bash -c "exec $server_cmd \"\$1\"" _ "$port" >"$out/peer.log" 2>&1 &
   pids+=($!)
   wait_port "$port"
-  node dist/src/fuzz/command.js server "ws://127.0.0.1:$port" --cases "$cases" --agent "$impl" --outdir "$out/fuzz" --parallel "${FUZZ_PARALLEL:-2}" >"$out/fuzz.log" 2>&1 || true
+  node dist/src/fuzz/main.js server "ws://127.0.0.1:$port" --cases "$cases" --agent "$impl" --outdir "$out/fuzz" --parallel "${FUZZ_PARALLEL:-2}" >"$out/fuzz.log" 2>&1 || true
 else
-  node dist/src/fuzz/command.js client --port "$port" --cases "$cases" --outdir "$out/fuzz" >"$out/fuzz.log" 2>&1 &
+  node dist/src/fuzz/main.js client --port "$port" --cases "$cases" --outdir "$out/fuzz" >"$out/fuzz.log" 2>&1 &
   fuzzer=$!
   pids+=($fuzzer)
   wait_port "$port"

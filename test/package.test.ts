@@ -1,5 +1,6 @@
-// The package as a user gets it: `npm pack`, installed from the tarball
-// into a fresh project (no network), then used the ways the README says:
+// The package as a user gets it: `npm pack` on a fresh clone (its prepare script
+// installs the dev dependencies and builds), installed from the tarball into a
+// fresh project, and `npm install git+file://…`; then used the ways the README says:
 // the CLI, ESM and CommonJS imports, a TypeScript consumer under --strict
 // with `types: []`, and the README's full examples against the installed types.
 import { describe, test, before, after } from 'node:test';
@@ -14,6 +15,8 @@ import { ROOT } from './helpers.js';
 import { readmeExamples } from './readme-examples.js';
 
 const run = promisify(execFile);
+// The clone's npm ci and the installs take packages from npm's cache where it has them (the registry otherwise).
+const npmEnv = { ...process.env, npm_config_prefer_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' };
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -54,14 +57,18 @@ if (sws.is_binary(message)) console.log(message.length);
 await server.close();
 `;
 
-describe('the packed package, installed from its tarball', { timeout: 180_000 }, () => {
+describe('the packed package of a fresh clone, installed from its tarball', { timeout: 300_000 }, () => {
   let project = '';
   let installed = '';
 
   before(async () => {
     project = mkdtempSync(join(tmpdir(), 'sws-consumer-'));
-    const { stdout } = await run(npm, ['pack', '--silent', '--pack-destination', project], { cwd: ROOT, encoding: 'utf8' });
+    // What is committed, as a user clones it: no node_modules, no dist.
+    const clone = join(project, 'clone');
+    await run('git', ['clone', '--quiet', ROOT, clone]);
+    const { stdout } = await run(npm, ['pack', '--silent', '--pack-destination', project], { cwd: clone, encoding: 'utf8', env: npmEnv, maxBuffer: 64 * 1024 * 1024 });
     const tarball = join(project, stdout.trim().split('\n').pop()!);
+    rmSync(clone, { recursive: true, force: true });
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
     await run(npm, ['install', '--offline', '--no-audit', '--no-fund', tarball], { cwd: project, encoding: 'utf8' });
     installed = join(project, 'node_modules', 'scriptling-websocket');
@@ -195,6 +202,23 @@ export async function main(url: string): Promise<string> {
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
     const result = await run(process.execPath, [tsc, '-p', '.'], { cwd: project, encoding: 'utf8' }).catch((error: { stdout: string }) => error);
     assert.equal(result.stdout, '', `tsc reported:\n${result.stdout}`);
+  });
+});
+
+describe('npm install git+file://… (a git dependency: npm runs its prepare script)', { timeout: 300_000 }, () => {
+  test('installs built code: the binding round-trips and the CLI prints its version', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'sws-git-consumer-'));
+    try {
+      writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
+      await run(npm, ['install', `git+file://${ROOT}`], { cwd: project, encoding: 'utf8', env: npmEnv, maxBuffer: 64 * 1024 * 1024 });
+      writeFileSync(join(project, 'esm.mjs'), roundTrip((name) => `await import('${name}')`));
+      const { stdout } = await run(process.execPath, ['esm.mjs'], { cwd: project, encoding: 'utf8' });
+      assert.deepEqual(JSON.parse(stdout), { text: 'ping', binary: [1, 2, 255] });
+      const { stdout: printed } = await run(join(project, 'node_modules', '.bin', 'scriptling-ws'), ['--version'], { encoding: 'utf8' });
+      assert.equal(printed.trim(), version);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
   });
 });
 

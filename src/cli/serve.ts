@@ -1,13 +1,9 @@
 /** `scriptling-ws serve`: the example server of `npm start` (the seed's echo and chat handlers, and a page). */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createRuntime } from '../scriptling/index.js';
 import { ADDRESS_FLAGS, hostPort, listenAddress } from './address.js';
-import { PACKAGE_ROOT } from './paths.js';
+import { exampleServer } from './paths.js';
 import { untilInterrupted } from './signals.js';
 import type { Command } from './command.js';
-
-const EXAMPLES = join(PACKAGE_ROOT, 'examples');
 
 export const serve: Command = {
   name: 'serve',
@@ -16,11 +12,11 @@ export const serve: Command = {
   async run({ values }) {
     const { host, port } = listenAddress(values, 8080);
     const runtime = createRuntime();
-    runtime.http.websocket('/echo', 'handlers.echo_handler');
-    runtime.http.websocket('/chat', 'handlers.chat_handler');
-    const page = readFileSync(join(EXAMPLES, 'index.html'), 'utf8');
+    const { page, handlers } = await exampleServer();
+    runtime.http.websocket('/echo', handlers.echo_handler);
+    runtime.http.websocket('/chat', handlers.chat_handler);
     runtime.http.get('/', () => page);
-    const server = await runtime.http.serve({ host, port, libraryPath: EXAMPLES });
+    const server = await runtime.http.serve({ host, port });
     const where = hostPort(server.host, server.port);
     console.log(`scriptling-websocket example server
   page:  http://${where}/             (open it in a browser, in two tabs to chat)

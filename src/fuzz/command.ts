@@ -1,6 +1,4 @@
 import { parseArgs } from 'node:util';
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import type { CaseDefinition, CaseRun } from './case.js';
 import { selectCases, splitList } from './select.js';
@@ -180,15 +178,3 @@ function fuzzClient(cases: CaseDefinition[], options: ClientRoleOptions): Promis
     });
   });
 }
-
-/** Whether this file is the script node was started with (not imported by the CLI or a test). */
-function isEntryPoint(): boolean {
-  try {
-    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
-  } catch {
-    return false;
-  }
-}
-
-// `node dist/src/fuzz/command.js …` runs it directly.
-if (isEntryPoint()) process.exitCode = await main(process.argv.slice(2));

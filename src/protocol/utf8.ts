@@ -1,4 +1,26 @@
-import { isAscii, isUtf8 } from 'node:buffer';
+import * as buffer from 'node:buffer';
+
+const strictDecoder = new TextDecoder('utf-8', { fatal: true });
+
+/** `buffer.isUtf8` for runtimes without it (it came in Node 18.14; the support table starts at 18.9). */
+export function strictUtf8(bytes: Uint8Array): boolean {
+  try {
+    strictDecoder.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `buffer.isAscii` for runtimes without it (Node 18.15). */
+export function asciiOnly(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] >= 0x80) return false;
+  return true;
+}
+
+// Chosen once at load: where the native checks exist they cost nothing extra.
+const isUtf8: (bytes: Uint8Array) => boolean = buffer.isUtf8 ?? strictUtf8;
+const isAscii: (bytes: Uint8Array) => boolean = buffer.isAscii ?? asciiOnly;
 
 /** Length of the sequence a lead byte starts; 0 for bytes that cannot lead (RFC 3629 §4). */
 function sequenceLength(lead: number): number {

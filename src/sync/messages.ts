@@ -8,6 +8,7 @@ import { ConnectError, type ConnectErrorCode } from '../transport/client.js';
 import type { RefusalDetails } from '../transport/connect-error.js';
 import { WebSocketError } from '../protocol/errors.js';
 import type { DeflateOptions, DeflateParams } from '../protocol/deflate.js';
+import { THREAD_ROLE, type ThreadRole } from './thread-entries.js';
 
 /** Int32 slots of the SharedArrayBuffer both threads see. */
 export const SEQUENCE = 0;
@@ -142,6 +143,8 @@ export interface Fate {
 }
 
 export interface EngineData {
+  /** Which thread this is (thread-entries.ts): the one-file build starts both from one file. */
+  [THREAD_ROLE]: ThreadRole;
   state: SharedArrayBuffer;
   requests: MessagePort;
   events: MessagePort;

@@ -7,12 +7,13 @@
  */
 import { Worker, workerData } from 'node:worker_threads';
 import { SEQUENCE, STATUS, Status, type Fate, type SupervisorData } from './messages.js';
+import { THREAD_ROLE } from './thread-entries.js';
 
 const { engineFile, fate, resourceLimits, state, requests, events } = workerData as SupervisorData;
 const words = new Int32Array(state);
 
 const engine = new Worker(new URL(engineFile), {
-  workerData: { state, requests, events },
+  workerData: { [THREAD_ROLE]: 'engine', state, requests, events },
   transferList: [requests, events],
   resourceLimits: resourceLimits ?? {},
 });

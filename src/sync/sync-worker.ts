@@ -7,6 +7,7 @@ import { SyncConnection } from './connection.js';
 import { WorkerConnection } from './worker-connection.js';
 import { CallerConnection } from './caller-connection.js';
 import { WorkerDiedError } from './worker-died.js';
+import { THREAD_ROLE, threadEntry } from './thread-entries.js';
 import {
   CUSTODY_BYTES, SEQUENCE, STATE_BYTES, STATUS, Status, reviveError,
   type Event, type Fate, type Request, type SocketThread, type SupervisorData,
@@ -80,14 +81,15 @@ export class SyncWorker {
     this.events = events.port1;
     this.fate = fate.port1;
     const data: SupervisorData = {
+      [THREAD_ROLE]: 'supervisor',
       state: this.words.buffer as SharedArrayBuffer,
       requests: requests.port2,
       events: events.port2,
       fate: fate.port2,
-      engineFile: (options.engineFile ?? new URL('./worker.js', import.meta.url)).href,
+      engineFile: (options.engineFile ?? threadEntry('engine')).href,
       resourceLimits: options.resourceLimits,
     };
-    const supervisor = new Worker(new URL('./supervisor.js', import.meta.url), {
+    const supervisor = new Worker(threadEntry('supervisor'), {
       workerData: data,
       transferList: [requests.port2, events.port2, fate.port2],
     });

@@ -91,8 +91,11 @@ export class InboundQueue {
       return;
     }
     if (typeof message !== 'string' && !fillsItsBuffer(message)) {
-      // A short message is a view of the socket chunk it came in; queued, it must not keep the whole chunk alive.
-      message = Buffer.from(message);
+      // A short message is a view of the socket chunk it came in; queued, it must not keep the whole chunk alive,
+      // nor a slab of Buffer's pool (Buffer.from's copy), which Node 24 made 64 KiB: it gets memory of its own size.
+      const own = Buffer.allocUnsafeSlow(message.length);
+      own.set(message);
+      message = own;
     }
     (this.queue ??= []).push(message);
     this.queued += messageSize(message);

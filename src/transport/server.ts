@@ -196,7 +196,8 @@ export class WebSocketServer {
     const httpOptions: http.ServerOptions = {
       maxHeaderSize: maxHeadSize ?? DEFAULT_MAX_HEAD_SIZE,
       headersTimeout: timeout,
-      requestTimeout: timeout,
+      // Node 18 before 18.14 refuses a headersTimeout equal to requestTimeout; 1 ms more changes nothing else.
+      requestTimeout: timeout === 0 ? 0 : timeout + 1,
       connectionsCheckingInterval: Math.max(100, Math.min(1000, (timeout || 4000) / 4)),
       noDelay: true,
     };

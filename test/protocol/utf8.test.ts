@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ASCII_FAST_PATH_MIN, Utf8Validator, decodeText } from '../../src/protocol/utf8.js';
+import { isAscii, isUtf8 } from 'node:buffer';
+import { ASCII_FAST_PATH_MIN, Utf8Validator, asciiOnly, decodeText, strictUtf8 } from '../../src/protocol/utf8.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s/g, ''), 'hex');
 
@@ -63,4 +64,15 @@ test('decodeText: long pure ASCII takes the ASCII path, anything else is checked
     assert.equal(decodeText(latin, 'validated'), `${'a'.repeat(length)}é`);
   }
   assert.equal(decodeText(Buffer.alloc(0), 'unchecked'), '');
+});
+
+test('the checks for runtimes without buffer.isUtf8/isAscii (Node 18.9) agree with the native ones', () => {
+  const samples = [
+    '', '41', '7f', '80', 'c2 80', 'c0 80', 'e0 a0 80', 'e0 80 80', 'ed 9f bf', 'ed a0 80', 'f0 90 80 80',
+    'f4 8f bf bf', 'f4 90 80 80', 'f5 80 80 80', 'ce ba e1 bd b9 cf 83 ce bc ce b5', 'ce ba e1 bd', 'ff',
+  ].map(hex);
+  for (const bytes of samples) {
+    assert.equal(strictUtf8(bytes), isUtf8(bytes), `isUtf8 of ${bytes.toString('hex')}`);
+    assert.equal(asciiOnly(bytes), isAscii(bytes), `isAscii of ${bytes.toString('hex')}`);
+  }
 });

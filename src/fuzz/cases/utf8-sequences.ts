@@ -1,4 +1,4 @@
-import { isUtf8 } from 'node:buffer';
+import { isUtf8 } from '../../protocol/utf8.js';
 import { KOSME } from './common.js';
 
 /**
