@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [-- --only ours,ws,...] [-- --no-throughput] [-- --no-memory] [-- --no-fanout]
+// npm run bench [-- --quick] [-- --only ours,ws,...] [-- --no-throughput] [-- --no-memory] [-- --no-fanout] [-- --no-topics]
 // Each workload runs with client and server in separate processes: a warm-up
 // round, then ROUNDS timed rounds; the table shows medians and the ratios to
 // raw TCP and to ws measured in the same run. Results also go to bench/results/.
@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import os from 'node:os';
 import { fanout, printFanout } from './fanout.mjs';
+import { topicBench, printTopics } from './topics.mjs';
 import { listFloor } from './list-floor.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -249,6 +250,12 @@ if (!skipMemory) {
 if (!args.includes('--no-fanout') && wanted('ours')) {
   results.fanout = await fanout({ clients: quick ? 50 : 1000, rounds: ROUNDS, impls: ['ours', 'ws', 'binding'].filter(wanted) });
   printFanout(results.fanout);
+}
+
+// Topics across processes (issue 20): one process, workers: 2, two processes through Redis (when redis-server is installed), ws + loop.
+if (!args.includes('--no-topics') && wanted('ours')) {
+  results.topics = await topicBench({ clients: quick ? 50 : 1000, rounds: ROUNDS, idle: quick ? 1000 : 10_000, memory: !skipMemory, samples: quick ? 300 : 2000, reference: wanted('ws') });
+  printTopics(results.topics);
 }
 
 mkdirSync(join(here, 'results'), { recursive: true });

@@ -1,6 +1,9 @@
 /// <reference types="node" preserve="true" />
 /** The engine, for users who want an idiomatic API: `scriptling-websocket/core`. */
 export { connect, parseWebSocketUrl, ConnectError, type ConnectOptions, type TlsOptions } from './transport/client.js';
+export { redisPubSub, RedisPubSub, type RedisPubSubOptions, type RedisPubSubStats } from './transport/pubsub/redis-pubsub.js';
+export { PubSubError, type PubSub, type PubSubFactory, type Deliver } from './transport/pubsub/pubsub.js';
+export type { TopicCounts } from './transport/topics.js';
 export { WebSocketServer, type ServerOptions, type ConnectionHandler, type RequestHandler, type RouteOptions, type Authorize } from './transport/server.js';
 export type { RequestInfo, PeerCertificate } from './protocol/handshake.js';
 export type { Verdict } from './protocol/server-handshake.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ROOT } from './helpers.js';
 
 test('npm run bench -- --quick runs and writes its results', () => {
-  const out = execFileSync(process.execPath, [join(ROOT, 'bench', 'run.mjs'), '--quick', '--only', 'raw,ours'], { encoding: 'utf8', timeout: 120_000 });
+  const out = execFileSync(process.execPath, [join(ROOT, 'bench', 'run.mjs'), '--quick', '--only', 'raw,ours'], { encoding: 'utf8', timeout: 240_000 });
   assert.match(out, /\| 64 B binary pingpong \| msg\/s \|/);
   const results = JSON.parse(readFileSync(join(ROOT, 'bench', 'results', 'quick.json'), 'utf8'));
   assert.ok(results.throughput.length >= 4);
@@ -20,4 +20,9 @@ test('npm run bench -- --quick runs and writes its results', () => {
   assert.ok(results.memory.some((m: { impl: string }) => m.impl === 'ours'));
   assert.match(out, /\| 64 B, messages delivered\/s \| [\d,]+ \|/, 'the fan-out workload ran');
   assert.ok(results.fanout.some((r: { impl: string; perSecond: number }) => r.impl === 'ours' && r.perSecond > 0));
+  assert.match(out, /\| one publish → 50 subscribers, delivered\/s \| one process \| workers: 2 \|/, 'the topics workload ran');
+  for (const name of ['one process', 'workers: 2']) {
+    assert.ok(results.topics.rows.some((r: { name: string; perSecond: number }) => r.name === name && r.perSecond > 0), `topics: ${name} ran`);
+  }
+  assert.ok(results.topics.mem.perConnectionKiB > 0);
 });

@@ -245,6 +245,65 @@ declare class Connection {
 }
 type ErrorReporter = (error: unknown, where: string) => void;
 type Message = string | Buffer;
+type Deliver = (topic: string, data: Uint8Array, binary: boolean) => void;
+interface PubSub {
+	/** Sends a message published here to the other processes (never back to this one). */
+	publish(topic: string, data: Uint8Array, binary: boolean): void;
+	/** This process now has a subscriber of `topic` (its first). */
+	subscribe(topic: string): void;
+	/** This process's last subscriber of `topic` has left. */
+	unsubscribe(topic: string): void;
+	/** Disconnects; nothing is delivered afterwards. */
+	close(): Promise<void>;
+}
+type PubSubFactory = (deliver: Deliver) => PubSub;
+declare class PubSubError extends Error {
+	/** WS_ERR_PUBSUB_DOWN (connection lost or refused), WS_ERR_PUBSUB_REFUSED (an error reply, e.g. a wrong password), WS_ERR_PUBSUB_DROPPED (queue full). */
+	readonly code: "WS_ERR_PUBSUB_DOWN" | "WS_ERR_PUBSUB_REFUSED" | "WS_ERR_PUBSUB_DROPPED" | "WS_ERR_PUBSUB_PROTOCOL";
+	name: string;
+	constructor(
+	/** WS_ERR_PUBSUB_DOWN (connection lost or refused), WS_ERR_PUBSUB_REFUSED (an error reply, e.g. a wrong password), WS_ERR_PUBSUB_DROPPED (queue full). */
+	code: "WS_ERR_PUBSUB_DOWN" | "WS_ERR_PUBSUB_REFUSED" | "WS_ERR_PUBSUB_DROPPED" | "WS_ERR_PUBSUB_PROTOCOL", message: string, options?: {
+		cause?: unknown;
+	});
+}
+interface TopicCounts {
+	/** Deliveries handed to a connection's output. */
+	delivered: number;
+	/** Deliveries skipped because the subscriber's unwritten output was over its sendHighWaterMark. */
+	skipped: number;
+}
+declare class TopicHub {
+	private readonly maxTopicsPerConnection;
+	private readonly subscribers;
+	private readonly memberships;
+	readonly counts: TopicCounts;
+	/** Other processes joined to this one (cluster workers, Redis); null: this process alone. */
+	readonly pubsub: PubSub | null;
+	constructor(maxTopicsPerConnection?: number, pubsub?: PubSubFactory | null);
+	/** Adds `ws` to `topic`; false if it already was there. A closed connection is never added. */
+	subscribe(ws: WebSocket$1, topic: string): boolean;
+	/** Removes `ws` from `topic`; false if it was not there. */
+	unsubscribe(ws: WebSocket$1, topic: string): boolean;
+	/** The topics `ws` is subscribed to, in the order it subscribed. */
+	topicsOf(ws: WebSocket$1): string[];
+	/** Removes `ws` from every topic: it has closed. */
+	leave(ws: WebSocket$1): void;
+	/** Number of this process's subscribers of `topic`. */
+	subscriberCount(topic: string): number;
+	/**
+	 * Sends to every subscriber of `topic` here and hands the message to the
+	 * other processes; returns how many connections of this process it went to.
+	 */
+	publish(topic: string, data: string | Uint8Array, options?: {
+		binary?: boolean;
+	}): number;
+	/** Sends to this process's subscribers only: a publish from here or from another process. */
+	deliver(topic: string, payload: Uint8Array, binary: boolean): number;
+	/** Stops the link to other processes. */
+	close(): Promise<void>;
+	private drop;
+}
 interface ConnectionLimits {
 	/** Largest message accepted (after decompression), in bytes; Infinity for no limit. Default 64 MiB. */
 	maxMessageSize?: number;
@@ -303,6 +362,8 @@ declare class WebSocket$1 {
 	private socketError;
 	private closed;
 	private resolveClosed;
+	/** Server side: the server's topics. */
+	private readonly hub;
 	constructor(socket: Socket, connection: Connection, options?: ConnectionLimits & {
 		extensions?: string;
 		protocol?: string;
@@ -312,6 +373,7 @@ declare class WebSocket$1 {
 			response: string;
 		};
 		head?: Buffer;
+		topics?: TopicHub;
 		/** Set before the first frame (in `head`) is read, so that no Ping or Pong goes unseen. */
 		onping?: ((data: Buffer) => void) | null;
 		onpong?: ((data: Buffer) => void) | null;
@@ -374,6 +436,18 @@ declare class WebSocket$1 {
 	 * answer before the socket is destroyed.
 	 */
 	close(code?: number, reason?: string): Promise<void>;
+	/**
+	 * Server side: receive every message published to `topic` (by
+	 * `server.publish`, on any process joined to this one) until
+	 * `unsubscribe` or the connection's end. False if already subscribed or
+	 * closed; a topic is a non-empty string of at most 1024 UTF-8 bytes.
+	 */
+	subscribe(topic: string): boolean;
+	/** Server side: stop receiving `topic`; false if not subscribed. */
+	unsubscribe(topic: string): boolean;
+	/** Server side: the topics subscribed to, in the order subscribed; [] on a client connection. */
+	get topics(): string[];
+	private topicHub;
 	/** Drops the TCP connection at once, without a closing handshake. */
 	terminate(): void;
 	/** Resolves once the TCP connection is closed. */
@@ -531,6 +605,18 @@ export declare class WebSocketConnection {
 	connected(): boolean;
 	/** Closes with 1000 (or the given code and reason); resolves when the connection is closed. Idempotent. */
 	close(code?: number, reason?: string): Promise<void>;
+	/**
+	 * Server side: receive every message published to `topic`
+	 * (`runtime.publish`, from any worker or host joined to this server)
+	 * until `unsubscribe` or the end of the connection, which leaves every
+	 * topic. False if already subscribed. A topic is a non-empty string of at
+	 * most 1024 UTF-8 bytes; at most 1000 per connection (maxTopicsPerConnection).
+	 */
+	subscribe(topic: string): boolean;
+	/** Server side: stop receiving `topic`; false if not subscribed. */
+	unsubscribe(topic: string): boolean;
+	/** Server side: the topics subscribed to (a list, in the order subscribed). */
+	get topics(): string[];
 	/** Server side: the opening request (method, path, query, headers, remote_addr); null on a client connection. */
 	get request(): RequestInfo | null;
 	/** The agreed subprotocol, or "" when none was. */
@@ -577,6 +663,13 @@ interface ServerOptions extends ConnectionLimits {
 	onRequest?: RequestHandler;
 	/** Where handler, authorize and onRequest failures are reported. Default: console.error. */
 	onError?: ErrorReporter;
+	/** Most topics one connection may subscribe to at once (`ws.subscribe`). Default 1000. */
+	maxTopicsPerConnection?: number;
+	/**
+	 * Joins this server's topics to other processes' (`redisPubSub(url)`, or
+	 * a node:cluster worker's link to its primary). Default: this process alone.
+	 */
+	pubsub?: PubSubFactory;
 }
 declare class WebSocketServer {
 	private readonly options;
@@ -590,7 +683,23 @@ declare class WebSocketServer {
 	private server;
 	private readonly attached;
 	private closing;
+	private readonly topics;
 	constructor(options?: ServerOptions);
+	/**
+	 * Sends `data` to every connection subscribed to `topic` (`ws.subscribe`)
+	 * on this server and on every process joined through `pubsub`, each
+	 * once; returns at once with how many of this process's connections it
+	 * went to. A string is text, bytes are binary unless `binary: false`
+	 * (then they must be UTF-8). A subscriber over its sendHighWaterMark
+	 * misses the message (`topicCounts.skipped`) instead of stalling the others.
+	 */
+	publish(topic: string, data: string | Uint8Array, options?: {
+		binary?: boolean;
+	}): number;
+	/** Deliveries to this process's subscribers so far, and those skipped at slow ones. */
+	get topicCounts(): Readonly<TopicCounts>;
+	/** The link to other processes (its counters, for monitoring), or null. */
+	get pubsub(): PubSub | null;
 	/**
 	 * Registers the handler for WebSocket connections on `path`; a path
 	 * ending in "/*" takes every path under it. `options` hold the route's
@@ -644,6 +753,88 @@ declare class WebSocketServer {
 	private run;
 	private report;
 }
+interface RedisAddress {
+	tls: boolean;
+	host: string;
+	port: number;
+	/** Redis 6 ACL user; null: AUTH with the password alone. */
+	username: string | null;
+	password: string | null;
+	db: number;
+}
+interface RedisPubSubOptions {
+	/** redis://[user:password@]host:port[/db], or rediss:// for TLS. */
+	url: string;
+	/** Prepended to each topic to make its Redis channel. Default "scriptling-ws:". */
+	prefix?: string;
+	/**
+	 * Bytes of publishes kept while Redis is unreachable (or not taking them
+	 * as fast as they come); beyond this they are dropped, counted in
+	 * `stats.dropped` and reported through onError (once per outage). Default 1 MiB.
+	 */
+	maxQueuedBytes?: number;
+	/** ms for connecting, TLS, AUTH and SELECT. Default 5000. */
+	connectTimeout?: number;
+	/** Reconnection backoff in ms: from `min`, doubling, up to `max` (with jitter). Default { min: 100, max: 2000 }. */
+	reconnectDelay?: {
+		min?: number;
+		max?: number;
+	};
+	/** Largest message taken from Redis, in bytes. Default 64 MiB. */
+	maxMessageSize?: number;
+	/** Extra TLS settings for rediss:// (ca, cert, key…). */
+	tls?: tls.ConnectionOptions;
+	/** Where outages, refusals and drops are reported. Default: the server's onError, else console.error. */
+	onError?: ErrorReporter;
+}
+interface RedisPubSubStats {
+	/** Publishes written to Redis. */
+	published: number;
+	/** Messages from other processes delivered here. */
+	received: number;
+	/** Publishes dropped: queue full while Redis was unreachable or behind. */
+	dropped: number;
+	/** Bytes of publishes waiting for Redis now. */
+	queuedBytes: number;
+	/** Messages on our channels that another program published (not in our format): ignored. */
+	foreign: number;
+	/** Reconnections of the subscriber and the publisher connections. */
+	reconnects: number;
+}
+declare function redisPubSub(options: string | RedisPubSubOptions): PubSubFactory;
+type Resolved = Required<Omit<RedisPubSubOptions, "url" | "tls" | "onError" | "reconnectDelay">> & Pick<RedisPubSubOptions, "tls" | "onError"> & {
+	reconnectDelay: {
+		min: number;
+		max: number;
+	};
+};
+declare class RedisPubSub implements PubSub {
+	private readonly address;
+	private readonly options;
+	private readonly deliver;
+	readonly stats: RedisPubSubStats;
+	private readonly origin;
+	private readonly prefix;
+	private readonly channels;
+	private readonly subscriber;
+	private readonly publisher;
+	private queue;
+	private dropReported;
+	private foreignReported;
+	private closed;
+	constructor(address: RedisAddress, options: Resolved, deliver: Deliver);
+	/** True while both connections are up. */
+	get connected(): boolean;
+	publish(topic: string, data: Uint8Array, binary: boolean): void;
+	subscribe(topic: string): void;
+	unsubscribe(topic: string): void;
+	close(): Promise<void>;
+	private channel;
+	private flushQueue;
+	private drop;
+	/** A pushed ["message", channel, payload]; subscribe confirmations and others are ignored. */
+	private onPush;
+}
 /** A handler function, or its name as "library.function". */
 export type Handler = ((client: WebSocketConnection) => unknown) | string;
 type PageResult = string | {
@@ -660,7 +851,7 @@ type PageHandler = (request: http.IncomingMessage) => PageResult | Promise<PageR
  * { status, headers, body } (refuse with that).
  */
 export type WebSocketOptions = RouteOptions;
-export interface ServeOptions extends Omit<ServerOptions, "onRequest" | "handshakeTimeout" | "closeTimeout"> {
+export interface ServeOptions extends Omit<ServerOptions, "onRequest" | "handshakeTimeout" | "closeTimeout" | "pubsub"> {
 	/** Default 8080; 0 picks a free port. */
 	port?: number;
 	/** Where "library.function" handlers are loaded from (library.mjs or library.js). Default: the working directory. */
@@ -676,11 +867,27 @@ export interface ServeOptions extends Omit<ServerOptions, "onRequest" | "handsha
 	 * `close()` detaches and closes our connections only.
 	 */
 	server?: http.Server;
+	/**
+	 * Run this many node:cluster workers on the port (0 or "auto": one per
+	 * CPU). Each worker runs the calling script again, whose serve() then
+	 * listens; topics are joined through this process, or through `pubsub`.
+	 * Dead workers are restarted; close() closes them all.
+	 */
+	workers?: number | "auto";
+	/**
+	 * Join topics with every process using this Redis (or Valkey):
+	 * "redis://[user:password@]host:port[/db]", "rediss://…" for TLS, or
+	 * { url, prefix, maxQueuedBytes, connectTimeout, reconnectDelay: { min, max }, tls }
+	 * with times in seconds. With `workers`, each worker connects itself.
+	 */
+	pubsub?: string | RedisPubSubOptions;
 }
 export interface RunningServer {
 	port: number;
 	host: string;
 	close(): Promise<void>;
+	/** With `workers`, in the primary: the workers' process ids now. */
+	readonly workers?: number[];
 }
 /**
  * `runtime.http`: register WebSocket endpoints (and plain pages), then
@@ -692,20 +899,37 @@ export declare class HttpRuntime {
 	private readonly sockets;
 	private readonly pages;
 	private readonly libraries;
+	private readonly targets;
+	/**
+	 * runtime.publish(topic, message): sends to every client subscribed to
+	 * `topic` (client.subscribe) on the servers of this runtime, their
+	 * workers and every host joined through `pubsub`, each once. Returns at
+	 * once (as broadcast()) with how many of this process's clients it went to.
+	 */
+	publish(topic: string, message: string | object | number[] | Uint8Array): number;
 	/** runtime.http.websocket(path, handler, options): a path ending in "/*" takes every path under it. */
 	websocket(path: string, handler: Handler, options?: WebSocketOptions): void;
 	/** runtime.http.get(path, handler): a plain page; the handler returns the body or { status, headers, body }. */
 	get(path: string, handler: PageHandler): void;
 	/** Serves the registered endpoints; time options are in seconds (Scriptling's convention). */
 	serve(options?: ServeOptions): Promise<RunningServer>;
+	private servePrimary;
 	private resolveHandler;
 	private page;
 }
 export interface Runtime {
 	http: HttpRuntime;
+	/** runtime.publish(topic, message): see HttpRuntime.publish. */
+	publish(topic: string, message: string | object | number[] | Uint8Array): number;
 }
-/** The `runtime` object of a Scriptling server: `runtime.http.websocket(path, handler)`. */
+/** A `runtime` object of a Scriptling server: `runtime.http.websocket(path, handler)`, `runtime.publish(topic, message)`. */
 export declare function createRuntime(): Runtime;
+/**
+ * This process's runtime, Scriptling's `import scriptling.runtime as
+ * runtime`: what handler libraries import. Its `publish` goes through every
+ * server of the process, whichever runtime serves it.
+ */
+export declare const runtime: Runtime;
 /**
  * broadcast(clients, message): sends one message to many connections and
  * waits for none of them (python-websockets has the same helper). The
@@ -1039,7 +1263,7 @@ declare namespace sync {
 	export { ConnectError, ReceivedMessage, ScriptlingConnectOptions, SocketThread, SyncConnection, SyncWorker, SyncWorkerOptions, WebSocketError, WorkerDiedError, connect$2 as connect, is_binary, is_text };
 }
 declare namespace core {
-	export { Authorize, CloseCode, ConnectError, ConnectErrorCode, ConnectOptions, Connection, ConnectionHandler, ConnectionLimits, ConnectionOptions, DEFAULT_MAX_MESSAGE_SIZE, DeflateOptions, Message, Opcode, PeerCertificate, ProtocolEvent, RequestHandler, RequestInfo, RouteOptions, ServerOptions, Side, State, TlsOptions, Verdict, WebSocket$1 as WebSocket, WebSocketError, WebSocketServer, checkConnectionLimits, connect, isValidWireCloseCode, parseWebSocketUrl };
+	export { Authorize, CloseCode, ConnectError, ConnectErrorCode, ConnectOptions, Connection, ConnectionHandler, ConnectionLimits, ConnectionOptions, DEFAULT_MAX_MESSAGE_SIZE, DeflateOptions, Deliver, Message, Opcode, PeerCertificate, ProtocolEvent, PubSub, PubSubError, PubSubFactory, RedisPubSub, RedisPubSubOptions, RedisPubSubStats, RequestHandler, RequestInfo, RouteOptions, ServerOptions, Side, State, TlsOptions, TopicCounts, Verdict, WebSocket$1 as WebSocket, WebSocketError, WebSocketServer, checkConnectionLimits, connect, isValidWireCloseCode, parseWebSocketUrl, redisPubSub };
 }
 
 export {

@@ -1177,21 +1177,21 @@ function negotiateOffer(header, options) {
     } catch {
       continue;
     }
-    const response = [];
+    const response2 = [];
     const serverNoContext = offer2.serverNoContextTakeover || !!options.serverNoContextTakeover;
     const clientNoContext = offer2.clientNoContextTakeover || !!options.clientNoContextTakeover;
-    if (serverNoContext) response.push(["server_no_context_takeover", true]);
-    if (clientNoContext) response.push(["client_no_context_takeover", true]);
+    if (serverNoContext) response2.push(["server_no_context_takeover", true]);
+    if (clientNoContext) response2.push(["client_no_context_takeover", true]);
     let serverBits = offer2.serverMaxWindowBits ?? options.serverMaxWindowBits;
     if (serverBits !== void 0) {
       serverBits = Math.min(serverBits, options.serverMaxWindowBits ?? MAX_WINDOW_BITS);
-      response.push(["server_max_window_bits", serverBits]);
+      response2.push(["server_max_window_bits", serverBits]);
     }
     if (offer2.clientMaxWindowBits !== void 0 && options.clientMaxWindowBits !== void 0) {
-      response.push(["client_max_window_bits", Math.min(offer2.clientMaxWindowBits, options.clientMaxWindowBits)]);
+      response2.push(["client_max_window_bits", Math.min(offer2.clientMaxWindowBits, options.clientMaxWindowBits)]);
     }
     return {
-      response: formatExtension(EXTENSION_NAME, response),
+      response: formatExtension(EXTENSION_NAME, response2),
       params: {
         sendWindowBits: compressWindowBits(serverBits ?? MAX_WINDOW_BITS),
         sendNoContextTakeover: serverNoContext,
@@ -1382,11 +1382,11 @@ function parseResponseHead(head) {
   }
   return { status: Number(match[1]), reason: match[2] ?? "", headers };
 }
-function checkServerResponse(response, key, requestedProtocols = []) {
-  if (response.status !== 101) {
-    throw new HandshakeError(`unexpected HTTP status ${response.status}${response.reason ? ` ${response.reason}` : ""}`);
+function checkServerResponse(response2, key, requestedProtocols = []) {
+  if (response2.status !== 101) {
+    throw new HandshakeError(`unexpected HTTP status ${response2.status}${response2.reason ? ` ${response2.reason}` : ""}`);
   }
-  const h = response.headers;
+  const h = response2.headers;
   if (!hasToken(h.get("upgrade"), "websocket")) throw new HandshakeError('the response has no "Upgrade: websocket" header (RFC 6455 §4.1)');
   if (!hasToken(h.get("connection"), "upgrade")) throw new HandshakeError('the response has no "Connection: Upgrade" header (RFC 6455 §4.1)');
   if (h.get("sec-websocket-accept") !== acceptKey(key)) throw new HandshakeError("bad Sec-WebSocket-Accept: it does not match our key (RFC 6455 §4.1)");
@@ -1704,10 +1704,10 @@ var init_client_handshake = __esm({
         this.scanner.scan(chunk);
         const done = this.head.push(chunk);
         if (done === null) return null;
-        const response = { ...parseResponseHead(done.head), head: done.head };
-        this.response = response;
-        if (response.status === 101) return this.accept(response, done.rest);
-        this.body = new BodyReader(response.status, response.headers);
+        const response2 = { ...parseResponseHead(done.head), head: done.head };
+        this.response = response2;
+        if (response2.status === 101) return this.accept(response2, done.rest);
+        this.body = new BodyReader(response2.status, response2.headers);
         return this.body.push(done.rest) ? this.refused() : null;
       }
       /**
@@ -1725,9 +1725,9 @@ var init_client_handshake = __esm({
       refused() {
         return { accepted: false, response: this.response, body: this.body.body() };
       }
-      accept(response, rest) {
-        checkServerResponse(response, this.key, this.protocols);
-        const header = response.headers.get("sec-websocket-extensions");
+      accept(response2, rest) {
+        checkServerResponse(response2, this.key, this.protocols);
+        const header = response2.headers.get("sec-websocket-extensions");
         let deflate = null;
         if (this.deflate === null) {
           if (header !== void 0 && header.trim() !== "") throw new HandshakeError(`the server accepted an extension we did not offer: ${header}`);
@@ -1740,8 +1740,8 @@ var init_client_handshake = __esm({
         }
         return {
           accepted: true,
-          response,
-          protocol: response.headers.get("sec-websocket-protocol") ?? "",
+          response: response2,
+          protocol: response2.headers.get("sec-websocket-protocol") ?? "",
           extensions: deflate === null ? "" : header,
           deflate,
           rest
@@ -1857,8 +1857,8 @@ var init_inbound_queue = __esm({
       receive(timeoutMs) {
         if (this.hasMessages) return Promise.resolve(this.shift());
         if (this.ended || !(timeoutMs > 0)) return Promise.resolve(null);
-        return new Promise((resolve2) => {
-          const waiter = { resolve: resolve2, timer: null };
+        return new Promise((resolve3) => {
+          const waiter = { resolve: resolve3, timer: null };
           if (Number.isFinite(timeoutMs)) waiter.timer = setTimer(() => this.expire(waiter), timeoutMs);
           if (this.waiter === null) this.waiter = waiter;
           else (this.moreWaiters ??= []).push(waiter);
@@ -2029,8 +2029,8 @@ var init_outbound_buffer = __esm({
           process.nextTick(flushTick, this);
         }
         if (!this.sendWaits || this.closed) return RESOLVED;
-        return new Promise((resolve2, reject) => {
-          (this.drainWaiters ??= []).push({ resolve: resolve2, reject });
+        return new Promise((resolve3, reject) => {
+          (this.drainWaiters ??= []).push({ resolve: resolve3, reject });
           this.watchDrain();
         });
       }
@@ -2162,6 +2162,7 @@ var init_websocket = __esm({
         this.protocol = options.protocol ?? "";
         this.request = options.request ?? null;
         this.handshake = options.handshake ?? null;
+        this.hub = options.topics ?? null;
         this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
         this.inbound = new InboundQueue(maxQueuedBytes, socket);
         this.outbound = new OutboundBuffer(socket, connection, {
@@ -2216,6 +2217,8 @@ var init_websocket = __esm({
       socketError = null;
       closed = null;
       resolveClosed = null;
+      /** Server side: the server's topics. */
+      hub;
       static onSocketData(chunk) {
         this[OWNER].onData(chunk);
       }
@@ -2303,10 +2306,10 @@ var init_websocket = __esm({
        * python-websockets); rejects if the connection closes first.
        */
       ping(data = Buffer.alloc(0)) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           const payload = Buffer.from(toBytes(data));
           this.connection.ping(payload);
-          (this.pings ??= []).push({ payload, sentAt: performance.now(), resolve: resolve2, reject });
+          (this.pings ??= []).push({ payload, sentAt: performance.now(), resolve: resolve3, reject });
           this.flushSoon().catch(() => {
           });
         });
@@ -2338,6 +2341,27 @@ var init_websocket = __esm({
         }
         return this.whenClosed();
       }
+      /**
+       * Server side: receive every message published to `topic` (by
+       * `server.publish`, on any process joined to this one) until
+       * `unsubscribe` or the connection's end. False if already subscribed or
+       * closed; a topic is a non-empty string of at most 1024 UTF-8 bytes.
+       */
+      subscribe(topic) {
+        return this.topicHub("subscribe").subscribe(this, topic);
+      }
+      /** Server side: stop receiving `topic`; false if not subscribed. */
+      unsubscribe(topic) {
+        return this.topicHub("unsubscribe").unsubscribe(this, topic);
+      }
+      /** Server side: the topics subscribed to, in the order subscribed; [] on a client connection. */
+      get topics() {
+        return this.hub?.topicsOf(this) ?? [];
+      }
+      topicHub(what) {
+        if (this.hub === null) throw new TypeError(`${what}() is for a server's connections: topics are published by a server`);
+        return this.hub;
+      }
       /** Drops the TCP connection at once, without a closing handshake. */
       terminate() {
         this.socket.destroy();
@@ -2345,8 +2369,8 @@ var init_websocket = __esm({
       /** Resolves once the TCP connection is closed. */
       whenClosed() {
         if (this.closed === null) {
-          this.closed = this.transportClosed ? RESOLVED2 : new Promise((resolve2) => {
-            this.resolveClosed = resolve2;
+          this.closed = this.transportClosed ? RESOLVED2 : new Promise((resolve3) => {
+            this.resolveClosed = resolve3;
           });
         }
         return this.closed;
@@ -2408,6 +2432,7 @@ var init_websocket = __esm({
       }
       onTransportClosed() {
         this.transportClosed = true;
+        this.hub?.leave(this);
         this.connection.receiveEof();
         this.connection.takeEvents();
         clearTimer(this.closeTimer);
@@ -2550,7 +2575,7 @@ var init_connect_error = __esm({
 
 // src/transport/socket-steps.ts
 function step(socket, signal, run4) {
-  return new Promise((resolve2, reject) => {
+  return new Promise((resolve3, reject) => {
     if (signal.aborted) {
       socket.destroy();
       return reject(signal.reason);
@@ -2566,7 +2591,7 @@ function step(socket, signal, run4) {
       return true;
     };
     const succeed = (value) => {
-      if (settle()) resolve2(value);
+      if (settle()) resolve3(value);
     };
     const fail = (error) => {
       if (!settle()) return;
@@ -2581,8 +2606,8 @@ function step(socket, signal, run4) {
   });
 }
 function opened(socket, event, signal) {
-  return step(socket, signal, ({ resolve: resolve2, reject }) => {
-    const onOpen = () => resolve2(socket);
+  return step(socket, signal, ({ resolve: resolve3, reject }) => {
+    const onOpen = () => resolve3(socket);
     socket.once(event, onOpen);
     return {
       onClose: () => reject(Object.assign(new Error("socket closed while connecting"), { code: "ECONNRESET" })),
@@ -2590,8 +2615,8 @@ function opened(socket, event, signal) {
     };
   });
 }
-function exchange(socket, request, parser, signal) {
-  return step(socket, signal, ({ resolve: resolve2, reject }) => {
+function exchange(socket, request2, parser, signal) {
+  return step(socket, signal, ({ resolve: resolve3, reject }) => {
     const decide = (read) => {
       let outcome;
       try {
@@ -2601,17 +2626,17 @@ function exchange(socket, request, parser, signal) {
       }
       if (outcome === null) return;
       socket.pause();
-      resolve2(outcome);
+      resolve3(outcome);
     };
     const onData = (chunk) => decide(() => parser.receiveData(chunk));
     socket.on("data", onData);
     socket.resume();
-    socket.write(request);
+    socket.write(request2);
     return {
       onClose: () => decide(() => parser.receiveEof()),
       onAbort: () => {
         try {
-          resolve2(parser.receiveEof());
+          resolve3(parser.receiveEof());
         } catch {
           reject(signal.reason);
         }
@@ -2687,7 +2712,7 @@ async function openSocksTunnel(proxy, target, signal) {
   const proxyPort = proxy.port === "" ? 1080 : Number(proxy.port);
   const where = `SOCKS5 proxy ${authority(proxyHost, proxyPort)}: `;
   const credentials = socksCredentials(proxy);
-  const request = connectRequest(target);
+  const request2 = connectRequest(target);
   const socket = net.connect({ host: proxyHost, port: proxyPort });
   socket.setNoDelay(true);
   const fail = (why) => {
@@ -2709,7 +2734,7 @@ async function openSocksTunnel(proxy, target, signal) {
     } else if (choice[1] !== NO_AUTH) {
       fail(`it chose an authentication method we did not offer (${choice[1]})`);
     }
-    const { answer: reply, rest } = await exchange(socket, request, new SocksAnswer(replyLength, where), signal);
+    const { answer: reply, rest } = await exchange(socket, request2, new SocksAnswer(replyLength, where), signal);
     if (reply[0] !== VERSION || ![ATYP_IPV4, ATYP_DOMAIN, ATYP_IPV6].includes(reply[3])) fail("invalid answer to CONNECT");
     if (reply[1] !== 0) fail(`could not reach ${authority(target.host, target.port)}: ${REPLY_TEXT[reply[1]] ?? `error ${reply[1]}`}`);
     if (rest.length > 0) socket.unshift(rest);
@@ -2828,17 +2853,17 @@ async function openTunnel(proxy, target, signal) {
   const proxyPort = proxy.port === "" ? 80 : Number(proxy.port);
   const where = `proxy ${authority2(proxyHost, proxyPort)}: `;
   const address = authority2(target.host, target.port);
-  let request = `CONNECT ${address} HTTP/1.1\r
+  let request2 = `CONNECT ${address} HTTP/1.1\r
 Host: ${address}\r
 `;
   const credentials = proxyCredentials(proxy);
-  if (credentials !== null) request += `Proxy-Authorization: Basic ${Buffer.from(credentials).toString("base64")}\r
+  if (credentials !== null) request2 += `Proxy-Authorization: Basic ${Buffer.from(credentials).toString("base64")}\r
 `;
   const socket = net2.connect({ host: proxyHost, port: proxyPort });
   socket.setNoDelay(true);
   try {
     await opened(socket, "connect", signal);
-    const answer = await exchange(socket, Buffer.from(`${request}\r
+    const answer = await exchange(socket, Buffer.from(`${request2}\r
 `, "latin1"), new ProxyAnswer(where), signal);
     if (answer.status < 200 || answer.status > 299) {
       socket.destroy();
@@ -3262,6 +3287,24 @@ var init_connection2 = __esm({
           return Promise.reject(error);
         }
       }
+      /**
+       * Server side: receive every message published to `topic`
+       * (`runtime.publish`, from any worker or host joined to this server)
+       * until `unsubscribe` or the end of the connection, which leaves every
+       * topic. False if already subscribed. A topic is a non-empty string of at
+       * most 1024 UTF-8 bytes; at most 1000 per connection (maxTopicsPerConnection).
+       */
+      subscribe(topic) {
+        return this.ws.subscribe(topic);
+      }
+      /** Server side: stop receiving `topic`; false if not subscribed. */
+      unsubscribe(topic) {
+        return this.ws.unsubscribe(topic);
+      }
+      /** Server side: the topics subscribed to (a list, in the order subscribed). */
+      get topics() {
+        return this.ws.topics;
+      }
       /** Server side: the opening request (method, path, query, headers, remote_addr); null on a client connection. */
       get request() {
         return this.ws.request;
@@ -3301,14 +3344,21 @@ var init_request_info = __esm({
       certificate;
       /** Request line and header lines, CRLF-separated, without the blank line. */
       head;
+      /** Path and query in origin form. */
+      target;
+      /** An absolute-form target's authority, which replaces the Host header (RFC 9112 §3.2.2). */
+      host;
       parsedHeaders = null;
       parsedQuery = null;
-      constructor(head, method, path, remoteAddress, certificate) {
+      constructor(head, request2) {
         this.head = head;
-        this.method = method;
-        this.path = path;
-        this.remote_addr = remoteAddress;
-        if (certificate !== void 0) this.certificate = certificate;
+        this.method = request2.method;
+        this.target = request2.target;
+        this.host = request2.host;
+        const q = request2.target.indexOf("?");
+        this.path = q === -1 ? request2.target : request2.target.slice(0, q);
+        this.remote_addr = request2.remoteAddress;
+        if (request2.certificate !== void 0) this.certificate = request2.certificate;
       }
       /** Lower-cased names; repeated headers joined with ", " (cookies with "; "). */
       get headers() {
@@ -3319,15 +3369,13 @@ var init_request_info = __esm({
             const colon = lines[i].indexOf(": ");
             addHeader(headers, lines[i].slice(0, colon), lines[i].slice(colon + 2));
           }
+          if (this.host !== null) headers.host = this.host;
           this.parsedHeaders = headers;
         }
         return this.parsedHeaders;
       }
       get query() {
-        if (this.parsedQuery === null) {
-          const requestLine = this.head.slice(0, this.head.indexOf("\r\n") >>> 0);
-          this.parsedQuery = parseQuery(requestLine.split(" ")[1] ?? "");
-        }
+        this.parsedQuery ??= parseQuery(this.target);
         return this.parsedQuery;
       }
       /** What JSON.stringify and console.log show: the fields of RequestInfo, as a plain record would have them. */
@@ -3344,6 +3392,14 @@ var init_request_info = __esm({
 });
 
 // src/protocol/server-handshake.ts
+function originForm(target) {
+  const match = ABSOLUTE_FORM.exec(target);
+  if (match === null) return { path: target, authority: null };
+  const rest = target.slice(match[0].length);
+  const path = rest.startsWith("/") ? rest : `/${rest}`;
+  const authority3 = match[1].slice(match[1].lastIndexOf("@") + 1);
+  return { path: path.replace(/#.*$/, ""), authority: authority3 };
+}
 function switchingProtocolsHead(key, headers = []) {
   const lines = ["HTTP/1.1 101 Switching Protocols", "Upgrade: websocket", "Connection: Upgrade", `Sec-WebSocket-Accept: ${acceptKey(key)}`];
   for (const [name, value] of headers) lines.push(`${name}: ${value}`);
@@ -3387,7 +3443,7 @@ function readVerdict(verdict) {
   return { status, reason, headers: checkHeaders(headers), body: body ?? `${STATUS_TEXT[status] ?? reason}
 ` };
 }
-var ACCEPT_RESERVED, ServerHandshake, originAllowed, isRefusal, STATUS_TEXT;
+var ACCEPT_RESERVED, ServerHandshake, ABSOLUTE_FORM, originAllowed, isRefusal, STATUS_TEXT;
 var init_server_handshake = __esm({
   "src/protocol/server-handshake.ts"() {
     "use strict";
@@ -3404,13 +3460,23 @@ var init_server_handshake = __esm({
         const headers = /* @__PURE__ */ Object.create(null);
         const lines = [`${head.method} ${head.url} HTTP/${head.httpVersion}`];
         for (let i = 0; i + 1 < head.rawHeaders.length; i += 2) {
-          lines.push(`${head.rawHeaders[i]}: ${head.rawHeaders[i + 1]}`);
-          addHeader(headers, head.rawHeaders[i], head.rawHeaders[i + 1]);
+          const name = head.rawHeaders[i];
+          const value = head.rawHeaders[i + 1];
+          lines.push(`${name}: ${value}`);
+          if (name.toLowerCase() === "host") this.hostLines++;
+          addHeader(headers, name, value);
         }
         this.headers = headers;
         this.head = lines.join("\r\n");
-        const q = head.url.indexOf("?");
-        this.request = new RequestRecord(this.head, head.method, q === -1 ? head.url : head.url.slice(0, q), head.remoteAddress, head.certificate);
+        const target = originForm(head.url);
+        if (target.authority !== null) headers.host = target.authority;
+        this.request = new RequestRecord(this.head, {
+          method: head.method,
+          target: target.path,
+          host: target.authority,
+          remoteAddress: head.remoteAddress,
+          certificate: head.certificate
+        });
       }
       options;
       request;
@@ -3419,6 +3485,8 @@ var init_server_handshake = __esm({
       /** The request head as text (request line and headers). */
       head;
       httpVersion;
+      /** Host header lines received: RFC 9112 §3.2 allows exactly one. */
+      hostLines = 0;
       /**
        * The checks of §4.2.1 and the route's Origin list. Returns the refusal
        * to send, or null when the request may go on (to `authorize`, then `accept`).
@@ -3432,6 +3500,7 @@ var init_server_handshake = __esm({
         if (this.httpVersion !== "1.1") return refusal(400, "the opening handshake needs HTTP/1.1 or later (RFC 6455 §4.1)");
         if (!hasToken(h.connection, "upgrade")) return refusal(400, 'missing "Connection: Upgrade" (RFC 6455 §4.2.1)');
         if (h.host === void 0) return refusal(400, "missing Host header (RFC 6455 §4.2.1)");
+        if (this.hostLines > 1) return refusal(400, "more than one Host header (RFC 9112 §3.2)");
         if (!isValidKey(h["sec-websocket-key"])) return refusal(400, "missing or invalid Sec-WebSocket-Key (RFC 6455 §4.2.1)");
         if (h["sec-websocket-version"] !== "13") {
           return refusal(426, "unsupported Sec-WebSocket-Version: this server speaks 13 (RFC 6455 §4.4)", [["Sec-WebSocket-Version", "13"]]);
@@ -3474,6 +3543,7 @@ var init_server_handshake = __esm({
         };
       }
     };
+    ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i;
     originAllowed = (origin, allowed) => (
       // String.search ignores a RegExp's lastIndex, so /g and /y patterns hold no state between requests.
       origin !== void 0 && allowed.some((entry) => typeof entry === "string" ? entry === origin : origin.search(entry) !== -1)
@@ -3580,11 +3650,131 @@ var init_deadlines = __esm({
   }
 });
 
+// src/transport/topics.ts
+import { isUtf8 as isUtf83 } from "node:buffer";
+function ignore() {
+}
+function checkTopic(topic) {
+  if (typeof topic !== "string" || topic.length === 0) throw new TypeError(`a topic must be a non-empty string, not ${topic === "" ? '""' : typeof topic}`);
+  const bytes2 = Buffer.from(topic, "utf8");
+  if (bytes2.length > MAX_TOPIC_LENGTH) throw new RangeError(`a topic may be at most ${MAX_TOPIC_LENGTH} bytes long`);
+  if (bytes2.toString("utf8") !== topic) throw new TypeError("a topic must be valid Unicode (no lone surrogates)");
+}
+var DEFAULT_MAX_TOPICS_PER_CONNECTION, MAX_TOPIC_LENGTH, TopicHub;
+var init_topics = __esm({
+  "src/transport/topics.ts"() {
+    "use strict";
+    init_connection();
+    DEFAULT_MAX_TOPICS_PER_CONNECTION = 1e3;
+    MAX_TOPIC_LENGTH = 1024;
+    TopicHub = class {
+      constructor(maxTopicsPerConnection = DEFAULT_MAX_TOPICS_PER_CONNECTION, pubsub = null) {
+        this.maxTopicsPerConnection = maxTopicsPerConnection;
+        this.pubsub = pubsub === null ? null : pubsub((topic, data, binary) => this.deliver(topic, data, binary));
+      }
+      maxTopicsPerConnection;
+      subscribers = /* @__PURE__ */ new Map();
+      memberships = /* @__PURE__ */ new Map();
+      counts = { delivered: 0, skipped: 0 };
+      /** Other processes joined to this one (cluster workers, Redis); null: this process alone. */
+      pubsub;
+      /** Adds `ws` to `topic`; false if it already was there. A closed connection is never added. */
+      subscribe(ws, topic) {
+        checkTopic(topic);
+        if (ws.state === "CLOSED" /* CLOSED */) return false;
+        let topics = this.memberships.get(ws);
+        if (topics?.has(topic)) return false;
+        if ((topics?.size ?? 0) >= this.maxTopicsPerConnection) {
+          throw new RangeError(`a connection may subscribe to at most ${this.maxTopicsPerConnection} topics (maxTopicsPerConnection)`);
+        }
+        if (topics === void 0) this.memberships.set(ws, topics = /* @__PURE__ */ new Set());
+        topics.add(topic);
+        let members = this.subscribers.get(topic);
+        if (members === void 0) {
+          this.subscribers.set(topic, members = /* @__PURE__ */ new Set());
+          this.pubsub?.subscribe(topic);
+        }
+        members.add(ws);
+        return true;
+      }
+      /** Removes `ws` from `topic`; false if it was not there. */
+      unsubscribe(ws, topic) {
+        checkTopic(topic);
+        const topics = this.memberships.get(ws);
+        if (topics === void 0 || !topics.delete(topic)) return false;
+        if (topics.size === 0) this.memberships.delete(ws);
+        this.drop(ws, topic);
+        return true;
+      }
+      /** The topics `ws` is subscribed to, in the order it subscribed. */
+      topicsOf(ws) {
+        const topics = this.memberships.get(ws);
+        return topics === void 0 ? [] : [...topics];
+      }
+      /** Removes `ws` from every topic: it has closed. */
+      leave(ws) {
+        const topics = this.memberships.get(ws);
+        if (topics === void 0) return;
+        this.memberships.delete(ws);
+        for (const topic of topics) this.drop(ws, topic);
+      }
+      /** Number of this process's subscribers of `topic`. */
+      subscriberCount(topic) {
+        return this.subscribers.get(topic)?.size ?? 0;
+      }
+      /**
+       * Sends to every subscriber of `topic` here and hands the message to the
+       * other processes; returns how many connections of this process it went to.
+       */
+      publish(topic, data, options = {}) {
+        checkTopic(topic);
+        const binary = options.binary ?? typeof data !== "string";
+        const payload = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+        if (!binary && typeof data !== "string" && !isUtf83(payload)) throw new TypeError("publish(): text must be UTF-8 (use { binary: true } for bytes)");
+        const sent = this.deliver(topic, payload, binary);
+        this.pubsub?.publish(topic, payload, binary);
+        return sent;
+      }
+      /** Sends to this process's subscribers only: a publish from here or from another process. */
+      deliver(topic, payload, binary) {
+        const members = this.subscribers.get(topic);
+        if (members === void 0) return 0;
+        let sent = 0;
+        for (const ws of members) {
+          if (ws.state !== "OPEN" /* OPEN */) continue;
+          if (ws.sendWaits) {
+            this.counts.skipped++;
+            continue;
+          }
+          const sending = binary ? ws.send(payload) : ws.sendText(payload);
+          sending.catch(ignore);
+          sent++;
+        }
+        this.counts.delivered += sent;
+        return sent;
+      }
+      /** Stops the link to other processes. */
+      async close() {
+        await this.pubsub?.close();
+      }
+      drop(ws, topic) {
+        const members = this.subscribers.get(topic);
+        if (members === void 0) return;
+        members.delete(ws);
+        if (members.size === 0) {
+          this.subscribers.delete(topic);
+          this.pubsub?.unsubscribe(topic);
+        }
+      }
+    };
+  }
+});
+
 // src/transport/server.ts
 import http from "node:http";
 import https from "node:https";
 import { TLSSocket } from "node:tls";
-function ignore() {
+function ignore2() {
 }
 function release(socket, refused) {
   if (!socket.writable) {
@@ -3597,13 +3787,13 @@ function release(socket, refused) {
   socket.resume();
   socket.end(encodeRefusal(refused));
 }
-function requestHead(request, socket) {
+function requestHead(request2, socket) {
   const { remoteAddress, remotePort } = socket;
   return {
-    method: request.method ?? "GET",
-    httpVersion: request.httpVersion,
-    url: request.url ?? "/",
-    rawHeaders: request.rawHeaders,
+    method: request2.method ?? "GET",
+    httpVersion: request2.httpVersion,
+    url: request2.url ?? "/",
+    rawHeaders: request2.rawHeaders,
     remoteAddress: formatAddress(remoteAddress, remotePort),
     certificate: socket instanceof TLSSocket ? peerCertificate(socket) : void 0
   };
@@ -3626,8 +3816,8 @@ function checkCount(value, name) {
     throw new RangeError(`${name} must be an integer ≥ 0 (or Infinity), not ${String(value)}`);
   }
 }
-function invoke(handler, ws, request) {
-  return Promise.resolve().then(() => handler(ws, request));
+function invoke(handler, ws, request2) {
+  return Promise.resolve().then(() => handler(ws, request2));
 }
 var REFUSAL_LINGER, pathOf, WebSocketServer, TIMED_OUT, SHUTTING_DOWN, handlerName;
 var init_server = __esm({
@@ -3644,9 +3834,10 @@ var init_server = __esm({
     init_deadlines();
     init_timers();
     init_report();
+    init_topics();
     REFUSAL_LINGER = 500;
     pathOf = (url) => {
-      const raw = url ?? "/";
+      const raw = originForm(url ?? "/").path;
       const q = raw.indexOf("?");
       return q === -1 ? raw : raw.slice(0, q);
     };
@@ -3658,7 +3849,11 @@ var init_server = __esm({
         checkCount(options.maxHeadSize, "maxHeadSize");
         checkCount(options.maxConnections, "maxConnections");
         checkConnectionLimits(options);
+        if (options.maxTopicsPerConnection !== void 0 && !(Number.isInteger(options.maxTopicsPerConnection) && options.maxTopicsPerConnection > 0)) {
+          throw new RangeError(`maxTopicsPerConnection must be an integer > 0, not ${String(options.maxTopicsPerConnection)}`);
+        }
         this.deflateOptions = deflateSetting(options.perMessageDeflate);
+        this.topics = new TopicHub(options.maxTopicsPerConnection, options.pubsub ?? null);
       }
       options;
       routes = new Routes();
@@ -3671,6 +3866,26 @@ var init_server = __esm({
       server = null;
       attached = [];
       closing = false;
+      topics;
+      /**
+       * Sends `data` to every connection subscribed to `topic` (`ws.subscribe`)
+       * on this server and on every process joined through `pubsub`, each
+       * once; returns at once with how many of this process's connections it
+       * went to. A string is text, bytes are binary unless `binary: false`
+       * (then they must be UTF-8). A subscriber over its sendHighWaterMark
+       * misses the message (`topicCounts.skipped`) instead of stalling the others.
+       */
+      publish(topic, data, options) {
+        return this.topics.publish(topic, data, options);
+      }
+      /** Deliveries to this process's subscribers so far, and those skipped at slow ones. */
+      get topicCounts() {
+        return this.topics.counts;
+      }
+      /** The link to other processes (its counters, for monitoring), or null. */
+      get pubsub() {
+        return this.topics.pubsub;
+      }
       /**
        * Registers the handler for WebSocket connections on `path`; a path
        * ending in "/*" takes every path under it. `options` hold the route's
@@ -3684,11 +3899,11 @@ var init_server = __esm({
         if (this.server !== null) throw new Error("this server is already listening");
         const server = this.createServer();
         this.server = server;
-        await new Promise((resolve2, reject) => {
+        await new Promise((resolve3, reject) => {
           server.once("error", reject);
           server.listen(port, host, () => {
             server.removeListener("error", reject);
-            resolve2();
+            resolve3();
           });
         });
         const address = server.address();
@@ -3700,7 +3915,7 @@ var init_server = __esm({
        * requests stay its own; `close()` detaches and closes our connections only.
        */
       attach(server) {
-        const listener = (request, socket, head) => this.handleUpgrade(request, socket, head);
+        const listener = (request2, socket, head) => this.handleUpgrade(request2, socket, head);
         server.on("upgrade", listener);
         this.attached.push({ server, listener });
         return this;
@@ -3710,25 +3925,25 @@ var init_server = __esm({
        * 'upgrade' event (ws' noServer mode): answers it with a 101 and runs the
        * route's handler, or refuses it (404, 400, 403, 426…) and closes the socket.
        */
-      handleUpgrade(request, socket, head) {
-        socket.on("error", ignore);
+      handleUpgrade(request2, socket, head) {
+        socket.on("error", ignore2);
         try {
-          this.upgrade(request, socket, head);
+          this.upgrade(request2, socket, head);
         } catch (error) {
-          this.report(error, `upgrade to ${pathOf(request.url)}`);
+          this.report(error, `upgrade to ${pathOf(request2.url)}`);
           socket.destroy();
         }
       }
-      upgrade(request, socket, head) {
-        const path = pathOf(request.url);
+      upgrade(request2, socket, head) {
+        const path = pathOf(request2.url);
         if (this.closing) return release(socket, refusal(503, "server shutting down"));
         const route = this.routes.find(path);
         if (route === void 0) return release(socket, refusal(404, `no WebSocket endpoint at ${path}`));
-        const handshake2 = new ServerHandshake(requestHead(request, socket), { ...route.policy, deflate: this.deflateOptions });
+        const handshake2 = new ServerHandshake(requestHead(request2, socket), { ...route.policy, deflate: this.deflateOptions });
         const refused = handshake2.check();
         if (refused !== null) return release(socket, refused);
-        if (route.authorize === null) return this.open(route, handshake2.accept(), request, socket, head);
-        void this.authorize(route, handshake2, socket).then((agreement) => agreement !== null && this.open(route, agreement, request, socket, head)).catch((error) => {
+        if (route.authorize === null) return this.open(route, handshake2.accept(), request2, socket, head);
+        void this.authorize(route, handshake2, socket).then((agreement) => agreement !== null && this.open(route, agreement, request2, socket, head)).catch((error) => {
           this.report(error, `opening ${path}`);
           socket.destroy();
         });
@@ -3751,23 +3966,23 @@ var init_server = __esm({
         this.closing = true;
         for (const { server: server2, listener } of this.attached.splice(0)) server2.removeListener("upgrade", listener);
         const server = this.server;
-        const stopped = server === null ? Promise.resolve() : new Promise((resolve2) => server.close(() => resolve2()));
+        const stopped = server === null ? Promise.resolve() : new Promise((resolve3) => server.close(() => resolve3()));
         server?.closeIdleConnections();
         for (const stop of this.pending.values()) stop();
         const sessions = [...this.sessions];
-        for (const [ws] of sessions) void ws.close(CloseCode.GOING_AWAY, "server shutting down").catch(ignore);
+        for (const [ws] of sessions) void ws.close(CloseCode.GOING_AWAY, "server shutting down").catch(ignore2);
         let timer = null;
-        const expired = new Promise((resolve2) => {
-          if (Number.isFinite(timeout)) timer = setTimer(() => resolve2(true), timeout);
+        const expired = new Promise((resolve3) => {
+          if (Number.isFinite(timeout)) timer = setTimer(() => resolve3(true), timeout);
         });
         const timedOut = await Promise.race([Promise.all(sessions.map(([, done]) => done)).then(() => false), expired]);
         clearTimer(timer);
         if (timedOut) for (const [ws] of sessions) ws.terminate();
         server?.closeAllConnections();
-        await stopped;
+        await Promise.all([stopped, this.topics.close()]);
       }
       createServer() {
-        const { tls: tls3, maxHeadSize, maxConnections } = this.options;
+        const { tls: tls4, maxHeadSize, maxConnections } = this.options;
         const timeout = this.handshakeTimeout <= MAX_TIMER_DELAY ? this.handshakeTimeout : 0;
         const httpOptions = {
           maxHeaderSize: maxHeadSize ?? DEFAULT_MAX_HEAD_SIZE,
@@ -3777,40 +3992,40 @@ var init_server = __esm({
           connectionsCheckingInterval: Math.max(100, Math.min(1e3, (timeout || 4e3) / 4)),
           noDelay: true
         };
-        const server = tls3 ? https.createServer({ ...httpOptions, ...tls3 }) : http.createServer(httpOptions);
+        const server = tls4 ? https.createServer({ ...httpOptions, ...tls4 }) : http.createServer(httpOptions);
         if (maxConnections !== void 0 && maxConnections !== Infinity) server.maxConnections = maxConnections;
         const deadlines = new HeadDeadlines(this.handshakeTimeout);
         server.on("connection", (socket) => deadlines.start(socket));
-        server.on("upgrade", (request, socket, head) => {
-          deadlines.settle(request.socket);
-          this.handleUpgrade(request, socket, head);
+        server.on("upgrade", (request2, socket, head) => {
+          deadlines.settle(request2.socket);
+          this.handleUpgrade(request2, socket, head);
         });
-        server.on("request", (request, response) => {
-          deadlines.settle(request.socket);
-          this.request(request, response);
+        server.on("request", (request2, response2) => {
+          deadlines.settle(request2.socket);
+          this.request(request2, response2);
         });
         return server;
       }
-      request(request, response) {
-        const route = this.routes.find(pathOf(request.url));
+      request(request2, response2) {
+        const route = this.routes.find(pathOf(request2.url));
         if (route !== void 0) {
-          const handshake2 = new ServerHandshake(requestHead(request, request.socket), { ...route.policy, deflate: null });
+          const handshake2 = new ServerHandshake(requestHead(request2, request2.socket), { ...route.policy, deflate: null });
           const refused = handshake2.check() ?? refusal(400, "not a WebSocket upgrade (RFC 6455 §4.2.1)");
-          response.writeHead(refused.status, { Connection: "close", "Content-Type": "text/plain; charset=utf-8", ...Object.fromEntries(refused.headers) });
-          response.end(refused.body);
+          response2.writeHead(refused.status, { Connection: "close", "Content-Type": "text/plain; charset=utf-8", ...Object.fromEntries(refused.headers) });
+          response2.end(refused.body);
           return;
         }
         if (this.options.onRequest === void 0) {
-          response.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" });
-          response.end("Not found\n");
+          response2.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" });
+          response2.end("Not found\n");
           return;
         }
         try {
-          this.options.onRequest(request, response);
+          this.options.onRequest(request2, response2);
         } catch (error) {
-          this.report(error, `onRequest for ${pathOf(request.url)}`);
-          if (!response.headersSent) response.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" });
-          response.end();
+          this.report(error, `onRequest for ${pathOf(request2.url)}`);
+          if (!response2.headersSent) response2.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" });
+          response2.end();
         }
       }
       /**
@@ -3822,9 +4037,9 @@ var init_server = __esm({
       async authorize(route, handshake2, socket) {
         const where = `authorize for ${handshake2.request.path}`;
         let timer = null;
-        const interrupted = new Promise((resolve2) => {
-          if (Number.isFinite(this.handshakeTimeout)) timer = setTimer(() => resolve2(TIMED_OUT), this.handshakeTimeout);
-          this.pending.set(socket, () => resolve2(SHUTTING_DOWN));
+        const interrupted = new Promise((resolve3) => {
+          if (Number.isFinite(this.handshakeTimeout)) timer = setTimer(() => resolve3(TIMED_OUT), this.handshakeTimeout);
+          this.pending.set(socket, () => resolve3(SHUTTING_DOWN));
         });
         let outcome;
         try {
@@ -3852,7 +4067,7 @@ var init_server = __esm({
         }
         return outcome;
       }
-      open(route, agreement, request, socket, head) {
+      open(route, agreement, request2, socket, head) {
         socket.write(agreement.response);
         const connection = new Connection({
           side: "server",
@@ -3865,9 +4080,10 @@ var init_server = __esm({
           protocol: agreement.protocol,
           request: agreement.request,
           handshake: agreement.handshake,
-          head
+          head,
+          topics: this.topics
         });
-        this.sessions.set(ws, this.run(invoke(route.handler, ws, request), ws));
+        this.sessions.set(ws, this.run(invoke(route.handler, ws, request2), ws));
       }
       /**
        * Runs a handler for the connection's lifetime: returning closes with
@@ -3904,14 +4120,730 @@ var init_server = __esm({
   }
 });
 
+// src/transport/cluster/messages.ts
+function isClusterMessage(message) {
+  return typeof message === "object" && message !== null && typeof message[TAG] === "string";
+}
+var TAG, WORKER_ENV;
+var init_messages = __esm({
+  "src/transport/cluster/messages.ts"() {
+    "use strict";
+    TAG = "scriptlingWs";
+    WORKER_ENV = "SCRIPTLING_WS_WORKER";
+  }
+});
+
+// src/transport/cluster/primary.ts
+import cluster from "node:cluster";
+import os from "node:os";
+function workerCount(workers) {
+  if (workers === "auto" || workers === 0) return os.availableParallelism();
+  if (typeof workers === "number" && Number.isInteger(workers) && workers > 0) return workers;
+  throw new RangeError(`workers must be an integer ≥ 1, or 0 / "auto" for one per CPU, not ${JSON.stringify(workers)}`);
+}
+var STABLE_AFTER, MAX_RESTART_DELAY, ClusterPrimary;
+var init_primary = __esm({
+  "src/transport/cluster/primary.ts"() {
+    "use strict";
+    init_messages();
+    init_report();
+    init_timers();
+    init_topics();
+    STABLE_AFTER = 5e3;
+    MAX_RESTART_DELAY = 3e4;
+    ClusterPrimary = class _ClusterPrimary {
+      constructor(options) {
+        this.options = options;
+        this.count = workerCount(options.workers);
+      }
+      options;
+      workers = /* @__PURE__ */ new Set();
+      started = /* @__PURE__ */ new WeakMap();
+      count;
+      closing = false;
+      crashes = 0;
+      restartTimers = /* @__PURE__ */ new Set();
+      port = 0;
+      host = "";
+      /** Forks the workers; resolves once all of them listen, rejects if one exits first. */
+      static async start(options) {
+        if (!cluster.isPrimary) throw new Error("serve({ workers }) in a worker of a cluster that is not ours");
+        const primary = new _ClusterPrimary(options);
+        await primary.forkAll();
+        return primary;
+      }
+      /** Sends a publish to the workers' subscribers. Returns 0: no connection lives in the primary. */
+      publish(topic, data, binary) {
+        checkTopic(topic);
+        if (this.options.topics === "external") {
+          const [first2] = [...this.workers].filter((w) => w.isConnected());
+          first2?.send({ [TAG]: "publish", topic, data, binary });
+        } else {
+          this.relay({ [TAG]: "deliver", topic, data, binary }, null);
+        }
+        return 0;
+      }
+      /** Number of workers running now. */
+      get workerCount() {
+        return this.workers.size;
+      }
+      /** The workers' process ids. */
+      get pids() {
+        return [...this.workers].map((w) => w.process.pid);
+      }
+      /** Asks every worker to close (1001 to its clients) and waits for all to exit; kills those that take too long. */
+      async close() {
+        this.closing = true;
+        for (const timer of this.restartTimers) clearTimer(timer);
+        const exits = [...this.workers].map((worker) => new Promise((resolve3) => {
+          if (worker.isDead()) return resolve3();
+          worker.once("exit", () => resolve3());
+          const kill = setTimeout(() => worker.process.kill("SIGKILL"), this.options.closeTimeout + 2e3);
+          worker.once("exit", () => clearTimeout(kill));
+          if (worker.isConnected()) worker.send({ [TAG]: "close" });
+          else worker.process.kill("SIGTERM");
+        }));
+        await Promise.all(exits);
+      }
+      async forkAll() {
+        cluster.setupPrimary({ serialization: "advanced" });
+        const listening = [];
+        for (let i = 0; i < this.count; i++) listening.push(this.fork());
+        try {
+          await Promise.all(listening);
+        } catch (error) {
+          await this.close();
+          throw error;
+        }
+      }
+      /** Forks one worker; resolves when it listens, rejects if it exits first. */
+      fork() {
+        const worker = cluster.fork({ [WORKER_ENV]: "1" });
+        this.workers.add(worker);
+        this.started.set(worker, Date.now());
+        worker.on("message", (message) => this.onMessage(worker, message));
+        const listening = new Promise((resolve3, reject) => {
+          const onListening = (address) => {
+            worker.removeListener("exit", onEarlyExit);
+            this.port = address.port;
+            this.host ||= address.address ?? "";
+            resolve3();
+          };
+          const onEarlyExit = (code, signal) => {
+            worker.removeListener("listening", onListening);
+            reject(new Error(`worker ${worker.process.pid} exited (${signal ?? `code ${code}`}) before listening`));
+          };
+          worker.once("listening", onListening);
+          worker.once("exit", onEarlyExit);
+        });
+        worker.on("exit", (code, signal) => this.onExit(worker, code, signal));
+        return listening;
+      }
+      onMessage(from, message) {
+        if (!isClusterMessage(message) || message[TAG] !== "publish") return;
+        this.relay({ [TAG]: "deliver", topic: message.topic, data: message.data, binary: message.binary }, from);
+      }
+      relay(message, from) {
+        for (const worker of this.workers) {
+          if (worker !== from && worker.isConnected()) worker.send(message);
+        }
+      }
+      onExit(worker, code, signal) {
+        this.workers.delete(worker);
+        if (this.closing) return;
+        const lived = Date.now() - (this.started.get(worker) ?? 0);
+        this.crashes = lived < STABLE_AFTER ? this.crashes + 1 : 0;
+        const delay2 = this.crashes <= 1 ? 0 : Math.min(MAX_RESTART_DELAY, 100 * 2 ** this.crashes);
+        report(this.options.onError, new Error(`worker ${worker.process.pid} exited (${signal ?? `code ${code}`}); starting another${delay2 > 0 ? ` in ${delay2} ms` : ""}`), "cluster");
+        const restart = () => {
+          if (this.closing) return;
+          this.fork().catch(() => {
+          });
+        };
+        if (delay2 === 0) {
+          restart();
+        } else {
+          const timer = setTimer(() => {
+            this.restartTimers.delete(timer);
+            restart();
+          }, delay2);
+          this.restartTimers.add(timer);
+        }
+      }
+    };
+  }
+});
+
+// src/transport/cluster/worker.ts
+import cluster2 from "node:cluster";
+function isOurWorker() {
+  return cluster2.isWorker && process.env[WORKER_ENV] === "1";
+}
+function primaryPubSub() {
+  return (deliver) => {
+    const onMessage = (message) => {
+      if (isClusterMessage(message) && message[TAG] === "deliver") deliver(message.topic, message.data, message.binary);
+    };
+    process.on("message", onMessage);
+    return {
+      publish(topic, data, binary) {
+        const message = { [TAG]: "publish", topic, data, binary };
+        if (process.connected) process.send(message);
+      },
+      subscribe() {
+      },
+      unsubscribe() {
+      },
+      async close() {
+        process.removeListener("message", onMessage);
+      }
+    };
+  };
+}
+function serveForPrimary(server) {
+  process.on("SIGINT", () => {
+  });
+  process.on("message", (message) => {
+    if (!isClusterMessage(message)) return;
+    if (message[TAG] === "publish") server.publish(message.topic, message.data, { binary: message.binary });
+    else if (message[TAG] === "close") {
+      void server.close().finally(() => process.exit(0));
+    }
+  });
+}
+var init_worker = __esm({
+  "src/transport/cluster/worker.ts"() {
+    "use strict";
+    init_messages();
+  }
+});
+
+// src/transport/pubsub/resp.ts
+function encodeCommand(args) {
+  const parts = [Buffer.from(`*${args.length}\r
+`)];
+  for (const arg of args) {
+    const bytes2 = typeof arg === "string" ? Buffer.from(arg, "utf8") : Buffer.from(arg.buffer, arg.byteOffset, arg.byteLength);
+    parts.push(Buffer.from(`$${bytes2.length}\r
+`), bytes2, CRLF);
+  }
+  return Buffer.concat(parts);
+}
+function integer(line) {
+  if (!/^-?\d{1,15}$/.test(line)) throw new RespProtocolError(`bad RESP integer ${JSON.stringify(line.slice(0, 20))}`);
+  return Number(line);
+}
+var RespError, CRLF, RespProtocolError, INCOMPLETE, RespReader;
+var init_resp = __esm({
+  "src/transport/pubsub/resp.ts"() {
+    "use strict";
+    RespError = class {
+      constructor(message) {
+        this.message = message;
+      }
+      message;
+    };
+    CRLF = Buffer.from("\r\n");
+    RespProtocolError = class extends Error {
+      name = "RespProtocolError";
+    };
+    INCOMPLETE = /* @__PURE__ */ Symbol("incomplete");
+    RespReader = class {
+      constructor(maxReplySize) {
+        this.maxReplySize = maxReplySize;
+      }
+      maxReplySize;
+      buffer = Buffer.alloc(0);
+      offset = 0;
+      /** Bytes the buffer must hold before parsing is worth trying again. */
+      needed = 0;
+      push(chunk) {
+        this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+        const replies = [];
+        if (this.buffer.length < this.needed) return replies;
+        this.needed = 0;
+        for (; ; ) {
+          this.offset = 0;
+          const value = this.parse();
+          if (value === INCOMPLETE) break;
+          replies.push(value);
+          this.buffer = this.buffer.subarray(this.offset);
+          if (this.buffer.length === 0) break;
+        }
+        this.checkSize(this.buffer.length);
+        return replies;
+      }
+      checkSize(size) {
+        if (size > this.maxReplySize + 64) throw new RespProtocolError(`a Redis reply is over the limit of ${this.maxReplySize} bytes`);
+      }
+      line() {
+        const end = this.buffer.indexOf(CRLF, this.offset);
+        if (end === -1) {
+          if (this.buffer.length - this.offset > 1024) throw new RespProtocolError("a RESP line longer than 1024 bytes");
+          return INCOMPLETE;
+        }
+        const text2 = this.buffer.toString("latin1", this.offset, end);
+        this.offset = end + 2;
+        return text2;
+      }
+      parse() {
+        if (this.offset >= this.buffer.length) return INCOMPLETE;
+        const type = this.buffer[this.offset++];
+        const line = this.line();
+        if (line === INCOMPLETE) return INCOMPLETE;
+        switch (type) {
+          case 43:
+            return line;
+          case 45:
+            return new RespError(line);
+          case 58:
+            return integer(line);
+          case 36: {
+            const length = integer(line);
+            if (length === -1) return null;
+            if (length < 0) throw new RespProtocolError(`bad bulk length ${line}`);
+            this.checkSize(length);
+            const end = this.offset + length;
+            if (this.buffer.length < end + 2) {
+              this.needed = end + 2;
+              return INCOMPLETE;
+            }
+            if (this.buffer[end] !== 13 || this.buffer[end + 1] !== 10) throw new RespProtocolError("bulk string not followed by CRLF");
+            const bytes2 = Buffer.from(this.buffer.subarray(this.offset, end));
+            this.offset = end + 2;
+            return bytes2;
+          }
+          case 42: {
+            const count3 = integer(line);
+            if (count3 === -1) return null;
+            if (count3 < 0 || count3 > 1e6) throw new RespProtocolError(`bad array length ${line}`);
+            const items = [];
+            for (let i = 0; i < count3; i++) {
+              const item = this.parse();
+              if (item === INCOMPLETE) return INCOMPLETE;
+              items.push(item);
+            }
+            return items;
+          }
+          default:
+            throw new RespProtocolError(`not a RESP2 reply (type byte 0x${type.toString(16).padStart(2, "0")})`);
+        }
+      }
+    };
+  }
+});
+
+// src/transport/pubsub/redis-url.ts
+function parseRedisUrl(text2) {
+  let url;
+  try {
+    url = new URL(text2);
+  } catch {
+    throw new TypeError(`pubsub: not a URL: ${JSON.stringify(text2)} (expected redis://[user:password@]host:port[/db])`);
+  }
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
+    throw new TypeError(`pubsub: ${JSON.stringify(url.protocol)} is not redis: or rediss: (expected redis://[user:password@]host:port[/db])`);
+  }
+  if (url.hostname === "") throw new TypeError(`pubsub: no host in ${JSON.stringify(text2)}`);
+  const path = url.pathname.replace(/^\//, "");
+  if (path !== "" && !/^\d{1,5}$/.test(path)) throw new TypeError(`pubsub: the path of a Redis URL is the database number, not ${JSON.stringify(path)}`);
+  if (url.search !== "" || url.hash !== "") throw new TypeError("pubsub: a Redis URL takes no query or fragment");
+  const decode = (part) => part === "" ? null : decodeURIComponent(part);
+  return {
+    tls: url.protocol === "rediss:",
+    host: url.hostname.replace(/^\[(.*)\]$/, "$1"),
+    port: url.port === "" ? 6379 : Number(url.port),
+    username: decode(url.username),
+    password: decode(url.password),
+    db: path === "" ? 0 : Number(path)
+  };
+}
+function describeRedis(address) {
+  const host = address.host.includes(":") ? `[${address.host}]` : address.host;
+  return `${address.tls ? "rediss" : "redis"}://${host}:${address.port}/${address.db}`;
+}
+var init_redis_url = __esm({
+  "src/transport/pubsub/redis-url.ts"() {
+    "use strict";
+  }
+});
+
+// src/transport/pubsub/pubsub.ts
+var PubSubError;
+var init_pubsub = __esm({
+  "src/transport/pubsub/pubsub.ts"() {
+    "use strict";
+    PubSubError = class extends Error {
+      constructor(code, message, options) {
+        super(message, options);
+        this.code = code;
+      }
+      code;
+      name = "PubSubError";
+    };
+  }
+});
+
+// src/transport/pubsub/redis-link.ts
+import net4 from "node:net";
+import tls2 from "node:tls";
+var RedisLink;
+var init_redis_link = __esm({
+  "src/transport/pubsub/redis-link.ts"() {
+    "use strict";
+    init_resp();
+    init_redis_url();
+    init_pubsub();
+    init_report();
+    init_timers();
+    RedisLink = class {
+      constructor(options, user) {
+        this.options = options;
+        this.user = user;
+        this.reader = new RespReader(options.maxReplySize);
+        this.connect();
+      }
+      options;
+      user;
+      socket = null;
+      reader;
+      /** Replies still owed to the AUTH/SELECT sent on this connection. */
+      handshakeReplies = 0;
+      ready = false;
+      closed = false;
+      attempt = 0;
+      timer = null;
+      outageReported = false;
+      /** Connections made after the first. */
+      reconnects = 0;
+      everReady = false;
+      get isReady() {
+        return this.ready;
+      }
+      /** Unwritten bytes on the socket: how far Redis is behind. */
+      get backlog() {
+        return this.socket?.writableLength ?? 0;
+      }
+      /** Writes a command; false (nothing written) unless the link is ready. */
+      send(args) {
+        if (!this.ready || this.socket === null) return false;
+        this.socket.write(encodeCommand(args));
+        return true;
+      }
+      /** Writes pre-encoded commands in one go; false unless ready. */
+      sendEncoded(commands) {
+        if (!this.ready || this.socket === null) return false;
+        this.socket.write(commands);
+        return true;
+      }
+      async close() {
+        if (this.closed) return;
+        this.closed = true;
+        clearTimer(this.timer);
+        const socket = this.socket;
+        if (socket === null || socket.destroyed) return;
+        await new Promise((resolve3) => {
+          socket.once("close", () => resolve3());
+          socket.end();
+          setTimeout(() => socket.destroy(), 1e3).unref();
+        });
+      }
+      connect() {
+        const { address } = this.options;
+        this.reader = new RespReader(this.options.maxReplySize);
+        const socket = address.tls ? tls2.connect({ host: address.host, port: address.port, servername: net4.isIP(address.host) ? void 0 : address.host, ...this.options.tls }) : net4.connect({ host: address.host, port: address.port });
+        this.socket = socket;
+        socket.setNoDelay(true);
+        socket.setTimeout(this.options.connectTimeout);
+        socket.once("timeout", () => socket.destroy(new Error(`no answer within ${this.options.connectTimeout} ms`)));
+        socket.once(address.tls ? "secureConnect" : "connect", () => this.handshake(socket));
+        socket.on("data", (chunk) => this.onData(socket, chunk));
+        socket.on("error", (error) => this.reportOutage(error));
+        socket.once("close", () => this.onClose(socket));
+      }
+      handshake(socket) {
+        const { username, password, db } = this.options.address;
+        const commands = [];
+        if (password !== null) commands.push(username === null ? ["AUTH", password] : ["AUTH", username, password]);
+        if (db !== 0) commands.push(["SELECT", String(db)]);
+        this.handshakeReplies = commands.length;
+        commands.push(...this.user.setup());
+        if (commands.length > 0) socket.write(Buffer.concat(commands.map(encodeCommand)));
+        if (this.handshakeReplies === 0) this.becomeReady(socket);
+      }
+      becomeReady(socket) {
+        socket.setTimeout(0);
+        socket.setKeepAlive(true, 1e4);
+        this.ready = true;
+        this.attempt = 0;
+        this.outageReported = false;
+        if (this.everReady) this.reconnects++;
+        this.everReady = true;
+        this.user.onReady();
+      }
+      onData(socket, chunk) {
+        if (socket !== this.socket) return;
+        let replies;
+        try {
+          replies = this.reader.push(chunk);
+        } catch (error) {
+          const cause = error instanceof RespProtocolError ? error : void 0;
+          this.reportOutage(new PubSubError("WS_ERR_PUBSUB_PROTOCOL", `${this.where()}: ${error.message}`, { cause }), true);
+          socket.destroy();
+          return;
+        }
+        for (const reply of replies) {
+          if (this.handshakeReplies > 0) {
+            this.handshakeReplies--;
+            if (reply instanceof RespError) {
+              this.reportOutage(new PubSubError("WS_ERR_PUBSUB_REFUSED", `${this.where()} refused AUTH or SELECT: ${reply.message}`), true);
+              socket.destroy();
+              return;
+            }
+            if (this.handshakeReplies === 0) this.becomeReady(socket);
+            continue;
+          }
+          this.user.onReply(reply);
+        }
+      }
+      onClose(socket) {
+        if (socket !== this.socket) return;
+        this.socket = null;
+        const wasReady = this.ready;
+        this.ready = false;
+        if (this.closed) return;
+        if (wasReady) {
+          this.reportOutage(new PubSubError("WS_ERR_PUBSUB_DOWN", `lost the ${this.options.role} connection to ${this.where()}; reconnecting`));
+          this.user.onDown();
+        }
+        const { min, max } = this.options.reconnectDelay;
+        const delay2 = Math.min(max, min * 2 ** this.attempt) * (0.5 + Math.random() / 2);
+        this.attempt = Math.min(this.attempt + 1, 30);
+        this.timer = setTimer(() => {
+          this.timer = null;
+          if (!this.closed) this.connect();
+        }, delay2);
+      }
+      /** Reports the first failure of an outage (and every refusal, which needs someone to fix a setting). */
+      reportOutage(error, always2 = false) {
+        if (this.closed) return;
+        if (this.outageReported && !always2) return;
+        this.outageReported = true;
+        const reported = error instanceof PubSubError ? error : new PubSubError("WS_ERR_PUBSUB_DOWN", `cannot reach ${this.where()} (${error.message}); retrying`, { cause: error });
+        report(this.options.onError, reported, `pubsub ${this.options.role}`);
+      }
+      where() {
+        return describeRedis(this.options.address);
+      }
+    };
+  }
+});
+
+// src/transport/pubsub/redis-pubsub.ts
+import { randomBytes as randomBytes2 } from "node:crypto";
+function redisPubSub(options) {
+  const settings = typeof options === "string" ? { url: options } : options;
+  const address = parseRedisUrl(settings.url);
+  const resolved = resolveOptions(settings);
+  return (deliver) => new RedisPubSub(address, resolved, deliver);
+}
+function resolveOptions(options) {
+  const count3 = (value, fallback, name, min2 = 0) => {
+    if (value === void 0) return fallback;
+    if (!(typeof value === "number" && value >= min2 && (Number.isInteger(value) || value === Infinity))) {
+      throw new RangeError(`pubsub ${name} must be an integer ≥ ${min2}, not ${String(value)}`);
+    }
+    return value;
+  };
+  const prefix = options.prefix ?? "scriptling-ws:";
+  if (typeof prefix !== "string") throw new TypeError("pubsub prefix must be a string");
+  const min = count3(options.reconnectDelay?.min, 100, "reconnectDelay.min", 1);
+  const max = count3(options.reconnectDelay?.max, Math.max(2e3, min), "reconnectDelay.max", min);
+  return {
+    prefix,
+    maxQueuedBytes: count3(options.maxQueuedBytes, 1024 * 1024, "maxQueuedBytes"),
+    connectTimeout: count3(options.connectTimeout, 5e3, "connectTimeout", 1),
+    maxMessageSize: count3(options.maxMessageSize, 64 * 1024 * 1024, "maxMessageSize", 1),
+    reconnectDelay: { min, max },
+    tls: options.tls,
+    onError: options.onError
+  };
+}
+var MAGIC, HEADER, TEXT, BINARY, RedisPubSub;
+var init_redis_pubsub = __esm({
+  "src/transport/pubsub/redis-pubsub.ts"() {
+    "use strict";
+    init_redis_link();
+    init_resp();
+    init_redis_url();
+    init_pubsub();
+    init_report();
+    MAGIC = Buffer.from("sw1");
+    HEADER = MAGIC.length + 1 + 8;
+    TEXT = 116;
+    BINARY = 98;
+    RedisPubSub = class {
+      constructor(address, options, deliver) {
+        this.address = address;
+        this.options = options;
+        this.deliver = deliver;
+        this.prefix = Buffer.from(options.prefix, "utf8");
+        const link = (role2) => ({
+          address,
+          tls: options.tls,
+          connectTimeout: options.connectTimeout,
+          reconnectDelay: options.reconnectDelay,
+          maxReplySize: options.maxMessageSize + HEADER + this.prefix.length + 2048,
+          onError: options.onError,
+          role: role2
+        });
+        this.subscriber = new RedisLink(link("subscriber"), {
+          setup: () => [],
+          // Every channel at once when ready: a topic subscribed to while AUTH was under way is included too.
+          onReady: () => {
+            if (this.channels.size > 0) this.subscriber.send(["SUBSCRIBE", ...[...this.channels].map((t) => this.channel(t))]);
+          },
+          onReply: (reply) => this.onPush(reply),
+          onDown: () => {
+          }
+        });
+        this.publisher = new RedisLink(link("publisher"), {
+          setup: () => [],
+          onReady: () => this.flushQueue(),
+          onReply: (reply) => {
+            if (reply instanceof RespError) report(this.options.onError, new PubSubError("WS_ERR_PUBSUB_REFUSED", `${describeRedis(address)} refused PUBLISH: ${reply.message}`), "pubsub publisher");
+          },
+          onDown: () => {
+          }
+        });
+      }
+      address;
+      options;
+      deliver;
+      stats = { published: 0, received: 0, dropped: 0, queuedBytes: 0, foreign: 0, reconnects: 0 };
+      origin = randomBytes2(8);
+      prefix;
+      channels = /* @__PURE__ */ new Set();
+      subscriber;
+      publisher;
+      queue = [];
+      dropReported = false;
+      foreignReported = false;
+      closed = false;
+      /** True while both connections are up. */
+      get connected() {
+        return this.subscriber.isReady && this.publisher.isReady;
+      }
+      publish(topic, data, binary) {
+        if (this.closed) return;
+        const message = Buffer.allocUnsafe(HEADER + data.byteLength);
+        MAGIC.copy(message, 0);
+        message[MAGIC.length] = binary ? BINARY : TEXT;
+        this.origin.copy(message, MAGIC.length + 1);
+        message.set(data, HEADER);
+        const command = encodeCommand(["PUBLISH", this.channel(topic), message]);
+        if (this.publisher.isReady && this.queue.length === 0) {
+          if (this.publisher.backlog + command.length > this.options.maxQueuedBytes) return this.drop("Redis is not taking publishes as fast as they come");
+          this.publisher.sendEncoded(command);
+          this.stats.published++;
+          return;
+        }
+        if (this.stats.queuedBytes + command.length > this.options.maxQueuedBytes) return this.drop("Redis is unreachable");
+        this.queue.push(command);
+        this.stats.queuedBytes += command.length;
+      }
+      subscribe(topic) {
+        this.channels.add(topic);
+        this.subscriber.send(["SUBSCRIBE", this.channel(topic)]);
+      }
+      unsubscribe(topic) {
+        this.channels.delete(topic);
+        this.subscriber.send(["UNSUBSCRIBE", this.channel(topic)]);
+      }
+      async close() {
+        this.closed = true;
+        this.queue = [];
+        this.stats.queuedBytes = 0;
+        await Promise.all([this.subscriber.close(), this.publisher.close()]);
+      }
+      channel(topic) {
+        return Buffer.concat([this.prefix, Buffer.from(topic, "utf8")]);
+      }
+      flushQueue() {
+        this.stats.reconnects = this.subscriber.reconnects + this.publisher.reconnects;
+        this.dropReported = false;
+        if (this.queue.length === 0) return;
+        const queued = this.queue;
+        this.queue = [];
+        this.stats.queuedBytes = 0;
+        this.publisher.sendEncoded(Buffer.concat(queued));
+        this.stats.published += queued.length;
+      }
+      drop(why) {
+        this.stats.dropped++;
+        if (this.dropReported) return;
+        this.dropReported = true;
+        report(this.options.onError, new PubSubError(
+          "WS_ERR_PUBSUB_DROPPED",
+          `${why}: publishes beyond maxQueuedBytes (${this.options.maxQueuedBytes}) are dropped (counted in stats.dropped) until it catches up`
+        ), "pubsub publisher");
+      }
+      /** A pushed ["message", channel, payload]; subscribe confirmations and others are ignored. */
+      onPush(reply) {
+        this.stats.reconnects = this.subscriber.reconnects + this.publisher.reconnects;
+        if (!Array.isArray(reply) || reply.length !== 3) return;
+        const [kind, channel, payload] = reply;
+        if (!(kind instanceof Buffer) || kind.toString("latin1") !== "message" || !(channel instanceof Buffer) || !(payload instanceof Buffer)) return;
+        const ours = payload.length >= HEADER && payload.subarray(0, MAGIC.length).equals(MAGIC) && (payload[MAGIC.length] === TEXT || payload[MAGIC.length] === BINARY);
+        if (!ours || !channel.subarray(0, this.prefix.length).equals(this.prefix)) {
+          this.stats.foreign++;
+          if (!this.foreignReported) {
+            this.foreignReported = true;
+            report(this.options.onError, new PubSubError("WS_ERR_PUBSUB_PROTOCOL", `a message on ${channel.toString()} is not from scriptling-websocket: ignored (counted in stats.foreign)`), "pubsub subscriber");
+          }
+          return;
+        }
+        if (payload.subarray(MAGIC.length + 1, HEADER).equals(this.origin)) return;
+        const topic = channel.subarray(this.prefix.length).toString("utf8");
+        if (!this.channels.has(topic)) return;
+        this.stats.received++;
+        this.deliver(topic, payload.subarray(HEADER), payload[MAGIC.length] === BINARY);
+      }
+    };
+  }
+});
+
 // src/scriptling/runtime.ts
 import { existsSync } from "node:fs";
 import { join as join2, resolve } from "node:path";
 import { pathToFileURL as pathToFileURL2 } from "node:url";
-function createRuntime() {
-  return { http: new HttpRuntime() };
+function toPayload(message) {
+  const binary = Array.isArray(message) || message instanceof Uint8Array || message instanceof ArrayBuffer;
+  return binary ? { data: toBytes2(message), binary } : { data: Buffer.from(toText(message), "utf8"), binary };
 }
-var HttpRuntime;
+function pubsubInMilliseconds(options) {
+  const ms = (seconds, what) => seconds === void 0 ? void 0 : Math.round(toMilliseconds(seconds, 0, `pubsub ${what}`));
+  const { connectTimeout, reconnectDelay } = options;
+  return {
+    ...options,
+    connectTimeout: ms(connectTimeout, "connectTimeout"),
+    reconnectDelay: reconnectDelay === void 0 ? void 0 : { min: ms(reconnectDelay.min, "reconnectDelay.min"), max: ms(reconnectDelay.max, "reconnectDelay.max") }
+  };
+}
+function publishTo(targets, topic, message) {
+  const { data, binary } = toPayload(message);
+  let sent = 0;
+  for (const target of targets) sent += target.publish(topic, data, binary);
+  return sent;
+}
+function publishEverywhere(topic, message) {
+  return publishTo(everyTarget, topic, message);
+}
+function createRuntime() {
+  const http3 = new HttpRuntime();
+  return { http: http3, publish: (topic, message) => http3.publish(topic, message) };
+}
+var everyTarget, HttpRuntime, runtime;
 var init_runtime = __esm({
   "src/scriptling/runtime.ts"() {
     "use strict";
@@ -3920,10 +4852,25 @@ var init_runtime = __esm({
     init_routes();
     init_connection2();
     init_values();
+    init_primary();
+    init_worker();
+    init_redis_pubsub();
+    init_websocket();
+    everyTarget = /* @__PURE__ */ new Set();
     HttpRuntime = class {
       sockets = /* @__PURE__ */ new Map();
       pages = /* @__PURE__ */ new Map();
       libraries = /* @__PURE__ */ new Map();
+      targets = /* @__PURE__ */ new Set();
+      /**
+       * runtime.publish(topic, message): sends to every client subscribed to
+       * `topic` (client.subscribe) on the servers of this runtime, their
+       * workers and every host joined through `pubsub`, each once. Returns at
+       * once (as broadcast()) with how many of this process's clients it went to.
+       */
+      publish(topic, message) {
+        return publishTo(this.targets, topic, message);
+      }
       /** runtime.http.websocket(path, handler, options): a path ending in "/*" takes every path under it. */
       websocket(path, handler, options = {}) {
         if (typeof path !== "string" || !path.startsWith("/")) throw new TypeError(`websocket path must start with "/": ${JSON.stringify(path)}`);
@@ -3941,22 +4888,60 @@ var init_runtime = __esm({
       }
       /** Serves the registered endpoints; time options are in seconds (Scriptling's convention). */
       async serve(options = {}) {
-        const { server: existing, libraryPath, ...rest } = options;
+        const { server: existing, libraryPath, workers, pubsub, ...rest } = options;
         const engineOptions = withBindingDefaults(timesToMilliseconds(rest, "serve()"));
         const onError = engineOptions.onError;
-        const server = new WebSocketServer({ ...engineOptions, onRequest: (req, res) => this.page(req, res, onError) });
+        const joined = pubsub !== void 0 ? redisPubSub(typeof pubsub === "string" ? { url: pubsub, onError } : { onError, ...pubsubInMilliseconds(pubsub) }) : isOurWorker() ? primaryPubSub() : void 0;
+        if (workers !== void 0 && !isOurWorker()) {
+          if (existing !== void 0) throw new TypeError("serve(): workers listen on their own port; they cannot attach to an existing server");
+          workerCount(workers);
+          return this.servePrimary(workers, pubsub !== void 0, engineOptions.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT, onError);
+        }
+        const server = new WebSocketServer({ ...engineOptions, pubsub: joined, onRequest: (req, res) => this.page(req, res, onError) });
         for (const [path, { handler, options: routeOptions }] of this.sockets) {
           const fn = typeof handler === "string" ? await this.resolveHandler(handler, resolve(libraryPath ?? process.cwd())) : handler;
           server.route(path, (ws) => fn(new WebSocketConnection(ws)), routeOptions);
         }
+        const target = { publish: (topic, data, binary) => server.publish(topic, data, { binary }) };
+        const close = async () => {
+          this.targets.delete(target);
+          everyTarget.delete(target);
+          await server.close();
+        };
+        let address;
         if (existing !== void 0) {
           server.attach(existing);
-          const address = existing.address();
-          const { port: port2, address: host2 } = address !== null && typeof address === "object" ? address : { port: 0, address: "" };
-          return { port: port2, host: host2, close: () => server.close() };
+          const bound = existing.address();
+          address = bound !== null && typeof bound === "object" ? { port: bound.port, host: bound.address } : { port: 0, host: "" };
+        } else {
+          try {
+            address = await server.listen(options.port ?? 8080, options.host ?? "127.0.0.1");
+          } catch (error) {
+            await server.close();
+            throw error;
+          }
         }
-        const { port, host } = await server.listen(options.port ?? 8080, options.host ?? "127.0.0.1");
-        return { port, host, close: () => server.close() };
+        this.targets.add(target);
+        everyTarget.add(target);
+        if (isOurWorker()) serveForPrimary({ publish: (topic, data, { binary }) => server.publish(topic, data, { binary }), close });
+        return { ...address, close };
+      }
+      async servePrimary(workers, external, closeTimeout, onError) {
+        const primary = await ClusterPrimary.start({ workers, topics: external ? "external" : "primary", closeTimeout, onError });
+        this.targets.add(primary);
+        everyTarget.add(primary);
+        return {
+          port: primary.port,
+          host: primary.host,
+          get workers() {
+            return primary.pids;
+          },
+          close: async () => {
+            this.targets.delete(primary);
+            everyTarget.delete(primary);
+            await primary.close();
+          }
+        };
       }
       async resolveHandler(name, libraryPath) {
         const dot = name.lastIndexOf(".");
@@ -3974,25 +4959,26 @@ var init_runtime = __esm({
         if (typeof fn !== "function") throw new Error(`handler "${name}": ${library} has no function ${fnName}`);
         return fn;
       }
-      page(request, response, onError) {
-        const path = (request.url ?? "/").split("?")[0];
+      page(request2, response2, onError) {
+        const path = (request2.url ?? "/").split("?")[0];
         const handler = this.pages.get(path);
         if (handler === void 0) {
-          response.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" });
-          response.end("Not found\n");
+          response2.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" });
+          response2.end("Not found\n");
           return;
         }
-        Promise.resolve().then(() => handler(request)).then((result) => {
+        Promise.resolve().then(() => handler(request2)).then((result) => {
           const page2 = typeof result === "string" ? { body: result } : result;
-          response.writeHead(page2.status ?? 200, { "Content-Type": "text/html; charset=utf-8", ...page2.headers });
-          response.end(page2.body ?? "");
+          response2.writeHead(page2.status ?? 200, { "Content-Type": "text/html; charset=utf-8", ...page2.headers });
+          response2.end(page2.body ?? "");
         }).catch((error) => {
           report(onError, error, `page ${path}`);
-          if (!response.headersSent) response.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" });
-          response.end("Internal server error\n");
+          if (!response2.headersSent) response2.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" });
+          response2.end("Internal server error\n");
         });
       }
     };
+    runtime = { http: new HttpRuntime(), publish: publishEverywhere };
   }
 });
 
@@ -4020,6 +5006,20 @@ var init_broadcast = __esm({
 });
 
 // src/scriptling/index.ts
+var scriptling_exports = {};
+__export(scriptling_exports, {
+  ConnectError: () => ConnectError,
+  HttpRuntime: () => HttpRuntime,
+  WebSocketConnection: () => WebSocketConnection,
+  WebSocketError: () => WebSocketError,
+  broadcast: () => broadcast,
+  connect: () => connect2,
+  createRuntime: () => createRuntime,
+  engineConnectOptions: () => engineConnectOptions,
+  is_binary: () => is_binary,
+  is_text: () => is_text,
+  runtime: () => runtime
+});
 async function connect2(url, timeout = 10, headers = {}) {
   const ws = await connect(url, engineConnectOptions(timeout, headers));
   return new WebSocketConnection(ws);
@@ -4084,7 +5084,7 @@ function reviveError(error) {
   return revived;
 }
 var SEQUENCE, STATUS, STATE_BYTES, RECEIVE_WINDOW, SEND_WINDOW, MESSAGE_OVERHEAD, messageCost, CUSTODY, ENTRIES, ROOM, CUSTODY_BYTES, CONNECT_PREFIX, PLAIN_ERRORS;
-var init_messages = __esm({
+var init_messages2 = __esm({
   "src/sync/messages.ts"() {
     "use strict";
     init_client();
@@ -4112,7 +5112,7 @@ var engineFile, fate, resourceLimits, state, requests, events, words, engine, fa
 var init_supervisor = __esm({
   "src/sync/supervisor.ts"() {
     "use strict";
-    init_messages();
+    init_messages2();
     init_thread_entries();
     ({ engineFile, fate, resourceLimits, state, requests, events } = workerData);
     words = new Int32Array(state);
@@ -4216,7 +5216,7 @@ var init_handed_socket = __esm({
   "src/sync/handed-socket.ts"() {
     "use strict";
     init_ping_answerer();
-    init_messages();
+    init_messages2();
     HandedSocket = class {
       constructor(id, socket, handle2, custody, emit2) {
         this.id = id;
@@ -4462,59 +5462,59 @@ function onClose(id, conn, code, reason) {
 }
 async function flush() {
   const unwritten = () => [...links.values(), ...handed.values()].some((link) => link.unwritten > 0);
-  while (unwritten()) await new Promise((resolve2) => setTimeout(resolve2, 1));
+  while (unwritten()) await new Promise((resolve3) => setTimeout(resolve3, 1));
 }
-function handle(request) {
-  switch (request.op) {
+function handle(request2) {
+  switch (request2.op) {
     case "send":
-      links.get(request.conn)?.send(request.data);
+      links.get(request2.conn)?.send(request2.data);
       break;
     case "consumed":
-      links.get(request.conn)?.consumed(request.bytes);
+      links.get(request2.conn)?.consumed(request2.bytes);
       break;
     case "connect":
-      onConnect(request.id, request.url, request.options, request.socketThread, request.custody);
+      onConnect(request2.id, request2.url, request2.options, request2.socketThread, request2.custody);
       break;
     case "watch":
-      handed.get(request.conn)?.watch();
+      handed.get(request2.conn)?.watch();
       break;
     case "unwatch":
-      handed.get(request.conn)?.unwatch();
+      handed.get(request2.conn)?.unwatch();
       break;
     case "yield":
-      handed.get(request.conn)?.yield();
+      handed.get(request2.conn)?.yield();
       break;
     case "write":
-      handed.get(request.conn)?.write(request.data);
+      handed.get(request2.conn)?.write(request2.data);
       break;
     case "release":
-      handed.get(request.conn)?.release(request.waitMs);
+      handed.get(request2.conn)?.release(request2.waitMs);
       break;
     case "close":
-      onClose(request.id, request.conn, request.code, request.reason);
+      onClose(request2.id, request2.conn, request2.code, request2.reason);
       break;
     case "flush":
-      void flush().then(() => emit({ type: "done", id: request.id }));
+      void flush().then(() => emit({ type: "done", id: request2.id }));
       break;
     case "drop": {
-      const link = links.get(request.conn);
-      const socket = handed.get(request.conn);
+      const link = links.get(request2.conn);
+      const socket = handed.get(request2.conn);
       if (link !== void 0) void link.close(void 0, void 0);
       else if (socket !== void 0) socket.drop();
-      else dropped.add(request.conn);
+      else dropped.add(request2.conn);
       break;
     }
   }
 }
 var state2, requests2, events2, sequence, Link, MAX_BATCH, links, dropped, handed, CUSTODY_TICK_MS, custodyTimer;
-var init_worker = __esm({
+var init_worker2 = __esm({
   "src/sync/worker.ts"() {
     "use strict";
     init_scriptling();
     init_client();
     init_websocket();
     init_handed_socket();
-    init_messages();
+    init_messages2();
     ({ state: state2, requests: requests2, events: events2 } = workerData2);
     sequence = new Int32Array(state2);
     Link = class {
@@ -4539,7 +5539,7 @@ var init_worker = __esm({
         for (; ; ) {
           if (this.unconsumed >= RECEIVE_WINDOW) {
             this.setReading(false);
-            await new Promise((resolve2) => this.resume = resolve2);
+            await new Promise((resolve3) => this.resume = resolve3);
             this.setReading(true);
           }
           const message = await this.ws.receive();
@@ -4613,7 +5613,7 @@ var init_worker = __esm({
        */
       async close(code, reason) {
         await this.conn.close(code, reason);
-        if (this.reading) await new Promise((resolve2) => this.onSettled = resolve2);
+        if (this.reading) await new Promise((resolve3) => this.onSettled = resolve3);
       }
     };
     MAX_BATCH = 64;
@@ -4622,8 +5622,8 @@ var init_worker = __esm({
     handed = /* @__PURE__ */ new Map();
     CUSTODY_TICK_MS = 100;
     custodyTimer = null;
-    requests2.on("message", (request) => {
-      handle(request);
+    requests2.on("message", (request2) => {
+      handle(request2);
       for (let next = receiveMessageOnPort2(requests2); next !== void 0; next = receiveMessageOnPort2(requests2)) handle(next.message);
     });
     emit({ type: "ready" });
@@ -4842,11 +5842,11 @@ var init_address = __esm({
 
 // src/cli/signals.ts
 function untilInterrupted() {
-  return new Promise((resolve2) => {
+  return new Promise((resolve3) => {
     const stop = (signal) => {
       process.removeListener("SIGINT", stop);
       process.removeListener("SIGTERM", stop);
-      resolve2(signal);
+      resolve3(signal);
     };
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
@@ -5107,12 +6107,12 @@ function streamOutput(separator, { json = false } = {}, out = process.stdout, er
   };
 }
 function untilDrained(out) {
-  return new Promise((resolve2) => {
+  return new Promise((resolve3) => {
     const done = () => {
       out.removeListener("drain", done);
       out.removeListener("close", done);
       out.removeListener("error", done);
-      resolve2();
+      resolve3();
     };
     out.on("drain", done);
     out.on("close", done);
@@ -5263,7 +6263,7 @@ function promptOutput(rl) {
       return !process.stdout.writableNeedDrain;
     },
     writable() {
-      return process.stdout.writableNeedDrain ? new Promise((resolve2) => process.stdout.once("drain", resolve2)) : Promise.resolve();
+      return process.stdout.writableNeedDrain ? new Promise((resolve3) => process.stdout.once("drain", resolve3)) : Promise.resolve();
     },
     note: print2
   };
@@ -5511,49 +6511,99 @@ function textPreview(data, max = MAX_SHOWN) {
 function count(stats, key) {
   stats[key] = (stats[key] ?? 0) + 1;
 }
-var MAX_SHOWN, ELLIPSIS, WireLog;
+var MAX_SHOWN, ELLIPSIS, DEFAULT_WIRE_LOG_LIMITS, ENTRY_OVERHEAD, WireLog;
 var init_wire_log = __esm({
   "src/fuzz/wire-log.ts"() {
     "use strict";
     MAX_SHOWN = 64;
     ELLIPSIS = " ...";
+    DEFAULT_WIRE_LOG_LIMITS = { headOctets: 64 * 1024, tailOctets: 64 * 1024 };
+    ENTRY_OVERHEAD = 64;
     WireLog = class {
-      entries = [];
+      constructor(limits = DEFAULT_WIRE_LOG_LIMITS) {
+        this.limits = limits;
+      }
+      limits;
       enabled = true;
       rxOctetStats = {};
       txOctetStats = {};
       rxFrameStats = {};
       txFrameStats = {};
+      /** Entries left out between head and tail, and the wire octets they recorded. */
+      omittedEntries = 0;
+      omittedOctets = 0;
+      head = [];
+      headCost = 0;
+      headFull = false;
+      /** The tail from `tailStart` on; dropped entries are cut off in batches, not shifted one by one. */
+      tail = [];
+      tailCosts = [];
+      tailOctets = [];
+      tailStart = 0;
+      tailCost = 0;
+      /** The kept entries in order, with an ["OMITTED", entries, octets] entry where some were left out. */
+      get entries() {
+        const tail = this.tail.slice(this.tailStart);
+        return this.omittedEntries === 0 ? [...this.head, ...tail] : [...this.head, ["OMITTED", this.omittedEntries, this.omittedOctets], ...tail];
+      }
       /** Turns logging of octets and frames on or off; timers are always logged. */
       enable(on) {
         if (on !== this.enabled) {
           this.enabled = on;
-          this.entries.push(["WLM", on]);
+          this.add(["WLM", on], 0, 0);
         }
       }
       rxOctets(data) {
         count(this.rxOctetStats, data.length);
-        if (this.enabled) this.entries.push(["RO", [data.length, hexPreview(data)]]);
+        if (this.enabled) this.add(["RO", [data.length, hexPreview(data)]], data.length, data.length);
       }
       txOctets(data, sync) {
         count(this.txOctetStats, data.length);
-        if (this.enabled) this.entries.push(["TO", [data.length, hexPreview(data)], sync]);
+        if (this.enabled) this.add(["TO", [data.length, hexPreview(data)], sync], data.length, data.length);
       }
       rxFrame(frame, payload, length) {
         count(this.rxFrameStats, frame.opcode);
         if (this.enabled) {
-          this.entries.push(["RF", [length, textPreview(payload())], frame.opcode, frame.fin, frame.rsv, frame.maskKey !== null, frame.maskKey?.toString("hex") ?? null]);
+          this.add(["RF", [length, textPreview(payload())], frame.opcode, frame.fin, frame.rsv, frame.maskKey !== null, frame.maskKey?.toString("hex") ?? null], length, 0);
         }
       }
       txFrame(frame, payload, repeatLength, chopsize, sync) {
         count(this.txFrameStats, frame.opcode);
         if (this.enabled) {
-          this.entries.push(["TF", [payload.length, textPreview(payload)], frame.opcode, frame.fin, frame.rsv, frame.maskKey?.toString("hex") ?? null, repeatLength, chopsize, sync]);
+          this.add(["TF", [payload.length, textPreview(payload)], frame.opcode, frame.fin, frame.rsv, frame.maskKey?.toString("hex") ?? null, repeatLength, chopsize, sync], payload.length, 0);
         }
       }
       /** A timer entry ("CT", "KL", "TI") or its firing ("CTE", "KLE", "TIE"). */
       timer(...entry) {
-        this.entries.push(entry);
+        this.add(entry, 0, 0);
+      }
+      /** `shown`: octets the entry shows (capped at 64); `wire`: octets of the connection it records, for the omitted count. */
+      add(entry, shown, wire) {
+        const cost = Math.min(shown, MAX_SHOWN) + ENTRY_OVERHEAD;
+        if (!this.headFull) {
+          if (this.headCost + cost <= this.limits.headOctets) {
+            this.head.push(entry);
+            this.headCost += cost;
+            return;
+          }
+          this.headFull = true;
+        }
+        this.tail.push(entry);
+        this.tailCosts.push(cost);
+        this.tailOctets.push(wire);
+        this.tailCost += cost;
+        while (this.tailCost > this.limits.tailOctets && this.tailStart < this.tail.length) {
+          this.tailCost -= this.tailCosts[this.tailStart];
+          this.omittedEntries++;
+          this.omittedOctets += this.tailOctets[this.tailStart];
+          this.tailStart++;
+        }
+        if (this.tailStart > 1024 && this.tailStart * 2 > this.tail.length) {
+          this.tail = this.tail.slice(this.tailStart);
+          this.tailCosts = this.tailCosts.slice(this.tailStart);
+          this.tailOctets = this.tailOctets.slice(this.tailStart);
+          this.tailStart = 0;
+        }
       }
     };
   }
@@ -5598,7 +6648,7 @@ var init_case = __esm({
         this.definition = definition;
         this.index = index;
         this.agent = agent;
-        this.done = new Promise((resolve2) => this.finish = resolve2);
+        this.done = new Promise((resolve3) => this.finish = resolve3);
       }
       definition;
       index;
@@ -5645,6 +6695,14 @@ var init_case = __esm({
         this.resultClose = `The WebSocket opening handshake was never completed! (${reason})`;
         this.behavior = Verdict.FAILED;
         this.behaviorClose = Verdict.FAILED;
+        this.finish();
+      }
+      /** Records a case the opening handshake alone decided (category 14): no WebSocket connection to close. */
+      decidedByHandshake(verdict, reason) {
+        this.behavior = verdict;
+        this.result = reason;
+        this.behaviorClose = Verdict.OK;
+        this.resultClose = "No WebSocket connection was opened: nothing to close";
         this.finish();
       }
       expect(verdict, events3) {
@@ -5702,6 +6760,10 @@ var init_case = __esm({
         }
         if (close.closedByWrongEndpointIsFatal && close.closedByMe !== p.closedByMe) this.behavior = Verdict.FAILED;
         this.definition.judge?.(this);
+        if (p.limitReached !== null) {
+          this.behavior = Verdict.FAILED;
+          this.result = `Case cut short: ${p.limitReached}`;
+        }
       }
       get duration() {
         return this.connectionWasOpen ? Math.round(this.endTime - this.startTime) : 0;
@@ -6496,17 +7558,17 @@ function readOffers(header) {
 }
 function acceptOffer(acceptance) {
   const { offer: offer2 } = acceptance;
-  let response = NAME;
-  if (offer2.requestNoContextTakeover) response += "; server_no_context_takeover";
-  if (offer2.requestMaxWindowBits !== 0) response += `; server_max_window_bits=${offer2.requestMaxWindowBits}`;
-  if (acceptance.requestNoContextTakeover) response += "; client_no_context_takeover";
-  if (acceptance.requestMaxWindowBits !== 0) response += `; client_max_window_bits=${acceptance.requestMaxWindowBits}`;
+  let response2 = NAME;
+  if (offer2.requestNoContextTakeover) response2 += "; server_no_context_takeover";
+  if (offer2.requestMaxWindowBits !== 0) response2 += `; server_max_window_bits=${offer2.requestMaxWindowBits}`;
+  if (acceptance.requestNoContextTakeover) response2 += "; client_no_context_takeover";
+  if (acceptance.requestMaxWindowBits !== 0) response2 += `; client_max_window_bits=${acceptance.requestMaxWindowBits}`;
   const params = {
     sendWindowBits: offer2.requestMaxWindowBits || DEFAULT_BITS,
     sendNoContextTakeover: offer2.requestNoContextTakeover,
     receiveNoContextTakeover: acceptance.requestNoContextTakeover
   };
-  return { response, codec: new PerMessageDeflate(params, { level: COMPRESSION_LEVEL }) };
+  return { response: response2, codec: new PerMessageDeflate(params, { level: COMPRESSION_LEVEL }) };
 }
 function readResponse(header) {
   if (header === void 0) return null;
@@ -6875,8 +7937,537 @@ var init_compression = __esm({
   }
 });
 
+// src/fuzz/handshake-probe.ts
+function headerValues(answer, name) {
+  return answer.lines.filter(([n]) => n === name).flatMap(([, v]) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+}
+function mustRefuse(rule) {
+  return (answer) => {
+    if (answer.status === 101) return { verdict: Verdict.FAILED, reason: `The server opened the connection; ${rule}` };
+    if (isRefusal2(answer.status)) return { verdict: Verdict.OK, reason: `Refused with ${answer.status}, as ${rule}` };
+    if (answer.status === null) return { verdict: Verdict.NON_STRICT, reason: `No HTTP error answer (${answer.problem}); ${rule}, with an error status (RFC 6455 §4.2.1)` };
+    return { verdict: Verdict.NON_STRICT, reason: `Answered ${answer.status}, not a 4xx error; ${rule}` };
+  };
+}
+function mustAccept(rule) {
+  return (answer) => {
+    if (accepted(answer)) return { verdict: Verdict.OK, reason: `Accepted, as ${rule}` };
+    if (answer.status === 101) return { verdict: Verdict.FAILED, reason: `An invalid 101: ${answer.switchProblem}` };
+    return { verdict: Verdict.FAILED, reason: `${answer.status === null ? `No answer (${answer.problem})` : `Refused with ${answer.status}`}; ${rule}` };
+  };
+}
+function versionRefusal(answer) {
+  if (answer.status === 101) return { verdict: Verdict.FAILED, reason: "The server opened the connection for a version that does not exist (RFC 6455 §4.4: it MUST abort the handshake)" };
+  const versions = headerValues(answer, "sec-websocket-version");
+  if (isRefusal2(answer.status) && versions.includes("13")) return { verdict: Verdict.OK, reason: `Refused with ${answer.status} and Sec-WebSocket-Version: ${versions.join(", ")}` };
+  if (isRefusal2(answer.status)) return { verdict: Verdict.NON_STRICT, reason: `Refused with ${answer.status} but without a Sec-WebSocket-Version header naming 13 (RFC 6455 §4.4)` };
+  return { verdict: Verdict.NON_STRICT, reason: `${answer.status === null ? `No answer (${answer.problem})` : `Answered ${answer.status}`}; RFC 6455 §4.4 asks for an error such as 426 with Sec-WebSocket-Version` };
+}
+function draftVersion(answer) {
+  if (answer.status === 101) return { verdict: Verdict.INFORMATIONAL, reason: "Opened the connection: the server speaks draft version 8 too, which RFC 6455 §4.4 allows" };
+  return versionRefusal(answer);
+}
+function mayRefuseSize(answer) {
+  if (accepted(answer)) return { verdict: Verdict.OK, reason: "Accepted" };
+  if (answer.status !== null && [400, 413, 414, 431].includes(answer.status)) return { verdict: Verdict.OK, reason: `Refused with ${answer.status} (RFC 6585 §5: 431 is the status for header fields too large)` };
+  return { verdict: Verdict.NON_STRICT, reason: `${answer.status === null ? `No answer (${answer.problem})` : `Answered ${answer.status}`}: a server that refuses a large head should say so with 431 (RFC 6585 §5) or 400` };
+}
+function originAnswer(answer) {
+  if (accepted(answer)) return { verdict: Verdict.OK, reason: "Accepted" };
+  if (answer.status === 403) return { verdict: Verdict.INFORMATIONAL, reason: "Refused with 403: the server checks Origin (RFC 6455 §10.2 allows it)" };
+  return mustAccept("RFC 6455 §4.2.2 makes Origin a server's choice, answered with 403 when it refuses")(answer);
+}
+function subprotocolAnswer(offered, { refusalIsRight = false } = {}) {
+  return (answer) => {
+    if (answer.status !== 101) {
+      if (isRefusal2(answer.status)) return { verdict: refusalIsRight ? Verdict.OK : Verdict.INFORMATIONAL, reason: `Refused with ${answer.status}` };
+      return mustAccept("a subprotocol offer does not make a request invalid (RFC 6455 §4.2.2)")(answer);
+    }
+    if (answer.switchProblem !== null) return { verdict: Verdict.FAILED, reason: `An invalid 101: ${answer.switchProblem}` };
+    const lines = answer.lines.filter(([n]) => n === "sec-websocket-protocol");
+    if (lines.length === 0) return { verdict: Verdict.OK, reason: "Accepted without choosing a subprotocol" };
+    const chosen = lines.map(([, v]) => v.trim());
+    if (lines.length > 1 || chosen[0].includes(",")) return { verdict: Verdict.FAILED, reason: `Answered more than one subprotocol (${chosen.join(" | ")}): RFC 6455 §11.3.4 allows one value, once` };
+    if (!offered.includes(chosen[0])) return { verdict: Verdict.FAILED, reason: `Chose ${JSON.stringify(chosen[0])}, which was not offered (RFC 6455 §4.2.2 step 5.5: one of the client's values)` };
+    return { verdict: Verdict.OK, reason: `Chose ${JSON.stringify(chosen[0])}, one of those offered` };
+  };
+}
+var isRefusal2, accepted;
+var init_handshake_probe = __esm({
+  "src/fuzz/handshake-probe.ts"() {
+    "use strict";
+    init_case();
+    isRefusal2 = (status) => status !== null && status >= 400 && status <= 499;
+    accepted = (answer) => answer.status === 101 && answer.switchProblem === null;
+  }
+});
+
+// src/fuzz/cases/handshake.ts
+function request(t, edit = (l) => l, requestLine = `GET ${t.resource} HTTP/1.1`) {
+  const lines = [["Host", t.host], ["Upgrade", "websocket"], ["Connection", "Upgrade"], ["Sec-WebSocket-Key", t.key], ["Sec-WebSocket-Version", "13"]];
+  return `${requestLine}\r
+${edit(lines).map(([n, v]) => `${n}: ${v}\r
+`).join("")}\r
+`;
+}
+function echoOnce(run4) {
+  run4.expect(Verdict.OK, [["message", text(ECHO_TEXT), false]]);
+  run4.expectedClose = CLEAN_CLOSE;
+  if (run4.definition.request?.pipelined === void 0 && !run4.definition.response?.pipelined) run4.peer.sendMessage(text(ECHO_TEXT), false);
+  run4.peer.killAfter(2);
+}
+function severalVersions(answer) {
+  if (answer.status === 101) return { verdict: Verdict.NON_STRICT, reason: "Opened the connection: Sec-WebSocket-Version holds one version, once (RFC 6455 §4.2.1 item 6, §11.3.5)" };
+  return versionRefusal(answer);
+}
+function combine(run4, probe, judgeEcho) {
+  judgeEcho?.(run4);
+  if (probe.verdict !== Verdict.OK) {
+    run4.behavior = probe.verdict;
+    run4.result = probe.reason;
+  } else if (run4.behavior === Verdict.OK) {
+    run4.result = `${probe.reason}; the message was echoed`;
+  }
+}
+function serverCase(sub, c) {
+  const probe = { head: c.head, judge: c.judge, byteByByte: c.byteByByte, pipelined: c.pipelined };
+  return {
+    id: `14.${sub}.${c.sub}`,
+    description: c.description,
+    expectation: c.expectation,
+    tests: "server",
+    request: probe,
+    deadline: 10,
+    open: echoOnce,
+    judge(run4) {
+      combine(run4, run4.data.probe ?? { verdict: Verdict.OK, reason: "" }, c.judgeEcho);
+    }
+  };
+}
+function response(key, edit = (l) => l, statusLine = "HTTP/1.1 101 Switching Protocols") {
+  const lines = [["Upgrade", "websocket"], ["Connection", "Upgrade"], ["Sec-WebSocket-Accept", acceptKey(key)]];
+  return `${statusLine}\r
+${edit(lines).map(([n, v]) => `${n}: ${v}\r
+`).join("")}\r
+`;
+}
+function clientProbeCase(id, c) {
+  const probe = { head: c.head, expect: c.expect, rule: c.rule, byteByByte: c.byteByByte, pipelined: c.pipelined, needsDeflateOffer: c.needsDeflateOffer, codec: c.codec };
+  return {
+    id,
+    description: c.description,
+    expectation: c.expect === "accept" ? `The client goes on and echoes our message (${c.rule}).` : `The client fails the connection: it closes TCP without using it (${c.rule}).`,
+    tests: "client",
+    response: probe,
+    deadline: 10,
+    open(run4) {
+      if (c.expect === "accept") return (c.echo ?? echoOnce)(run4);
+      run4.expect(Verdict.OK, []);
+      run4.expectedClose = { closedByMe: false, closeCode: [], requireClean: false };
+      run4.peer.sendMessage(text(ECHO_TEXT), false);
+      run4.peer.later(3, () => run4.peer.abort("the client neither failed nor used the connection within 3 s"));
+    },
+    // An echo settles a case the client had to fail: no need to wait out its timer.
+    onMessage: c.expect === "fail" ? (run4, payload, binary) => {
+      run4.received.push(["message", payload, binary]);
+      run4.peer.abort("the client used the connection");
+    } : void 0,
+    judge(run4) {
+      if (c.expect === "accept") {
+        if (run4.behavior === Verdict.OK) run4.result = `The client went on and echoed our message (${c.rule})`;
+        else if (c.mayRefuse !== void 0 && run4.received.length === 0 && Object.keys(run4.peer.log.rxFrameStats).length === 0 && !run4.peer.droppedByMe) {
+          run4.behavior = Verdict.INFORMATIONAL;
+          run4.result = `The client failed the connection: ${c.mayRefuse}`;
+        } else run4.result = `The client did not go on with a connection it had to accept (${c.rule}): ${run4.result}`;
+        return;
+      }
+      judgeFailed(run4, c.rule, c.acceptedIs ?? Verdict.FAILED);
+    }
+  };
+}
+function judgeFailed(run4, rule, acceptedIs) {
+  const p = run4.peer;
+  run4.behaviorClose = Verdict.OK;
+  run4.resultClose = "No WebSocket connection was to be opened";
+  if (run4.received.some(([kind]) => kind === "message")) {
+    run4.behavior = acceptedIs;
+    run4.result = `The client echoed our message: it used a connection it had to fail (${rule})`;
+  } else if (p.wasNotCleanReason?.startsWith("the client neither") || p.limitReached !== null) {
+    run4.behavior = Verdict.FAILED;
+    run4.result = `The client ${p.limitReached ?? "neither failed nor used the connection within 3 s"} (${rule})`;
+  } else if (Object.keys(p.log.rxFrameStats).length > 0) {
+    run4.behavior = Verdict.NON_STRICT;
+    run4.result = `The client sent WebSocket frames (a Close: ${p.remoteCloseCode ?? "none"}) on a connection it had to fail without them (${rule})`;
+  } else {
+    run4.behavior = Verdict.OK;
+    run4.result = `The client failed the connection (${rule})`;
+  }
+}
+var PROBE_MESSAGE, ECHO_TEXT, without, replacing, adding, keyOf, SERVER_CASES, SERVER_TITLES, MUST_FAIL, plainAnswer, CLIENT_CASES, CLIENT_TITLES, clientCase, handshakeCases, HANDSHAKE_TITLES;
+var init_handshake2 = __esm({
+  "src/fuzz/cases/handshake.ts"() {
+    "use strict";
+    init_handshake();
+    init_common();
+    init_handshake_probe();
+    PROBE_MESSAGE = "Hello, handshake";
+    ECHO_TEXT = PROBE_MESSAGE;
+    without = (name) => (lines) => lines.filter(([n]) => n.toLowerCase() !== name);
+    replacing = (name, ...values) => (lines) => {
+      const at = lines.findIndex(([n]) => n.toLowerCase() === name.toLowerCase());
+      const named = values.map((v) => [lines[at]?.[0] ?? name, v]);
+      return at === -1 ? [...lines, ...named] : [...lines.slice(0, at), ...named, ...lines.slice(at + 1)];
+    };
+    adding = (...extra) => (lines) => [...lines, ...extra];
+    keyOf = (octets) => Buffer.alloc(octets, 90).toString("base64");
+    SERVER_CASES = [
+      // 14.1 Request line and Host
+      [
+        { sub: 1, description: "A request without Host.", expectation: "Refused with 400 (RFC 9112 §3.2: a server MUST answer 400 to an HTTP/1.1 request without Host; RFC 6455 §4.2.1 item 2).", head: (t) => request(t, without("host")), judge: mustRefuse("RFC 9112 §3.2 requires 400 for a request without Host") },
+        { sub: 2, description: "Two Host lines with the same value.", expectation: "Refused with 400 (RFC 9112 §3.2: more than one Host line MUST get 400).", head: (t) => request(t, adding(["Host", t.host])), judge: mustRefuse("RFC 9112 §3.2 requires 400 for more than one Host line") },
+        { sub: 3, description: "Two Host lines naming different hosts.", expectation: "Refused with 400 (RFC 9112 §3.2).", head: (t) => request(t, adding(["Host", "other.invalid"])), judge: mustRefuse("RFC 9112 §3.2 requires 400 for more than one Host line") },
+        { sub: 4, description: "The handshake as an HTTP/1.0 request.", expectation: "Refused (RFC 6455 §4.2.1 item 1: an HTTP/1.1 or higher GET request).", head: (t) => request(t, void 0, `GET ${t.resource} HTTP/1.0`), judge: mustRefuse("RFC 6455 §4.2.1 item 1 needs HTTP/1.1 or higher") },
+        { sub: 5, description: "The handshake with method POST.", expectation: "Refused (RFC 6455 §4.2.1 item 1: the method MUST be GET).", head: (t) => request(t, (l) => [...l, ["Content-Length", "0"]], `POST ${t.resource} HTTP/1.1`), judge: mustRefuse("RFC 6455 §4.2.1 item 1 needs GET") },
+        { sub: 6, description: "The request target in absolute form: GET http://host/resource HTTP/1.1.", expectation: "Accepted and echoed (RFC 9112 §3.2.2: a server MUST accept the absolute form).", head: (t) => request(t, void 0, `GET http://${t.host}${t.resource} HTTP/1.1`), judge: mustAccept("RFC 9112 §3.2.2 says a server MUST accept the absolute form") },
+        { sub: 7, description: "Every header name in lower case.", expectation: "Accepted and echoed (RFC 9110 §5.1: field names are case-insensitive).", head: (t) => request(t, (l) => l.map(([n, v]) => [n.toLowerCase(), v])), judge: mustAccept("RFC 9110 §5.1 makes field names case-insensitive") }
+      ],
+      // 14.2 Upgrade and Connection
+      [
+        { sub: 1, description: "Upgrade: WebSocket (mixed case).", expectation: "Accepted and echoed (RFC 6455 §4.2.1 item 3: an ASCII case-insensitive match).", head: (t) => request(t, replacing("upgrade", "WebSocket")), judge: mustAccept('RFC 6455 §4.2.1 item 3 matches "websocket" case-insensitively') },
+        { sub: 2, description: "Connection: upgrade (lower case).", expectation: "Accepted and echoed (RFC 6455 §4.2.1 item 4: case-insensitive).", head: (t) => request(t, replacing("connection", "upgrade")), judge: mustAccept('RFC 6455 §4.2.1 item 4 matches "Upgrade" case-insensitively') },
+        { sub: 3, description: "Connection: keep-alive, Upgrade (as Firefox sends it).", expectation: "Accepted and echoed (RFC 6455 §4.2.1 item 4: Connection includes the token Upgrade).", head: (t) => request(t, replacing("connection", "keep-alive, Upgrade")), judge: mustAccept("RFC 6455 §4.2.1 item 4 needs Upgrade among the Connection tokens") },
+        { sub: 4, description: "Connection: Upgrade followed by a tab.", expectation: "Accepted and echoed (RFC 9110 §5.5: whitespace around a field value is not part of it).", head: (t) => request(t, replacing("connection", "Upgrade	")), judge: mustAccept("RFC 9110 §5.5: a parser MUST exclude leading and trailing whitespace") },
+        { sub: 5, description: 'Connection: "  Upgrade  " and Upgrade: "\\twebsocket " with odd whitespace.', expectation: "Accepted and echoed (RFC 9110 §5.5, §5.6.1: OWS around values and list items).", head: (t) => request(t, (l) => replacing("upgrade", "	websocket ")(replacing("connection", "  Upgrade  ")(l))), judge: mustAccept("RFC 9110 §5.5 ignores whitespace around values") },
+        { sub: 6, description: "Two Connection lines: keep-alive, then Upgrade.", expectation: "Accepted and echoed (RFC 9110 §5.3: repeated lines of a list field form one list).", head: (t) => request(t, replacing("connection", "keep-alive", "Upgrade")), judge: mustAccept("RFC 9110 §5.3 combines repeated list fields") },
+        { sub: 7, description: "No Upgrade header.", expectation: "Refused (RFC 6455 §4.2.1 item 3).", head: (t) => request(t, without("upgrade")), judge: mustRefuse("RFC 6455 §4.2.1 item 3 requires Upgrade: websocket") },
+        { sub: 8, description: "No Connection header.", expectation: "Refused (RFC 6455 §4.2.1 item 4).", head: (t) => request(t, without("connection")), judge: mustRefuse("RFC 6455 §4.2.1 item 4 requires Connection: Upgrade") },
+        { sub: 9, description: "Connection: close instead of Upgrade.", expectation: "Refused (RFC 6455 §4.2.1 item 4).", head: (t) => request(t, replacing("connection", "close")), judge: mustRefuse("RFC 6455 §4.2.1 item 4 requires the Upgrade token") }
+      ],
+      // 14.3 Sec-WebSocket-Key
+      [
+        { sub: 1, description: "No Sec-WebSocket-Key.", expectation: "Refused (RFC 6455 §4.2.1 item 5).", head: (t) => request(t, without("sec-websocket-key")), judge: mustRefuse("RFC 6455 §4.2.1 item 5 requires the key") },
+        { sub: 2, description: "A key that is the base64 of 15 octets.", expectation: "Refused (RFC 6455 §4.2.1 item 5: the base64 of 16 octets).", head: (t) => request(t, replacing("sec-websocket-key", keyOf(15))), judge: mustRefuse("RFC 6455 §4.2.1 item 5 requires a key of 16 octets") },
+        { sub: 3, description: "A key that is the base64 of 20 octets.", expectation: "Refused (RFC 6455 §4.2.1 item 5).", head: (t) => request(t, replacing("sec-websocket-key", keyOf(20))), judge: mustRefuse("RFC 6455 §4.2.1 item 5 requires a key of 16 octets") },
+        { sub: 4, description: "Two Sec-WebSocket-Key lines.", expectation: "Refused (RFC 6455 §11.3.1: the key MUST NOT appear more than once).", head: (t) => request(t, replacing("sec-websocket-key", t.key, keyOf(16))), judge: mustRefuse("RFC 6455 §11.3.1 allows one Sec-WebSocket-Key") },
+        { sub: 5, description: "A 24-character key that is not base64.", expectation: "Refused (RFC 6455 §4.2.1 item 5).", head: (t) => request(t, replacing("sec-websocket-key", "!!!!!!!!!!!!!!!!!!!!!!==")), judge: mustRefuse("RFC 6455 §4.2.1 item 5 requires base64") }
+      ],
+      // 14.4 Sec-WebSocket-Version
+      [
+        { sub: 1, description: "Sec-WebSocket-Version: 8 (draft hybi-08).", expectation: "Refused with 426 and Sec-WebSocket-Version: 13 (RFC 6455 §4.4); a server that also speaks version 8 may accept (INFORMATIONAL).", head: (t) => request(t, replacing("sec-websocket-version", "8")), judge: draftVersion },
+        { sub: 2, description: "Sec-WebSocket-Version: 14 (no such version).", expectation: "Refused with 426 and Sec-WebSocket-Version: 13 (RFC 6455 §4.4).", head: (t) => request(t, replacing("sec-websocket-version", "14")), judge: versionRefusal },
+        { sub: 3, description: "No Sec-WebSocket-Version.", expectation: "Refused (RFC 6455 §4.2.1 item 6); 426 with Sec-WebSocket-Version: 13 is best.", head: (t) => request(t, without("sec-websocket-version")), judge: mustRefuse("RFC 6455 §4.2.1 item 6 requires Sec-WebSocket-Version") },
+        { sub: 4, description: "Sec-WebSocket-Version: 13, 8 (a list).", expectation: "Refused with 426 and Sec-WebSocket-Version: 13: the value is one version (RFC 6455 §4.2.1 item 6, §11.3.5).", head: (t) => request(t, replacing("sec-websocket-version", "13, 8")), judge: severalVersions },
+        { sub: 5, description: "Two Sec-WebSocket-Version lines: 13 and 8.", expectation: "Refused with 426 and Sec-WebSocket-Version: 13 (RFC 6455 §11.3.5: MUST NOT appear more than once in a request).", head: (t) => request(t, replacing("sec-websocket-version", "13", "8")), judge: severalVersions }
+      ],
+      // 14.5 Origin
+      [
+        { sub: 1, description: "Origin: http://example.com.", expectation: "Accepted and echoed; a 403 is the server's right (RFC 6455 §4.2.2 step 4, §10.2) and INFORMATIONAL.", head: (t) => request(t, adding(["Origin", "http://example.com"])), judge: originAnswer },
+        { sub: 2, description: "Origin: null (an opaque origin, as from a sandboxed page).", expectation: "Accepted and echoed, or 403 (INFORMATIONAL: RFC 6455 §10.2 lets a server refuse origins).", head: (t) => request(t, adding(["Origin", "null"])), judge: originAnswer },
+        { sub: 3, description: "No Origin (as every non-browser client sends).", expectation: "Accepted and echoed (RFC 6455 §4.1 item 8: only browsers must send Origin).", head: (t) => request(t), judge: mustAccept("RFC 6455 §4.1 item 8 makes Origin a browser's header") }
+      ],
+      // 14.6 Subprotocols
+      [
+        { sub: 1, description: "Sec-WebSocket-Protocol: chat.", expectation: 'Accepted with no subprotocol or with "chat" (RFC 6455 §4.2.2 step 5.5).', head: (t) => request(t, adding(["Sec-WebSocket-Protocol", "chat"])), judge: subprotocolAnswer(["chat"]) },
+        { sub: 2, description: "Sec-WebSocket-Protocol: chat, superchat.", expectation: "Accepted with none or one of them, once (RFC 6455 §4.2.2 step 5.5, §11.3.4).", head: (t) => request(t, adding(["Sec-WebSocket-Protocol", "chat, superchat"])), judge: subprotocolAnswer(["chat", "superchat"]) },
+        { sub: 3, description: "Two Sec-WebSocket-Protocol lines: chat, then superchat.", expectation: "Accepted with none or one of them (RFC 6455 §11.3.4: the header may appear more than once in a request).", head: (t) => request(t, adding(["Sec-WebSocket-Protocol", "chat"], ["Sec-WebSocket-Protocol", "superchat"])), judge: subprotocolAnswer(["chat", "superchat"]) },
+        { sub: 4, description: "Sec-WebSocket-Protocol: chat, chat (repeated).", expectation: 'Accepted with none or "chat", once (RFC 6455 §4.2.2 step 5.5, §11.3.4).', head: (t) => request(t, adding(["Sec-WebSocket-Protocol", "chat, chat"])), judge: subprotocolAnswer(["chat"]) },
+        { sub: 5, description: 'Sec-WebSocket-Protocol: "chat room" (not a token).', expectation: "Refused, or accepted without a subprotocol: no valid one was offered (RFC 6455 §4.1 item 10: each value a token).", head: (t) => request(t, adding(["Sec-WebSocket-Protocol", "chat room"])), judge: subprotocolAnswer([], { refusalIsRight: true }) }
+      ],
+      // 14.7 Large heads
+      [
+        { sub: 1, description: "A header line of 8 KiB.", expectation: "Accepted, or refused with 431 or 400 (RFC 6585 §5).", head: (t) => request(t, adding(["X-Padding", "a".repeat(8 * 1024)])), judge: mayRefuseSize },
+        { sub: 2, description: "100 extra header lines.", expectation: "Accepted, or refused with 431 or 400 (RFC 6585 §5).", head: (t) => request(t, adding(...Array.from({ length: 100 }, (_, i) => [`X-Header-${i}`, String(i)]))), judge: mayRefuseSize },
+        { sub: 3, description: "A header line of 64 KiB.", expectation: "Refused with 431 or 400, or accepted; the server must answer, not just close (RFC 6585 §5).", head: (t) => request(t, adding(["X-Padding", "a".repeat(64 * 1024)])), judge: mayRefuseSize }
+      ],
+      // 14.8 Delivery
+      [
+        { sub: 1, description: "The request head written one octet at a time.", expectation: "Accepted and echoed (RFC 9112 §2: a message does not depend on how it is split into segments).", head: (t) => request(t), byteByByte: true, judge: mustAccept("how the head is segmented does not matter (RFC 9112 §2)") },
+        {
+          sub: 2,
+          description: "A text message in the same segment as the request head, before any answer.",
+          expectation: "Accepted and the message echoed; RFC 6455 §4.1 says a client MUST wait for the answer, so a server that drops it is INFORMATIONAL.",
+          head: (t) => request(t),
+          pipelined: ECHO_TEXT,
+          judge: mustAccept("frames after the head belong to the connection"),
+          judgeEcho(run4) {
+            if (run4.behavior === Verdict.FAILED) {
+              run4.behavior = Verdict.INFORMATIONAL;
+              run4.result = `The message sent with the head was not echoed (${run4.result}); RFC 6455 §4.1 makes the client wait, so this is the server's choice`;
+            }
+          }
+        }
+      ]
+    ];
+    SERVER_TITLES = ["Request line and Host", "Upgrade and Connection", "Sec-WebSocket-Key", "Sec-WebSocket-Version", "Origin", "Subprotocols", "Large request heads", "How the request arrives"];
+    MUST_FAIL = "the client MUST _Fail the WebSocket Connection_";
+    plainAnswer = (status, extra = []) => () => `HTTP/1.1 ${status}\r
+${[...extra, ["Content-Length", "0"]].map(([n, v]) => `${n}: ${v}\r
+`).join("")}\r
+`;
+    CLIENT_CASES = [
+      // 14.9 Sec-WebSocket-Accept
+      [
+        { sub: 1, description: "A 101 whose Sec-WebSocket-Accept is for another key.", head: (k) => response(k, replacing("sec-websocket-accept", acceptKey([...k].reverse().join("")))), expect: "fail", rule: `RFC 6455 §4.1 (response check 4): with a wrong Sec-WebSocket-Accept ${MUST_FAIL}` },
+        { sub: 2, description: "A 101 without Sec-WebSocket-Accept.", head: (k) => response(k, without("sec-websocket-accept")), expect: "fail", rule: `RFC 6455 §4.1 (response check 4): without Sec-WebSocket-Accept ${MUST_FAIL}` },
+        { sub: 3, description: "A 101 with the right Sec-WebSocket-Accept twice.", head: (k) => response(k, replacing("sec-websocket-accept", acceptKey(k), acceptKey(k))), expect: "fail", rule: `RFC 6455 §11.3.3: Sec-WebSocket-Accept MUST NOT appear more than once; the combined value is not the expected one, so ${MUST_FAIL} (§4.1)` },
+        { sub: 4, description: "A 101 whose Sec-WebSocket-Accept is the right one in lower case.", head: (k) => response(k, replacing("sec-websocket-accept", acceptKey(k).toLowerCase())), expect: "fail", rule: `RFC 6455 §4.1: base64 is case-sensitive; a value that is not the expected one means ${MUST_FAIL}` }
+      ],
+      // 14.10 Status
+      [
+        { sub: 1, description: "HTTP/1.1 200 OK instead of 101.", head: plainAnswer("200 OK"), expect: "fail", rule: `RFC 6455 §4.1 (response check 1): any status but 101 means no WebSocket connection; ${MUST_FAIL} or handle it as HTTP` },
+        { sub: 2, description: "HTTP/1.1 301 to another path.", head: plainAnswer("301 Moved Permanently", [["Location", "/redirected-by-fuzzer"]]), expect: "fail", rule: "RFC 6455 §4.1: a 3xx is handled as HTTP (a client may follow it, to a path where our fuzzer answers 404); this connection must not be used as a WebSocket" },
+        { sub: 3, description: "HTTP/1.1 426 Upgrade Required with Sec-WebSocket-Version: 13.", head: plainAnswer("426 Upgrade Required", [["Sec-WebSocket-Version", "13"]]), expect: "fail", rule: `RFC 6455 §4.1: any status but 101 means ${MUST_FAIL}` },
+        {
+          sub: 4,
+          description: "An HTTP/1.0 101.",
+          head: (k) => response(k, void 0, "HTTP/1.0 101 Switching Protocols"),
+          expect: "fail",
+          acceptedIs: Verdict.NON_STRICT,
+          rule: "RFC 9110 §15.2.2: a server MUST NOT send 101 over HTTP/1.0, and RFC 6455 §4.1 needs HTTP/1.1; the client's checks in §4.1 do not name the version, so taking it is NON-STRICT"
+        }
+      ],
+      // 14.11 What the client did not offer
+      [
+        { sub: 1, description: 'A 101 choosing subprotocol "chat", which the client did not offer.', head: (k) => response(k, adding(["Sec-WebSocket-Protocol", "chat"])), expect: "fail", rule: `RFC 6455 §4.1 (response check 6): a subprotocol not offered means ${MUST_FAIL}` },
+        { sub: 2, description: 'A 101 accepting extension "x-scriptling-fuzz", which no client offers.', head: (k) => response(k, adding(["Sec-WebSocket-Extensions", "x-scriptling-fuzz"])), expect: "fail", rule: `RFC 6455 §4.1 (response check 5): an extension not offered means ${MUST_FAIL}` }
+      ],
+      // 14.12 Upgrade and Connection
+      [
+        { sub: 1, description: "A 101 without Upgrade.", head: (k) => response(k, without("upgrade")), expect: "fail", rule: `RFC 6455 §4.1 (response check 2): without Upgrade: websocket ${MUST_FAIL}` },
+        { sub: 2, description: "A 101 without Connection.", head: (k) => response(k, without("connection")), expect: "fail", rule: `RFC 6455 §4.1 (response check 3): without Connection: Upgrade ${MUST_FAIL}` },
+        { sub: 3, description: "A 101 with Upgrade: WebSocket and Connection: upgrade (other cases).", head: (k) => response(k, (l) => replacing("connection", "upgrade")(replacing("upgrade", "WebSocket")(l))), expect: "accept", rule: "RFC 6455 §4.1 (response checks 2, 3): both match case-insensitively, so the connection is open" },
+        { sub: 4, description: "A 101 with Connection: keep-alive, Upgrade.", head: (k) => response(k, replacing("connection", "keep-alive, Upgrade")), expect: "accept", rule: "RFC 6455 §4.1 (response check 3): Connection must contain the token Upgrade, among others or not" }
+      ],
+      // 14.13 How the answer arrives
+      [
+        { sub: 1, description: "The 101 written one octet at a time.", head: (k) => response(k), byteByByte: true, expect: "accept", rule: "RFC 9112 §2: a message does not depend on how it is split into segments" },
+        { sub: 2, description: "The first message in the same segment as the 101.", head: (k) => response(k), pipelined: true, expect: "accept", rule: "RFC 6455 §4.1: once the 101 is read, what follows is WebSocket frames" }
+      ]
+    ];
+    CLIENT_TITLES = ["Sec-WebSocket-Accept (clients)", "Status (clients)", "What the client did not offer", "Upgrade and Connection (clients)", "How the answer arrives (clients)"];
+    clientCase = (sub, c) => clientProbeCase(`14.${sub}.${c.sub}`, c);
+    handshakeCases = [
+      ...SERVER_CASES.flatMap((group, i) => group.map((c) => serverCase(i + 1, c))),
+      ...CLIENT_CASES.flatMap((group, i) => group.map((c) => clientCase(SERVER_CASES.length + i + 1, c)))
+    ];
+    HANDSHAKE_TITLES = Object.fromEntries([
+      ...SERVER_TITLES.map((title, i) => [`14.${i + 1}`, `${title} (servers)`]),
+      ...CLIENT_TITLES.map((title, i) => [`14.${SERVER_TITLES.length + i + 1}`, title])
+    ]);
+  }
+});
+
+// src/fuzz/cases/deflate-negotiation.ts
+function readParams(extension, role2) {
+  const params = /* @__PURE__ */ new Map();
+  for (const [name, value] of extension.params) {
+    if (params.has(name)) return `parameter ${name} twice`;
+    params.set(name, value);
+    if (name === "server_no_context_takeover" || name === "client_no_context_takeover") {
+      if (value !== true) return `${name} with a value`;
+    } else if (name === "server_max_window_bits") {
+      if (value === true || !WINDOW.test(value)) return `server_max_window_bits=${value === true ? "" : value}, not 8–15`;
+    } else if (name === "client_max_window_bits") {
+      if (value === true ? role2 === "response" : !WINDOW.test(value)) return `client_max_window_bits${value === true ? " without a value" : `=${value}`}`;
+    } else {
+      return `unknown parameter ${name}`;
+    }
+  }
+  return params;
+}
+function answersOffer(offer2, response2) {
+  if (offer2.has("server_no_context_takeover") && !response2.has("server_no_context_takeover")) return "the offer asked for server_no_context_takeover and the answer leaves it out (§7.1.1.1)";
+  const asked = offer2.get("server_max_window_bits");
+  const granted = response2.get("server_max_window_bits");
+  if (typeof asked === "string" && (typeof granted !== "string" || Number(granted) > Number(asked))) return `the offer asked for server_max_window_bits=${asked}, the answer has ${granted ?? "none"} (§7.1.2.1)`;
+  const client = response2.get("client_max_window_bits");
+  if (client !== void 0) {
+    const allowed = offer2.get("client_max_window_bits");
+    if (allowed === void 0) return "client_max_window_bits in the answer, not in the offer (§7.1.2.2)";
+    if (typeof allowed === "string" && Number(client) > Number(allowed)) return `client_max_window_bits=${client} above the offered ${allowed} (§7.1.2.2)`;
+  }
+  return null;
+}
+function judgeAnswer(offerHeader, answer, declineVerdict) {
+  if (answer.status !== 101) {
+    const refused = answer.status !== null && answer.status >= 400 && answer.status < 500;
+    return { verdict: refused ? Verdict.INFORMATIONAL : Verdict.FAILED, reason: `${answer.status ?? answer.problem}: the handshake was refused instead of the offer declined (RFC 7692 §7.1)`, codec: null };
+  }
+  if (answer.switchProblem !== null) return { verdict: Verdict.FAILED, reason: `An invalid 101: ${answer.switchProblem}`, codec: null };
+  const lines = answer.lines.filter(([n]) => n === "sec-websocket-extensions").map(([, v]) => v);
+  if (lines.length === 0) return { ...declineVerdict, codec: null };
+  let answered;
+  try {
+    answered = parseExtensions(lines.join(", "));
+  } catch (error) {
+    return { verdict: Verdict.FAILED, reason: `Sec-WebSocket-Extensions is malformed: ${error.message}`, codec: null };
+  }
+  if (answered.length !== 1 || answered[0].name !== NAME2) return { verdict: Verdict.FAILED, reason: `Answered ${lines.join(", ")}: one permessage-deflate at most (RFC 6455 §9.1: only offered extensions, RFC 7692 §7.1: one of the offers)`, codec: null };
+  const response2 = readParams(answered[0], "response");
+  if (typeof response2 === "string") return { verdict: Verdict.FAILED, reason: `The answer is not valid: ${response2} (RFC 7692 §7.1)`, codec: null };
+  const offers = parseExtensions(offerHeader).filter((e) => e.name === NAME2).map((e) => readParams(e, "offer")).filter((p) => typeof p !== "string");
+  const problems = offers.map((offer2) => answersOffer(offer2, response2));
+  if (!problems.includes(null)) {
+    return { verdict: Verdict.FAILED, reason: offers.length === 0 ? "Accepted, though every offer was invalid (RFC 7692 §7.1: a server MUST decline them)" : `The answer matches no valid offer: ${problems.join("; ")}`, codec: null };
+  }
+  const client = response2.get("client_max_window_bits");
+  if (client === "8") {
+    return {
+      verdict: Verdict.INFORMATIONAL,
+      reason: `Accepted with client_max_window_bits=8 (${lines.join(", ")}): valid, but zlib ≥ 1.2.9 cannot deflate with 8 (it uses 9); a client can only send uncompressed messages then. Not played further`,
+      codec: null,
+      final: true
+    };
+  }
+  const window8 = response2.get("server_max_window_bits") === "8";
+  const codec = new PerMessageDeflate(
+    { sendWindowBits: typeof client === "string" ? Number(client) : 15, sendNoContextTakeover: response2.has("client_no_context_takeover"), receiveNoContextTakeover: response2.has("server_no_context_takeover") },
+    { level: COMPRESSION_LEVEL }
+  );
+  if (window8) {
+    return { verdict: Verdict.INFORMATIONAL, reason: `Accepted server_max_window_bits=8 (${lines.join(", ")}): valid, but zlib ≥ 1.2.9 cannot deflate with 8; the server must send uncompressed or keep to 256 octets itself (not checked)`, codec };
+  }
+  return { verdict: Verdict.OK, reason: `Accepted: ${lines.join(", ")}`, codec };
+}
+function echoThree(run4) {
+  const message = text(MESSAGE);
+  run4.expect(Verdict.OK, Array.from({ length: ROUNDS }, () => ["message", message, false]));
+  run4.expectedClose = CLEAN_CLOSE;
+  for (let i = 0; i < ROUNDS; i++) run4.peer.sendMessage(message, false);
+  run4.peer.killAfter(3);
+}
+function negotiationCase(group, c) {
+  const probe = {
+    head: ({ key, host, resource }) => `GET ${resource} HTTP/1.1\r
+Host: ${host}\r
+Upgrade: websocket\r
+Connection: Upgrade\r
+Sec-WebSocket-Key: ${key}\r
+Sec-WebSocket-Version: 13\r
+Sec-WebSocket-Extensions: ${c.offer}\r
+\r
+`,
+    acceptsExtensions: true,
+    judge: (answer) => judgeAnswer(c.offer, answer, c.decline),
+    codec: (answer) => judgeAnswer(c.offer, answer, c.decline).codec
+  };
+  return {
+    id: `15.${group}.${c.sub}`,
+    description: `Offer "${c.offer}": ${c.description}`,
+    expectation: "An answer that accepts one valid offer as RFC 7692 §7.1 allows, or declines; then three compressed messages echoed with what was agreed.",
+    tests: "server",
+    request: probe,
+    deadline: 10,
+    open: echoThree,
+    judge(run4) {
+      const probeVerdict = run4.data.probe;
+      if (probeVerdict === void 0) return;
+      if (run4.behavior !== Verdict.OK) return;
+      run4.behavior = probeVerdict.verdict;
+      run4.result = `${probeVerdict.reason}; ${ROUNDS} messages echoed`;
+    }
+  };
+}
+var NAME2, WINDOW, MESSAGE, ROUNDS, UNIMPLEMENTED, DECLINE_RIGHT, DECLINE_OK, GROUPS, TITLES, deflateAnswer, MUST_FAIL2, CLIENT_NEGOTIATIONS, clientNegotiationCases, negotiationCases, NEGOTIATION_TITLES;
+var init_deflate_negotiation = __esm({
+  "src/fuzz/cases/deflate-negotiation.ts"() {
+    "use strict";
+    init_extensions();
+    init_deflate();
+    init_common();
+    init_deflate2();
+    init_handshake();
+    init_handshake2();
+    NAME2 = "permessage-deflate";
+    WINDOW = /^(8|9|1[0-5])$/;
+    MESSAGE = "permessage-deflate negotiation, echoed three times. ".repeat(20);
+    ROUNDS = 3;
+    UNIMPLEMENTED = { verdict: Verdict.UNIMPLEMENTED, reason: "Declined a valid offer: permessage-deflate (RFC 7692) is not implemented, or not this configuration" };
+    DECLINE_RIGHT = { verdict: Verdict.OK, reason: "Declined, as RFC 7692 §7.1 requires for an invalid offer" };
+    DECLINE_OK = (why) => ({ verdict: Verdict.OK, reason: `Declined: ${why}` });
+    GROUPS = [
+      // 15.1 Valid parameters
+      [
+        { sub: 1, offer: NAME2, description: "permessage-deflate without parameters.", decline: UNIMPLEMENTED },
+        { sub: 2, offer: `${NAME2}; client_max_window_bits`, description: "client_max_window_bits without a value (the client takes any window the server names, RFC 7692 §7.1.2.2).", decline: UNIMPLEMENTED },
+        { sub: 3, offer: `${NAME2}; server_no_context_takeover`, description: "server_no_context_takeover: accepted only with it in the answer (RFC 7692 §7.1.1.1).", decline: DECLINE_OK("a server may decline server_no_context_takeover (RFC 7692 §7.1.1.1)") },
+        { sub: 4, offer: `${NAME2}; client_no_context_takeover`, description: "client_no_context_takeover (RFC 7692 §7.1.1.2).", decline: UNIMPLEMENTED },
+        { sub: 5, offer: `${NAME2}; server_no_context_takeover; client_no_context_takeover`, description: "Both no_context_takeover parameters (RFC 7692 §7.1.1).", decline: DECLINE_OK("a server may decline server_no_context_takeover (RFC 7692 §7.1.1.1)") },
+        { sub: 6, offer: `${NAME2}; server_max_window_bits=10`, description: "server_max_window_bits=10: accepted only with a value of 10 or less (RFC 7692 §7.1.2.1).", decline: DECLINE_OK("a server may decline server_max_window_bits (RFC 7692 §7.1.2.1)") },
+        { sub: 7, offer: `${NAME2}; client_max_window_bits=10`, description: "client_max_window_bits=10: the answer may name 10 or less (RFC 7692 §7.1.2.2).", decline: UNIMPLEMENTED },
+        { sub: 8, offer: `${NAME2}; server_max_window_bits=8`, description: "server_max_window_bits=8, valid in RFC 7692 §7.1.2.1 but not deflatable by zlib ≥ 1.2.9: declining is the safe answer.", decline: DECLINE_OK("zlib ≥ 1.2.9 cannot deflate with a window of 8 bits (RFC 7692 §7.1.2.1 lets a server decline)") },
+        { sub: 9, offer: `${NAME2}; client_max_window_bits=15; server_max_window_bits=15; client_no_context_takeover; server_no_context_takeover`, description: "Every parameter at once (RFC 7692 §7.1).", decline: DECLINE_OK("a server may decline server_no_context_takeover (RFC 7692 §7.1.1.1)") }
+      ],
+      // 15.2 Invalid offers: a server MUST decline them (RFC 7692 §7.1)
+      ...[[
+        ["server_max_window_bits=7", "a window below 8 (RFC 7692 §7.1.2.1)"],
+        ["server_max_window_bits=16", "a window above 15 (RFC 7692 §7.1.2.1)"],
+        ["server_max_window_bits=abc", "a window that is not a number (RFC 7692 §7.1.2.1)"],
+        ["server_max_window_bits", "server_max_window_bits without its value (RFC 7692 §7.1.2.1)"],
+        ["client_max_window_bits=7", "client_max_window_bits below 8 (RFC 7692 §7.1.2.2)"],
+        ["client_max_window_bits=16", "client_max_window_bits above 15 (RFC 7692 §7.1.2.2)"],
+        ["server_no_context_takeover=1", "a value on a parameter that has none (RFC 7692 §7.1.1.1)"],
+        ["server_no_context_takeover; server_no_context_takeover", 'a parameter twice (RFC 7692 §7.1: "multiple extension parameters with the same name")'],
+        ["x_unknown_parameter", "a parameter RFC 7692 §7.1 does not define"]
+      ].map(([params, what], i) => ({ sub: i + 1, offer: `${NAME2}; ${params}`, description: `An invalid offer: ${what}. The server MUST decline it (RFC 7692 §7.1).`, decline: DECLINE_RIGHT }))],
+      // 15.3 Several offers
+      [
+        { sub: 1, offer: `${NAME2}; server_max_window_bits=7, ${NAME2}`, description: "An invalid offer, then a plain one: only the second may be accepted (RFC 7692 §7.1, §5).", decline: UNIMPLEMENTED },
+        { sub: 2, offer: `${NAME2}; server_no_context_takeover, ${NAME2}`, description: "Two valid offers in order of preference: the answer must fit the one accepted (RFC 7692 §5).", decline: UNIMPLEMENTED },
+        { sub: 3, offer: `${NAME2}, ${NAME2}`, description: "The same offer twice: one permessage-deflate in the answer (RFC 6455 §9.1, RFC 7692 §5).", decline: UNIMPLEMENTED },
+        { sub: 4, offer: `x-unknown-extension, ${NAME2}`, description: "An unknown extension, then permessage-deflate: the unknown one must not be answered (RFC 6455 §9.1).", decline: UNIMPLEMENTED }
+      ]
+    ];
+    TITLES = ["permessage-deflate: valid parameters (servers)", "permessage-deflate: invalid offers (servers)", "permessage-deflate: several offers (servers)"];
+    deflateAnswer = (params) => (key) => `HTTP/1.1 101 Switching Protocols\r
+Upgrade: websocket\r
+Connection: Upgrade\r
+Sec-WebSocket-Accept: ${acceptKey(key)}\r
+Sec-WebSocket-Extensions: ${NAME2}${params}\r
+\r
+`;
+    MUST_FAIL2 = "the client MUST _Fail the WebSocket Connection_";
+    CLIENT_NEGOTIATIONS = [
+      { params: "", description: "A plain permessage-deflate answer.", expect: "accept", rule: "RFC 7692 §7.1: the offer accepted as made" },
+      { params: "; server_no_context_takeover", description: "server_no_context_takeover in the answer, asked or not.", expect: "accept", rule: "RFC 7692 §7.1.1.1: a server may add server_no_context_takeover", serverNoContext: true },
+      { params: "; client_no_context_takeover", description: "client_no_context_takeover in the answer: the client must not refer to earlier messages (we inflate each alone).", expect: "accept", rule: "RFC 7692 §7.1.1.2: a client that offered permessage-deflate must honour client_no_context_takeover", clientNoContext: true },
+      { params: "; server_max_window_bits=10", description: "server_max_window_bits=10 in the answer, asked or not.", expect: "accept", rule: "RFC 7692 §7.1.2.1: a server may name its window even when not asked", serverBits: 10 },
+      { params: "; server_max_window_bits=7", description: "server_max_window_bits=7: not a valid value.", expect: "fail", rule: `RFC 7692 §7.1.2.1 (8–15), §7.1: on an invalid response ${MUST_FAIL2}` },
+      { params: "; server_no_context_takeover; server_no_context_takeover", description: "A parameter twice.", expect: "fail", rule: `RFC 7692 §7.1: a response with a parameter twice is invalid, and ${MUST_FAIL2}` },
+      { params: "; x_unknown_parameter", description: "A parameter RFC 7692 does not define.", expect: "fail", rule: `RFC 7692 §7.1: an unknown parameter in the response means ${MUST_FAIL2}` },
+      { params: "; client_max_window_bits", description: "client_max_window_bits without a value in the answer.", expect: "fail", rule: `RFC 7692 §7.1.2.2: a response gives client_max_window_bits a value; otherwise ${MUST_FAIL2}` },
+      {
+        params: `, ${NAME2}`,
+        description: "Two permessage-deflate elements in the answer.",
+        expect: "fail",
+        acceptedIs: Verdict.NON_STRICT,
+        rule: "RFC 6455 §9.1: the answer lists the extensions in use, and one extension cannot be in use twice; RFC 7692 §7.1 lists no client check for it, so taking the first is NON-STRICT"
+      }
+    ];
+    clientNegotiationCases = CLIENT_NEGOTIATIONS.map((c, i) => {
+      const definition = clientProbeCase(`15.4.${i + 1}`, {
+        description: `Answer "${NAME2}${c.params}" to the client's offer: ${c.description}`,
+        head: deflateAnswer(c.params),
+        expect: c.expect,
+        rule: c.rule,
+        acceptedIs: c.acceptedIs,
+        needsDeflateOffer: true,
+        codec: () => new PerMessageDeflate({ sendWindowBits: c.serverBits ?? 15, sendNoContextTakeover: c.serverNoContext ?? false, receiveNoContextTakeover: c.clientNoContext ?? false }, { level: COMPRESSION_LEVEL }),
+        echo: echoThree,
+        mayRefuse: c.params === "" ? void 0 : "RFC 7692 §7.1 lets a client refuse a configuration it does not support"
+      });
+      return definition;
+    });
+    negotiationCases = [...GROUPS.flatMap((group, i) => group.map((c) => negotiationCase(i + 1, c))), ...clientNegotiationCases];
+    NEGOTIATION_TITLES = {
+      ...Object.fromEntries(TITLES.map((title, i) => [`15.${i + 1}`, title])),
+      "15.4": "permessage-deflate: our answers (clients)"
+    };
+  }
+});
+
 // src/fuzz/cases/index.ts
-var ALL_CASES, CATEGORY_TITLES, SUBCATEGORY_TITLES;
+var AUTOBAHN_CASES, EXTRA_CASES, ALL_CASES, CATEGORY_TITLES, SUBCATEGORY_TITLES;
 var init_cases = __esm({
   "src/fuzz/cases/index.ts"() {
     "use strict";
@@ -6889,7 +8480,9 @@ var init_cases = __esm({
     init_limits2();
     init_autofragment();
     init_compression();
-    ALL_CASES = [
+    init_handshake2();
+    init_deflate_negotiation();
+    AUTOBAHN_CASES = [
       ...framingCases,
       ...pingCases,
       ...reservedBitCases,
@@ -6902,6 +8495,8 @@ var init_cases = __esm({
       ...compressionPayloadCases,
       ...compressionParameterCases
     ];
+    EXTRA_CASES = [...handshakeCases, ...negotiationCases];
+    ALL_CASES = [...AUTOBAHN_CASES, ...EXTRA_CASES];
     CATEGORY_TITLES = {
       "1": "Framing",
       "2": "Pings/Pongs",
@@ -6913,7 +8508,9 @@ var init_cases = __esm({
       "9": "Limits/Performance",
       "10": "Auto-Fragmentation",
       "12": "WebSocket Compression (different payloads)",
-      "13": "WebSocket Compression (different parameters)"
+      "13": "WebSocket Compression (different parameters)",
+      "14": "Opening Handshake",
+      "15": "permessage-deflate Negotiation"
     };
     SUBCATEGORY_TITLES = {
       "1.1": "Text messages",
@@ -6940,7 +8537,9 @@ var init_cases = __esm({
       "9.8": "Binary message round trips",
       "10.1": "Messages we fragment",
       ...UTF8_TITLES,
-      ...COMPRESSION_TITLES
+      ...COMPRESSION_TITLES,
+      ...HANDSHAKE_TITLES,
+      ...NEGOTIATION_TITLES
     };
   }
 });
@@ -6957,7 +8556,7 @@ function compareIds(a, b2) {
 }
 function selectCases(patterns, excludes = [], cases = ALL_CASES) {
   const byId = new Map(cases.map((c) => [c.id, c]));
-  const resolve2 = (list) => {
+  const resolve3 = (list) => {
     const ids = /* @__PURE__ */ new Set();
     for (const pattern of list) {
       if (pattern.includes("*")) {
@@ -6971,8 +8570,20 @@ function selectCases(patterns, excludes = [], cases = ALL_CASES) {
     }
     return ids;
   };
-  const excluded = resolve2(excludes);
-  return [...resolve2(patterns)].filter((id) => !excluded.has(id)).sort(compareIds).map((id) => byId.get(id));
+  const excluded = resolve3(excludes);
+  return [...resolve3(patterns)].filter((id) => !excluded.has(id)).sort(compareIds).map((id) => byId.get(id));
+}
+function casesFor(role2, options) {
+  const explicit = options.cases !== void 0;
+  const pool2 = explicit || options.all ? ALL_CASES : AUTOBAHN_CASES;
+  const selected = selectCases(explicit ? splitList(options.cases) : ["*"], splitList(options.exclude), pool2);
+  const named = new Set(splitList(options.cases).filter((p) => !p.includes("*")));
+  for (const c of selected) {
+    if (c.tests !== void 0 && c.tests !== role2 && named.has(c.id)) {
+      throw new RangeError(`case ${c.id} tests ${c.tests}s: run it with fuzz ${c.tests}`);
+    }
+  }
+  return selected.filter((c) => c.tests === void 0 || c.tests === role2);
 }
 var splitList;
 var init_select = __esm({
@@ -7005,6 +8616,11 @@ var init_raw_frame = __esm({
 });
 
 // src/fuzz/peer.ts
+function resolvePeerOptions(options = {}) {
+  const resolved = { ...DEFAULTS, ...options };
+  if (options.maxReceivedOctets === void 0) resolved.maxReceivedOctets = 4 * resolved.maxMessageSize;
+  return resolved;
+}
 function readUint322(reader, at) {
   return (reader.peek(at) << 24 | reader.peek(at + 1) << 16 | reader.peek(at + 2) << 8 | reader.peek(at + 3)) >>> 0;
 }
@@ -7015,7 +8631,7 @@ function truncateUtf8(text2, max) {
   while (end > 0 && (bytes2[end] & 192) === 128) end--;
   return bytes2.subarray(0, end);
 }
-var DEFAULTS, ALLOWED_CLOSE_CODES, isAllowedCloseCode, EMPTY3, FuzzPeer, maskBytes;
+var MIB, DEFAULTS, ALLOWED_CLOSE_CODES, isAllowedCloseCode, EMPTY3, FuzzPeer, maskBytes;
 var init_peer = __esm({
   "src/fuzz/peer.ts"() {
     "use strict";
@@ -7026,7 +8642,17 @@ var init_peer = __esm({
     init_errors();
     init_wire_log();
     init_raw_frame();
-    DEFAULTS = { closeHandshake: 1, serverConnectionDrop: 1, maxMessageSize: 64 * 1024 * 1024 };
+    MIB = 1024 * 1024;
+    DEFAULTS = {
+      closeHandshake: 1,
+      serverConnectionDrop: 1,
+      maxMessageSize: 64 * MIB,
+      wireLog: DEFAULT_WIRE_LOG_LIMITS,
+      maxEvents: 1e5,
+      maxReceivedOctets: 0,
+      // resolved from maxMessageSize
+      maxWriteBuffer: 64 * MIB
+    };
     ALLOWED_CLOSE_CODES = /* @__PURE__ */ new Set([1e3, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013]);
     isAllowedCloseCode = (code) => ALLOWED_CLOSE_CODES.has(code) || code >= 3e3 && code <= 4999;
     EMPTY3 = Buffer.alloc(0);
@@ -7035,17 +8661,23 @@ var init_peer = __esm({
         this.socket = socket;
         this.listener = listener;
         this.isServer = side === "server";
-        this.options = { ...DEFAULTS, ...options };
+        this.options = resolvePeerOptions(options);
+        this.log = new WireLog(this.options.wireLog);
         socket.setNoDelay(true);
         socket.on("data", (chunk) => this.receive(chunk));
         socket.on("error", () => {
         });
         socket.on("close", () => this.connectionLost());
+        socket.on("end", () => {
+          if (!socket.writableEnded) socket.end();
+        });
       }
       socket;
       listener;
       state = "open";
-      log = new WireLog();
+      log;
+      /** Why the case was cut short because the peer went past a limit (FAILED with this reason), or null. */
+      limitReached = null;
       closedByMe = false;
       failedByMe = false;
       droppedByMe = false;
@@ -7075,6 +8707,8 @@ var init_peer = __esm({
       timers = /* @__PURE__ */ new Set();
       lost = false;
       messageSize = 0;
+      events = 0;
+      receivedOctets = 0;
       options;
       /** We are the server: the peer is the client under test. */
       isServer;
@@ -7208,8 +8842,25 @@ var init_peer = __esm({
       }
       write(data, sync) {
         if (this.socket.destroyed || this.socket.writableEnded) return;
+        if (this.socket.writableLength + data.length > this.options.maxWriteBuffer) {
+          this.overLimit(`the peer did not read what we sent: more than ${this.options.maxWriteBuffer} octets queued for it`);
+          return;
+        }
         this.log.txOctets(data, sync);
         this.socket.write(data);
+      }
+      /** Cuts the case short: the peer went past one of our limits, which no conformant peer does in any case. */
+      overLimit(reason) {
+        if (this.limitReached === null) this.limitReached = reason;
+        this.abort(reason);
+      }
+      /** Counts what is handed to the case, which holds it for judging; false once past a limit. */
+      deliver(octets) {
+        this.events++;
+        this.receivedOctets += octets;
+        if (this.events > this.options.maxEvents) this.overLimit(`the peer sent more than ${this.options.maxEvents} messages and Pongs`);
+        else if (this.receivedOctets > this.options.maxReceivedOctets) this.overLimit(`the peer sent more than ${this.options.maxReceivedOctets} octets of messages and Pongs`);
+        return this.limitReached === null;
       }
       /** Starts the closing handshake with a valid code and reason (the suite's `sendClose`). */
       sendClose(code = null, reason = null) {
@@ -7369,7 +9020,7 @@ var init_peer = __esm({
         this.insideMessage = false;
         const payload = this.messageCompressed ? this.inflate() : this.messageParts.length === 1 ? this.messageParts[0] : Buffer.concat(this.messageParts);
         this.messageParts = [];
-        if (payload !== null && !this.failedByMe) this.listener.onMessage(payload, this.messageBinary);
+        if (payload !== null && !this.failedByMe && this.deliver(payload.length)) this.listener.onMessage(payload, this.messageBinary);
       }
       /** The inflated message (RFC 7692 §7.2.2), checked for UTF-8 if it is text; null when it is bad. */
       inflate() {
@@ -7396,7 +9047,7 @@ var init_peer = __esm({
         } else if (opcode === 9) {
           if (this.state === "open") this.sendFrame({ opcode: 10, payload });
         } else if (opcode === 10) {
-          this.listener.onPong(payload);
+          if (this.deliver(payload.length)) this.listener.onPong(payload);
         }
       }
       /** §5.5.1 and §7: what the suite's endpoint does on a Close, including its verdict flags. */
@@ -7455,17 +9106,18 @@ var init_peer = __esm({
 });
 
 // src/fuzz/against-server.ts
-import net4 from "node:net";
-import tls2 from "node:tls";
+import net5 from "node:net";
+import tls3 from "node:tls";
 async function playAgainstServer(target, definition, index) {
+  if (definition.request !== void 0) return playProbe(target, definition, definition.request, index);
   const run4 = new CaseRun(definition, index, target.agent ?? "UnknownServer");
-  const socket = target.secure ? tls2.connect({ host: target.host, port: target.port, servername: net4.isIP(target.host) ? void 0 : target.host, rejectUnauthorized: false }) : net4.connect({ host: target.host, port: target.port });
+  const socket = connectTo(target);
   const key = generateKey();
   const offers = definition.deflate?.offers.map(offerText).join(", ");
-  const request = buildClientRequest({ host: target.hostHeader, resource: target.resource, key, extensions: offers });
-  run4.httpRequest = request;
+  const request2 = buildClientRequest({ host: target.hostHeader, resource: target.resource, key, extensions: offers });
+  run4.httpRequest = request2;
   try {
-    const { rest, deflate } = await handshake(socket, request, key, run4, target);
+    const { rest, deflate } = await handshake(socket, request2, key, run4, target);
     run4.agent = target.agent ?? run4.serverHeader ?? "UnknownServer";
     const peer = new FuzzPeer(socket, "client", run4, target.peer);
     peer.deflate = deflate;
@@ -7479,8 +9131,110 @@ async function playAgainstServer(target, definition, index) {
   }
   return run4;
 }
-function handshake(socket, request, key, run4, target) {
-  return new Promise((resolve2, reject) => {
+async function playProbe(target, definition, probe, index) {
+  const run4 = new CaseRun(definition, index, target.agent ?? "UnknownServer");
+  const socket = connectTo(target);
+  const key = generateKey();
+  const head = probe.head({ key, host: target.hostHeader, resource: target.resource });
+  run4.httpRequest = head.length > 2048 ? `${head.slice(0, 2048)}… (${head.length} octets in all)` : head;
+  const mask = Buffer.alloc(4);
+  mask.writeUInt32BE(randomMaskKey(), 0);
+  const pipelined = probe.pipelined === void 0 ? null : encodeRawFrame({ opcode: 1, payload: Buffer.from(probe.pipelined), mask }).bytes;
+  const seconds = target.openHandshakeTimeout ?? OPEN_HANDSHAKE_TIMEOUT;
+  let answer;
+  try {
+    answer = await readAnswer(socket, Buffer.concat([Buffer.from(head, "latin1"), pipelined ?? Buffer.alloc(0)]), probe, key, seconds, run4);
+  } catch (error) {
+    socket.destroy();
+    run4.neverOpened(error.message);
+    return run4;
+  }
+  run4.agent = target.agent ?? run4.serverHeader ?? "UnknownServer";
+  const judgement = probe.judge(answer);
+  if (!accepted(answer) || judgement.verdict === Verdict.FAILED || judgement.final) {
+    socket.destroy();
+    run4.decidedByHandshake(judgement.verdict, judgement.reason);
+    return run4;
+  }
+  run4.data.probe = judgement;
+  const peer = new FuzzPeer(socket, "client", run4, target.peer);
+  peer.deflate = probe.codec?.(answer) ?? null;
+  const played = run4.play(peer);
+  peer.start(answer.rest);
+  await played;
+  return run4;
+}
+function readAnswer(socket, request2, probe, key, seconds, run4) {
+  return new Promise((resolve3, reject) => {
+    const reader = new HeadReader();
+    let connected = false;
+    const timer = setTimeout(() => noStatus(`no answer within ${seconds} s`), seconds * 1e3);
+    const done = () => {
+      clearTimeout(timer);
+      socket.off("data", onData);
+      socket.off("close", onClose2);
+    };
+    const noStatus = (problem) => {
+      done();
+      resolve3({ status: null, problem, lines: [], switchProblem: null, rest: Buffer.alloc(0) });
+    };
+    const onData = (chunk) => {
+      let got;
+      try {
+        got = reader.push(chunk);
+      } catch (error) {
+        return noStatus(error.message);
+      }
+      if (got === null) return;
+      run4.httpResponse = got.head;
+      const lines = got.head.split("\r\n");
+      const status = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0]);
+      if (status === null) return noStatus(`not an HTTP status line: ${JSON.stringify(lines[0].slice(0, 80))}`);
+      const headers = [];
+      for (const line of lines.slice(1)) {
+        const colon = line.indexOf(":");
+        if (colon > 0) headers.push([line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()]);
+      }
+      const value = (name) => headers.filter(([n]) => n === name).map(([, v]) => v).join(", ") || void 0;
+      run4.serverHeader = value("server");
+      let switchProblem = null;
+      if (!lines[0].startsWith("HTTP/1.1 ")) switchProblem = "not an HTTP/1.1 answer";
+      else if (!hasToken(value("upgrade"), "websocket")) switchProblem = 'no "Upgrade: websocket"';
+      else if (!hasToken(value("connection"), "upgrade")) switchProblem = 'no "Connection: Upgrade"';
+      else if (value("sec-websocket-accept") !== acceptKey(key)) switchProblem = "Sec-WebSocket-Accept does not match our key";
+      else if (value("sec-websocket-extensions") !== void 0 && !probe.acceptsExtensions) switchProblem = `an extension we did not offer: ${value("sec-websocket-extensions")}`;
+      done();
+      socket.pause();
+      resolve3({ status: Number(status[1]), problem: null, lines: headers, switchProblem, rest: got.rest });
+    };
+    const onClose2 = () => connected ? noStatus("the server closed the connection without answering") : void 0;
+    socket.on("data", onData);
+    socket.on("close", onClose2);
+    socket.on("error", (error) => {
+      if (!connected) {
+        done();
+        reject(error);
+      }
+    });
+    socket.once(socket instanceof tls3.TLSSocket ? "secureConnect" : "connect", () => {
+      connected = true;
+      if (!probe.byteByByte) {
+        socket.write(request2);
+        return;
+      }
+      socket.setNoDelay(true);
+      let i = 0;
+      const next = () => {
+        if (socket.destroyed || i >= request2.length) return;
+        socket.write(request2.subarray(i, ++i));
+        setImmediate(next);
+      };
+      next();
+    });
+  });
+}
+function handshake(socket, request2, key, run4, target) {
+  return new Promise((resolve3, reject) => {
     const reader = new HeadReader();
     const seconds = target.openHandshakeTimeout ?? OPEN_HANDSHAKE_TIMEOUT;
     const timer = setTimeout(() => finish(new Error(`no opening handshake within ${seconds} s`)), seconds * 1e3);
@@ -7490,17 +9244,17 @@ function handshake(socket, request, key, run4, target) {
       socket.off("error", onError);
       socket.off("close", onClose2);
       if (error) reject(error);
-      else resolve2(opened2);
+      else resolve3(opened2);
     };
     const onData = (chunk) => {
       try {
         const got = reader.push(chunk);
         if (got === null) return;
         run4.httpResponse = got.head;
-        const response = parseResponseHead(got.head);
-        run4.serverHeader = response.headers.get("server");
-        checkServerResponse(response, key);
-        const extensions = response.headers.get("sec-websocket-extensions");
+        const response2 = parseResponseHead(got.head);
+        run4.serverHeader = response2.headers.get("server");
+        checkServerResponse(response2, key);
+        const extensions = response2.headers.get("sec-websocket-extensions");
         if (run4.definition.deflate === void 0 && extensions) throw new Error(`the server accepted extensions we did not offer: ${extensions}`);
         const deflate = readResponse(extensions);
         socket.pause();
@@ -7514,16 +9268,19 @@ function handshake(socket, request, key, run4, target) {
     socket.on("data", onData);
     socket.on("error", onError);
     socket.on("close", onClose2);
-    socket.once(target.secure ? "secureConnect" : "connect", () => socket.write(request));
+    socket.once(target.secure ? "secureConnect" : "connect", () => socket.write(request2));
   });
 }
-var OPEN_HANDSHAKE_TIMEOUT, serverTarget;
+var OPEN_HANDSHAKE_TIMEOUT, serverTarget, connectTo;
 var init_against_server = __esm({
   "src/fuzz/against-server.ts"() {
     "use strict";
     init_client();
     init_handshake();
+    init_mask();
     init_case();
+    init_handshake_probe();
+    init_raw_frame();
     init_peer();
     init_deflate2();
     OPEN_HANDSHAKE_TIMEOUT = 5;
@@ -7531,19 +9288,20 @@ var init_against_server = __esm({
       ...parseWebSocketUrl(url),
       ...options
     });
+    connectTo = (target) => target.secure ? tls3.connect({ host: target.host, port: target.port, servername: net5.isIP(target.host) ? void 0 : target.host, rejectUnauthorized: false }) : net5.connect({ host: target.host, port: target.port });
   }
 });
 
 // src/fuzz/against-client.ts
 import http2 from "node:http";
 function createFuzzingServer(options) {
-  const server = http2.createServer((_request, response) => {
-    response.writeHead(426, { "Content-Type": "text/plain", Upgrade: "websocket", Connection: "Upgrade" });
-    response.end("this is a WebSocket fuzzing server: use /getCaseCount, /runCase?case=N&agent=A, /updateReports?agent=A\n");
+  const server = http2.createServer((_request, response2) => {
+    response2.writeHead(426, { "Content-Type": "text/plain", Upgrade: "websocket", Connection: "Upgrade" });
+    response2.end("this is a WebSocket fuzzing server: use /getCaseCount, /runCase?case=N&agent=A, /updateReports?agent=A\n");
   });
-  server.on("upgrade", (request, socket, head) => {
+  server.on("upgrade", (request2, socket, head) => {
     try {
-      accept(request, socket, head, options);
+      accept(request2, socket, head, options);
     } catch (error) {
       const status = error instanceof HandshakeError ? error.status : 400;
       const headers = error instanceof HandshakeError ? error.headers : {};
@@ -7552,35 +9310,35 @@ function createFuzzingServer(options) {
   });
   return server;
 }
-function accept(request, socket, head, options) {
+function accept(request2, socket, head, options) {
   const handshake2 = new ServerHandshake({
-    method: request.method ?? "GET",
-    httpVersion: request.httpVersion,
-    url: request.url ?? "/",
-    rawHeaders: request.rawHeaders,
+    method: request2.method ?? "GET",
+    httpVersion: request2.httpVersion,
+    url: request2.url ?? "/",
+    rawHeaders: request2.rawHeaders,
     remoteAddress: ""
   }, { deflate: null });
   const refused = handshake2.check();
   if (refused !== null) throw new HandshakeError(refused.reason, refused.status, Object.fromEntries(refused.headers));
   const key = handshake2.request.headers["sec-websocket-key"];
-  const url = new URL(request.url ?? "/", "ws://fuzzer");
+  const url = new URL(request2.url ?? "/", "ws://fuzzer");
   const agent = url.searchParams.get("agent");
   let offers;
   try {
-    offers = readOffers(request.headers["sec-websocket-extensions"]);
+    offers = readOffers(request2.headers["sec-websocket-extensions"]);
   } catch (error) {
     throw new HandshakeError(error.message, 400);
   }
   const open = (listener, definition) => {
     const acceptance = definition?.deflate && offers.length > 0 ? definition.deflate.accept(offers) : null;
-    const accepted = acceptance === null ? null : acceptOffer(acceptance);
-    const response = `${switchingProtocolsHead(key, accepted ? [["Sec-WebSocket-Extensions", accepted.response]] : [])}\r
+    const accepted2 = acceptance === null ? null : acceptOffer(acceptance);
+    const response2 = `${switchingProtocolsHead(key, accepted2 ? [["Sec-WebSocket-Extensions", accepted2.response]] : [])}\r
 \r
 `;
-    socket.write(response);
+    socket.write(response2);
     const peer = new FuzzPeer(socket, "server", listener, options.peer);
-    peer.deflate = accepted?.codec ?? null;
-    if (listener instanceof CaseRun) listener.httpResponse = response;
+    peer.deflate = accepted2?.codec ?? null;
+    if (listener instanceof CaseRun) listener.httpResponse = response2;
     return peer;
   };
   switch (url.pathname) {
@@ -7595,7 +9353,12 @@ function accept(request, socket, head, options) {
       if (!agent) throw new HandshakeError("runCase needs an agent: /runCase?case=N&agent=NAME", 400);
       const index = caseIndex(url, options.cases);
       const run4 = new CaseRun(options.cases[index - 1], index, agent);
-      run4.httpRequest = requestText(request);
+      run4.httpRequest = requestText(request2);
+      const probe = run4.definition.response;
+      if (probe !== void 0) {
+        answerWithProbe(socket, head, key, probe, run4, options, offers.length > 0);
+        return;
+      }
       const peer = open(run4, run4.definition);
       const played = run4.play(peer);
       peer.start(head);
@@ -7614,6 +9377,45 @@ function accept(request, socket, head, options) {
       throw new HandshakeError(`unknown path ${url.pathname}: use /getCaseCount, /runCase or /updateReports`, 404);
   }
 }
+function answerWithProbe(socket, head, key, probe, run4, options, offered) {
+  if (probe.needsDeflateOffer && !offered) {
+    socket.end(encodeRefusal(refusal(400, "this case needs a permessage-deflate offer")));
+    run4.decidedByHandshake(Verdict.UNIMPLEMENTED, "The client offered no permessage-deflate (RFC 7692), so its negotiation cannot be tested");
+    options.onCase(run4);
+    return;
+  }
+  const answer = probe.head(key);
+  run4.httpResponse = answer;
+  const first2 = probe.pipelined ? encodeRawFrame({ opcode: 1, payload: Buffer.from(PROBE_MESSAGE), mask: null }).bytes : Buffer.alloc(0);
+  const bytes2 = Buffer.concat([Buffer.from(answer, "latin1"), first2]);
+  socket.setNoDelay(true);
+  const start = () => {
+    const peer = new FuzzPeer(socket, "server", run4, options.peer);
+    peer.deflate = probe.codec?.() ?? null;
+    const played = run4.play(peer);
+    peer.start(head);
+    void played.then(() => options.onCase(run4));
+  };
+  if (!probe.byteByByte) {
+    socket.write(bytes2);
+    start();
+    return;
+  }
+  socket.on("error", () => {
+  });
+  let i = 0;
+  const next = () => {
+    if (socket.destroyed) {
+      run4.neverOpened("the client closed the connection while the answer was arriving");
+      options.onCase(run4);
+      return;
+    }
+    if (i >= bytes2.length) return start();
+    socket.write(bytes2.subarray(i, ++i));
+    setImmediate(next);
+  };
+  next();
+}
 function caseIndex(url, cases) {
   const tuple = url.searchParams.get("casetuple");
   if (tuple !== null) {
@@ -7628,10 +9430,10 @@ function caseIndex(url, cases) {
   }
   return n;
 }
-function requestText(request) {
-  let text2 = `${request.method} ${request.url} HTTP/${request.httpVersion}\r
+function requestText(request2) {
+  let text2 = `${request2.method} ${request2.url} HTTP/${request2.httpVersion}\r
 `;
-  for (let i = 0; i < request.rawHeaders.length; i += 2) text2 += `${request.rawHeaders[i]}: ${request.rawHeaders[i + 1]}\r
+  for (let i = 0; i < request2.rawHeaders.length; i += 2) text2 += `${request2.rawHeaders[i]}: ${request2.rawHeaders[i + 1]}\r
 `;
   return text2;
 }
@@ -7644,6 +9446,8 @@ var init_against_client = __esm({
     init_case();
     init_peer();
     init_deflate2();
+    init_raw_frame();
+    init_handshake2();
     IDLE = { onMessage() {
     }, onPong() {
     }, onConnectionLost() {
@@ -7774,7 +9578,7 @@ function caseRecord(run4) {
     isServer: p?.isServer ?? false,
     localCloseCode: p?.localCloseCode ?? null,
     localCloseReason: p?.localCloseReason ?? null,
-    received: showEvents(run4.received),
+    received: shownReceived(run4),
     remoteCloseCode: p?.remoteCloseCode ?? null,
     remoteCloseReason: p?.remoteCloseReason ?? null,
     reportCompressionRatio: false,
@@ -7795,6 +9599,10 @@ function caseRecord(run4) {
     wasServerConnectionDropTimeout: p?.wasServerConnectionDropTimeout ?? false,
     wirelog: p?.log.entries ?? []
   };
+}
+function shownReceived(run4) {
+  if (run4.received.length <= MAX_SHOWN_EVENTS) return showEvents(run4.received);
+  return [...showEvents(run4.received.slice(0, MAX_SHOWN_EVENTS)), ["OMITTED", run4.received.length - MAX_SHOWN_EVENTS]];
 }
 function addResult(results, record) {
   let cases = results.get(record.agent);
@@ -7827,12 +9635,14 @@ function writeReports(outdir, results) {
 function sortedKeys(record) {
   return Object.fromEntries(Object.keys(record).sort().map((k) => [k, record[k]]));
 }
+var MAX_SHOWN_EVENTS;
 var init_report2 = __esm({
   "src/fuzz/report.ts"() {
     "use strict";
     init_case();
     init_select();
     init_report_html();
+    MAX_SHOWN_EVENTS = 1e3;
   }
 });
 
@@ -7879,6 +9689,95 @@ var init_summary = __esm({
     init_select();
     CLOSE_PASSES = /* @__PURE__ */ new Set(["OK", "INFORMATIONAL"]);
     COLUMNS = ["OK", "NON-STRICT", "INFORMATIONAL", "UNIMPLEMENTED", "FAILED"];
+  }
+});
+
+// src/fuzz/junit.ts
+import { hostname } from "node:os";
+function caseOutput(r) {
+  const log = r.wirelog;
+  const shown = log.length <= LOG_HEAD + LOG_TAIL ? log : [...log.slice(0, LOG_HEAD), ["...", `${log.length - LOG_HEAD - LOG_TAIL} entries`], ...log.slice(-LOG_TAIL)];
+  const text2 = [
+    `${r.behavior} / close ${r.behaviorClose}: ${r.result}${r.behaviorClose === "OK" ? "" : ` / ${r.resultClose}`}`,
+    `expectation: ${r.expectation}`,
+    "--- request",
+    String(r.httpRequest).trimEnd(),
+    "--- response",
+    String(r.httpResponse).trimEnd(),
+    "--- wire log",
+    ...shown.map((entry) => JSON.stringify(entry))
+  ].join("\n");
+  return text2.length > MAX_OUT ? `${text2.slice(0, MAX_OUT)}
+... (cut at ${MAX_OUT} characters; the full report is in the case's JSON)` : text2;
+}
+function junitXml(agent, records2, rules, timestamp = /* @__PURE__ */ new Date()) {
+  const byCategory = /* @__PURE__ */ new Map();
+  for (const r of [...records2].sort((a, b2) => compareIds(a.id, b2.id))) {
+    const category = r.id.split(".")[0];
+    byCategory.set(category, [...byCategory.get(category) ?? [], r]);
+  }
+  const stamp = timestamp.toISOString().slice(0, 19);
+  const host = xmlEscape(hostname());
+  let total = 0;
+  let failures = 0;
+  let seconds = 0;
+  const suites = [];
+  let id = 0;
+  for (const [category, cases] of byCategory) {
+    const name = `${category} ${CATEGORY_TITLES[category] ?? ""}`.trim();
+    const properties = [];
+    const testcases = [];
+    let suiteFailures = 0;
+    let suiteTime = 0;
+    for (const r of cases) {
+      const time = r.duration / 1e3;
+      suiteTime += time;
+      const ok = passes(r, rules);
+      const verdict = r.behaviorClose === "OK" || r.behaviorClose === "INFORMATIONAL" ? r.behavior : `${r.behavior} / close ${r.behaviorClose}`;
+      let body = "";
+      if (!ok) {
+        suiteFailures++;
+        const reason = r.behaviorClose === "OK" || r.behaviorClose === "INFORMATIONAL" ? r.result : r.resultClose;
+        body += `<failure message="${xmlEscape(`${verdict}: ${reason}`)}" type="${xmlEscape(r.behavior)}">${xmlEscape(`${r.description}
+${reason}`)}</failure>`;
+      } else if (r.behavior !== "OK") {
+        properties.push(`<property name="${xmlEscape(`${r.id} verdict`)}" value="${xmlEscape(`${verdict}: ${r.result}`)}"/>`);
+      }
+      body += `<system-out>${xmlEscape(caseOutput(r))}</system-out>`;
+      testcases.push(`    <testcase name="${xmlEscape(`${r.id} ${r.description}`)}" classname="${xmlEscape(`${agent}.${category}`)}" time="${time.toFixed(3)}">${body}</testcase>`);
+    }
+    total += cases.length;
+    failures += suiteFailures;
+    seconds += suiteTime;
+    suites.push([
+      `  <testsuite package="${xmlEscape(agent)}" id="${id++}" name="${xmlEscape(name)}" timestamp="${stamp}" hostname="${host}" tests="${cases.length}" failures="${suiteFailures}" errors="0" skipped="0" time="${suiteTime.toFixed(3)}">`,
+      properties.length === 0 ? "    <properties/>" : `    <properties>
+      ${properties.join("\n      ")}
+    </properties>`,
+      ...testcases,
+      "    <system-out/>",
+      "    <system-err/>",
+      "  </testsuite>"
+    ].join("\n"));
+  }
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="${xmlEscape(`scriptling-ws fuzz: ${agent}`)}" tests="${total}" failures="${failures}" errors="0" time="${seconds.toFixed(3)}">
+${suites.join("\n")}
+</testsuites>
+`;
+}
+var NOT_XML, xmlEscape, LOG_HEAD, LOG_TAIL, MAX_OUT;
+var init_junit = __esm({
+  "src/fuzz/junit.ts"() {
+    "use strict";
+    init_cases();
+    init_select();
+    init_summary();
+    NOT_XML = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+    xmlEscape = (value) => String(value).replace(NOT_XML, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]);
+    LOG_HEAD = 40;
+    LOG_TAIL = 10;
+    MAX_OUT = 16 * 1024;
   }
 });
 
@@ -7933,16 +9832,19 @@ __export(command_exports, {
   main: () => main
 });
 import { parseArgs as parseArgs2 } from "node:util";
+import { mkdirSync as mkdirSync2, writeFileSync as writeFileSync2 } from "node:fs";
+import { dirname as dirname2, resolve as resolve2 } from "node:path";
 async function main(argv) {
   try {
     return await run2(argv);
   } catch (error) {
-    if (error instanceof UsageError2 || error instanceof RangeError || error instanceof TypeError) {
+    if (error instanceof UsageError2) {
       console.error(`scriptling-ws fuzz: ${error.message}
 ${USAGE}`);
       return 2;
     }
-    throw error;
+    console.error(`scriptling-ws fuzz: the run failed: ${error?.message ?? String(error)}`);
+    return 1;
   }
 }
 async function run2(argv) {
@@ -7953,6 +9855,7 @@ async function run2(argv) {
       allowPositionals: true,
       options: {
         cases: { type: "string" },
+        all: { type: "boolean" },
         exclude: { type: "string" },
         agent: { type: "string" },
         outdir: { type: "string" },
@@ -7960,6 +9863,8 @@ async function run2(argv) {
         port: { type: "string" },
         host: { type: "string" },
         "allow-non-strict": { type: "boolean" },
+        strict: { type: "boolean" },
+        junit: { type: "string" },
         "allow-unimplemented": { type: "boolean" },
         "keep-running": { type: "boolean" },
         "max-message-size": { type: "string" },
@@ -7974,16 +9879,23 @@ async function run2(argv) {
     console.log(USAGE);
     return 0;
   }
-  const patterns = splitList(values.cases ?? "*");
-  const cases = selectCases(patterns, splitList(values.exclude));
-  if (cases.length === 0) throw new UsageError2("no cases selected");
-  const peer = { maxMessageSize: byteSize(values["max-message-size"] ?? "64m", "max-message-size") };
-  const rules = { allowNonStrict: values["allow-non-strict"] ?? false, allowUnimplemented: values["allow-unimplemented"] ?? false };
   const [role2, url, ...extra] = positionals;
+  let cases = [];
+  try {
+    if (role2 === "server" || role2 === "client") cases = casesFor(role2, { cases: values.cases, exclude: values.exclude, all: values.all });
+  } catch (error) {
+    throw new UsageError2(error.message);
+  }
+  if (cases.length === 0 && (role2 === "server" || role2 === "client")) throw new UsageError2("no cases selected");
+  const peer = { maxMessageSize: byteSize(values["max-message-size"] ?? "64m", "max-message-size") };
+  if (values.strict && values["allow-non-strict"]) throw new UsageError2("--strict and --allow-non-strict contradict each other");
+  const rules = { allowNonStrict: !values.strict, allowUnimplemented: values["allow-unimplemented"] ?? false };
+  if (values.junit === "") throw new UsageError2("--junit needs a file name");
+  const junit = values.junit;
   if (extra.length > 0) throw new UsageError2(`unexpected argument ${JSON.stringify(extra[0])}`);
   if (role2 === "server") {
     if (url === void 0) throw new UsageError2("fuzz server needs the URL of the server to test");
-    return fuzzServer(url, cases, { agent: values.agent, outdir: values.outdir ?? "reports/servers", parallel: count2(values.parallel ?? "1", "parallel", 1), rules, peer });
+    return fuzzServer(url, cases, { agent: values.agent, outdir: values.outdir ?? "reports/servers", parallel: count2(values.parallel ?? "1", "parallel", 1), rules, peer, junit });
   }
   if (role2 === "client") {
     if (url !== void 0) throw new UsageError2("fuzz client takes no URL: it listens (--host, --port)");
@@ -7993,7 +9905,8 @@ async function run2(argv) {
       outdir: values.outdir ?? "reports/clients",
       keepRunning: values["keep-running"] ?? false,
       rules,
-      peer
+      peer,
+      junit
     });
   }
   throw new UsageError2(role2 === void 0 ? "say which role: fuzz server URL, or fuzz client" : `unknown role ${JSON.stringify(role2)}: use server or client`);
@@ -8008,14 +9921,18 @@ function count2(raw, name, min, max = 1024) {
   if (!/^\d+$/.test(raw) || n < min || n > max) throw new UsageError2(`--${name} must be a whole number from ${min} to ${max}`);
   return n;
 }
-function report2(outdir, results, agent, expected, rules) {
+function report2(outdir, results, agent, expected, rules, junit) {
   writeReports(outdir, results);
   const records2 = [...results.get(agent)?.values() ?? []];
+  if (junit !== void 0) {
+    mkdirSync2(dirname2(resolve2(junit)), { recursive: true });
+    writeFileSync2(junit, junitXml(agent, records2, rules));
+  }
   const { text: text2, failed } = summaryText(agent, records2, rules);
   const missing = expected.filter((c) => !results.get(agent)?.has(c.id));
   console.log(text2);
   if (missing.length > 0) console.log(`${missing.length} case(s) were not run: ${missing.map((c) => c.id).join(", ")}`);
-  console.log(`reports: ${outdir}/index.html, ${outdir}/index.json`);
+  console.log(`reports: ${outdir}/index.html, ${outdir}/index.json${junit === void 0 ? "" : `, ${junit}`}`);
   return failed === 0 && missing.length === 0 ? 0 : 1;
 }
 async function fuzzServer(url, cases, options) {
@@ -8032,12 +9949,12 @@ async function fuzzServer(url, cases, options) {
   console.log(`finished in ${((performance.now() - started) / 1e3).toFixed(1)} s`);
   const results = /* @__PURE__ */ new Map();
   for (const r of runs) addResult(results, caseRecord(r));
-  return report2(options.outdir, results, runs[0].agent, cases, options.rules);
+  return report2(options.outdir, results, runs[0].agent, cases, options.rules, options.junit);
 }
 function fuzzClient(cases, options) {
   const results = /* @__PURE__ */ new Map();
   const progress = new Progress(cases.length);
-  return new Promise((resolve2, reject) => {
+  return new Promise((resolve3, reject) => {
     const server = createFuzzingServer({
       cases,
       peer: options.peer,
@@ -8046,8 +9963,8 @@ function fuzzClient(cases, options) {
         addResult(results, caseRecord(r));
       },
       onUpdateReports(agent) {
-        const code = report2(options.outdir, results, agent, cases, options.rules);
-        if (!options.keepRunning) server.close(() => resolve2(code));
+        const code = report2(options.outdir, results, agent, cases, options.rules, options.junit);
+        if (!options.keepRunning) server.close(() => resolve3(code));
       }
     });
     server.once("error", reject);
@@ -8067,6 +9984,7 @@ var init_command = __esm({
     init_against_client();
     init_report2();
     init_summary();
+    init_junit();
     init_runner();
     init_limits();
     USAGE = `usage:
@@ -8075,16 +9993,20 @@ var init_command = __esm({
                                                           test a client (it drives us as it drives
                                                           Autobahn's fuzzingserver)
 options:
-  --cases LIST            case ids or patterns, e.g. "1.*,6.4.*" (default "*")
+  --cases LIST            case ids or patterns, e.g. "1.*,6.4.*,14.*" (default: Autobahn's 517 cases)
+  --all                   every case: Autobahn's and ours (14.* opening handshake, 15.* permessage-deflate negotiation)
   --exclude LIST          cases to leave out, same syntax
   --agent NAME            the agent name in reports (server role; default: the Server header)
   --outdir DIR            where reports go (default reports/servers or reports/clients)
   --parallel N            server role: play N cases at once (default 1)
-  --allow-non-strict      NON-STRICT verdicts do not fail the run
+  --strict                NON-STRICT verdicts fail the run (exit code and JUnit), as h2spec's --strict
+  --allow-non-strict      NON-STRICT verdicts do not fail the run (the default, as in Autobahn's reports)
   --allow-unimplemented   UNIMPLEMENTED verdicts do not fail the run
+  --junit FILE            also write JUnit XML: one testsuite per category, one testcase per case
   --keep-running          client role: keep serving after /updateReports
   --max-message-size SIZE largest message taken from the peer, in bytes (64k, 16m…; default 64m; past it: 1009)
-exit code: 0 when every case is OK or INFORMATIONAL (or allowed by the flags), 1 otherwise, 2 on bad usage.`;
+exit code: 0 when every case is OK, NON-STRICT or INFORMATIONAL (UNIMPLEMENTED and, with --strict,
+NON-STRICT fail), 1 otherwise, 2 on bad usage.`;
     UsageError2 = class extends Error {
     };
   }
@@ -8135,7 +10057,7 @@ async function run3({ values }) {
   const routeOptions = {};
   const protocols = listFlag(values, "subprotocol");
   if (protocols.length > 0) routeOptions.protocols = flagCheck(() => checkProtocols(protocols, "-s"));
-  const handler = (ws, request) => clients.serve(ws, request, {
+  const handler = (ws, request2) => clients.serve(ws, request2, {
     echo: values.echo === true,
     verbose: values.verbose === true,
     showPingPong: values["show-ping-pong"] === true
@@ -8165,9 +10087,9 @@ function serverOptions(values) {
   if (values["no-deflate"] === true) options.perMessageDeflate = false;
   return { ...options, ...sessionOptions(values) };
 }
-function requestHead2(request) {
-  const lines = [`${request.method} ${request.url} HTTP/${request.httpVersion}`];
-  for (let i = 0; i < request.rawHeaders.length; i += 2) lines.push(`${request.rawHeaders[i]}: ${request.rawHeaders[i + 1]}`);
+function requestHead2(request2) {
+  const lines = [`${request2.method} ${request2.url} HTTP/${request2.httpVersion}`];
+  for (let i = 0; i < request2.rawHeaders.length; i += 2) lines.push(`${request2.rawHeaders[i]}: ${request2.rawHeaders[i + 1]}`);
   return lines.join("\r\n");
 }
 var SLOW_CLIENT_NOTICE_MS, listen, Clients;
@@ -8228,14 +10150,14 @@ stdout is full, clients' messages are not read (TCP slows them down).`,
       get size() {
         return this.byId.size;
       }
-      async serve(ws, request, options) {
+      async serve(ws, request2, options) {
         const id = this.nextId++;
         const tag = `[${id}]`;
         this.byId.set(id, ws);
         const { output } = this;
         output.note(`${tag} connected from ${ws.remoteAddress}${ws.protocol ? ` (subprotocol ${ws.protocol})` : ""}`);
         if (options.verbose) {
-          output.note(prefixLines(requestHead2(request), `${tag} > `).trimEnd());
+          output.note(prefixLines(requestHead2(request2), `${tag} > `).trimEnd());
           if (ws.handshake !== null) output.note(prefixLines(ws.handshake.response, `${tag} < `).trimEnd());
         }
         if (options.showPingPong) {
@@ -8327,31 +10249,54 @@ stdout is full, clients' messages are not read (TCP slows them down).`,
 });
 
 // src/cli/serve.ts
+import cluster3 from "node:cluster";
+function workersFlag(value) {
+  if (value === void 0 || value === "auto") return value;
+  if (!/^\d{1,4}$/.test(value)) throw new UsageError(`--workers takes a number of workers or "auto", not ${JSON.stringify(value)}`, serve);
+  return Number(value);
+}
 var serve;
 var init_serve = __esm({
   "src/cli/serve.ts"() {
     "use strict";
     init_scriptling();
+    init_redis_url();
     init_address();
     init_paths();
     init_signals();
+    init_args();
     serve = {
       name: "serve",
       summary: "example server: /echo, /chat and a page at / (the default command; HOST and PORT env vars work too)",
-      flags: { ...ADDRESS_FLAGS },
+      flags: {
+        ...ADDRESS_FLAGS,
+        workers: { type: "string", value: "N", help: "run N worker processes on the port (0 or auto: one per CPU); the chat spans them all" },
+        pubsub: { type: "string", value: "URL", help: "join the chat with every server using this Redis: redis://[user:password@]host:port[/db] (rediss:// for TLS)" }
+      },
       async run({ values }) {
         const { host, port } = listenAddress(values, 8080);
-        const runtime = createRuntime();
+        const workers = workersFlag(stringFlag(values, "workers"));
+        const pubsub = stringFlag(values, "pubsub");
+        if (pubsub !== void 0) {
+          try {
+            parseRedisUrl(pubsub);
+          } catch (error) {
+            throw new UsageError(`--pubsub: ${error.message.replace(/^pubsub: /, "")}`, serve);
+          }
+        }
+        const runtime3 = createRuntime();
         const { page: page2, handlers } = await exampleServer();
-        runtime.http.websocket("/echo", handlers.echo_handler);
-        runtime.http.websocket("/chat", handlers.chat_handler);
-        runtime.http.get("/", () => page2);
-        const server = await runtime.http.serve({ host, port });
+        runtime3.http.websocket("/echo", handlers.echo_handler);
+        runtime3.http.websocket("/chat", handlers.chat_handler);
+        runtime3.http.get("/", () => page2);
+        const server = await runtime3.http.serve({ host, port, workers, pubsub });
+        if (cluster3.isWorker) return new Promise(() => {
+        });
         const where = hostPort(server.host, server.port);
         console.log(`scriptling-websocket example server
   page:  http://${where}/             (open it in a browser, in two tabs to chat)
   echo:  ws://${where}/echo
-  chat:  ws://${where}/chat
+  chat:  ws://${where}/chat${workers === void 0 ? "" : `   (one room over ${server.workers?.length} workers)`}${pubsub === void 0 ? "" : ` (joined through ${pubsub.replace(/\/\/[^@/]*@/, "//")})`}
   try:   scriptling-ws connect ws://${where}/echo
 Ctrl-C stops it.`);
         await untilInterrupted();
@@ -8481,7 +10426,7 @@ var examples_default = `<!doctype html>
 </head>
 <body>
 <h1>scriptling-websocket</h1>
-<p>Two endpoints served by <code>npm start</code>: <code>/echo</code> (the seed's echo handler) and <code>/chat</code> (the seed's chat handler, loaded as <code>"handlers.chat_handler"</code>). Open this page in two tabs to chat.</p>
+<p>Two endpoints served by <code>npm start</code>: <code>/echo</code> (the seed's echo handler) and <code>/chat</code> (the seed's chat handler on a topic, loaded as <code>"handlers.chat_handler"</code>: one room across every worker and host). Open this page in two tabs to chat.</p>
 <section>
   <h2>Echo</h2>
   <form id="echo-form"><input id="echo-text" type="text" value="Hello, WebSocket!"> <button>Send text</button> <button type="button" id="echo-bin">Send bytes 01 02 03 ff</button></form>
@@ -8518,11 +10463,21 @@ var examples_default = `<!doctype html>
 var handlers_exports = {};
 __export(handlers_exports, {
   chat_handler: () => chat_handler,
-  echo_handler: () => echo_handler
+  echo_handler: () => echo_handler,
+  seed_chat_handler: () => seed_chat_handler
 });
 init_scriptling();
-var _clients = [];
+var { runtime: runtime2 } = scriptling_exports;
 async function chat_handler(client) {
+  client.subscribe("chat");
+  await client.send("Welcome to the chat!");
+  while (client.connected()) {
+    const msg = await client.receive(60);
+    if (msg) runtime2.publish("chat", msg);
+  }
+}
+var _clients = [];
+async function seed_chat_handler(client) {
   _clients.push(client);
   await client.send("Welcome to the chat!");
   try {
@@ -8555,6 +10510,8 @@ __export(src_exports, {
   Connection: () => Connection,
   DEFAULT_MAX_MESSAGE_SIZE: () => DEFAULT_MAX_MESSAGE_SIZE,
   Opcode: () => Opcode,
+  PubSubError: () => PubSubError,
+  RedisPubSub: () => RedisPubSub,
   State: () => State,
   WebSocket: () => WebSocket,
   WebSocketError: () => WebSocketError,
@@ -8562,9 +10519,12 @@ __export(src_exports, {
   checkConnectionLimits: () => checkConnectionLimits,
   connect: () => connect,
   isValidWireCloseCode: () => isValidWireCloseCode,
-  parseWebSocketUrl: () => parseWebSocketUrl
+  parseWebSocketUrl: () => parseWebSocketUrl,
+  redisPubSub: () => redisPubSub
 });
 init_client();
+init_redis_pubsub();
+init_pubsub();
 init_server();
 init_websocket();
 init_connection();
@@ -8672,7 +10632,7 @@ var MessageQueue = class {
 };
 
 // src/sync/worker-connection.ts
-init_messages();
+init_messages2();
 
 // src/sync/worker-died.ts
 var WorkerDiedError = class extends Error {
@@ -8788,8 +10748,8 @@ init_close_codes();
 init_errors();
 init_deflate();
 import { readSync, writevSync } from "node:fs";
-import { randomBytes as randomBytes2 } from "node:crypto";
-init_messages();
+import { randomBytes as randomBytes3 } from "node:crypto";
+init_messages2();
 var SPIN_MS = 0.1;
 var CONNECTED_WAIT_MS = 100;
 var READ_SIZE = 64 * 1024;
@@ -9034,7 +10994,7 @@ var CallerConnection = class extends SyncConnection {
     const ping = this.keepalivePing;
     if (ping === null) {
       if (now - this.quietSince < this.pingInterval) return this.quietSince + this.pingInterval;
-      const payload = randomBytes2(4);
+      const payload = randomBytes3(4);
       this.connection.ping(payload);
       this.flushOut();
       this.keepalivePing = { payload, sentAt: now };
@@ -9154,7 +11114,7 @@ function asBuffer(bytes2) {
 
 // src/sync/sync-worker.ts
 init_thread_entries();
-init_messages();
+init_messages2();
 var DEFAULT_CONNECT_MS = 1e4;
 var EXIT_FLUSH_MS = 2e3;
 var live = /* @__PURE__ */ new Set();
@@ -9266,8 +11226,8 @@ var SyncWorker = class {
     if (answer !== null && !(answer instanceof SyncConnection) && answer.type === "failed") throw reviveError(answer.error);
   }
   /** @internal */
-  post(request, transfer) {
-    this.requests.postMessage(request, transfer);
+  post(request2, transfer) {
+    this.requests.postMessage(request2, transfer);
   }
   /**
    * @internal Takes the worker's events until `done()` holds (true) or the
@@ -9373,7 +11333,7 @@ function startedDirectly() {
 }
 var role = isMainThread ? void 0 : workerData3?.[THREAD_ROLE];
 if (role === "supervisor") Promise.resolve().then(() => init_supervisor());
-else if (role === "engine") Promise.resolve().then(() => init_worker());
+else if (role === "engine") Promise.resolve().then(() => init_worker2());
 else if (isMainThread && startedDirectly()) {
   Promise.resolve().then(() => (init_main(), main_exports)).then(({ main: main3 }) => main3(process.argv.slice(2))).then((status) => process.exit(status));
 }
@@ -9389,5 +11349,6 @@ export {
   engineConnectOptions,
   is_binary,
   is_text,
+  runtime,
   sync_exports as sync
 };

@@ -3,9 +3,12 @@ import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import { HandshakeError } from '../protocol/handshake.js';
 import { ServerHandshake, encodeRefusal, refusal, switchingProtocolsHead } from '../protocol/server-handshake.js';
-import { CaseRun, type CaseDefinition } from './case.js';
+import { CaseRun, Verdict, type CaseDefinition } from './case.js';
 import { FuzzPeer, type PeerListener, type PeerOptions } from './peer.js';
 import { acceptOffer, readOffers } from './deflate.js';
+import type { ResponseProbe } from './handshake-probe.js';
+import { encodeRawFrame } from './raw-frame.js';
+import { PROBE_MESSAGE } from './cases/handshake.js';
 
 /** A connection that plays no case: the driver's count and report requests. */
 const IDLE: PeerListener = { onMessage() {}, onPong() {}, onConnectionLost() {} };
@@ -82,6 +85,11 @@ function accept(request: http.IncomingMessage, socket: Socket, head: Buffer, opt
       const index = caseIndex(url, options.cases);
       const run = new CaseRun(options.cases[index - 1], index, agent);
       run.httpRequest = requestText(request);
+      const probe = run.definition.response;
+      if (probe !== undefined) {
+        answerWithProbe(socket, head, key, probe, run, options, offers.length > 0);
+        return;
+      }
       const peer = open(run, run.definition);
       const played = run.play(peer);
       peer.start(head);
@@ -99,6 +107,51 @@ function accept(request: http.IncomingMessage, socket: Socket, head: Buffer, opt
     default:
       throw new HandshakeError(`unknown path ${url.pathname}: use /getCaseCount, /runCase or /updateReports`, 404);
   }
+}
+
+/**
+ * Category 14, clients under test: our odd answer instead of the 101, then
+ * the case on the same socket (an echo a conformant client gives, or must
+ * not give). Written whole or one octet per turn; the first message may
+ * share the answer's segment.
+ */
+function answerWithProbe(socket: Socket, head: Buffer, key: string, probe: ResponseProbe, run: CaseRun, options: FuzzingServerOptions, offered: boolean): void {
+  if (probe.needsDeflateOffer && !offered) {
+    socket.end(encodeRefusal(refusal(400, 'this case needs a permessage-deflate offer')));
+    run.decidedByHandshake(Verdict.UNIMPLEMENTED, 'The client offered no permessage-deflate (RFC 7692), so its negotiation cannot be tested');
+    options.onCase(run);
+    return;
+  }
+  const answer = probe.head(key);
+  run.httpResponse = answer;
+  const first = probe.pipelined ? encodeRawFrame({ opcode: 1, payload: Buffer.from(PROBE_MESSAGE), mask: null }).bytes : Buffer.alloc(0);
+  const bytes = Buffer.concat([Buffer.from(answer, 'latin1'), first]);
+  socket.setNoDelay(true);
+  const start = () => {
+    const peer = new FuzzPeer(socket, 'server', run, options.peer);
+    peer.deflate = probe.codec?.() ?? null;
+    const played = run.play(peer);
+    peer.start(head);
+    void played.then(() => options.onCase(run));
+  };
+  if (!probe.byteByByte) {
+    socket.write(bytes);
+    start();
+    return;
+  }
+  socket.on('error', () => {});
+  let i = 0;
+  const next = () => {
+    if (socket.destroyed) {
+      run.neverOpened('the client closed the connection while the answer was arriving');
+      options.onCase(run);
+      return;
+    }
+    if (i >= bytes.length) return start();
+    socket.write(bytes.subarray(i, ++i));
+    setImmediate(next);
+  };
+  next();
 }
 
 /** The 1-based case number from `case=N` or `casetuple=1.2.3`. */

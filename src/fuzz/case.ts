@@ -1,6 +1,7 @@
 import type { FuzzPeer, PeerListener } from './peer.js';
 import type { AcceptPolicy, Offer } from './deflate.js';
 import { textPreview } from './wire-log.js';
+import type { RequestProbe, ResponseProbe } from './handshake-probe.js';
 
 /** The verdicts, spelled as the suite's reports spell them. */
 export const Verdict = {
@@ -49,6 +50,16 @@ export interface CaseDefinition {
   deflate?: { offers: Offer[]; accept: AcceptPolicy };
   /** Hard limit in seconds for the whole case, so a peer that hangs costs only this. Default 15. */
   deadline?: number;
+  /**
+   * Which implementation the case tests when it can test only one: a
+   * 'server' case runs under `fuzz server`, a 'client' case under `fuzz
+   * client`. Autobahn's cases test both.
+   */
+  tests?: 'server' | 'client';
+  /** Category 14, servers under test: the request sent instead of the plain handshake. */
+  request?: RequestProbe;
+  /** Category 14, clients under test: the answer given instead of the plain 101. */
+  response?: ResponseProbe;
 }
 
 const DEFAULT_DEADLINE = 15;
@@ -114,6 +125,15 @@ export class CaseRun implements PeerListener {
     this.finish();
   }
 
+  /** Records a case the opening handshake alone decided (category 14): no WebSocket connection to close. */
+  decidedByHandshake(verdict: Verdict, reason: string): void {
+    this.behavior = verdict;
+    this.result = reason;
+    this.behaviorClose = Verdict.OK;
+    this.resultClose = 'No WebSocket connection was opened: nothing to close';
+    this.finish();
+  }
+
   expect(verdict: Verdict, events: CaseEvent[]): void {
     this.expected.set(verdict, events);
   }
@@ -174,6 +194,11 @@ export class CaseRun implements PeerListener {
     }
     if (close.closedByWrongEndpointIsFatal && close.closedByMe !== p.closedByMe) this.behavior = Verdict.FAILED;
     this.definition.judge?.(this);
+    if (p.limitReached !== null) {
+      // Past a limit no case comes near: whatever the events so far say, the peer failed the case.
+      this.behavior = Verdict.FAILED;
+      this.result = `Case cut short: ${p.limitReached}`;
+    }
   }
 
   get duration(): number {

@@ -1,11 +1,14 @@
 import { parseArgs } from 'node:util';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { CaseDefinition, CaseRun } from './case.js';
-import { selectCases, splitList } from './select.js';
+import { casesFor } from './select.js';
 import { playAgainstServer, serverTarget } from './against-server.js';
 import { createFuzzingServer } from './against-client.js';
 import { addResult, caseRecord, writeReports, type Results } from './report.js';
 import { summaryText, type PassRules } from './summary.js';
+import { junitXml } from './junit.js';
 import { Progress, runAll } from './runner.js';
 import type { PeerOptions } from './peer.js';
 import { parseByteSize } from '../protocol/limits.js';
@@ -16,16 +19,20 @@ const USAGE = `usage:
                                                           test a client (it drives us as it drives
                                                           Autobahn's fuzzingserver)
 options:
-  --cases LIST            case ids or patterns, e.g. "1.*,6.4.*" (default "*")
+  --cases LIST            case ids or patterns, e.g. "1.*,6.4.*,14.*" (default: Autobahn's 517 cases)
+  --all                   every case: Autobahn's and ours (14.* opening handshake, 15.* permessage-deflate negotiation)
   --exclude LIST          cases to leave out, same syntax
   --agent NAME            the agent name in reports (server role; default: the Server header)
   --outdir DIR            where reports go (default reports/servers or reports/clients)
   --parallel N            server role: play N cases at once (default 1)
-  --allow-non-strict      NON-STRICT verdicts do not fail the run
+  --strict                NON-STRICT verdicts fail the run (exit code and JUnit), as h2spec's --strict
+  --allow-non-strict      NON-STRICT verdicts do not fail the run (the default, as in Autobahn's reports)
   --allow-unimplemented   UNIMPLEMENTED verdicts do not fail the run
+  --junit FILE            also write JUnit XML: one testsuite per category, one testcase per case
   --keep-running          client role: keep serving after /updateReports
   --max-message-size SIZE largest message taken from the peer, in bytes (64k, 16m…; default 64m; past it: 1009)
-exit code: 0 when every case is OK or INFORMATIONAL (or allowed by the flags), 1 otherwise, 2 on bad usage.`;
+exit code: 0 when every case is OK, NON-STRICT or INFORMATIONAL (UNIMPLEMENTED and, with --strict,
+NON-STRICT fail), 1 otherwise, 2 on bad usage.`;
 
 class UsageError extends Error {}
 
@@ -34,11 +41,13 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await run(argv);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof RangeError || error instanceof TypeError) {
+    if (error instanceof UsageError) {
       console.error(`scriptling-ws fuzz: ${error.message}\n${USAGE}`);
       return 2;
     }
-    throw error;
+    // Not the user's mistake: a failed run (exit 1), never a usage error, never a stack trace for them to read.
+    console.error(`scriptling-ws fuzz: the run failed: ${(error as Error)?.message ?? String(error)}`);
+    return 1;
   }
 }
 
@@ -50,6 +59,7 @@ async function run(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         cases: { type: 'string' },
+        all: { type: 'boolean' },
         exclude: { type: 'string' },
         agent: { type: 'string' },
         outdir: { type: 'string' },
@@ -57,6 +67,8 @@ async function run(argv: string[]): Promise<number> {
         port: { type: 'string' },
         host: { type: 'string' },
         'allow-non-strict': { type: 'boolean' },
+        strict: { type: 'boolean' },
+        junit: { type: 'string' },
         'allow-unimplemented': { type: 'boolean' },
         'keep-running': { type: 'boolean' },
         'max-message-size': { type: 'string' },
@@ -71,16 +83,23 @@ async function run(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const patterns = splitList(values.cases ?? '*');
-  const cases = selectCases(patterns, splitList(values.exclude));
-  if (cases.length === 0) throw new UsageError('no cases selected');
-  const peer = { maxMessageSize: byteSize(values['max-message-size'] ?? '64m', 'max-message-size') };
-  const rules: PassRules = { allowNonStrict: values['allow-non-strict'] ?? false, allowUnimplemented: values['allow-unimplemented'] ?? false };
   const [role, url, ...extra] = positionals;
+  let cases: CaseDefinition[] = [];
+  try {
+    if (role === 'server' || role === 'client') cases = casesFor(role, { cases: values.cases, exclude: values.exclude, all: values.all });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (cases.length === 0 && (role === 'server' || role === 'client')) throw new UsageError('no cases selected');
+  const peer = { maxMessageSize: byteSize(values['max-message-size'] ?? '64m', 'max-message-size') };
+  if (values.strict && values['allow-non-strict']) throw new UsageError('--strict and --allow-non-strict contradict each other');
+  const rules: PassRules = { allowNonStrict: !values.strict, allowUnimplemented: values['allow-unimplemented'] ?? false };
+  if (values.junit === '') throw new UsageError('--junit needs a file name');
+  const junit = values.junit;
   if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
   if (role === 'server') {
     if (url === undefined) throw new UsageError('fuzz server needs the URL of the server to test');
-    return fuzzServer(url, cases, { agent: values.agent, outdir: values.outdir ?? 'reports/servers', parallel: count(values.parallel ?? '1', 'parallel', 1), rules, peer });
+    return fuzzServer(url, cases, { agent: values.agent, outdir: values.outdir ?? 'reports/servers', parallel: count(values.parallel ?? '1', 'parallel', 1), rules, peer, junit });
   }
   if (role === 'client') {
     if (url !== undefined) throw new UsageError('fuzz client takes no URL: it listens (--host, --port)');
@@ -91,6 +110,7 @@ async function run(argv: string[]): Promise<number> {
       keepRunning: values['keep-running'] ?? false,
       rules,
       peer,
+      junit,
     });
   }
   throw new UsageError(role === undefined ? 'say which role: fuzz server URL, or fuzz client' : `unknown role ${JSON.stringify(role)}: use server or client`);
@@ -109,14 +129,18 @@ function count(raw: string, name: string, min: number, max = 1024): number {
   return n;
 }
 
-function report(outdir: string, results: Results, agent: string, expected: CaseDefinition[], rules: PassRules): number {
+function report(outdir: string, results: Results, agent: string, expected: CaseDefinition[], rules: PassRules, junit: string | undefined): number {
   writeReports(outdir, results);
   const records = [...(results.get(agent)?.values() ?? [])];
+  if (junit !== undefined) {
+    mkdirSync(dirname(resolve(junit)), { recursive: true });
+    writeFileSync(junit, junitXml(agent, records, rules));
+  }
   const { text, failed } = summaryText(agent, records, rules);
   const missing = expected.filter((c) => !results.get(agent)?.has(c.id));
   console.log(text);
   if (missing.length > 0) console.log(`${missing.length} case(s) were not run: ${missing.map((c) => c.id).join(', ')}`);
-  console.log(`reports: ${outdir}/index.html, ${outdir}/index.json`);
+  console.log(`reports: ${outdir}/index.html, ${outdir}/index.json${junit === undefined ? '' : `, ${junit}`}`);
   return failed === 0 && missing.length === 0 ? 0 : 1;
 }
 
@@ -126,6 +150,7 @@ interface ServerRoleOptions {
   outdir: string;
   parallel: number;
   rules: PassRules;
+  junit: string | undefined;
 }
 
 async function fuzzServer(url: string, cases: CaseDefinition[], options: ServerRoleOptions): Promise<number> {
@@ -142,7 +167,7 @@ async function fuzzServer(url: string, cases: CaseDefinition[], options: ServerR
   console.log(`finished in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   const results: Results = new Map();
   for (const r of runs) addResult(results, caseRecord(r));
-  return report(options.outdir, results, runs[0].agent, cases, options.rules);
+  return report(options.outdir, results, runs[0].agent, cases, options.rules, options.junit);
 }
 
 interface ClientRoleOptions {
@@ -152,6 +177,7 @@ interface ClientRoleOptions {
   outdir: string;
   keepRunning: boolean;
   rules: PassRules;
+  junit: string | undefined;
 }
 
 function fuzzClient(cases: CaseDefinition[], options: ClientRoleOptions): Promise<number> {
@@ -166,7 +192,7 @@ function fuzzClient(cases: CaseDefinition[], options: ClientRoleOptions): Promis
         addResult(results, caseRecord(r));
       },
       onUpdateReports(agent) {
-        const code = report(options.outdir, results, agent, cases, options.rules);
+        const code = report(options.outdir, results, agent, cases, options.rules, options.junit);
         if (!options.keepRunning) server.close(() => resolve(code));
       },
     });

@@ -5,7 +5,7 @@ import { Utf8Validator } from '../protocol/utf8.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { WebSocketError } from '../protocol/errors.js';
 import type { PerMessageDeflate } from '../protocol/deflate.js';
-import { WireLog } from './wire-log.js';
+import { DEFAULT_WIRE_LOG_LIMITS, WireLog, type WireLogLimits } from './wire-log.js';
 import { encodeRawFrame, type RawFrame } from './raw-frame.js';
 
 export type PeerState = 'open' | 'closing' | 'closed';
@@ -28,9 +28,39 @@ export interface PeerOptions {
    * only stops a peer that streams without end from filling our memory.
    */
   maxMessageSize?: number;
+  /** How much of the wire log each case keeps (first and last octets). */
+  wireLog?: WireLogLimits;
+  /**
+   * Messages and Pongs a case may receive. The most any case expects is
+   * 1,000 round trips; a peer flooding frames is FAILED past this.
+   */
+  maxEvents?: number;
+  /** Payload octets a case may receive in all (held for judging): 4 × the largest message by default. */
+  maxReceivedOctets?: number;
+  /**
+   * Octets we may have queued for a peer that does not read (our Pongs to
+   * its Ping flood, the echo of its messages): past it the case is FAILED.
+   */
+  maxWriteBuffer?: number;
 }
 
-const DEFAULTS: Required<PeerOptions> = { closeHandshake: 1, serverConnectionDrop: 1, maxMessageSize: 64 * 1024 * 1024 };
+const MIB = 1024 * 1024;
+const DEFAULTS: Required<PeerOptions> = {
+  closeHandshake: 1,
+  serverConnectionDrop: 1,
+  maxMessageSize: 64 * MIB,
+  wireLog: DEFAULT_WIRE_LOG_LIMITS,
+  maxEvents: 100_000,
+  maxReceivedOctets: 0, // resolved from maxMessageSize
+  maxWriteBuffer: 64 * MIB,
+};
+
+/** The options with their defaults, resolved once. */
+export function resolvePeerOptions(options: PeerOptions = {}): Required<PeerOptions> {
+  const resolved = { ...DEFAULTS, ...options };
+  if (options.maxReceivedOctets === undefined) resolved.maxReceivedOctets = 4 * resolved.maxMessageSize;
+  return resolved;
+}
 
 /**
  * Close codes a peer may send, as the suite's fuzzer accepts them (RFC 6455
@@ -67,7 +97,9 @@ interface QueuedWrite {
  */
 export class FuzzPeer {
   state: PeerState = 'open';
-  readonly log = new WireLog();
+  readonly log: WireLog;
+  /** Why the case was cut short because the peer went past a limit (FAILED with this reason), or null. */
+  limitReached: string | null = null;
   closedByMe = false;
   failedByMe = false;
   droppedByMe = false;
@@ -98,6 +130,8 @@ export class FuzzPeer {
   private readonly timers = new Set<NodeJS.Timeout>();
   private lost = false;
   private messageSize = 0;
+  private events = 0;
+  private receivedOctets = 0;
   private readonly options: Required<PeerOptions>;
 
   /** We are the server: the peer is the client under test. */
@@ -110,11 +144,16 @@ export class FuzzPeer {
     options: PeerOptions = {},
   ) {
     this.isServer = side === 'server';
-    this.options = { ...DEFAULTS, ...options };
+    this.options = resolvePeerOptions(options);
+    this.log = new WireLog(this.options.wireLog);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', () => {});
     socket.on('close', () => this.connectionLost());
+    // Sockets from node:http allow half-open connections: a peer's FIN would never bring 'close'. We end too, as Twisted does.
+    socket.on('end', () => {
+      if (!socket.writableEnded) socket.end();
+    });
   }
 
   /** Feeds bytes that arrived with the handshake, then reads on; call once, right after construction. */
@@ -265,8 +304,27 @@ export class FuzzPeer {
 
   private write(data: Buffer, sync: boolean): void {
     if (this.socket.destroyed || this.socket.writableEnded) return;
+    if (this.socket.writableLength + data.length > this.options.maxWriteBuffer) {
+      this.overLimit(`the peer did not read what we sent: more than ${this.options.maxWriteBuffer} octets queued for it`);
+      return;
+    }
     this.log.txOctets(data, sync);
     this.socket.write(data);
+  }
+
+  /** Cuts the case short: the peer went past one of our limits, which no conformant peer does in any case. */
+  private overLimit(reason: string): void {
+    if (this.limitReached === null) this.limitReached = reason;
+    this.abort(reason);
+  }
+
+  /** Counts what is handed to the case, which holds it for judging; false once past a limit. */
+  private deliver(octets: number): boolean {
+    this.events++;
+    this.receivedOctets += octets;
+    if (this.events > this.options.maxEvents) this.overLimit(`the peer sent more than ${this.options.maxEvents} messages and Pongs`);
+    else if (this.receivedOctets > this.options.maxReceivedOctets) this.overLimit(`the peer sent more than ${this.options.maxReceivedOctets} octets of messages and Pongs`);
+    return this.limitReached === null;
   }
 
   /** Starts the closing handshake with a valid code and reason (the suite's `sendClose`). */
@@ -446,7 +504,7 @@ export class FuzzPeer {
     this.insideMessage = false;
     const payload = this.messageCompressed ? this.inflate() : this.messageParts.length === 1 ? this.messageParts[0] : Buffer.concat(this.messageParts);
     this.messageParts = [];
-    if (payload !== null && !this.failedByMe) this.listener.onMessage(payload, this.messageBinary);
+    if (payload !== null && !this.failedByMe && this.deliver(payload.length)) this.listener.onMessage(payload, this.messageBinary);
   }
 
   /** The inflated message (RFC 7692 §7.2.2), checked for UTF-8 if it is text; null when it is bad. */
@@ -476,7 +534,7 @@ export class FuzzPeer {
     } else if (opcode === 9) {
       if (this.state === 'open') this.sendFrame({ opcode: 10, payload });
     } else if (opcode === 10) {
-      this.listener.onPong(payload);
+      if (this.deliver(payload.length)) this.listener.onPong(payload);
     }
   }
 

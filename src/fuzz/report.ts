@@ -46,7 +46,7 @@ export function caseRecord(run: CaseRun): CaseRecord {
     isServer: p?.isServer ?? false,
     localCloseCode: p?.localCloseCode ?? null,
     localCloseReason: p?.localCloseReason ?? null,
-    received: showEvents(run.received),
+    received: shownReceived(run),
     remoteCloseCode: p?.remoteCloseCode ?? null,
     remoteCloseReason: p?.remoteCloseReason ?? null,
     reportCompressionRatio: false,
@@ -67,6 +67,14 @@ export function caseRecord(run: CaseRun): CaseRecord {
     wasServerConnectionDropTimeout: p?.wasServerConnectionDropTimeout ?? false,
     wirelog: p?.log.entries ?? [],
   };
+}
+
+/** Events shown in a report: no case expects more than a few dozen; a flood is cut, with a count of the rest. */
+const MAX_SHOWN_EVENTS = 1000;
+
+function shownReceived(run: CaseRun): unknown[] {
+  if (run.received.length <= MAX_SHOWN_EVENTS) return showEvents(run.received);
+  return [...showEvents(run.received.slice(0, MAX_SHOWN_EVENTS)), ['OMITTED', run.received.length - MAX_SHOWN_EVENTS]];
 }
 
 /** Results by agent, then by case id. */

@@ -1,5 +1,5 @@
 import type { CaseDefinition } from './case.js';
-import { ALL_CASES } from './cases/index.js';
+import { ALL_CASES, AUTOBAHN_CASES } from './cases/index.js';
 
 /** Case ids compare as tuples of numbers: 1.2.10 after 1.2.9, 10.1.1 after 9.8.6. */
 export function compareIds(a: string, b: string): number {
@@ -40,3 +40,23 @@ export function selectCases(patterns: string[], excludes: string[] = [], cases: 
 }
 
 export const splitList = (list: string | undefined): string[] => (list ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+
+/**
+ * The cases a run in `role` plays: Autobahn's 517 unless `cases` names
+ * others or `all` is set (so a default run stays comparable with the
+ * suite's), less those that test the other role (category 14 tests
+ * servers in 14.1–14.8, clients in 14.9–14.13). Naming one of those by id
+ * is an error; a pattern just skips them.
+ */
+export function casesFor(role: 'server' | 'client', options: { cases?: string; exclude?: string; all?: boolean }): CaseDefinition[] {
+  const explicit = options.cases !== undefined;
+  const pool = explicit || options.all ? ALL_CASES : AUTOBAHN_CASES;
+  const selected = selectCases(explicit ? splitList(options.cases) : ['*'], splitList(options.exclude), pool);
+  const named = new Set(splitList(options.cases).filter((p) => !p.includes('*')));
+  for (const c of selected) {
+    if (c.tests !== undefined && c.tests !== role && named.has(c.id)) {
+      throw new RangeError(`case ${c.id} tests ${c.tests}s: run it with fuzz ${c.tests}`);
+    }
+  }
+  return selected.filter((c) => c.tests === undefined || c.tests === role);
+}

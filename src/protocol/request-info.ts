@@ -34,15 +34,22 @@ export class RequestRecord implements RequestInfo {
   certificate?: PeerCertificate;
   /** Request line and header lines, CRLF-separated, without the blank line. */
   readonly head: string;
+  /** Path and query in origin form. */
+  private readonly target: string;
+  /** An absolute-form target's authority, which replaces the Host header (RFC 9112 §3.2.2). */
+  private readonly host: string | null;
   private parsedHeaders: Record<string, string> | null = null;
   private parsedQuery: Record<string, string> | null = null;
 
-  constructor(head: string, method: string, path: string, remoteAddress: string, certificate: PeerCertificate | undefined) {
+  constructor(head: string, request: { method: string; target: string; host: string | null; remoteAddress: string; certificate: PeerCertificate | undefined }) {
     this.head = head;
-    this.method = method;
-    this.path = path;
-    this.remote_addr = remoteAddress;
-    if (certificate !== undefined) this.certificate = certificate;
+    this.method = request.method;
+    this.target = request.target;
+    this.host = request.host;
+    const q = request.target.indexOf('?');
+    this.path = q === -1 ? request.target : request.target.slice(0, q);
+    this.remote_addr = request.remoteAddress;
+    if (request.certificate !== undefined) this.certificate = request.certificate;
   }
 
   /** Lower-cased names; repeated headers joined with ", " (cookies with "; "). */
@@ -54,16 +61,14 @@ export class RequestRecord implements RequestInfo {
         const colon = lines[i].indexOf(': ');
         addHeader(headers, lines[i].slice(0, colon), lines[i].slice(colon + 2));
       }
+      if (this.host !== null) headers.host = this.host;
       this.parsedHeaders = headers;
     }
     return this.parsedHeaders;
   }
 
   get query(): Record<string, string> {
-    if (this.parsedQuery === null) {
-      const requestLine = this.head.slice(0, this.head.indexOf('\r\n') >>> 0);
-      this.parsedQuery = parseQuery(requestLine.split(' ')[1] ?? '');
-    }
+    this.parsedQuery ??= parseQuery(this.target);
     return this.parsedQuery;
   }
 

@@ -69,6 +69,8 @@ export class ServerHandshake {
   /** The request head as text (request line and headers). */
   readonly head: string;
   private readonly httpVersion: string;
+  /** Host header lines received: RFC 9112 §3.2 allows exactly one. */
+  private readonly hostLines: number = 0;
 
   constructor(
     head: RequestHead,
@@ -80,14 +82,25 @@ export class ServerHandshake {
     // Lines joined once, not appended: `+=` leaves a tree of string pieces that lives as long as the connection.
     const lines = [`${head.method} ${head.url} HTTP/${head.httpVersion}`];
     for (let i = 0; i + 1 < head.rawHeaders.length; i += 2) {
-      lines.push(`${head.rawHeaders[i]}: ${head.rawHeaders[i + 1]}`);
-      addHeader(headers, head.rawHeaders[i], head.rawHeaders[i + 1]);
+      const name = head.rawHeaders[i];
+      const value = head.rawHeaders[i + 1];
+      lines.push(`${name}: ${value}`);
+      if (name.toLowerCase() === 'host') this.hostLines++;
+      addHeader(headers, name, value);
     }
     this.headers = headers;
     this.head = lines.join('\r\n');
-    const q = head.url.indexOf('?');
+    const target = originForm(head.url);
+    // RFC 9112 §3.2.2: with an absolute-form target, its authority replaces whatever Host says.
+    if (target.authority !== null) headers.host = target.authority;
     // What the connection keeps: the head as text; its headers and query are made again only if read.
-    this.request = new RequestRecord(this.head, head.method, q === -1 ? head.url : head.url.slice(0, q), head.remoteAddress, head.certificate);
+    this.request = new RequestRecord(this.head, {
+      method: head.method,
+      target: target.path,
+      host: target.authority,
+      remoteAddress: head.remoteAddress,
+      certificate: head.certificate,
+    });
   }
 
   /**
@@ -105,6 +118,8 @@ export class ServerHandshake {
     if (this.httpVersion !== '1.1') return refusal(400, 'the opening handshake needs HTTP/1.1 or later (RFC 6455 §4.1)');
     if (!hasToken(h.connection, 'upgrade')) return refusal(400, 'missing "Connection: Upgrade" (RFC 6455 §4.2.1)');
     if (h.host === undefined) return refusal(400, 'missing Host header (RFC 6455 §4.2.1)');
+    // Two Hosts name two servers: which one is meant cannot be known, so the request is invalid (RFC 9112 §3.2, as nginx answers).
+    if (this.hostLines > 1) return refusal(400, 'more than one Host header (RFC 9112 §3.2)');
     if (!isValidKey(h['sec-websocket-key'])) return refusal(400, 'missing or invalid Sec-WebSocket-Key (RFC 6455 §4.2.1)');
     if (h['sec-websocket-version'] !== '13') {
       return refusal(426, 'unsupported Sec-WebSocket-Version: this server speaks 13 (RFC 6455 §4.4)', [['Sec-WebSocket-Version', '13']]);
@@ -146,6 +161,24 @@ export class ServerHandshake {
       handshake: { request: this.head, response: head },
     };
   }
+}
+
+/** An absolute-form target's scheme and authority: "http://host:port" (RFC 9112 §3.2.2). */
+const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i;
+
+/**
+ * A request-target in origin form (path and query), and the authority when
+ * it came in absolute form, which a server MUST accept (RFC 9112 §3.2.2):
+ * `GET http://host/echo HTTP/1.1` asks for /echo on host.
+ */
+export function originForm(target: string): { path: string; authority: string | null } {
+  const match = ABSOLUTE_FORM.exec(target);
+  if (match === null) return { path: target, authority: null };
+  const rest = target.slice(match[0].length);
+  const path = rest.startsWith('/') ? rest : `/${rest}`;
+  // userinfo is not part of the authority a Host header carries.
+  const authority = match[1].slice(match[1].lastIndexOf('@') + 1);
+  return { path: path.replace(/#.*$/, ''), authority };
 }
 
 /** The 101 head for a client's key (§4.2.2 step 5), with `headers` after the handshake's own; no blank line. */

@@ -94,6 +94,27 @@ export class WebSocketConnection {
     }
   }
 
+  /**
+   * Server side: receive every message published to `topic`
+   * (`runtime.publish`, from any worker or host joined to this server)
+   * until `unsubscribe` or the end of the connection, which leaves every
+   * topic. False if already subscribed. A topic is a non-empty string of at
+   * most 1024 UTF-8 bytes; at most 1000 per connection (maxTopicsPerConnection).
+   */
+  subscribe(topic: string): boolean {
+    return this.ws.subscribe(topic);
+  }
+
+  /** Server side: stop receiving `topic`; false if not subscribed. */
+  unsubscribe(topic: string): boolean {
+    return this.ws.unsubscribe(topic);
+  }
+
+  /** Server side: the topics subscribed to (a list, in the order subscribed). */
+  get topics(): string[] {
+    return this.ws.topics;
+  }
+
   /** Server side: the opening request (method, path, query, headers, remote_addr); null on a client connection. */
   get request(): RequestInfo | null {
     return this.ws.request;

@@ -10,7 +10,7 @@ import { timesToMilliseconds, withBindingDefaults } from './values.js';
 export { WebSocketConnection, type ReceivedMessage };
 /** The seed's name for the server-side connection object. */
 export type WebSocketClient = WebSocketConnection;
-export { createRuntime, HttpRuntime, type Handler, type Runtime, type ServeOptions, type RunningServer, type WebSocketOptions } from './runtime.js';
+export { createRuntime, runtime, HttpRuntime, type Handler, type Runtime, type ServeOptions, type RunningServer, type WebSocketOptions } from './runtime.js';
 export { ConnectError } from '../transport/client.js';
 /** What `send`, `receive` and `close` reject with once the connection has failed or closed (`code`, `closeCode`). */
 export { WebSocketError } from '../protocol/errors.js';

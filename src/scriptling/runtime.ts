@@ -6,7 +6,12 @@ import { WebSocketServer, type ServerOptions } from '../transport/server.js';
 import { report } from '../transport/report.js';
 import { readPolicy, type RouteOptions } from '../transport/routes.js';
 import { WebSocketConnection } from './connection.js';
-import { timesToMilliseconds, withBindingDefaults } from './values.js';
+import { timesToMilliseconds, toBytes, toMilliseconds, toText, withBindingDefaults } from './values.js';
+import { ClusterPrimary, workerCount } from '../transport/cluster/primary.js';
+import { isOurWorker, primaryPubSub, serveForPrimary } from '../transport/cluster/worker.js';
+import { redisPubSub, type RedisPubSubOptions } from '../transport/pubsub/redis-pubsub.js';
+import type { PubSubFactory } from '../transport/pubsub/pubsub.js';
+import { DEFAULT_CLOSE_TIMEOUT } from '../transport/websocket.js';
 
 /** A handler function, or its name as "library.function". */
 export type Handler = ((client: WebSocketConnection) => unknown) | string;
@@ -23,7 +28,7 @@ export type PageHandler = (request: http.IncomingMessage) => PageResult | Promis
  */
 export type WebSocketOptions = RouteOptions;
 
-export interface ServeOptions extends Omit<ServerOptions, 'onRequest' | 'handshakeTimeout' | 'closeTimeout'> {
+export interface ServeOptions extends Omit<ServerOptions, 'onRequest' | 'handshakeTimeout' | 'closeTimeout' | 'pubsub'> {
   /** Default 8080; 0 picks a free port. */
   port?: number;
   /** Where "library.function" handlers are loaded from (library.mjs or library.js). Default: the working directory. */
@@ -39,12 +44,69 @@ export interface ServeOptions extends Omit<ServerOptions, 'onRequest' | 'handsha
    * `close()` detaches and closes our connections only.
    */
   server?: http.Server;
+  /**
+   * Run this many node:cluster workers on the port (0 or "auto": one per
+   * CPU). Each worker runs the calling script again, whose serve() then
+   * listens; topics are joined through this process, or through `pubsub`.
+   * Dead workers are restarted; close() closes them all.
+   */
+  workers?: number | 'auto';
+  /**
+   * Join topics with every process using this Redis (or Valkey):
+   * "redis://[user:password@]host:port[/db]", "rediss://…" for TLS, or
+   * { url, prefix, maxQueuedBytes, connectTimeout, reconnectDelay: { min, max }, tls }
+   * with times in seconds. With `workers`, each worker connects itself.
+   */
+  pubsub?: string | RedisPubSubOptions;
 }
 
 export interface RunningServer {
   port: number;
   host: string;
   close(): Promise<void>;
+  /** With `workers`, in the primary: the workers' process ids now. */
+  readonly workers?: number[];
+}
+
+/** Where a publish goes: a server of this process, or the workers of a primary. */
+interface PublishTarget {
+  publish(topic: string, data: Uint8Array, binary: boolean): number;
+}
+
+/** Every server and primary of this process, for the package's `runtime.publish`. */
+const everyTarget = new Set<PublishTarget>();
+
+/**
+ * A publish's message as Scriptling gives it: a string or dict is text
+ * (a dict as JSON), a list of byte values or bytes is binary.
+ */
+function toPayload(message: unknown): { data: Uint8Array; binary: boolean } {
+  const binary = Array.isArray(message) || message instanceof Uint8Array || message instanceof ArrayBuffer;
+  return binary ? { data: toBytes(message), binary } : { data: Buffer.from(toText(message), 'utf8'), binary };
+}
+
+/** The binding's pubsub settings take seconds (Scriptling's convention); the engine's take ms. */
+function pubsubInMilliseconds(options: RedisPubSubOptions): RedisPubSubOptions {
+  const ms = (seconds: number | undefined, what: string) => (seconds === undefined ? undefined : Math.round(toMilliseconds(seconds, 0, `pubsub ${what}`)));
+  const { connectTimeout, reconnectDelay } = options;
+  return {
+    ...options,
+    connectTimeout: ms(connectTimeout, 'connectTimeout'),
+    reconnectDelay: reconnectDelay === undefined ? undefined : { min: ms(reconnectDelay.min, 'reconnectDelay.min'), max: ms(reconnectDelay.max, 'reconnectDelay.max') },
+  };
+}
+
+/** Publishes to targets; returns how many of this process's connections the message went to. */
+export function publishTo(targets: Iterable<PublishTarget>, topic: string, message: unknown): number {
+  const { data, binary } = toPayload(message);
+  let sent = 0;
+  for (const target of targets) sent += target.publish(topic, data, binary);
+  return sent;
+}
+
+/** The package's `runtime.publish`: through every server (and primary) of this process. */
+export function publishEverywhere(topic: string, message: unknown): number {
+  return publishTo(everyTarget, topic, message);
 }
 
 /**
@@ -57,6 +119,17 @@ export class HttpRuntime {
   private readonly sockets = new Map<string, { handler: Handler; options: WebSocketOptions }>();
   private readonly pages = new Map<string, PageHandler>();
   private readonly libraries = new Map<string, Promise<Record<string, unknown>>>();
+  private readonly targets = new Set<PublishTarget>();
+
+  /**
+   * runtime.publish(topic, message): sends to every client subscribed to
+   * `topic` (client.subscribe) on the servers of this runtime, their
+   * workers and every host joined through `pubsub`, each once. Returns at
+   * once (as broadcast()) with how many of this process's clients it went to.
+   */
+  publish(topic: string, message: string | object | number[] | Uint8Array): number {
+    return publishTo(this.targets, topic, message);
+  }
 
   /** runtime.http.websocket(path, handler, options): a path ending in "/*" takes every path under it. */
   websocket(path: string, handler: Handler, options: WebSocketOptions = {}): void {
@@ -77,22 +150,63 @@ export class HttpRuntime {
 
   /** Serves the registered endpoints; time options are in seconds (Scriptling's convention). */
   async serve(options: ServeOptions = {}): Promise<RunningServer> {
-    const { server: existing, libraryPath, ...rest } = options;
+    const { server: existing, libraryPath, workers, pubsub, ...rest } = options;
     const engineOptions = withBindingDefaults(timesToMilliseconds(rest, 'serve()') as ServerOptions);
     const onError = engineOptions.onError;
-    const server = new WebSocketServer({ ...engineOptions, onRequest: (req, res) => this.page(req, res, onError) });
+    const joined: PubSubFactory | undefined = pubsub !== undefined
+      ? redisPubSub(typeof pubsub === 'string' ? { url: pubsub, onError } : { onError, ...pubsubInMilliseconds(pubsub) })
+      : isOurWorker() ? primaryPubSub() : undefined;
+    if (workers !== undefined && !isOurWorker()) {
+      if (existing !== undefined) throw new TypeError('serve(): workers listen on their own port; they cannot attach to an existing server');
+      workerCount(workers);
+      return this.servePrimary(workers, pubsub !== undefined, engineOptions.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT, onError);
+    }
+    const server = new WebSocketServer({ ...engineOptions, pubsub: joined, onRequest: (req, res) => this.page(req, res, onError) });
     for (const [path, { handler, options: routeOptions }] of this.sockets) {
       const fn = typeof handler === 'string' ? await this.resolveHandler(handler, resolve(libraryPath ?? process.cwd())) : handler;
       server.route(path, (ws) => fn(new WebSocketConnection(ws)), routeOptions);
     }
+    const target: PublishTarget = { publish: (topic, data, binary) => server.publish(topic, data, { binary }) };
+    const close = async () => {
+      this.targets.delete(target);
+      everyTarget.delete(target);
+      await server.close();
+    };
+    let address: { port: number; host: string };
     if (existing !== undefined) {
       server.attach(existing);
-      const address = existing.address();
-      const { port, address: host } = address !== null && typeof address === 'object' ? address : { port: 0, address: '' };
-      return { port, host, close: () => server.close() };
+      const bound = existing.address();
+      address = bound !== null && typeof bound === 'object' ? { port: bound.port, host: bound.address } : { port: 0, host: '' };
+    } else {
+      try {
+        address = await server.listen(options.port ?? 8080, options.host ?? '127.0.0.1');
+      } catch (error) {
+        await server.close();
+        throw error;
+      }
     }
-    const { port, host } = await server.listen(options.port ?? 8080, options.host ?? '127.0.0.1');
-    return { port, host, close: () => server.close() };
+    this.targets.add(target);
+    everyTarget.add(target);
+    if (isOurWorker()) serveForPrimary({ publish: (topic, data, { binary }) => server.publish(topic, data, { binary }), close });
+    return { ...address, close };
+  }
+
+  private async servePrimary(workers: number | 'auto', external: boolean, closeTimeout: number, onError: ServerOptions['onError']): Promise<RunningServer> {
+    const primary = await ClusterPrimary.start({ workers, topics: external ? 'external' : 'primary', closeTimeout, onError });
+    this.targets.add(primary);
+    everyTarget.add(primary);
+    return {
+      port: primary.port,
+      host: primary.host,
+      get workers() {
+        return primary.pids;
+      },
+      close: async () => {
+        this.targets.delete(primary);
+        everyTarget.delete(primary);
+        await primary.close();
+      },
+    };
   }
 
   private async resolveHandler(name: string, libraryPath: string): Promise<(client: WebSocketConnection) => unknown> {
@@ -137,9 +251,19 @@ export class HttpRuntime {
 
 export interface Runtime {
   http: HttpRuntime;
+  /** runtime.publish(topic, message): see HttpRuntime.publish. */
+  publish(topic: string, message: string | object | number[] | Uint8Array): number;
 }
 
-/** The `runtime` object of a Scriptling server: `runtime.http.websocket(path, handler)`. */
+/** A `runtime` object of a Scriptling server: `runtime.http.websocket(path, handler)`, `runtime.publish(topic, message)`. */
 export function createRuntime(): Runtime {
-  return { http: new HttpRuntime() };
+  const http = new HttpRuntime();
+  return { http, publish: (topic, message) => http.publish(topic, message) };
 }
+
+/**
+ * This process's runtime, Scriptling's `import scriptling.runtime as
+ * runtime`: what handler libraries import. Its `publish` goes through every
+ * server of the process, whichever runtime serves it.
+ */
+export const runtime: Runtime = { http: new HttpRuntime(), publish: publishEverywhere };

@@ -9,13 +9,15 @@ import { WebSocketError } from '../protocol/errors.js';
 import { PerMessageDeflate, deflateSetting, type DeflateOptions } from '../protocol/deflate.js';
 import { DEFAULT_MAX_HEAD_SIZE, type PeerCertificate } from '../protocol/handshake.js';
 import {
-  ServerHandshake, encodeRefusal, isRefusal, readVerdict, refusal, type Agreement, type Refusal, type RequestHead,
+  ServerHandshake, encodeRefusal, isRefusal, originForm, readVerdict, refusal, type Agreement, type Refusal, type RequestHead,
 } from '../protocol/server-handshake.js';
 import { DEFAULT_CLOSE_TIMEOUT, WebSocket, checkConnectionLimits, formatAddress, type ConnectionLimits } from './websocket.js';
 import { Routes, type ConnectionHandler, type Route, type RouteOptions } from './routes.js';
 import { HeadDeadlines } from './deadlines.js';
 import { MAX_TIMER_DELAY, clearTimer, setTimer, type Timer } from './timers.js';
 import { report, type ErrorReporter } from './report.js';
+import { TopicHub, type TopicCounts } from './topics.js';
+import type { PubSub, PubSubFactory } from './pubsub/pubsub.js';
 
 export type { ConnectionHandler, RouteOptions, Authorize } from './routes.js';
 export type RequestHandler = (request: http.IncomingMessage, response: http.ServerResponse) => void;
@@ -42,6 +44,13 @@ export interface ServerOptions extends ConnectionLimits {
   onRequest?: RequestHandler;
   /** Where handler, authorize and onRequest failures are reported. Default: console.error. */
   onError?: ErrorReporter;
+  /** Most topics one connection may subscribe to at once (`ws.subscribe`). Default 1000. */
+  maxTopicsPerConnection?: number;
+  /**
+   * Joins this server's topics to other processes' (`redisPubSub(url)`, or
+   * a node:cluster worker's link to its primary). Default: this process alone.
+   */
+  pubsub?: PubSubFactory;
 }
 
 type UpgradeListener = (request: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -51,7 +60,7 @@ const REFUSAL_LINGER = 500;
 
 /** Paths are matched without the query string. */
 const pathOf = (url: string | undefined): string => {
-  const raw = url ?? '/';
+  const raw = originForm(url ?? '/').path;
   const q = raw.indexOf('?');
   return q === -1 ? raw : raw.slice(0, q);
 };
@@ -73,6 +82,7 @@ export class WebSocketServer {
   private server: http.Server | null = null;
   private readonly attached: Array<{ server: http.Server; listener: UpgradeListener }> = [];
   private closing = false;
+  private readonly topics: TopicHub;
 
   constructor(private readonly options: ServerOptions = {}) {
     this.handshakeTimeout = options.handshakeTimeout ?? 10_000;
@@ -80,7 +90,33 @@ export class WebSocketServer {
     checkCount(options.maxHeadSize, 'maxHeadSize');
     checkCount(options.maxConnections, 'maxConnections');
     checkConnectionLimits(options);
+    if (options.maxTopicsPerConnection !== undefined && !(Number.isInteger(options.maxTopicsPerConnection) && options.maxTopicsPerConnection > 0)) {
+      throw new RangeError(`maxTopicsPerConnection must be an integer > 0, not ${String(options.maxTopicsPerConnection)}`);
+    }
     this.deflateOptions = deflateSetting(options.perMessageDeflate);
+    this.topics = new TopicHub(options.maxTopicsPerConnection, options.pubsub ?? null);
+  }
+
+  /**
+   * Sends `data` to every connection subscribed to `topic` (`ws.subscribe`)
+   * on this server and on every process joined through `pubsub`, each
+   * once; returns at once with how many of this process's connections it
+   * went to. A string is text, bytes are binary unless `binary: false`
+   * (then they must be UTF-8). A subscriber over its sendHighWaterMark
+   * misses the message (`topicCounts.skipped`) instead of stalling the others.
+   */
+  publish(topic: string, data: string | Uint8Array, options?: { binary?: boolean }): number {
+    return this.topics.publish(topic, data, options);
+  }
+
+  /** Deliveries to this process's subscribers so far, and those skipped at slow ones. */
+  get topicCounts(): Readonly<TopicCounts> {
+    return this.topics.counts;
+  }
+
+  /** The link to other processes (its counters, for monitoring), or null. */
+  get pubsub(): PubSub | null {
+    return this.topics.pubsub;
   }
 
   /**
@@ -186,7 +222,7 @@ export class WebSocketServer {
     clearTimer(timer);
     if (timedOut) for (const [ws] of sessions) ws.terminate();
     server?.closeAllConnections();
-    await stopped;
+    await Promise.all([stopped, this.topics.close()]);
   }
 
   private createServer(): http.Server {
@@ -295,6 +331,7 @@ export class WebSocketServer {
       request: agreement.request,
       handshake: agreement.handshake,
       head,
+      topics: this.topics,
     });
     this.sessions.set(ws, this.run(invoke(route.handler, ws, request), ws));
   }

@@ -8,6 +8,7 @@ import { clearTimer, setTimer, type Timer } from './timers.js';
 import { report, type ErrorReporter } from './report.js';
 import { InboundQueue, type Message } from './inbound-queue.js';
 import { OutboundBuffer } from './outbound-buffer.js';
+import type { TopicHub } from './topics.js';
 
 export type { Message } from './inbound-queue.js';
 
@@ -112,6 +113,8 @@ export class WebSocket {
   private socketError: Error | null = null;
   private closed: Promise<void> | null = null;
   private resolveClosed: (() => void) | null = null;
+  /** Server side: the server's topics. */
+  private readonly hub: TopicHub | null;
 
   constructor(
     private readonly socket: Socket,
@@ -122,6 +125,7 @@ export class WebSocket {
       request?: RequestInfo;
       handshake?: { request: string; response: string };
       head?: Buffer;
+      topics?: TopicHub;
       /** Set before the first frame (in `head`) is read, so that no Ping or Pong goes unseen. */
       onping?: ((data: Buffer) => void) | null;
       onpong?: ((data: Buffer) => void) | null;
@@ -137,6 +141,7 @@ export class WebSocket {
     this.protocol = options.protocol ?? '';
     this.request = options.request ?? null;
     this.handshake = options.handshake ?? null;
+    this.hub = options.topics ?? null;
     this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
     // Plain objects wired to each other, no closures: an idle connection stays small.
     this.inbound = new InboundQueue(maxQueuedBytes, socket);
@@ -295,6 +300,31 @@ export class WebSocket {
     return this.whenClosed();
   }
 
+  /**
+   * Server side: receive every message published to `topic` (by
+   * `server.publish`, on any process joined to this one) until
+   * `unsubscribe` or the connection's end. False if already subscribed or
+   * closed; a topic is a non-empty string of at most 1024 UTF-8 bytes.
+   */
+  subscribe(topic: string): boolean {
+    return this.topicHub('subscribe').subscribe(this, topic);
+  }
+
+  /** Server side: stop receiving `topic`; false if not subscribed. */
+  unsubscribe(topic: string): boolean {
+    return this.topicHub('unsubscribe').unsubscribe(this, topic);
+  }
+
+  /** Server side: the topics subscribed to, in the order subscribed; [] on a client connection. */
+  get topics(): string[] {
+    return this.hub?.topicsOf(this) ?? [];
+  }
+
+  private topicHub(what: string): TopicHub {
+    if (this.hub === null) throw new TypeError(`${what}() is for a server's connections: topics are published by a server`);
+    return this.hub;
+  }
+
   /** Drops the TCP connection at once, without a closing handshake. */
   terminate(): void {
     this.socket.destroy();
@@ -372,6 +402,7 @@ export class WebSocket {
 
   private onTransportClosed(): void {
     this.transportClosed = true;
+    this.hub?.leave(this);
     this.connection.receiveEof();
     this.connection.takeEvents(); // only the 1006 close, already in connection.closeEvent
     clearTimer(this.closeTimer);

@@ -6,7 +6,7 @@ import type { FuzzPeer } from '../../src/fuzz/peer.js';
 import { closeCases } from '../../src/fuzz/cases/close.js';
 
 const definition: CaseDefinition = { id: '0.1', description: '', expectation: '', open() {} };
-const flags = { closedByMe: true, wasClean: true, remoteCloseCode: 1000 as number | null, isServer: false, droppedByMe: false };
+const flags = { closedByMe: true, wasClean: true, remoteCloseCode: 1000 as number | null, isServer: false, droppedByMe: false, limitReached: null as string | null };
 
 function judge(peer: Partial<typeof flags>, close: ExpectedClose, received: CaseRun['received'] = [], def = definition): CaseRun {
   const run = new CaseRun(def, 1, 'agent');
@@ -62,4 +62,10 @@ test('a case that never opened fails both verdicts', () => {
   run.neverOpened('connection refused');
   assert.deepEqual([run.behavior, run.behaviorClose, run.duration], ['FAILED', 'FAILED', 0]);
   assert.match(run.resultClose, /never completed.*connection refused/);
+});
+
+test('a peer past a limit fails the case with the limit as the reason, whatever the events so far', () => {
+  const run = judge({ limitReached: 'the peer sent more than 10 messages and Pongs' }, { closedByMe: true, closeCode: [1000], requireClean: true }, [['message', Buffer.from('a'), false]]);
+  assert.equal(run.behavior, Verdict.FAILED);
+  assert.equal(run.result, 'Case cut short: the peer sent more than 10 messages and Pongs');
 });

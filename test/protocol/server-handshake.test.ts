@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import {
   ServerHandshake, encodeRefusal, isRefusal, readVerdict, refusal, type RequestHead, type ServerHandshakeOptions,
 } from '../../src/protocol/server-handshake.js';
+import net from 'node:net';
+import { startServer } from '../helpers.js';
 
 /** The RFC 6455 §1.3 example key and its answer. */
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
@@ -178,5 +180,59 @@ describe('refusals', () => {
       assert.throws(() => readVerdict(bad), TypeError, JSON.stringify(bad));
     }
     assert.throws(() => readVerdict({ status: 403, headers: { 'Bad Name': 'x' } }), TypeError);
+  });
+});
+
+describe('the request line and Host (RFC 9112 §3.2)', () => {
+  test('two Host lines → 400, even when they agree; one is fine', () => {
+    const two = head({}, { rawHeaders: [...BASE.flat(), 'Host', 'other.example'] });
+    const refused = handshake(two).check()!;
+    assert.equal(refused.status, 400);
+    assert.match(refused.reason, /more than one Host header \(RFC 9112 §3\.2\)/);
+    assert.equal(statusOf(head({}, { rawHeaders: [...BASE.flat(), 'host', 'example.com'] })), 400);
+    assert.equal(statusOf(head()), 101);
+  });
+
+  test('an absolute-form target is accepted: its path routes, its authority is the host (RFC 9112 §3.2.2)', () => {
+    const h = handshake(head({}, { url: 'http://real.example:8080/chat?room=1' }));
+    assert.equal(h.check(), null);
+    assert.equal(h.request.path, '/chat');
+    assert.deepEqual({ ...h.request.query }, { room: '1' });
+    assert.equal(h.request.headers.host, 'real.example:8080');
+    assert.equal(handshake(head({}, { url: 'ws://u:p@host' })).request.path, '/');
+    assert.equal(handshake(head({}, { url: 'ws://u:p@host' })).request.headers.host, 'host');
+    // Origin form stays as it is, "//" paths included.
+    assert.equal(handshake(head({}, { url: '//chat' })).request.path, '//chat');
+  });
+});
+
+describe('over a real socket, our server', () => {
+  /** The status line our server answers a raw request head with. */
+  const statusLine = (port: number, text: string): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1');
+      let got = '';
+      socket.on('data', (chunk) => {
+        got += chunk.toString('latin1');
+        if (got.includes('\r\n')) {
+          socket.destroy();
+          resolve(got.slice(0, got.indexOf('\r\n')));
+        }
+      });
+      socket.on('error', reject);
+      socket.on('close', () => resolve(got));
+      socket.write(text);
+    });
+  const rest = `Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+
+  test('answers two Host headers with 400 and an absolute-form target with 101', async () => {
+    const { server, port } = await startServer();
+    try {
+      assert.equal(await statusLine(port, `GET / HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n${rest}`), 'HTTP/1.1 400 Bad Request');
+      assert.equal(await statusLine(port, `GET http://a.example/ HTTP/1.1\r\nHost: a.example\r\n${rest}`), 'HTTP/1.1 101 Switching Protocols');
+      assert.equal(await statusLine(port, `GET / HTTP/1.1\r\nHost: a.example\r\n${rest}`), 'HTTP/1.1 101 Switching Protocols');
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -8,9 +8,11 @@ import { closeCases } from './close.js';
 import { limitCases } from './limits.js';
 import { autoFragmentCases } from './autofragment.js';
 import { COMPRESSION_TITLES, compressionParameterCases, compressionPayloadCases } from './compression.js';
+import { HANDSHAKE_TITLES, handshakeCases } from './handshake.js';
+import { NEGOTIATION_TITLES, negotiationCases } from './deflate-negotiation.js';
 
-/** Every case, in the suite's order. */
-export const ALL_CASES: CaseDefinition[] = [
+/** Autobahn|Testsuite's 517 cases, in the suite's order: what a run plays unless told otherwise. */
+export const AUTOBAHN_CASES: CaseDefinition[] = [
   ...framingCases,
   ...pingCases,
   ...reservedBitCases,
@@ -24,6 +26,12 @@ export const ALL_CASES: CaseDefinition[] = [
   ...compressionParameterCases,
 ];
 
+/** Ours beyond the suite: 14 (opening handshake), 15 (permessage-deflate negotiation). */
+export const EXTRA_CASES: CaseDefinition[] = [...handshakeCases, ...negotiationCases];
+
+/** Every case. */
+export const ALL_CASES: CaseDefinition[] = [...AUTOBAHN_CASES, ...EXTRA_CASES];
+
 export const CATEGORY_TITLES: Record<string, string> = {
   '1': 'Framing',
   '2': 'Pings/Pongs',
@@ -36,6 +44,8 @@ export const CATEGORY_TITLES: Record<string, string> = {
   '10': 'Auto-Fragmentation',
   '12': 'WebSocket Compression (different payloads)',
   '13': 'WebSocket Compression (different parameters)',
+  '14': 'Opening Handshake',
+  '15': 'permessage-deflate Negotiation',
 };
 
 /** Sub-category titles, for the reports. */
@@ -65,4 +75,6 @@ export const SUBCATEGORY_TITLES: Record<string, string> = {
   '10.1': 'Messages we fragment',
   ...UTF8_TITLES,
   ...COMPRESSION_TITLES,
+  ...HANDSHAKE_TITLES,
+  ...NEGOTIATION_TITLES,
 };
