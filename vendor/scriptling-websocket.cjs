@@ -454,9 +454,17 @@ function checkIntegerRange(value, name, min, max) {
     throw new RangeError(`${name} must be an integer from ${min} to ${max}, not ${String(value)}`);
   }
 }
+function parseByteSize(text2) {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text2);
+  const unit = match ? SIZE_UNITS[match[2].toLowerCase()] : void 0;
+  const bytes2 = match && unit !== void 0 ? Math.floor(Number(match[1]) * unit) : NaN;
+  return bytes2 > 0 && Number.isSafeInteger(bytes2) ? bytes2 : null;
+}
+var SIZE_UNITS;
 var init_limits = __esm({
   "src/protocol/limits.ts"() {
     "use strict";
+    SIZE_UNITS = { "": 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
   }
 });
 
@@ -1555,10 +1563,17 @@ var init_body_reader = __esm({
       state = 0 /* SIZE */;
       size = 0;
       digits = 0;
-      /** Hands decoded data to `onData`; returns true at the last (zero-size) chunk. */
+      /** Bytes of framing read so far. */
+      framing = 0;
+      /**
+       * Hands decoded data to `onData`; returns true at the last (zero-size)
+       * chunk, or once MAX_REFUSAL_BODY bytes of framing have come: what was
+       * decoded by then is all that will be.
+       */
       push(chunk, onData) {
         let i = 0;
         while (i < chunk.length) {
+          if (this.state !== 3 /* DATA */ && ++this.framing > MAX_REFUSAL_BODY) return true;
           if (this.state === 3 /* DATA */) {
             const count3 = Math.min(this.size, chunk.length - i);
             onData(chunk.subarray(i, i + count3));
@@ -2294,6 +2309,8 @@ var init_websocket = __esm({
         socket.on("end", _WebSocket.onSocketEnd);
         socket.on("close", _WebSocket.onSocketClose);
         socket.on("error", _WebSocket.onSocketError);
+        this.onping = options.onping ?? null;
+        this.onpong = options.onpong ?? null;
         if (options.head !== void 0 && options.head.length > 0) this.onData(options.head);
         this.scheduleKeepalive();
       }
@@ -2763,6 +2780,147 @@ var init_socket_steps = __esm({
   }
 });
 
+// src/transport/socks5.ts
+function socksCredentials(proxy, what = "proxy") {
+  const credentials = proxyCredentials(proxy, what);
+  if (credentials === null) return null;
+  const colon = credentials.indexOf(":");
+  const user = Buffer.from(credentials.slice(0, colon));
+  const password = Buffer.from(credentials.slice(colon + 1));
+  if (user.length === 0 || user.length > 255 || password.length > 255) {
+    throw new TypeError(`${what}: a SOCKS5 user name is 1 to 255 bytes and a password at most 255 (RFC 1929)`);
+  }
+  return { user, password };
+}
+function replyLength(bytes2) {
+  if (bytes2.length < 5) return null;
+  switch (bytes2[3]) {
+    case ATYP_IPV4:
+      return 4 + 4 + 2;
+    case ATYP_IPV6:
+      return 4 + 16 + 2;
+    case ATYP_DOMAIN:
+      return 4 + 1 + bytes2[4] + 2;
+    default:
+      return 4;
+  }
+}
+function connectRequest(target) {
+  const port = Buffer.from([target.port >> 8, target.port & 255]);
+  const kind = import_node_net.default.isIP(target.host);
+  let address;
+  if (kind === 4) address = Buffer.from([ATYP_IPV4, ...target.host.split(".").map(Number)]);
+  else if (kind === 6) address = Buffer.concat([Buffer.from([ATYP_IPV6]), ipv6Bytes(target.host)]);
+  else {
+    const name = Buffer.from(target.host);
+    if (name.length > 255) throw new ConnectError(`host name longer than 255 bytes cannot go through SOCKS5: ${target.host.slice(0, 40)}…`, "ERR_PROXY");
+    address = Buffer.concat([Buffer.from([ATYP_DOMAIN, name.length]), name]);
+  }
+  return Buffer.concat([Buffer.from([VERSION, CONNECT, 0]), address, port]);
+}
+function ipv6Bytes(address) {
+  const [head, tail = ""] = address.split("::");
+  const groups = (part) => part === "" ? [] : part.split(":");
+  let words2 = groups(head);
+  const end = groups(tail);
+  const last = (address.includes("::") ? end : words2).at(-1);
+  if (last !== void 0 && last.includes(".")) {
+    const [a, b2, c, d] = last.split(".").map(Number);
+    const replace = [(a << 8 | b2).toString(16), (c << 8 | d).toString(16)];
+    if (address.includes("::")) end.splice(-1, 1, ...replace);
+    else words2.splice(-1, 1, ...replace);
+  }
+  if (address.includes("::")) words2 = [...words2, ...Array(8 - words2.length - end.length).fill("0"), ...end];
+  const bytes2 = Buffer.alloc(16);
+  words2.forEach((word, i) => bytes2.writeUInt16BE(parseInt(word, 16), i * 2));
+  return bytes2;
+}
+async function openSocksTunnel(proxy, target, signal) {
+  const proxyHost = proxy.hostname.replace(/^\[(.*)\]$/, "$1");
+  const proxyPort = proxy.port === "" ? 1080 : Number(proxy.port);
+  const where = `SOCKS5 proxy ${authority(proxyHost, proxyPort)}: `;
+  const credentials = socksCredentials(proxy);
+  const request2 = connectRequest(target);
+  const socket = import_node_net.default.connect({ host: proxyHost, port: proxyPort });
+  socket.setNoDelay(true);
+  const fail = (why) => {
+    socket.destroy();
+    throw new ConnectError(`${where}${why}`, "ERR_PROXY");
+  };
+  try {
+    await opened(socket, "connect", signal);
+    const methods = credentials === null ? [NO_AUTH] : [NO_AUTH, USER_PASSWORD];
+    const { answer: choice } = await exchange(socket, Buffer.from([VERSION, methods.length, ...methods]), new SocksAnswer(fixed(2), where), signal);
+    if (choice[0] !== VERSION) fail("not a SOCKS5 proxy (wrong version in its answer)");
+    if (choice[1] === NO_ACCEPTABLE) fail(credentials === null ? "it needs a user name and password (socks5://user:password@host:port)" : "it accepts none of our authentication methods");
+    if (choice[1] === USER_PASSWORD) {
+      if (credentials === null) fail("it asked for a user name and password we do not have");
+      const { user, password } = credentials;
+      const login = Buffer.concat([Buffer.from([1, user.length]), user, Buffer.from([password.length]), password]);
+      const { answer: status } = await exchange(socket, login, new SocksAnswer(fixed(2), where), signal);
+      if (status[1] !== 0) fail("user name or password refused");
+    } else if (choice[1] !== NO_AUTH) {
+      fail(`it chose an authentication method we did not offer (${choice[1]})`);
+    }
+    const { answer: reply, rest } = await exchange(socket, request2, new SocksAnswer(replyLength, where), signal);
+    if (reply[0] !== VERSION || ![ATYP_IPV4, ATYP_DOMAIN, ATYP_IPV6].includes(reply[3])) fail("invalid answer to CONNECT");
+    if (reply[1] !== 0) fail(`could not reach ${authority(target.host, target.port)}: ${REPLY_TEXT[reply[1]] ?? `error ${reply[1]}`}`);
+    if (rest.length > 0) socket.unshift(rest);
+    return socket;
+  } catch (error) {
+    if (error instanceof ConnectError) throw error;
+    throw describeSocketError(error, { tls: false, where });
+  }
+}
+var import_node_net, VERSION, NO_AUTH, USER_PASSWORD, NO_ACCEPTABLE, CONNECT, ATYP_IPV4, ATYP_DOMAIN, ATYP_IPV6, REPLY_TEXT, SocksAnswer, fixed, authority;
+var init_socks5 = __esm({
+  "src/transport/socks5.ts"() {
+    "use strict";
+    import_node_net = __toESM(require("node:net"), 1);
+    init_connect_error();
+    init_socket_steps();
+    init_proxy();
+    VERSION = 5;
+    NO_AUTH = 0;
+    USER_PASSWORD = 2;
+    NO_ACCEPTABLE = 255;
+    CONNECT = 1;
+    ATYP_IPV4 = 1;
+    ATYP_DOMAIN = 3;
+    ATYP_IPV6 = 4;
+    REPLY_TEXT = {
+      1: "general SOCKS server failure",
+      2: "connection not allowed by ruleset",
+      3: "network unreachable",
+      4: "host unreachable",
+      5: "connection refused",
+      6: "TTL expired",
+      7: "command not supported",
+      8: "address type not supported"
+    };
+    SocksAnswer = class {
+      constructor(length, where) {
+        this.length = length;
+        this.where = where;
+      }
+      length;
+      where;
+      buffered = Buffer.alloc(0);
+      receiveData(chunk) {
+        this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+        const needed = this.length(this.buffered);
+        if (needed === null || this.buffered.length < needed) return null;
+        return { answer: this.buffered.subarray(0, needed), rest: this.buffered.subarray(needed) };
+      }
+      receiveEof() {
+        throw new ConnectError(`${this.where}closed the connection during the SOCKS5 handshake`, "ERR_PROXY");
+      }
+    };
+    fixed = (size) => () => size;
+    authority = (host, port) => `${import_node_net.default.isIPv6(host) ? `[${host}]` : host}:${port}`;
+  }
+});
+
 // src/transport/proxy.ts
 function parseProxyUrl(value, what = "proxy") {
   if (typeof value !== "string" && !(value instanceof URL)) {
@@ -2773,11 +2931,24 @@ function parseProxyUrl(value, what = "proxy") {
   try {
     url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text2) ? text2 : `http://${text2}`);
   } catch {
-    throw new TypeError(`${what} is not a valid URL: ${JSON.stringify(text2)}`);
+    throw new TypeError(`${what} is not a valid URL: ${JSON.stringify(withoutCredentials(text2))}`);
   }
-  if (url.protocol !== "http:") throw new TypeError(`${what} must be an http:// proxy (CONNECT), not ${url.protocol}//`);
-  if (url.hostname === "") throw new TypeError(`${what} has no host: ${JSON.stringify(text2)}`);
+  if (!PROXY_SCHEMES.has(url.protocol)) throw new TypeError(`${what} must be an http:// (CONNECT) or socks5:// proxy, not ${url.protocol}//`);
+  if (url.hostname === "") throw new TypeError(`${what} has no host: ${JSON.stringify(withoutCredentials(text2))}`);
+  if (url.protocol === "http:") proxyCredentials(url, what);
+  else socksCredentials(url, what);
   return url;
+}
+function withoutCredentials(text2) {
+  return text2.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^@/?#]*@/i, (_, scheme) => `${scheme ?? ""}***@`);
+}
+function proxyCredentials(url, what = "proxy") {
+  if (url.username === "" && url.password === "") return null;
+  try {
+    return `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  } catch {
+    throw new TypeError(`${what}: the user name or password has an invalid %-escape (write a literal "%" as %25)`);
+  }
 }
 function bypassesProxy(noProxy, host, port) {
   if (noProxy === void 0) return false;
@@ -2794,33 +2965,30 @@ function bypassesProxy(noProxy, host, port) {
     }
     if (entryPort !== 0 && entryPort !== port) continue;
     entry = entry.replace(/^\[(.*)\]$/, "$1").replace(/^\*?\./, "").replace(/\.$/, "");
-    if (name === entry || import_node_net.default.isIP(name) === 0 && name.endsWith(`.${entry}`)) return true;
+    if (name === entry || import_node_net2.default.isIP(name) === 0 && name.endsWith(`.${entry}`)) return true;
   }
   return false;
 }
 function proxyFor(target, option, env = process.env) {
   if (option === false) return null;
   if (option !== void 0) return parseProxyUrl(option);
-  const name = target.secure ? "https_proxy" : "http_proxy";
-  const value = envValue(env, name);
-  if (value === void 0 || bypassesProxy(envValue(env, "no_proxy"), target.host, target.port)) return null;
-  return parseProxyUrl(value, name.toUpperCase());
+  const name = [target.secure ? "https_proxy" : "http_proxy", "all_proxy"].find((candidate) => envValue(env, candidate) !== void 0);
+  if (name === void 0 || bypassesProxy(envValue(env, "no_proxy"), target.host, target.port)) return null;
+  return parseProxyUrl(envValue(env, name), name.toUpperCase());
 }
 async function openTunnel(proxy, target, signal) {
   const proxyHost = proxy.hostname.replace(/^\[(.*)\]$/, "$1");
   const proxyPort = proxy.port === "" ? 80 : Number(proxy.port);
-  const where = `proxy ${authority(proxyHost, proxyPort)}: `;
-  const socket = import_node_net.default.connect({ host: proxyHost, port: proxyPort });
-  socket.setNoDelay(true);
-  const address = authority(target.host, target.port);
+  const where = `proxy ${authority2(proxyHost, proxyPort)}: `;
+  const address = authority2(target.host, target.port);
   let request2 = `CONNECT ${address} HTTP/1.1\r
 Host: ${address}\r
 `;
-  if (proxy.username !== "" || proxy.password !== "") {
-    const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
-    request2 += `Proxy-Authorization: Basic ${Buffer.from(credentials).toString("base64")}\r
+  const credentials = proxyCredentials(proxy);
+  if (credentials !== null) request2 += `Proxy-Authorization: Basic ${Buffer.from(credentials).toString("base64")}\r
 `;
-  }
+  const socket = import_node_net2.default.connect({ host: proxyHost, port: proxyPort });
+  socket.setNoDelay(true);
   try {
     await opened(socket, "connect", signal);
     const answer = await exchange(socket, Buffer.from(`${request2}\r
@@ -2839,20 +3007,22 @@ Host: ${address}\r
     throw describeSocketError(error, { tls: false, where });
   }
 }
-var import_node_net, envValue, authority, ProxyAnswer;
+var import_node_net2, envValue, PROXY_SCHEMES, authority2, ProxyAnswer;
 var init_proxy = __esm({
   "src/transport/proxy.ts"() {
     "use strict";
-    import_node_net = __toESM(require("node:net"), 1);
+    import_node_net2 = __toESM(require("node:net"), 1);
     init_handshake();
     init_head_scanner();
     init_connect_error();
     init_socket_steps();
+    init_socks5();
     envValue = (env, name) => {
       const value = env[name.toLowerCase()] ?? env[name.toUpperCase()];
       return value === void 0 || value.trim() === "" ? void 0 : value.trim();
     };
-    authority = (host, port) => `${import_node_net.default.isIPv6(host) ? `[${host}]` : host}:${port}`;
+    PROXY_SCHEMES = /* @__PURE__ */ new Set(["http:", "socks5:", "socks5h:"]);
+    authority2 = (host, port) => `${import_node_net2.default.isIPv6(host) ? `[${host}]` : host}:${port}`;
     ProxyAnswer = class {
       constructor(where) {
         this.where = where;
@@ -2928,6 +3098,9 @@ function checkOptions(options) {
   if (typeof timeout !== "number" || !(timeout > 0)) throw new TypeError(`websocket connect failed: invalid timeout ${String(timeout)}: a number of ms > 0 (Infinity: no limit)`);
   const maxRedirects = options.maxRedirects ?? 0;
   if (!Number.isInteger(maxRedirects) || maxRedirects < 0) throw new TypeError(`websocket connect failed: maxRedirects must be an integer ≥ 0, not ${String(maxRedirects)}`);
+  for (const name of ["onping", "onpong"]) {
+    if (options[name] !== void 0 && typeof options[name] !== "function") throw new TypeError(`websocket connect failed: ${name} must be a function`);
+  }
   checkConnectionLimits(options);
   return { timeout, maxRedirects, deflate: deflateSetting(options.perMessageDeflate) };
 }
@@ -2959,7 +3132,7 @@ async function handshaken(url, options = {}) {
       if (outcome.accepted) return { socket, handshake: handshake2, outcome, deflateOptions: settings.deflate };
       socket.destroy();
       const next = redirectTarget(outcome, target, redirects, settings.maxRedirects);
-      if (next.hostHeader !== target.hostHeader || next.secure !== target.secure) headers = withoutCredentials(headers);
+      if (next.hostHeader !== target.hostHeader || next.secure !== target.secure) headers = withoutCredentials2(headers);
       target = next;
       handshake2 = newHandshake(target, options, headers, settings.deflate);
     }
@@ -2981,9 +3154,9 @@ async function dial(target, options, context, signal) {
   const proxy = proxyFor(target, options.proxy);
   let socket;
   if (proxy !== null) {
-    socket = await openTunnel(proxy, target, signal);
+    socket = proxy.protocol === "http:" ? await openTunnel(proxy, target, signal) : await openSocksTunnel(proxy, target, signal);
   } else {
-    socket = import_node_net2.default.connect({ host: target.host, port: target.port });
+    socket = import_node_net3.default.connect({ host: target.host, port: target.port });
     socket.setNoDelay(true);
     await opened(socket, "connect", signal).catch((error) => {
       throw asConnectError(error, { tls: false });
@@ -2994,7 +3167,7 @@ async function dial(target, options, context, signal) {
     socket,
     host: target.host,
     // RFC 6066 §3: SNI carries host names only, never IP addresses.
-    servername: import_node_net2.default.isIP(target.host) ? void 0 : target.host,
+    servername: import_node_net3.default.isIP(target.host) ? void 0 : target.host,
     secureContext: context,
     ...defined(options, CONNECTION_KEYS)
   });
@@ -3060,15 +3233,15 @@ function redirectTarget(outcome, current, redirects, maxRedirects) {
     throw refusedError(outcome, `redirect to an unusable URL: ${error.message}`, "ERR_REDIRECT");
   }
 }
-function withoutCredentials(headers) {
+function withoutCredentials2(headers) {
   if (headers === void 0 || headers === null) return headers;
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !CROSS_ORIGIN_DROPPED.has(name.toLowerCase())));
 }
-var import_node_net2, import_node_tls, CONTEXT_KEYS, CONNECTION_KEYS, REDIRECTS, CROSS_ORIGIN_DROPPED;
+var import_node_net3, import_node_tls, CONTEXT_KEYS, CONNECTION_KEYS, REDIRECTS, CROSS_ORIGIN_DROPPED;
 var init_client = __esm({
   "src/transport/client.ts"() {
     "use strict";
-    import_node_net2 = __toESM(require("node:net"), 1);
+    import_node_net3 = __toESM(require("node:net"), 1);
     import_node_tls = __toESM(require("node:tls"), 1);
     init_connection();
     init_deflate();
@@ -3078,11 +3251,12 @@ var init_client = __esm({
     init_timers();
     init_connect_error();
     init_proxy();
+    init_socks5();
     init_socket_steps();
     CONTEXT_KEYS = ["ca", "cert", "key", "pfx", "passphrase", "ciphers", "minVersion", "maxVersion"];
     CONNECTION_KEYS = ["rejectUnauthorized", "servername", "checkServerIdentity"];
     REDIRECTS = /* @__PURE__ */ new Set([301, 302, 303, 307, 308]);
-    CROSS_ORIGIN_DROPPED = /* @__PURE__ */ new Set(["authorization", "cookie", "host"]);
+    CROSS_ORIGIN_DROPPED = /* @__PURE__ */ new Set(["authorization", "cookie", "proxy-authorization", "host"]);
   }
 });
 
@@ -3276,14 +3450,84 @@ var init_connection2 = __esm({
   }
 });
 
+// src/protocol/request-info.ts
+function addHeader(headers, name, value) {
+  const key = name.toLowerCase();
+  const previous = headers[key];
+  headers[key] = previous === void 0 ? value : `${previous}${key === "cookie" ? "; " : ", "}${value}`;
+}
+function parseQuery(url) {
+  const query = /* @__PURE__ */ Object.create(null);
+  const q = url.indexOf("?");
+  if (q !== -1) for (const [name, value] of new URLSearchParams(url.slice(q + 1))) query[name] = value;
+  return query;
+}
+var RequestRecord;
+var init_request_info = __esm({
+  "src/protocol/request-info.ts"() {
+    "use strict";
+    RequestRecord = class {
+      method;
+      path;
+      remote_addr;
+      certificate;
+      /** Request line and header lines, CRLF-separated, without the blank line. */
+      head;
+      /** Path and query in origin form. */
+      target;
+      /** An absolute-form target's authority, which replaces the Host header (RFC 9112 §3.2.2). */
+      host;
+      parsedHeaders = null;
+      parsedQuery = null;
+      constructor(head, request2) {
+        this.head = head;
+        this.method = request2.method;
+        this.target = request2.target;
+        this.host = request2.host;
+        const q = request2.target.indexOf("?");
+        this.path = q === -1 ? request2.target : request2.target.slice(0, q);
+        this.remote_addr = request2.remoteAddress;
+        if (request2.certificate !== void 0) this.certificate = request2.certificate;
+      }
+      /** Lower-cased names; repeated headers joined with ", " (cookies with "; "). */
+      get headers() {
+        if (this.parsedHeaders === null) {
+          const headers = /* @__PURE__ */ Object.create(null);
+          const lines = this.head.split("\r\n");
+          for (let i = 1; i < lines.length; i++) {
+            const colon = lines[i].indexOf(": ");
+            addHeader(headers, lines[i].slice(0, colon), lines[i].slice(colon + 2));
+          }
+          if (this.host !== null) headers.host = this.host;
+          this.parsedHeaders = headers;
+        }
+        return this.parsedHeaders;
+      }
+      get query() {
+        this.parsedQuery ??= parseQuery(this.target);
+        return this.parsedQuery;
+      }
+      /** What JSON.stringify and console.log show: the fields of RequestInfo, as a plain record would have them. */
+      toJSON() {
+        const info = { method: this.method, path: this.path, query: this.query, headers: this.headers, remote_addr: this.remote_addr };
+        if (this.certificate !== void 0) info.certificate = this.certificate;
+        return info;
+      }
+      [/* @__PURE__ */ Symbol.for("nodejs.util.inspect.custom")]() {
+        return this.toJSON();
+      }
+    };
+  }
+});
+
 // src/protocol/server-handshake.ts
 function originForm(target) {
   const match = ABSOLUTE_FORM.exec(target);
   if (match === null) return { path: target, authority: null };
   const rest = target.slice(match[0].length);
   const path = rest.startsWith("/") ? rest : `/${rest}`;
-  const authority2 = match[1].slice(match[1].lastIndexOf("@") + 1);
-  return { path: path.replace(/#.*$/, ""), authority: authority2 };
+  const authority3 = match[1].slice(match[1].lastIndexOf("@") + 1);
+  return { path: path.replace(/#.*$/, ""), authority: authority3 };
 }
 function switchingProtocolsHead(key, headers = []) {
   const lines = ["HTTP/1.1 101 Switching Protocols", "Upgrade: websocket", "Connection: Upgrade", `Sec-WebSocket-Accept: ${acceptKey(key)}`];
@@ -3336,39 +3580,37 @@ var init_server_handshake = __esm({
     init_deflate();
     init_extensions();
     init_subprotocols();
+    init_request_info();
     ACCEPT_RESERVED = /* @__PURE__ */ new Set(["sec-websocket-accept", "sec-websocket-protocol"]);
     ServerHandshake = class {
       constructor(head, options) {
         this.options = options;
         this.httpVersion = head.httpVersion;
-        const headers = {};
+        const headers = /* @__PURE__ */ Object.create(null);
         const lines = [`${head.method} ${head.url} HTTP/${head.httpVersion}`];
         for (let i = 0; i + 1 < head.rawHeaders.length; i += 2) {
           const name = head.rawHeaders[i];
           const value = head.rawHeaders[i + 1];
           lines.push(`${name}: ${value}`);
-          const key = name.toLowerCase();
-          if (key === "host") this.hostLines++;
-          const previous = headers[key];
-          headers[key] = previous === void 0 ? value : `${previous}${key === "cookie" ? "; " : ", "}${value}`;
+          if (name.toLowerCase() === "host") this.hostLines++;
+          addHeader(headers, name, value);
         }
+        this.headers = headers;
         this.head = lines.join("\r\n");
         const target = originForm(head.url);
         if (target.authority !== null) headers.host = target.authority;
-        const q = target.path.indexOf("?");
-        const query = {};
-        if (q !== -1) for (const [name, value] of new URLSearchParams(target.path.slice(q + 1))) query[name] = value;
-        this.request = {
+        this.request = new RequestRecord(this.head, {
           method: head.method,
-          path: q === -1 ? target.path : target.path.slice(0, q),
-          query,
-          headers,
-          remote_addr: head.remoteAddress
-        };
-        if (head.certificate !== void 0) this.request.certificate = head.certificate;
+          target: target.path,
+          host: target.authority,
+          remoteAddress: head.remoteAddress,
+          certificate: head.certificate
+        });
       }
       options;
       request;
+      /** The headers the checks read, for the handshake only (the connection keeps `request`). */
+      headers;
       /** The request head as text (request line and headers). */
       head;
       httpVersion;
@@ -3379,7 +3621,7 @@ var init_server_handshake = __esm({
        * to send, or null when the request may go on (to `authorize`, then `accept`).
        */
       check() {
-        const h = this.request.headers;
+        const h = this.headers;
         if (!hasToken(h.upgrade, "websocket")) {
           return refusal(426, "this endpoint needs a WebSocket upgrade (RFC 6455 §4.2.1)", [["Upgrade", "websocket"]]);
         }
@@ -3411,7 +3653,7 @@ var init_server_handshake = __esm({
         for (const [name] of extra) {
           if (ACCEPT_RESERVED.has(name.toLowerCase())) throw new TypeError(`header ${name} is set by the WebSocket handshake and cannot be overridden`);
         }
-        const h = this.request.headers;
+        const h = this.headers;
         const protocol = selectProtocol(parseProtocolHeader(h["sec-websocket-protocol"]), this.options.protocols ?? []);
         const negotiated = this.options.deflate === null ? null : negotiateOffer(h["sec-websocket-extensions"], this.options.deflate);
         const lines = [];
@@ -4380,11 +4622,11 @@ var init_pubsub = __esm({
 });
 
 // src/transport/pubsub/redis-link.ts
-var import_node_net3, import_node_tls3, RedisLink;
+var import_node_net4, import_node_tls3, RedisLink;
 var init_redis_link = __esm({
   "src/transport/pubsub/redis-link.ts"() {
     "use strict";
-    import_node_net3 = __toESM(require("node:net"), 1);
+    import_node_net4 = __toESM(require("node:net"), 1);
     import_node_tls3 = __toESM(require("node:tls"), 1);
     init_resp();
     init_redis_url();
@@ -4448,7 +4690,7 @@ var init_redis_link = __esm({
       connect() {
         const { address } = this.options;
         this.reader = new RespReader(this.options.maxReplySize);
-        const socket = address.tls ? import_node_tls3.default.connect({ host: address.host, port: address.port, servername: import_node_net3.default.isIP(address.host) ? void 0 : address.host, ...this.options.tls }) : import_node_net3.default.connect({ host: address.host, port: address.port });
+        const socket = address.tls ? import_node_tls3.default.connect({ host: address.host, port: address.port, servername: import_node_net4.default.isIP(address.host) ? void 0 : address.host, ...this.options.tls }) : import_node_net4.default.connect({ host: address.host, port: address.port });
         this.socket = socket;
         socket.setNoDelay(true);
         socket.setTimeout(this.options.connectTimeout);
@@ -4914,6 +5156,7 @@ __export(scriptling_exports, {
   ConnectError: () => ConnectError,
   HttpRuntime: () => HttpRuntime,
   WebSocketConnection: () => WebSocketConnection,
+  WebSocketError: () => WebSocketError,
   broadcast: () => broadcast,
   connect: () => connect2,
   createRuntime: () => createRuntime,
@@ -4951,6 +5194,7 @@ var init_scriptling = __esm({
     init_values();
     init_runtime();
     init_client();
+    init_errors();
     init_broadcast();
   }
 });
@@ -5804,7 +6048,8 @@ var init_exit_codes = __esm({
     EXIT_CODES_HELP = `exit status:
   0  normal close: 1000, 1001 (or a Close frame without a code, 1005)
   1  unexpected error in scriptling-ws
-  2  usage error: bad or missing arguments, a URL that is not ws:// or wss://
+  2  usage error: bad or missing arguments, a URL that is not ws:// or wss://,
+     or an input record that was not valid --hex/--base64 (it was not sent)
   3  connect failed: DNS, TCP, TLS, proxy, timeout or the opening handshake (e.g. HTTP 403)
   4  abnormal close: the connection dropped without a Close frame (1006)
   5  closed for a protocol or data error: 1002, 1003, 1007, 1009, 1010
@@ -5827,10 +6072,8 @@ function parseSeconds(text2, flag, { allowZero = false } = {}) {
   return Math.round(n * 1e3);
 }
 function parseSize(text2, flag) {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text2);
-  const unit = match ? SIZE_UNITS[match[2].toLowerCase()] : void 0;
-  const bytes2 = match && unit !== void 0 ? Math.floor(Number(match[1]) * unit) : NaN;
-  if (!(bytes2 > 0) || !Number.isSafeInteger(bytes2)) throw new UsageError(`${flag} must be a size in bytes (e.g. 65536, 64k, 16m), not ${JSON.stringify(text2)}`);
+  const bytes2 = parseByteSize(text2);
+  if (bytes2 === null) throw new UsageError(`${flag} must be a size in bytes (e.g. 65536, 64k, 16m), not ${JSON.stringify(text2)}`);
   return bytes2;
 }
 function parseHeaders(lines) {
@@ -5852,13 +6095,21 @@ function readFlagFile(values, flag) {
     throw new UsageError(`--${flag}: cannot read ${path}: ${error.code ?? error.message}`);
   }
 }
-var import_node_fs4, SIZE_UNITS;
+function flagCheck(check, { flag } = {}) {
+  try {
+    return check();
+  } catch (error) {
+    if (!(error instanceof TypeError || error instanceof RangeError)) throw error;
+    throw new UsageError(flag === void 0 ? error.message : `${flag}: ${error.message}`);
+  }
+}
+var import_node_fs4;
 var init_values2 = __esm({
   "src/cli/values.ts"() {
     "use strict";
     import_node_fs4 = require("node:fs");
     init_args();
-    SIZE_UNITS = { "": 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+    init_limits();
   }
 });
 
@@ -5956,6 +6207,42 @@ var init_data_format = __esm({
   }
 });
 
+// src/cli/display.ts
+function displayOf(values, { terminal }) {
+  if (values.json === true && values.raw === true) throw new UsageError("--json and --raw cannot be combined");
+  return { json: values.json === true, escape: terminal && values.raw !== true && values.json !== true };
+}
+function escapeControls(text2) {
+  return text2.replace(CONTROLS, (c) => NAMED[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+function show(message, format, display) {
+  const binary = typeof message !== "string";
+  if (display.json) {
+    const data = formatMessage(message, format === "binary" ? "base64" : format);
+    const line = JSON.stringify({ type: binary ? "binary" : "text", data });
+    return line.replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  }
+  const shown = formatMessage(message, format);
+  if (!display.escape) return shown;
+  const text2 = escapeControls(typeof shown === "string" ? shown : shown.toString("latin1"));
+  return binary ? `[binary] ${text2}` : text2;
+}
+var DISPLAY_FLAGS, CONTROLS, NAMED, JSON_UNSAFE;
+var init_display = __esm({
+  "src/cli/display.ts"() {
+    "use strict";
+    init_args();
+    init_data_format();
+    DISPLAY_FLAGS = {
+      json: { type: "boolean", help: 'write each message as a JSON line: {"type":"text"|"binary","data":…} (binary as hex, or base64 with --base64/--binary)' },
+      raw: { type: "boolean", help: "on a terminal, print control characters (escape sequences) as they are instead of escaped" }
+    };
+    CONTROLS = /[\\\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
+    NAMED = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\x1B": "\\e" };
+    JSON_UNSAFE = /[\x7f-\x9f\u2028\u2029]/g;
+  }
+});
+
 // src/cli/session.ts
 function printHandshake(ws, where, out) {
   const { handshake: handshake2 } = ws;
@@ -5976,11 +6263,11 @@ function describePing(kind, data) {
   const printable = /^[\x20-\x7e]*$/.test(text2);
   return `${kind} received: ${printable ? JSON.stringify(text2) : data.toString("hex")}`;
 }
-async function printMessages(ws, output, format, { limit = Infinity, from } = {}) {
+async function printMessages(ws, output, format, display, { limit = Infinity, from } = {}) {
   for (let count3 = 0; count3 < limit; count3++) {
     const message = await ws.receive();
     if (message === null) return;
-    output.message(formatMessage(message, format), from);
+    if (!output.message(show(message, format, display), from)) await output.writable();
   }
 }
 function sendable(message) {
@@ -5989,7 +6276,7 @@ function sendable(message) {
 var init_session = __esm({
   "src/cli/session.ts"() {
     "use strict";
-    init_data_format();
+    init_display();
   }
 });
 
@@ -6094,12 +6381,21 @@ var init_autobahn = __esm({
 });
 
 // src/cli/output.ts
-function streamOutput(separator, out = process.stdout, err = process.stderr) {
+function streamOutput(separator, { json = false } = {}, out = process.stdout, err = process.stderr) {
+  let warned = json;
   return {
     message(data, from) {
+      if (!warned && data.includes(separator)) {
+        warned = true;
+        err.write(`a message holds a ${separator === "\n" ? "line break" : "NUL"}: to keep one message per record, use ${separator === "\n" ? "-0 (NUL-separated) or " : ""}--json
+`);
+      }
       if (from !== void 0) out.write(`${from} `);
       out.write(data);
-      out.write(separator);
+      return out.write(separator);
+    },
+    writable() {
+      return out.writableNeedDrain ? untilDrained(out) : RESOLVED3;
     },
     note(text2) {
       err.write(`${text2}
@@ -6107,9 +6403,24 @@ function streamOutput(separator, out = process.stdout, err = process.stderr) {
     }
   };
 }
+function untilDrained(out) {
+  return new Promise((resolve3) => {
+    const done = () => {
+      out.removeListener("drain", done);
+      out.removeListener("close", done);
+      out.removeListener("error", done);
+      resolve3();
+    };
+    out.on("drain", done);
+    out.on("close", done);
+    out.on("error", done);
+  });
+}
+var RESOLVED3;
 var init_output = __esm({
   "src/cli/output.ts"() {
     "use strict";
+    RESOLVED3 = Promise.resolve();
   }
 });
 
@@ -6185,7 +6496,7 @@ async function interactive(ws, options) {
   rl.on("SIGINT", quit);
   output.note(`connected to ${ws.remoteAddress}; /help lists the commands`);
   rl.prompt();
-  await printMessages(ws, output, options.format, { from: "<" });
+  await printMessages(ws, output, options.format, options.display, { from: "<" });
   rl.removeListener("close", quit);
   rl.close();
 }
@@ -6246,6 +6557,10 @@ function promptOutput(rl) {
     message(data, from) {
       const text2 = typeof data === "string" ? data : data.toString("hex");
       print2(from === void 0 ? text2 : `${from} ${text2}`);
+      return !process.stdout.writableNeedDrain;
+    },
+    writable() {
+      return process.stdout.writableNeedDrain ? new Promise((resolve3) => process.stdout.once("drain", resolve3)) : Promise.resolve();
     },
     note: print2
   };
@@ -6295,17 +6610,25 @@ async function run({ values, operands }) {
     throw new UsageError(error.message.replace(/^websocket connect failed: /, ""), connect4);
   }
   const options = clientOptions(values);
+  if (values["show-ping-pong"] === true) {
+    options.onping = (data) => process.stderr.write(`${describePing("ping", data)}
+`);
+    options.onpong = (data) => process.stderr.write(`${describePing("pong", data)}
+`);
+  }
   const format = dataFormat(values);
+  const display = displayOf(values, { terminal: process.stdout.isTTY === true });
   const separator = separatorOf(values);
   const execute = listFlag(values, "execute");
   const waitText = stringFlag(values, "wait");
-  const waitMs = waitText === void 0 ? void 0 : parseSeconds(waitText, "--wait", { allowZero: true });
+  const waitMs = waitText === void 0 ? void 0 : FOREVER.has(waitText) ? Infinity : parseSeconds(waitText, "--wait", { allowZero: true });
   const oneMessage = values["one-message"] === true;
   const verbose = values.verbose === true;
   let ws;
   try {
     ws = await connect(url, options);
   } catch (error) {
+    if (error instanceof TypeError || error instanceof RangeError) throw new UsageError(error.message.replace(/^websocket connect failed: /, ""), connect4);
     if (!(error instanceof ConnectError)) throw error;
     process.stderr.write(`scriptling-ws: ${error.message}
 `);
@@ -6314,28 +6637,38 @@ async function run({ values, operands }) {
   if (verbose) printHandshake(ws, url, process.stderr);
   const interactiveMode = execute.length === 0 && process.stdin.isTTY === true && !oneMessage;
   if (interactiveMode) {
-    await interactive(ws, { format, showPingPong: values["show-ping-pong"] === true });
+    await interactive(ws, { format, display, showPingPong: values["show-ping-pong"] === true });
   } else {
-    const output = streamOutput(separator);
-    if (values["show-ping-pong"] === true) {
-      ws.onping = (data) => output.note(describePing("ping", data));
-      ws.onpong = (data) => output.note(describePing("pong", data));
-    }
+    const output = streamOutput(separator, { json: display.json });
     const interrupt = () => void ws.close().catch(() => {
     });
     process.once("SIGINT", interrupt);
-    await scripted(ws, output, { format, separator, execute, waitMs, oneMessage });
+    const refused = await scripted(ws, output, { format, display, separator, execute, waitMs, oneMessage });
     process.removeListener("SIGINT", interrupt);
+    const status = closeStatus(ws, verbose);
+    if (status === Exit.OK && refused > 0) {
+      process.stderr.write(`scriptling-ws: ${refused} input record(s) refused (not sent)
+`);
+      return Exit.USAGE;
+    }
+    return status;
   }
-  return closeStatus(ws, interactiveMode || verbose);
+  return closeStatus(ws, true);
 }
 function clientOptions(values) {
   const headers = parseHeaders(listFlag(values, "header"));
   const origin = stringFlag(values, "origin");
-  if (origin !== void 0) headers.Origin = [origin];
+  if (origin !== void 0) {
+    if (Object.keys(headers).some((name) => name.toLowerCase() === "origin")) throw new UsageError("give the Origin with -o or with -H, not both");
+    headers.Origin = [origin];
+  }
+  if (Object.keys(headers).some((name) => name.toLowerCase() === "sec-websocket-protocol")) {
+    throw new UsageError("-H Sec-WebSocket-Protocol: offer subprotocols with -s NAME (repeatable) instead");
+  }
+  flagCheck(() => checkHeaders(headers), { flag: "-H" });
   const options = { headers, ...sessionOptions(values) };
   const protocols = listFlag(values, "subprotocol");
-  if (protocols.length > 0) options.protocols = protocols;
+  if (protocols.length > 0) options.protocols = flagCheck(() => checkProtocols(protocols, "-s"));
   const ca = readFlagFile(values, "ca");
   const cert = readFlagFile(values, "cert");
   const key = readFlagFile(values, "key");
@@ -6346,39 +6679,46 @@ function clientOptions(values) {
   if (passphrase !== void 0) options.passphrase = passphrase;
   if (values.insecure === true) options.rejectUnauthorized = false;
   const proxy = stringFlag(values, "proxy");
-  if (proxy !== void 0) options.proxy = proxy;
+  if (proxy !== void 0) {
+    flagCheck(() => parseProxyUrl(proxy, "--proxy"));
+    options.proxy = proxy;
+  }
   if (values["no-deflate"] === true) options.perMessageDeflate = false;
+  if (values.location === true) options.maxRedirects = DEFAULT_MAX_REDIRECTS;
   const timeout = stringFlag(values, "timeout");
   if (timeout !== void 0) options.timeout = parseSeconds(timeout, "--timeout");
   return options;
 }
 async function scripted(ws, output, options) {
   const { format, oneMessage } = options;
-  const received = printMessages(ws, output, format, { limit: oneMessage ? 1 : Infinity });
+  const received = printMessages(ws, output, format, options.display, { limit: oneMessage ? 1 : Infinity });
   const stopWaiting = new AbortController();
   const wait = (ms) => (0, import_promises.setTimeout)(ms, void 0, { signal: stopWaiting.signal }).catch(() => {
   });
   let waitMs = options.waitMs;
+  const sent = { refused: 0 };
   if (options.execute.length > 0) {
-    await sendAll(ws, output, options.execute, format);
+    await sendAll(ws, output, options.execute, format, sent);
     waitMs ??= oneMessage ? void 0 : DEFAULT_EXECUTE_WAIT_MS;
   } else {
-    await Promise.race([received, sendAll(ws, output, records(process.stdin, options.separator), format)]);
+    await Promise.race([received, sendAll(ws, output, records(process.stdin, options.separator), format, sent)]);
     if (!oneMessage) waitMs ??= 0;
   }
-  await (waitMs === void 0 ? received : Promise.race([received, wait(waitMs)]));
+  await (waitMs === void 0 || waitMs === Infinity ? received : Promise.race([received, wait(waitMs)]));
   stopWaiting.abort();
   await ws.close().catch(() => {
   });
   await received;
+  return sent.refused;
 }
-async function sendAll(ws, output, input, format) {
+async function sendAll(ws, output, input, format, sent) {
   for await (const record of input) {
     if (ws.state !== "OPEN" /* OPEN */) return;
     try {
       await ws.send(encodeInput(record, format));
     } catch (error) {
       if (!(error instanceof InputError)) return;
+      sent.refused++;
       output.note(`scriptling-ws: ${error.message} (not sent)`);
     }
   }
@@ -6388,18 +6728,21 @@ function closeStatus(ws, alwaysNote) {
   const code = info?.code ?? 1006;
   const status = exitCodeForClose(code);
   if (status !== Exit.OK || alwaysNote) {
-    const reason = info?.reason ? ` ${info.reason}` : "";
+    const reason = info?.reason ? ` ${escapeControls(info.reason)}` : "";
     process.stderr.write(`connection closed: ${code}${reason}
 `);
   }
   return status;
 }
-var import_promises, DEFAULT_EXECUTE_WAIT_MS, connect4;
+var import_promises, DEFAULT_EXECUTE_WAIT_MS, FOREVER, DEFAULT_MAX_REDIRECTS, connect4;
 var init_connect = __esm({
   "src/cli/connect.ts"() {
     "use strict";
     import_promises = require("node:timers/promises");
     init_client();
+    init_proxy();
+    init_handshake();
+    init_subprotocols();
     init_connection();
     init_args();
     init_data_format();
@@ -6409,8 +6752,11 @@ var init_connect = __esm({
     init_values2();
     init_session_flags();
     init_prompt();
+    init_display();
     init_session();
     DEFAULT_EXECUTE_WAIT_MS = 2e3;
+    FOREVER = /* @__PURE__ */ new Set(["forever", "-1"]);
+    DEFAULT_MAX_REDIRECTS = 10;
     connect4 = {
       name: "connect",
       summary: "connect to a WebSocket server: interactive on a terminal, one message per line when piped",
@@ -6424,12 +6770,14 @@ var init_connect = __esm({
         key: { type: "string", value: "FILE", help: "private key (PEM) of --cert" },
         passphrase: { type: "string", value: "TEXT", help: "passphrase of --key" },
         insecure: { type: "boolean", short: "k", help: "do not check the server certificate" },
-        proxy: { type: "string", value: "URL", help: "HTTP CONNECT proxy, http://[user:pass@]host:port (default: HTTPS_PROXY / HTTP_PROXY, NO_PROXY)" },
+        proxy: { type: "string", value: "URL", help: "proxy: http://[user:pass@]host:port (CONNECT) or socks5://[user:pass@]host:port (default: HTTPS_PROXY / HTTP_PROXY / ALL_PROXY, NO_PROXY)" },
         "no-deflate": { type: "boolean", help: "do not offer permessage-deflate" },
         execute: { type: "string", short: "x", multiple: true, value: "MSG", help: "send MSG after connecting, then wait (-w) and close; stdin is not read" },
-        wait: { type: "string", short: "w", value: "SECONDS", help: "after -x or the end of stdin, wait this long for replies before closing (default: 2 after -x, 0 after stdin)" },
+        wait: { type: "string", short: "w", value: "SECONDS", help: 'after -x or the end of stdin, wait this long for replies before closing (default: 2 after -x, 0 after stdin); "forever" (or --wait=-1, as wscat -w -1) keeps the connection open until the server closes or Ctrl-C' },
+        location: { type: "boolean", short: "L", help: `follow redirects (301, 302, 303, 307, 308), up to ${DEFAULT_MAX_REDIRECTS}; never from wss:// to ws://` },
         "one-message": { type: "boolean", short: "1", help: "print the first message received, then close" },
         ...DATA_FORMAT_FLAGS,
+        ...DISPLAY_FLAGS,
         ...SESSION_FLAGS,
         verbose: { type: "boolean", short: "v", help: "print the handshake request and response heads to stderr" },
         timeout: { type: "string", value: "SECONDS", help: "give up connecting after this long (default 10)" }
@@ -9219,11 +9567,11 @@ function handshake(socket, request2, key, run4, target) {
     socket.once(target.secure ? "secureConnect" : "connect", () => socket.write(request2));
   });
 }
-var import_node_net4, import_node_tls5, OPEN_HANDSHAKE_TIMEOUT, serverTarget, connectTo;
+var import_node_net5, import_node_tls5, OPEN_HANDSHAKE_TIMEOUT, serverTarget, connectTo;
 var init_against_server = __esm({
   "src/fuzz/against-server.ts"() {
     "use strict";
-    import_node_net4 = __toESM(require("node:net"), 1);
+    import_node_net5 = __toESM(require("node:net"), 1);
     import_node_tls5 = __toESM(require("node:tls"), 1);
     init_client();
     init_handshake();
@@ -9238,7 +9586,7 @@ var init_against_server = __esm({
       ...parseWebSocketUrl(url),
       ...options
     });
-    connectTo = (target) => target.secure ? import_node_tls5.default.connect({ host: target.host, port: target.port, servername: import_node_net4.default.isIP(target.host) ? void 0 : target.host, rejectUnauthorized: false }) : import_node_net4.default.connect({ host: target.host, port: target.port });
+    connectTo = (target) => target.secure ? import_node_tls5.default.connect({ host: target.host, port: target.port, servername: import_node_net5.default.isIP(target.host) ? void 0 : target.host, rejectUnauthorized: false }) : import_node_net5.default.connect({ host: target.host, port: target.port });
   }
 });
 
@@ -9834,7 +10182,7 @@ async function run2(argv) {
     throw new UsageError2(error.message);
   }
   if (cases.length === 0 && (role2 === "server" || role2 === "client")) throw new UsageError2("no cases selected");
-  const peer = { maxMessageSize: count2(values["max-message-size"] ?? "64", "max-message-size", 1, 4096) * 1024 * 1024 };
+  const peer = { maxMessageSize: byteSize(values["max-message-size"] ?? "64m", "max-message-size") };
   if (values.strict && values["allow-non-strict"]) throw new UsageError2("--strict and --allow-non-strict contradict each other");
   const rules = { allowNonStrict: !values.strict, allowUnimplemented: values["allow-unimplemented"] ?? false };
   if (values.junit === "") throw new UsageError2("--junit needs a file name");
@@ -9857,6 +10205,11 @@ async function run2(argv) {
     });
   }
   throw new UsageError2(role2 === void 0 ? "say which role: fuzz server URL, or fuzz client" : `unknown role ${JSON.stringify(role2)}: use server or client`);
+}
+function byteSize(raw, name) {
+  const bytes2 = parseByteSize(raw);
+  if (bytes2 === null) throw new UsageError2(`--${name} must be a size in bytes (e.g. 65536, 64k, 16m), not ${JSON.stringify(raw)}`);
+  return bytes2;
 }
 function count2(raw, name, min, max = 1024) {
   const n = Number(raw);
@@ -9931,6 +10284,7 @@ var init_command = __esm({
     init_summary();
     init_junit();
     init_runner();
+    init_limits();
     USAGE = `usage:
   scriptling-ws fuzz server ws://host:port/path [options]   test a server (we connect once per case)
   scriptling-ws fuzz client [--port 9001] [--host 127.0.0.1] [options]
@@ -9948,7 +10302,7 @@ options:
   --allow-unimplemented   UNIMPLEMENTED verdicts do not fail the run
   --junit FILE            also write JUnit XML: one testsuite per category, one testcase per case
   --keep-running          client role: keep serving after /updateReports
-  --max-message-size N    largest message taken from the peer, in MiB (default 64; past it: 1009)
+  --max-message-size SIZE largest message taken from the peer, in bytes (64k, 16m…; default 64m; past it: 1009)
 exit code: 0 when every case is OK, NON-STRICT or INFORMATIONAL (UNIMPLEMENTED and, with --strict,
 NON-STRICT fail), 1 otherwise, 2 on bad usage.`;
     UsageError2 = class extends Error {
@@ -9993,13 +10347,14 @@ async function run3({ values }) {
   const path = stringFlag(values, "path") ?? "/";
   if (!path.startsWith("/")) throw new UsageError(`--path must start with "/", not ${JSON.stringify(path)}`, listen);
   const format = dataFormat(values);
+  const display = displayOf(values, { terminal: process.stdout.isTTY === true });
   const separator = separatorOf(values);
-  const output = streamOutput(separator);
-  const clients = new Clients(output, format);
+  const output = streamOutput(separator, { json: display.json });
+  const clients = new Clients(output, format, display);
   const server = new WebSocketServer(serverOptions(values));
   const routeOptions = {};
   const protocols = listFlag(values, "subprotocol");
-  if (protocols.length > 0) routeOptions.protocols = protocols;
+  if (protocols.length > 0) routeOptions.protocols = flagCheck(() => checkProtocols(protocols, "-s"));
   const handler = (ws, request2) => clients.serve(ws, request2, {
     echo: values.echo === true,
     verbose: values.verbose === true,
@@ -10035,7 +10390,7 @@ function requestHead2(request2) {
   for (let i = 0; i < request2.rawHeaders.length; i += 2) lines.push(`${request2.rawHeaders[i]}: ${request2.rawHeaders[i + 1]}`);
   return lines.join("\r\n");
 }
-var listen, Clients;
+var SLOW_CLIENT_NOTICE_MS, listen, Clients;
 var init_listen = __esm({
   "src/cli/listen.ts"() {
     "use strict";
@@ -10043,12 +10398,15 @@ var init_listen = __esm({
     init_args();
     init_address();
     init_data_format();
+    init_display();
     init_output();
     init_records();
     init_session();
     init_signals();
     init_values2();
+    init_subprotocols();
     init_session_flags();
+    SLOW_CLIENT_NOTICE_MS = 1e3;
     listen = {
       name: "listen",
       summary: "a WebSocket server for testing clients: prints what each client sends, sends what you type",
@@ -10062,22 +10420,30 @@ var init_listen = __esm({
         subprotocol: { type: "string", short: "s", multiple: true, value: "NAME", help: "accept this subprotocol (first match in this order wins)" },
         "no-deflate": { type: "boolean", help: "do not accept permessage-deflate" },
         ...DATA_FORMAT_FLAGS,
+        ...DISPLAY_FLAGS,
         ...SESSION_FLAGS,
         verbose: { type: "boolean", short: "v", help: "print each opening handshake" }
       },
       notes: `stdin: a line is sent to every client; "/to ID message" to one; "/close ID [code [reason]]"
 closes one; "/list" lists them. Messages print as "[ID] message" on stdout; connects and
-closes go to stderr. Ctrl-C closes every connection with 1001 (going away) and exits 0.`,
+closes go to stderr. Ctrl-C closes every connection with 1001 (going away) and exits 0.
+Backpressure: the next stdin line is read once every client has taken the last one (at most
+1 MiB unsent per client); a client that stops reading is closed by keepalive (1011). While
+stdout is full, clients' messages are not read (TCP slows them down).`,
       run: run3
     };
     Clients = class {
-      constructor(output, format) {
+      constructor(output, format, display) {
         this.output = output;
         this.format = format;
+        this.display = display;
       }
       output;
       format;
+      display;
       byId = /* @__PURE__ */ new Map();
+      /** Clients already reported as not keeping up with what we send (reported once each). */
+      slow = /* @__PURE__ */ new Set();
       nextId = 1;
       get size() {
         return this.byId.size;
@@ -10101,31 +10467,38 @@ closes go to stderr. Ctrl-C closes every connection with 1001 (going away) and e
             for (; ; ) {
               const message = await ws.receive();
               if (message === null) break;
-              output.message(formatMessage(message, this.format), tag);
+              if (!output.message(show(message, this.format, this.display), tag)) await output.writable();
               await ws.send(sendable(message)).catch(() => {
               });
             }
           } else {
-            await printMessages(ws, output, this.format, { from: tag });
+            await printMessages(ws, output, this.format, this.display, { from: tag });
           }
         } finally {
           this.byId.delete(id);
+          this.slow.delete(id);
           await ws.close().catch(() => {
           });
           const info = ws.closeInfo;
-          output.note(`${tag} closed: ${info?.code ?? 1006}${info?.reason ? ` ${info.reason}` : ""}`);
+          output.note(`${tag} closed: ${info?.code ?? 1006}${info?.reason ? ` ${escapeControls(info.reason)}` : ""}`);
         }
       }
+      /**
+       * Runs stdin's lines one after the other: the next is read only once the
+       * last one's sends are taken, so a client that reads slowly (or not at all)
+       * holds at most the engine's send high-water mark of our output, and piped
+       * input waits for it instead of piling up in memory.
+       */
       async readCommands(input) {
         for await (const line of input) {
           try {
-            this.command(line);
+            await this.command(line);
           } catch (error) {
             this.output.note(`error: ${error.message}`);
           }
         }
       }
-      command(line) {
+      async command(line) {
         const words2 = line.split(" ");
         if (words2[0] === "/to" || words2[0] === "/close") {
           const id = Number(words2[1]);
@@ -10133,7 +10506,7 @@ closes go to stderr. Ctrl-C closes every connection with 1001 (going away) and e
           if (ws === void 0) {
             this.output.note(`no client ${JSON.stringify(words2[1] ?? "")} (/list shows them)`);
           } else if (words2[0] === "/to") {
-            this.send(ws, words2.slice(2).join(" "));
+            await this.send([[id, ws]], words2.slice(2).join(" "));
           } else {
             const code = words2[2] === void 0 ? void 0 : Number(words2[2]);
             ws.close(code, words2.slice(3).join(" ")).catch(() => {
@@ -10146,15 +10519,28 @@ closes go to stderr. Ctrl-C closes every connection with 1001 (going away) and e
           this.output.note(ids.length === 0 ? "no clients" : ids.join("\n"));
           return;
         }
+        if (line.startsWith("/") && !line.startsWith("//")) {
+          this.output.note(`unknown command ${words2[0]} (commands: /to, /close, /list; "//" sends a line starting with "/")`);
+          return;
+        }
         if (this.byId.size === 0) {
           this.output.note("no clients connected: nothing sent");
           return;
         }
-        const text2 = line.startsWith("//") ? line.slice(1) : line;
-        for (const ws of this.byId.values()) this.send(ws, text2);
+        await this.send([...this.byId], line.startsWith("//") ? line.slice(1) : line);
       }
-      send(ws, record) {
-        ws.send(encodeInput(record, this.format)).catch((error) => this.output.note(`error: ${error.message}`));
+      /** Sends one record to these clients; resolves once every send is taken (or has failed, which is noted). */
+      async send(clients, record) {
+        const data = encodeInput(record, this.format);
+        await Promise.all(clients.map(([id, ws]) => {
+          const sending = ws.send(data).catch((error) => this.output.note(`[${id}] not sent: ${error.message}`));
+          if (!ws.sendWaits || this.slow.has(id)) return sending;
+          const timer = setTimeout(() => {
+            this.slow.add(id);
+            this.output.note(`[${id}] is not reading what we send: stdin waits for it (keepalive closes it if it stops answering pings)`);
+          }, SLOW_CLIENT_NOTICE_MS);
+          return sending.finally(() => clearTimeout(timer));
+        }));
       }
     };
   }
@@ -10283,7 +10669,12 @@ async function dispatch(argv) {
   const parsed = parseCommand(command, command === serve && first2.startsWith("-") ? argv : rest, COMMANDS);
   if (parsed.values.version === true) return print(packageVersion());
   if (parsed.values.help === true) return print(commandHelp(command));
-  return command.run(parsed);
+  try {
+    return await command.run(parsed);
+  } catch (error) {
+    if (error instanceof UsageError && error.command === null) throw new UsageError(error.message, command);
+    throw error;
+  }
 }
 function print(text2) {
   process.stdout.write(`${text2}
@@ -10314,6 +10705,7 @@ __export(vendor_entry_exports, {
   ConnectError: () => ConnectError,
   HttpRuntime: () => HttpRuntime,
   WebSocketConnection: () => WebSocketConnection,
+  WebSocketError: () => WebSocketError,
   broadcast: () => broadcast,
   connect: () => connect2,
   core: () => src_exports,
@@ -11319,6 +11711,7 @@ else if (import_node_worker_threads4.isMainThread && startedDirectly()) {
   ConnectError,
   HttpRuntime,
   WebSocketConnection,
+  WebSocketError,
   broadcast,
   connect,
   core,

@@ -73,7 +73,11 @@ interface PeerCertificate {
 	/** Whether TLS verified it against the server's trusted CAs (false only when `rejectUnauthorized: false` let it in). */
 	authorized: boolean;
 }
-declare class WebSocketError extends Error {
+/**
+ * Every failure the engine reports: a stable string `code` for tests and
+ * callers, and the close code the connection is failed with (§7.1.7).
+ */
+export declare class WebSocketError extends Error {
 	readonly code: string;
 	readonly closeCode: number;
 	name: string;
@@ -367,6 +371,9 @@ declare class WebSocket$1 {
 		};
 		head?: Buffer;
 		topics?: TopicHub;
+		/** Set before the first frame (in `head`) is read, so that no Ping or Pong goes unseen. */
+		onping?: ((data: Buffer) => void) | null;
+		onpong?: ((data: Buffer) => void) | null;
 	});
 	private static onSocketData;
 	/**
@@ -522,7 +529,10 @@ interface ConnectOptions extends ConnectionLimits, TlsOptions {
 	headers?: Record<string, string | number | Array<string | number>>;
 	/** Subprotocols to offer (RFC 6455 §1.9), in order of preference; the server's choice is `ws.protocol`. */
 	protocols?: string | string[];
-	/** HTTP CONNECT proxy, "http://[user:pass@]host:port"; false connects directly. Default: from HTTPS_PROXY / HTTP_PROXY / NO_PROXY. */
+	/**
+	 * Proxy: HTTP CONNECT "http://[user:pass@]host:port" or SOCKS5 "socks5://[user:pass@]host:port"
+	 * (the proxy resolves host names); false connects directly. Default: from HTTPS_PROXY / HTTP_PROXY / ALL_PROXY / NO_PROXY.
+	 */
 	proxy?: string | URL | false;
 	/** Redirects (301, 302, 303, 307, 308) to follow; never from wss:// to ws://. Default 0. */
 	maxRedirects?: number;
@@ -532,6 +542,13 @@ interface ConnectOptions extends ConnectionLimits, TlsOptions {
 	maxHeadSize?: number;
 	/** Masking key source, for tests. Default: random per frame. */
 	maskKey?: () => Uint8Array;
+	/**
+	 * Called for each Ping (and Pong) received, from the first frame on: a Ping
+	 * the server sends with its 101 arrives before `connect` resolves, too
+	 * early for `ws.onping`. The same as setting `ws.onping` (`ws.onpong`) after.
+	 */
+	onping?: (data: Buffer) => void;
+	onpong?: (data: Buffer) => void;
 }
 interface Target {
 	secure: boolean;

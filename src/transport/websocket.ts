@@ -125,6 +125,9 @@ export class WebSocket {
       handshake?: { request: string; response: string };
       head?: Buffer;
       topics?: TopicHub;
+      /** Set before the first frame (in `head`) is read, so that no Ping or Pong goes unseen. */
+      onping?: ((data: Buffer) => void) | null;
+      onpong?: ((data: Buffer) => void) | null;
     } = {},
   ) {
     checkConnectionLimits(options);
@@ -151,6 +154,8 @@ export class WebSocket {
     socket.on('end', WebSocket.onSocketEnd);
     socket.on('close', WebSocket.onSocketClose);
     socket.on('error', WebSocket.onSocketError);
+    this.onping = options.onping ?? null;
+    this.onpong = options.onpong ?? null;
     if (options.head !== undefined && options.head.length > 0) this.onData(options.head);
     this.scheduleKeepalive();
   }
