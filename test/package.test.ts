@@ -6,7 +6,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -148,10 +148,43 @@ describe('the packed package of a fresh clone, installed from its tarball', { ti
     }
   });
 
+  test('TypeScript with the node10 resolution (typesVersions) finds /core and /sync; the binding exports WebSocketError', async () => {
+    const dir = join(project, 'node10');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'consumer.ts'), `import { WebSocketServer, CloseCode } from 'scriptling-websocket/core';
+import { connect as connectSync, SyncConnection } from 'scriptling-websocket/sync';
+import { connect, WebSocketError, ConnectError } from 'scriptling-websocket';
+export async function main(url: string): Promise<string> {
+  const server: WebSocketServer = new WebSocketServer();
+  const sync: (u: string) => SyncConnection = connectSync;
+  try {
+    const conn = await connect(url);
+    await conn.send('x');
+  } catch (error) {
+    if (error instanceof WebSocketError) return \`\${error.code} \${error.closeCode}\`;
+    if (error instanceof ConnectError) return error.code;
+  }
+  await server.close();
+  return String(CloseCode.NORMAL) + typeof sync;
+}
+`);
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { strict: true, module: 'commonjs', moduleResolution: 'node10', esModuleInterop: true, target: 'es2022', lib: ['es2022'], types: [], noEmit: true },
+      files: ['consumer.ts'],
+    }));
+    mkdirSync(join(project, 'node_modules', '@types'), { recursive: true });
+    if (!existsSync(join(project, 'node_modules', '@types', 'node'))) symlinkSync(join(ROOT, 'node_modules', '@types', 'node'), join(project, 'node_modules', '@types', 'node'), 'dir');
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const result = await run(process.execPath, [tsc, '-p', '.'], { cwd: dir, encoding: 'utf8' }).catch((error: { stdout: string }) => error);
+    assert.equal(result.stdout, '', `tsc reported:\n${result.stdout}`);
+    const binding = await run(process.execPath, ['--input-type=module', '-e', "const m = await import('scriptling-websocket'); const core = await import('scriptling-websocket/core'); console.log(m.WebSocketError === core.WebSocketError)"], { cwd: project, encoding: 'utf8' });
+    assert.equal(binding.stdout.trim(), 'true');
+  });
+
   test('TypeScript --strict with types: [] compiles a consumer and the README full examples', async () => {
     // The user's own @types/node (the shipped .d.ts reference it; the consumer does not list it in `types`).
     mkdirSync(join(project, 'node_modules', '@types'), { recursive: true });
-    symlinkSync(join(ROOT, 'node_modules', '@types', 'node'), join(project, 'node_modules', '@types', 'node'), 'dir');
+    if (!existsSync(join(project, 'node_modules', '@types', 'node'))) symlinkSync(join(ROOT, 'node_modules', '@types', 'node'), join(project, 'node_modules', '@types', 'node'), 'dir');
     const files = ['consumer.mts'];
     writeFileSync(join(project, 'consumer.mts'), CONSUMER_TS);
     for (const [i, example] of readmeExamples().entries()) {

@@ -454,9 +454,17 @@ function checkIntegerRange(value, name, min, max) {
     throw new RangeError(`${name} must be an integer from ${min} to ${max}, not ${String(value)}`);
   }
 }
+function parseByteSize(text2) {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text2);
+  const unit = match ? SIZE_UNITS[match[2].toLowerCase()] : void 0;
+  const bytes2 = match && unit !== void 0 ? Math.floor(Number(match[1]) * unit) : NaN;
+  return bytes2 > 0 && Number.isSafeInteger(bytes2) ? bytes2 : null;
+}
+var SIZE_UNITS;
 var init_limits = __esm({
   "src/protocol/limits.ts"() {
     "use strict";
+    SIZE_UNITS = { "": 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
   }
 });
 
@@ -580,15 +588,15 @@ var init_parts = __esm({
         }
         let block = this.block;
         if (block !== null) {
-          const room = block.length - this.blockEnd;
-          if (piece.length <= room) {
+          const room2 = block.length - this.blockEnd;
+          if (piece.length <= room2) {
             piece.copy(block, this.blockEnd);
             this.blockEnd += piece.length;
             return;
           }
-          piece.copy(block, this.blockEnd, 0, room);
-          this.blockEnd += room;
-          piece = piece.subarray(room);
+          piece.copy(block, this.blockEnd, 0, room2);
+          this.blockEnd += room2;
+          piece = piece.subarray(room2);
           this.seal();
         }
         block = Buffer.allocUnsafe(Math.max(BLOCK_SIZE, piece.length));
@@ -1544,9 +1552,9 @@ var init_body_reader = __esm({
         return Buffer.concat(this.parts, this.size);
       }
       keep(data) {
-        const room = MAX_REFUSAL_BODY - this.size;
-        if (room <= 0 || data.length === 0) return;
-        const piece = data.length > room ? data.subarray(0, room) : data;
+        const room2 = MAX_REFUSAL_BODY - this.size;
+        if (room2 <= 0 || data.length === 0) return;
+        const piece = data.length > room2 ? data.subarray(0, room2) : data;
         this.parts.push(Buffer.from(piece));
         this.size += piece.length;
       }
@@ -1555,10 +1563,17 @@ var init_body_reader = __esm({
       state = 0 /* SIZE */;
       size = 0;
       digits = 0;
-      /** Hands decoded data to `onData`; returns true at the last (zero-size) chunk. */
+      /** Bytes of framing read so far. */
+      framing = 0;
+      /**
+       * Hands decoded data to `onData`; returns true at the last (zero-size)
+       * chunk, or once MAX_REFUSAL_BODY bytes of framing have come: what was
+       * decoded by then is all that will be.
+       */
       push(chunk, onData) {
         let i = 0;
         while (i < chunk.length) {
+          if (this.state !== 3 /* DATA */ && ++this.framing > MAX_REFUSAL_BODY) return true;
           if (this.state === 3 /* DATA */) {
             const count3 = Math.min(this.size, chunk.length - i);
             onData(chunk.subarray(i, i + count3));
@@ -1759,6 +1774,101 @@ var init_client_handshake = __esm({
   }
 });
 
+// src/protocol/keepalive.ts
+var KEEPALIVE_TIMEOUT_REASON, Keepalive, PING, FAIL, WAIT_FOREVER;
+var init_keepalive = __esm({
+  "src/protocol/keepalive.ts"() {
+    "use strict";
+    KEEPALIVE_TIMEOUT_REASON = "keepalive ping timeout";
+    Keepalive = class {
+      constructor(times, now) {
+        this.times = times;
+        this.since = now;
+      }
+      times;
+      /** When the current wait began: the open or the last answer (no Ping out), or the Ping (or its last extension). */
+      since;
+      pingOut = false;
+      /** Bytes arrived since the Ping went out (or its last extension). */
+      heardSince = false;
+      stopped = false;
+      /** What to do at `now`; `readingPaused`: our reading is paused (flow control), so a Pong may be unread. */
+      check(now, readingPaused = false) {
+        if (this.stopped || !(this.times.interval < Infinity)) return WAIT_FOREVER;
+        if (!this.pingOut) {
+          const at2 = this.since + this.times.interval;
+          return now >= at2 ? PING : { action: "wait", at: at2 };
+        }
+        if (!(this.times.timeout < Infinity)) return WAIT_FOREVER;
+        const at = this.since + this.times.timeout;
+        if (now < at) return { action: "wait", at };
+        if (this.heardSince || readingPaused) {
+          this.heardSince = false;
+          this.since = now;
+          return { action: "wait", at: now + this.times.timeout };
+        }
+        this.stopped = true;
+        return FAIL;
+      }
+      /** The Ping asked for went out at `now`. */
+      pingSent(now) {
+        this.pingOut = true;
+        this.heardSince = false;
+        this.since = now;
+      }
+      /** Bytes arrived from the peer. */
+      heard() {
+        this.heardSince = true;
+      }
+      /** Our keepalive Ping was answered at `now`: the next one is due `interval` later. */
+      answered(now) {
+        this.pingOut = false;
+        this.since = now;
+      }
+      /** The connection is closing or closed: no more Pings, no failure. */
+      stop() {
+        this.stopped = true;
+      }
+    };
+    PING = { action: "ping" };
+    FAIL = { action: "fail" };
+    WAIT_FOREVER = { action: "wait", at: Infinity };
+  }
+});
+
+// src/protocol/close-deadline.ts
+var CloseDeadline;
+var init_close_deadline = __esm({
+  "src/protocol/close-deadline.ts"() {
+    "use strict";
+    CloseDeadline = class {
+      constructor(timeout) {
+        this.timeout = timeout;
+      }
+      timeout;
+      at = Infinity;
+      started = false;
+      /** Starts the clock at `now`, unless it is already running. */
+      start(now) {
+        if (this.started) return;
+        this.started = true;
+        this.at = now + this.timeout;
+      }
+      get isStarted() {
+        return this.started;
+      }
+      /** The performance.now() time it passes (Infinity: not started, or no limit). */
+      get deadline() {
+        return this.at;
+      }
+      /** Ms left at `now` (0 once passed; Infinity when not started or without limit). */
+      remaining(now) {
+        return Math.max(this.at - now, 0);
+      }
+    };
+  }
+});
+
 // src/transport/timers.ts
 function setTimer(callback, delay2, options) {
   const unref = options?.unref === true;
@@ -1822,14 +1932,24 @@ var init_report = __esm({
   }
 });
 
+// src/protocol/message-cost.ts
+var MESSAGE_OVERHEAD, messageCost;
+var init_message_cost = __esm({
+  "src/protocol/message-cost.ts"() {
+    "use strict";
+    MESSAGE_OVERHEAD = 64;
+    messageCost = (message) => message.length + MESSAGE_OVERHEAD;
+  }
+});
+
 // src/transport/inbound-queue.ts
-var messageSize, COMPACT_AFTER, InboundQueue;
+var COMPACT_AFTER, InboundQueue;
 var init_inbound_queue = __esm({
   "src/transport/inbound-queue.ts"() {
     "use strict";
     init_parts();
+    init_message_cost();
     init_timers();
-    messageSize = (message) => message.length + 64;
     COMPACT_AFTER = 1024;
     InboundQueue = class {
       constructor(limit, source) {
@@ -1890,7 +2010,7 @@ var init_inbound_queue = __esm({
           message = own;
         }
         (this.queue ??= []).push(message);
-        this.queued += messageSize(message);
+        this.queued += messageCost(message);
         if (!this.paused && this.queued > this.limit) this.updateReading();
       }
       /** No more messages will come: pending receives get null, and so do later ones once the queue is read. */
@@ -1931,7 +2051,7 @@ var init_inbound_queue = __esm({
           queue.splice(0, this.head);
           this.head = 0;
         }
-        this.queued -= messageSize(message);
+        this.queued -= messageCost(message);
         if (this.paused) this.updateReading();
         return message;
       }
@@ -2134,6 +2254,11 @@ function describe(value) {
   if (typeof value === "object") return `a ${value.constructor?.name ?? "object"}`;
   return typeof value;
 }
+function keepaliveTimes(options) {
+  const interval = options.pingInterval ?? DEFAULT_PING_INTERVAL;
+  const timeout = options.pingTimeout ?? DEFAULT_PING_TIMEOUT;
+  return { interval: interval > 0 ? interval : Infinity, timeout: timeout > 0 ? timeout : Infinity };
+}
 function formatAddress(address, port) {
   if (address === void 0) return "";
   return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
@@ -2146,6 +2271,8 @@ var init_websocket = __esm({
     init_close_codes();
     init_errors();
     init_limits();
+    init_keepalive();
+    init_close_deadline();
     init_timers();
     init_report();
     init_inbound_queue();
@@ -2162,9 +2289,8 @@ var init_websocket = __esm({
         this.connection = connection;
         checkConnectionLimits(options);
         const maxQueuedBytes = options.maxQueuedBytes ?? 16 * 1024 * 1024;
-        this.closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
-        this.pingInterval = options.pingInterval ?? DEFAULT_PING_INTERVAL;
-        this.pingTimeout = options.pingTimeout ?? DEFAULT_PING_TIMEOUT;
+        this.closeDeadline = new CloseDeadline(options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT);
+        this.keepalive = new Keepalive(keepaliveTimes(options), performance.now());
         this.onError = options.onError;
         this.extensions = options.extensions ?? "";
         this.protocol = options.protocol ?? "";
@@ -2183,6 +2309,8 @@ var init_websocket = __esm({
         socket.on("end", _WebSocket.onSocketEnd);
         socket.on("close", _WebSocket.onSocketClose);
         socket.on("error", _WebSocket.onSocketError);
+        this.onping = options.onping ?? null;
+        this.onpong = options.onpong ?? null;
         if (options.head !== void 0 && options.head.length > 0) this.onData(options.head);
         this.scheduleKeepalive();
       }
@@ -2203,9 +2331,8 @@ var init_websocket = __esm({
       onpong = null;
       /** The round-trip time of the last answered Ping (keepalive or `ping()`), in ms; 0 before any. */
       latency = 0;
-      closeTimeout;
-      pingInterval;
-      pingTimeout;
+      closeDeadline;
+      keepalive;
       onError;
       inbound;
       outbound;
@@ -2213,12 +2340,10 @@ var init_websocket = __esm({
       // ones need (pings, the closed promise) is allocated lazily.
       closeScheduled = false;
       closeTimer = null;
-      // Keepalive: one timer, waiting either for the next Ping or for its Pong.
+      // Keepalive: one timer, until the policy's next decision (the next Ping, or its Pong overdue).
       keepaliveTimer = null;
       keepalivePing = null;
       pings = null;
-      /** Bytes arrived since our last keepalive Ping: the peer is alive, maybe busy sending us a long message. */
-      heard = false;
       transportClosed = false;
       socketError = null;
       closed = null;
@@ -2382,7 +2507,7 @@ var init_websocket = __esm({
         return this.closed;
       }
       onData(chunk) {
-        this.heard = true;
+        this.keepalive.heard();
         this.connection.receiveData(chunk);
         this.handleEvents();
       }
@@ -2458,44 +2583,40 @@ var init_websocket = __esm({
         return connectionClosed(code, reason);
       }
       armCloseTimer() {
-        if (this.closeTimer !== null || this.transportClosed || !Number.isFinite(this.closeTimeout)) return;
-        this.closeTimer = setTimer(() => this.socket.destroy(), this.closeTimeout);
+        if (this.closeDeadline.isStarted || this.transportClosed) return;
+        const now = performance.now();
+        this.closeDeadline.start(now);
+        const ms = this.closeDeadline.remaining(now);
+        if (Number.isFinite(ms)) this.closeTimer = setTimer(() => this.socket.destroy(), ms);
       }
-      /** Arms the wait for the next keepalive Ping (unref'd: keepalive alone keeps no process alive). */
+      /**
+       * Does what the keepalive policy says now (see protocol/keepalive.ts) and
+       * arms the timer for its next decision (unref'd: keepalive alone keeps no
+       * process alive).
+       */
       scheduleKeepalive() {
-        if (!(this.pingInterval > 0) || !Number.isFinite(this.pingInterval) || this.connection.state !== "OPEN" /* OPEN */) return;
-        this.keepaliveTimer = setTimer(() => this.sendKeepalivePing(), this.pingInterval, { unref: true });
-      }
-      sendKeepalivePing() {
         this.keepaliveTimer = null;
         if (this.connection.state !== "OPEN" /* OPEN */ || this.transportClosed) return;
+        const now = performance.now();
+        const decision = this.keepalive.check(now, this.inbound.isPaused);
+        if (decision.action === "ping") {
+          this.sendKeepalivePing(now);
+          this.scheduleKeepalive();
+        } else if (decision.action === "fail") {
+          this.fail(new WebSocketError("WS_ERR_KEEPALIVE_TIMEOUT", CloseCode.INTERNAL_ERROR, KEEPALIVE_TIMEOUT_REASON, { closeReason: KEEPALIVE_TIMEOUT_REASON }));
+        } else if (Number.isFinite(decision.at)) {
+          this.keepaliveTimer = setTimer(() => this.scheduleKeepalive(), Math.max(decision.at - now, 1), { unref: true });
+        }
+      }
+      sendKeepalivePing(now) {
         const payload = Buffer.allocUnsafe(4);
         payload.writeUInt32BE(Math.random() * 4294967296 >>> 0, 0);
-        const ping = { payload, sentAt: performance.now(), resolve: null, reject: null };
+        const ping = { payload, sentAt: now, resolve: null, reject: null };
         this.connection.ping(payload);
         (this.pings ??= []).push(ping);
         this.keepalivePing = ping;
-        this.heard = false;
+        this.keepalive.pingSent(now);
         this.flush();
-        if (this.pingTimeout > 0 && Number.isFinite(this.pingTimeout)) this.armPongTimer();
-      }
-      armPongTimer() {
-        this.keepaliveTimer = setTimer(() => this.onPongOverdue(), this.pingTimeout, { unref: true });
-      }
-      /**
-       * No Pong within pingTimeout. A peer that sent us bytes meanwhile is
-       * alive (a long message delays its Pong, §5.4 lets control frames in only
-       * between fragments), and while our reading is paused the Pong may sit
-       * unread: both get another pingTimeout. Otherwise the peer is gone.
-       */
-      onPongOverdue() {
-        this.keepaliveTimer = null;
-        if (this.heard || this.inbound.isPaused) {
-          this.heard = false;
-          this.armPongTimer();
-          return;
-        }
-        this.fail(new WebSocketError("WS_ERR_KEEPALIVE_TIMEOUT", CloseCode.INTERNAL_ERROR, "keepalive ping timeout", { closeReason: "keepalive ping timeout" }));
       }
       onPong(data) {
         const pings = this.pings;
@@ -2510,12 +2631,14 @@ var init_websocket = __esm({
           ping.resolve?.(now - ping.sentAt);
           if (ping === this.keepalivePing) {
             this.keepalivePing = null;
+            this.keepalive.answered(now);
             clearTimer(this.keepaliveTimer);
             this.scheduleKeepalive();
           }
         }
       }
       stopKeepalive() {
+        this.keepalive.stop();
         clearTimer(this.keepaliveTimer);
         this.keepaliveTimer = null;
         this.keepalivePing = null;
@@ -2657,6 +2780,147 @@ var init_socket_steps = __esm({
   }
 });
 
+// src/transport/socks5.ts
+function socksCredentials(proxy, what = "proxy") {
+  const credentials = proxyCredentials(proxy, what);
+  if (credentials === null) return null;
+  const colon = credentials.indexOf(":");
+  const user = Buffer.from(credentials.slice(0, colon));
+  const password = Buffer.from(credentials.slice(colon + 1));
+  if (user.length === 0 || user.length > 255 || password.length > 255) {
+    throw new TypeError(`${what}: a SOCKS5 user name is 1 to 255 bytes and a password at most 255 (RFC 1929)`);
+  }
+  return { user, password };
+}
+function replyLength(bytes2) {
+  if (bytes2.length < 5) return null;
+  switch (bytes2[3]) {
+    case ATYP_IPV4:
+      return 4 + 4 + 2;
+    case ATYP_IPV6:
+      return 4 + 16 + 2;
+    case ATYP_DOMAIN:
+      return 4 + 1 + bytes2[4] + 2;
+    default:
+      return 4;
+  }
+}
+function connectRequest(target) {
+  const port = Buffer.from([target.port >> 8, target.port & 255]);
+  const kind = import_node_net.default.isIP(target.host);
+  let address;
+  if (kind === 4) address = Buffer.from([ATYP_IPV4, ...target.host.split(".").map(Number)]);
+  else if (kind === 6) address = Buffer.concat([Buffer.from([ATYP_IPV6]), ipv6Bytes(target.host)]);
+  else {
+    const name = Buffer.from(target.host);
+    if (name.length > 255) throw new ConnectError(`host name longer than 255 bytes cannot go through SOCKS5: ${target.host.slice(0, 40)}…`, "ERR_PROXY");
+    address = Buffer.concat([Buffer.from([ATYP_DOMAIN, name.length]), name]);
+  }
+  return Buffer.concat([Buffer.from([VERSION, CONNECT, 0]), address, port]);
+}
+function ipv6Bytes(address) {
+  const [head, tail = ""] = address.split("::");
+  const groups = (part) => part === "" ? [] : part.split(":");
+  let words2 = groups(head);
+  const end = groups(tail);
+  const last = (address.includes("::") ? end : words2).at(-1);
+  if (last !== void 0 && last.includes(".")) {
+    const [a, b2, c, d] = last.split(".").map(Number);
+    const replace = [(a << 8 | b2).toString(16), (c << 8 | d).toString(16)];
+    if (address.includes("::")) end.splice(-1, 1, ...replace);
+    else words2.splice(-1, 1, ...replace);
+  }
+  if (address.includes("::")) words2 = [...words2, ...Array(8 - words2.length - end.length).fill("0"), ...end];
+  const bytes2 = Buffer.alloc(16);
+  words2.forEach((word, i) => bytes2.writeUInt16BE(parseInt(word, 16), i * 2));
+  return bytes2;
+}
+async function openSocksTunnel(proxy, target, signal) {
+  const proxyHost = proxy.hostname.replace(/^\[(.*)\]$/, "$1");
+  const proxyPort = proxy.port === "" ? 1080 : Number(proxy.port);
+  const where = `SOCKS5 proxy ${authority(proxyHost, proxyPort)}: `;
+  const credentials = socksCredentials(proxy);
+  const request3 = connectRequest(target);
+  const socket = import_node_net.default.connect({ host: proxyHost, port: proxyPort });
+  socket.setNoDelay(true);
+  const fail = (why) => {
+    socket.destroy();
+    throw new ConnectError(`${where}${why}`, "ERR_PROXY");
+  };
+  try {
+    await opened(socket, "connect", signal);
+    const methods = credentials === null ? [NO_AUTH] : [NO_AUTH, USER_PASSWORD];
+    const { answer: choice } = await exchange(socket, Buffer.from([VERSION, methods.length, ...methods]), new SocksAnswer(fixed(2), where), signal);
+    if (choice[0] !== VERSION) fail("not a SOCKS5 proxy (wrong version in its answer)");
+    if (choice[1] === NO_ACCEPTABLE) fail(credentials === null ? "it needs a user name and password (socks5://user:password@host:port)" : "it accepts none of our authentication methods");
+    if (choice[1] === USER_PASSWORD) {
+      if (credentials === null) fail("it asked for a user name and password we do not have");
+      const { user, password } = credentials;
+      const login = Buffer.concat([Buffer.from([1, user.length]), user, Buffer.from([password.length]), password]);
+      const { answer: status } = await exchange(socket, login, new SocksAnswer(fixed(2), where), signal);
+      if (status[1] !== 0) fail("user name or password refused");
+    } else if (choice[1] !== NO_AUTH) {
+      fail(`it chose an authentication method we did not offer (${choice[1]})`);
+    }
+    const { answer: reply, rest } = await exchange(socket, request3, new SocksAnswer(replyLength, where), signal);
+    if (reply[0] !== VERSION || ![ATYP_IPV4, ATYP_DOMAIN, ATYP_IPV6].includes(reply[3])) fail("invalid answer to CONNECT");
+    if (reply[1] !== 0) fail(`could not reach ${authority(target.host, target.port)}: ${REPLY_TEXT[reply[1]] ?? `error ${reply[1]}`}`);
+    if (rest.length > 0) socket.unshift(rest);
+    return socket;
+  } catch (error) {
+    if (error instanceof ConnectError) throw error;
+    throw describeSocketError(error, { tls: false, where });
+  }
+}
+var import_node_net, VERSION, NO_AUTH, USER_PASSWORD, NO_ACCEPTABLE, CONNECT, ATYP_IPV4, ATYP_DOMAIN, ATYP_IPV6, REPLY_TEXT, SocksAnswer, fixed, authority;
+var init_socks5 = __esm({
+  "src/transport/socks5.ts"() {
+    "use strict";
+    import_node_net = __toESM(require("node:net"), 1);
+    init_connect_error();
+    init_socket_steps();
+    init_proxy();
+    VERSION = 5;
+    NO_AUTH = 0;
+    USER_PASSWORD = 2;
+    NO_ACCEPTABLE = 255;
+    CONNECT = 1;
+    ATYP_IPV4 = 1;
+    ATYP_DOMAIN = 3;
+    ATYP_IPV6 = 4;
+    REPLY_TEXT = {
+      1: "general SOCKS server failure",
+      2: "connection not allowed by ruleset",
+      3: "network unreachable",
+      4: "host unreachable",
+      5: "connection refused",
+      6: "TTL expired",
+      7: "command not supported",
+      8: "address type not supported"
+    };
+    SocksAnswer = class {
+      constructor(length, where) {
+        this.length = length;
+        this.where = where;
+      }
+      length;
+      where;
+      buffered = Buffer.alloc(0);
+      receiveData(chunk) {
+        this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+        const needed = this.length(this.buffered);
+        if (needed === null || this.buffered.length < needed) return null;
+        return { answer: this.buffered.subarray(0, needed), rest: this.buffered.subarray(needed) };
+      }
+      receiveEof() {
+        throw new ConnectError(`${this.where}closed the connection during the SOCKS5 handshake`, "ERR_PROXY");
+      }
+    };
+    fixed = (size) => () => size;
+    authority = (host, port) => `${import_node_net.default.isIPv6(host) ? `[${host}]` : host}:${port}`;
+  }
+});
+
 // src/transport/proxy.ts
 function parseProxyUrl(value, what = "proxy") {
   if (typeof value !== "string" && !(value instanceof URL)) {
@@ -2667,11 +2931,24 @@ function parseProxyUrl(value, what = "proxy") {
   try {
     url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text2) ? text2 : `http://${text2}`);
   } catch {
-    throw new TypeError(`${what} is not a valid URL: ${JSON.stringify(text2)}`);
+    throw new TypeError(`${what} is not a valid URL: ${JSON.stringify(withoutCredentials(text2))}`);
   }
-  if (url.protocol !== "http:") throw new TypeError(`${what} must be an http:// proxy (CONNECT), not ${url.protocol}//`);
-  if (url.hostname === "") throw new TypeError(`${what} has no host: ${JSON.stringify(text2)}`);
+  if (!PROXY_SCHEMES.has(url.protocol)) throw new TypeError(`${what} must be an http:// (CONNECT) or socks5:// proxy, not ${url.protocol}//`);
+  if (url.hostname === "") throw new TypeError(`${what} has no host: ${JSON.stringify(withoutCredentials(text2))}`);
+  if (url.protocol === "http:") proxyCredentials(url, what);
+  else socksCredentials(url, what);
   return url;
+}
+function withoutCredentials(text2) {
+  return text2.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^@/?#]*@/i, (_, scheme) => `${scheme ?? ""}***@`);
+}
+function proxyCredentials(url, what = "proxy") {
+  if (url.username === "" && url.password === "") return null;
+  try {
+    return `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  } catch {
+    throw new TypeError(`${what}: the user name or password has an invalid %-escape (write a literal "%" as %25)`);
+  }
 }
 function bypassesProxy(noProxy, host, port) {
   if (noProxy === void 0) return false;
@@ -2688,33 +2965,30 @@ function bypassesProxy(noProxy, host, port) {
     }
     if (entryPort !== 0 && entryPort !== port) continue;
     entry = entry.replace(/^\[(.*)\]$/, "$1").replace(/^\*?\./, "").replace(/\.$/, "");
-    if (name === entry || import_node_net.default.isIP(name) === 0 && name.endsWith(`.${entry}`)) return true;
+    if (name === entry || import_node_net2.default.isIP(name) === 0 && name.endsWith(`.${entry}`)) return true;
   }
   return false;
 }
 function proxyFor(target, option, env = process.env) {
   if (option === false) return null;
   if (option !== void 0) return parseProxyUrl(option);
-  const name = target.secure ? "https_proxy" : "http_proxy";
-  const value = envValue(env, name);
-  if (value === void 0 || bypassesProxy(envValue(env, "no_proxy"), target.host, target.port)) return null;
-  return parseProxyUrl(value, name.toUpperCase());
+  const name = [target.secure ? "https_proxy" : "http_proxy", "all_proxy"].find((candidate) => envValue(env, candidate) !== void 0);
+  if (name === void 0 || bypassesProxy(envValue(env, "no_proxy"), target.host, target.port)) return null;
+  return parseProxyUrl(envValue(env, name), name.toUpperCase());
 }
 async function openTunnel(proxy, target, signal) {
   const proxyHost = proxy.hostname.replace(/^\[(.*)\]$/, "$1");
   const proxyPort = proxy.port === "" ? 80 : Number(proxy.port);
-  const where = `proxy ${authority(proxyHost, proxyPort)}: `;
-  const socket = import_node_net.default.connect({ host: proxyHost, port: proxyPort });
-  socket.setNoDelay(true);
-  const address = authority(target.host, target.port);
+  const where = `proxy ${authority2(proxyHost, proxyPort)}: `;
+  const address = authority2(target.host, target.port);
   let request3 = `CONNECT ${address} HTTP/1.1\r
 Host: ${address}\r
 `;
-  if (proxy.username !== "" || proxy.password !== "") {
-    const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
-    request3 += `Proxy-Authorization: Basic ${Buffer.from(credentials).toString("base64")}\r
+  const credentials = proxyCredentials(proxy);
+  if (credentials !== null) request3 += `Proxy-Authorization: Basic ${Buffer.from(credentials).toString("base64")}\r
 `;
-  }
+  const socket = import_node_net2.default.connect({ host: proxyHost, port: proxyPort });
+  socket.setNoDelay(true);
   try {
     await opened(socket, "connect", signal);
     const answer = await exchange(socket, Buffer.from(`${request3}\r
@@ -2733,20 +3007,22 @@ Host: ${address}\r
     throw describeSocketError(error, { tls: false, where });
   }
 }
-var import_node_net, envValue, authority, ProxyAnswer;
+var import_node_net2, envValue, PROXY_SCHEMES, authority2, ProxyAnswer;
 var init_proxy = __esm({
   "src/transport/proxy.ts"() {
     "use strict";
-    import_node_net = __toESM(require("node:net"), 1);
+    import_node_net2 = __toESM(require("node:net"), 1);
     init_handshake();
     init_head_scanner();
     init_connect_error();
     init_socket_steps();
+    init_socks5();
     envValue = (env, name) => {
       const value = env[name.toLowerCase()] ?? env[name.toUpperCase()];
       return value === void 0 || value.trim() === "" ? void 0 : value.trim();
     };
-    authority = (host, port) => `${import_node_net.default.isIPv6(host) ? `[${host}]` : host}:${port}`;
+    PROXY_SCHEMES = /* @__PURE__ */ new Set(["http:", "socks5:", "socks5h:"]);
+    authority2 = (host, port) => `${import_node_net2.default.isIPv6(host) ? `[${host}]` : host}:${port}`;
     ProxyAnswer = class {
       constructor(where) {
         this.where = where;
@@ -2766,14 +3042,84 @@ var init_proxy = __esm({
   }
 });
 
+// src/protocol/request-info.ts
+function addHeader(headers, name, value) {
+  const key = name.toLowerCase();
+  const previous = headers[key];
+  headers[key] = previous === void 0 ? value : `${previous}${key === "cookie" ? "; " : ", "}${value}`;
+}
+function parseQuery(url) {
+  const query = /* @__PURE__ */ Object.create(null);
+  const q = url.indexOf("?");
+  if (q !== -1) for (const [name, value] of new URLSearchParams(url.slice(q + 1))) query[name] = value;
+  return query;
+}
+var RequestRecord;
+var init_request_info = __esm({
+  "src/protocol/request-info.ts"() {
+    "use strict";
+    RequestRecord = class {
+      method;
+      path;
+      remote_addr;
+      certificate;
+      /** Request line and header lines, CRLF-separated, without the blank line. */
+      head;
+      /** Path and query in origin form. */
+      target;
+      /** An absolute-form target's authority, which replaces the Host header (RFC 9112 §3.2.2). */
+      host;
+      parsedHeaders = null;
+      parsedQuery = null;
+      constructor(head, request3) {
+        this.head = head;
+        this.method = request3.method;
+        this.target = request3.target;
+        this.host = request3.host;
+        const q = request3.target.indexOf("?");
+        this.path = q === -1 ? request3.target : request3.target.slice(0, q);
+        this.remote_addr = request3.remoteAddress;
+        if (request3.certificate !== void 0) this.certificate = request3.certificate;
+      }
+      /** Lower-cased names; repeated headers joined with ", " (cookies with "; "). */
+      get headers() {
+        if (this.parsedHeaders === null) {
+          const headers = /* @__PURE__ */ Object.create(null);
+          const lines = this.head.split("\r\n");
+          for (let i = 1; i < lines.length; i++) {
+            const colon = lines[i].indexOf(": ");
+            addHeader(headers, lines[i].slice(0, colon), lines[i].slice(colon + 2));
+          }
+          if (this.host !== null) headers.host = this.host;
+          this.parsedHeaders = headers;
+        }
+        return this.parsedHeaders;
+      }
+      get query() {
+        this.parsedQuery ??= parseQuery(this.target);
+        return this.parsedQuery;
+      }
+      /** What JSON.stringify and console.log show: the fields of RequestInfo, as a plain record would have them. */
+      toJSON() {
+        const info = { method: this.method, path: this.path, query: this.query, headers: this.headers, remote_addr: this.remote_addr };
+        if (this.certificate !== void 0) info.certificate = this.certificate;
+        return info;
+      }
+      [/* @__PURE__ */ Symbol.for("nodejs.util.inspect.custom")]() {
+        return this.toJSON();
+      }
+    };
+  }
+});
+
 // src/protocol/server-handshake.ts
 function originForm(target) {
   const match = ABSOLUTE_FORM.exec(target);
   if (match === null) return { path: target, authority: null };
   const rest = target.slice(match[0].length);
   const path = rest.startsWith("/") ? rest : `/${rest}`;
-  const authority2 = match[1].slice(match[1].lastIndexOf("@") + 1);
-  return { path: path.replace(/#.*$/, ""), authority: authority2 };
+  const authority3 = match[1].slice(match[1].lastIndexOf("@") + 1);
+  return { path: path.replace(/#.*$/, ""), authority: authority3 };
 }
 function switchingProtocolsHead(key, headers = []) {
   const lines = ["HTTP/1.1 101 Switching Protocols", "Upgrade: websocket", "Connection: Upgrade", `Sec-WebSocket-Accept: ${acceptKey(key)}`];
@@ -2826,39 +3172,37 @@ var init_server_handshake = __esm({
     init_deflate();
     init_extensions();
     init_subprotocols();
+    init_request_info();
     ACCEPT_RESERVED = /* @__PURE__ */ new Set(["sec-websocket-accept", "sec-websocket-protocol"]);
     ServerHandshake = class {
       constructor(head, options) {
         this.options = options;
         this.httpVersion = head.httpVersion;
-        const headers = {};
+        const headers = /* @__PURE__ */ Object.create(null);
         const lines = [`${head.method} ${head.url} HTTP/${head.httpVersion}`];
         for (let i = 0; i + 1 < head.rawHeaders.length; i += 2) {
           const name = head.rawHeaders[i];
           const value = head.rawHeaders[i + 1];
           lines.push(`${name}: ${value}`);
-          const key = name.toLowerCase();
-          if (key === "host") this.hostLines++;
-          const previous = headers[key];
-          headers[key] = previous === void 0 ? value : `${previous}${key === "cookie" ? "; " : ", "}${value}`;
+          if (name.toLowerCase() === "host") this.hostLines++;
+          addHeader(headers, name, value);
         }
+        this.headers = headers;
         this.head = lines.join("\r\n");
         const target = originForm(head.url);
         if (target.authority !== null) headers.host = target.authority;
-        const q = target.path.indexOf("?");
-        const query = {};
-        if (q !== -1) for (const [name, value] of new URLSearchParams(target.path.slice(q + 1))) query[name] = value;
-        this.request = {
+        this.request = new RequestRecord(this.head, {
           method: head.method,
-          path: q === -1 ? target.path : target.path.slice(0, q),
-          query,
-          headers,
-          remote_addr: head.remoteAddress
-        };
-        if (head.certificate !== void 0) this.request.certificate = head.certificate;
+          target: target.path,
+          host: target.authority,
+          remoteAddress: head.remoteAddress,
+          certificate: head.certificate
+        });
       }
       options;
       request;
+      /** The headers the checks read, for the handshake only (the connection keeps `request`). */
+      headers;
       /** The request head as text (request line and headers). */
       head;
       httpVersion;
@@ -2869,7 +3213,7 @@ var init_server_handshake = __esm({
        * to send, or null when the request may go on (to `authorize`, then `accept`).
        */
       check() {
-        const h = this.request.headers;
+        const h = this.headers;
         if (!hasToken(h.upgrade, "websocket")) {
           return refusal(426, "this endpoint needs a WebSocket upgrade (RFC 6455 §4.2.1)", [["Upgrade", "websocket"]]);
         }
@@ -2901,7 +3245,7 @@ var init_server_handshake = __esm({
         for (const [name] of extra) {
           if (ACCEPT_RESERVED.has(name.toLowerCase())) throw new TypeError(`header ${name} is set by the WebSocket handshake and cannot be overridden`);
         }
-        const h = this.request.headers;
+        const h = this.headers;
         const protocol = selectProtocol(parseProtocolHeader(h["sec-websocket-protocol"]), this.options.protocols ?? []);
         const negotiated = this.options.deflate === null ? null : negotiateOffer(h["sec-websocket-extensions"], this.options.deflate);
         const lines = [];
@@ -2999,14 +3343,14 @@ var init_extended_connect = __esm({
           if (flat[i].startsWith(":")) pseudoLines.push(flat[i], flat[i + 1]);
           else raw.push(flat[i], flat[i + 1]);
         }
-        const authority2 = one(head.headers[":authority"]);
-        if (authority2 !== void 0 && head.headers.host === void 0) raw.unshift("host", authority2);
+        const authority3 = one(head.headers[":authority"]);
+        if (authority3 !== void 0 && head.headers.host === void 0) raw.unshift("host", authority3);
         this.pseudo = {
           method: one(head.headers[":method"]),
           protocol: one(head.headers[":protocol"]),
           scheme: one(head.headers[":scheme"]),
           path: one(head.headers[":path"]),
-          authority: authority2
+          authority: authority3
         };
         this.inner = new ServerHandshake({
           method: this.pseudo.method ?? "CONNECT",
@@ -3030,12 +3374,12 @@ var init_extended_connect = __esm({
       }
       /** RFC 8441 §4 and RFC 6455 §4.2.1 as they apply over HTTP/2, and the route's Origin list: the refusal to send, or null. */
       check() {
-        const { method, protocol, scheme, path, authority: authority2 } = this.pseudo;
+        const { method, protocol, scheme, path, authority: authority3 } = this.pseudo;
         if (method !== "CONNECT") return refusal(405, "WebSockets over HTTP/2 open with an extended CONNECT (RFC 8441 §4)");
         if (protocol === void 0) return refusal(405, "a CONNECT without :protocol is a proxy request, which this server does not serve");
         if (protocol !== "websocket") return refusal(501, `unsupported :protocol ${JSON.stringify(protocol)}: this endpoint speaks websocket`);
         if (scheme === void 0 || path === void 0 || path === "") return refusal(400, "an extended CONNECT needs :scheme and :path (RFC 8441 §4)");
-        if (authority2 === void 0 || authority2 === "") return refusal(400, "an extended CONNECT needs :authority (RFC 8441 §4)");
+        if (authority3 === void 0 || authority3 === "") return refusal(400, "an extended CONNECT needs :authority (RFC 8441 §4)");
         const h = this.request.headers;
         if (h["sec-websocket-version"] !== "13") {
           return refusal(400, "unsupported Sec-WebSocket-Version: this server speaks 13 (RFC 6455 §4.4, RFC 8441 §5)", [["sec-websocket-version", "13"]]);
@@ -3091,7 +3435,7 @@ var init_extended_connect = __esm({
         const user = checkHeaders(options.headers);
         this.protocols = checkProtocols(options.protocols);
         this.deflate = options.deflate ?? null;
-        let authority2 = options.authority;
+        let authority3 = options.authority;
         const lines = [
           [":method", "CONNECT"],
           [":protocol", "websocket"],
@@ -3103,11 +3447,11 @@ var init_extended_connect = __esm({
         if (this.protocols.length > 0) rest.push(["sec-websocket-protocol", this.protocols.join(", ")]);
         for (const [name, value] of user) {
           const lower = name.toLowerCase();
-          if (lower === "host") authority2 = value;
+          if (lower === "host") authority3 = value;
           else if (CONNECTION_SPECIFIC.has(lower)) throw new TypeError(`header ${name} is connection-specific, which HTTP/2 forbids (RFC 9113 §8.2.2)`);
           else rest.push([lower, value]);
         }
-        lines.push([":authority", authority2], ...rest);
+        lines.push([":authority", authority3], ...rest);
         this.headers = headerObject(lines);
         this.requestHead = lines.map(([name, value]) => `${name}: ${value}`).join("\r\n");
       }
@@ -3512,6 +3856,9 @@ function checkOptions(options) {
   if (typeof timeout !== "number" || !(timeout > 0)) throw new TypeError(`websocket connect failed: invalid timeout ${String(timeout)}: a number of ms > 0 (Infinity: no limit)`);
   const maxRedirects = options.maxRedirects ?? 0;
   if (!Number.isInteger(maxRedirects) || maxRedirects < 0) throw new TypeError(`websocket connect failed: maxRedirects must be an integer ≥ 0, not ${String(maxRedirects)}`);
+  for (const name of ["onping", "onpong"]) {
+    if (options[name] !== void 0 && typeof options[name] !== "function") throw new TypeError(`websocket connect failed: ${name} must be a function`);
+  }
   checkConnectionLimits(options);
   return { timeout, maxRedirects, deflate: deflateSetting(options.perMessageDeflate) };
 }
@@ -3545,7 +3892,7 @@ async function handshaken(url, options = {}) {
       if (outcome.accepted) return { socket, handshake: handshake2, outcome, deflateOptions: settings.deflate };
       socket.destroy();
       const next = redirectTarget(outcome, target, redirects, settings.maxRedirects);
-      if (next.hostHeader !== target.hostHeader || next.secure !== target.secure) headers = withoutCredentials(headers);
+      if (next.hostHeader !== target.hostHeader || next.secure !== target.secure) headers = withoutCredentials2(headers);
       target = next;
       handshake2 = newHandshake(target, options, headers, settings.deflate);
     }
@@ -3567,9 +3914,9 @@ async function dial(target, options, context, signal, alpn) {
   const proxy = proxyFor(target, options.proxy);
   let socket;
   if (proxy !== null) {
-    socket = await openTunnel(proxy, target, signal);
+    socket = proxy.protocol === "http:" ? await openTunnel(proxy, target, signal) : await openSocksTunnel(proxy, target, signal);
   } else {
-    socket = import_node_net2.default.connect({ host: target.host, port: target.port });
+    socket = import_node_net3.default.connect({ host: target.host, port: target.port });
     socket.setNoDelay(true);
     await opened(socket, "connect", signal).catch((error) => {
       throw asConnectError(error, { tls: false });
@@ -3580,7 +3927,7 @@ async function dial(target, options, context, signal, alpn) {
     socket,
     host: target.host,
     // RFC 6066 §3: SNI carries host names only, never IP addresses.
-    servername: import_node_net2.default.isIP(target.host) ? void 0 : target.host,
+    servername: import_node_net3.default.isIP(target.host) ? void 0 : target.host,
     secureContext: context,
     ...alpn === void 0 ? {} : { ALPNProtocols: alpn },
     ...defined(options, CONNECTION_KEYS)
@@ -3647,15 +3994,15 @@ function redirectTarget(outcome, current, redirects, maxRedirects) {
     throw refusedError(outcome, `redirect to an unusable URL: ${error.message}`, "ERR_REDIRECT");
   }
 }
-function withoutCredentials(headers) {
+function withoutCredentials2(headers) {
   if (headers === void 0 || headers === null) return headers;
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !CROSS_ORIGIN_DROPPED.has(name.toLowerCase())));
 }
-var import_node_net2, import_node_tls, CONTEXT_KEYS, CONNECTION_KEYS, REDIRECTS, CROSS_ORIGIN_DROPPED;
+var import_node_net3, import_node_tls, CONTEXT_KEYS, CONNECTION_KEYS, REDIRECTS, CROSS_ORIGIN_DROPPED;
 var init_client = __esm({
   "src/transport/client.ts"() {
     "use strict";
-    import_node_net2 = __toESM(require("node:net"), 1);
+    import_node_net3 = __toESM(require("node:net"), 1);
     import_node_tls = __toESM(require("node:tls"), 1);
     init_connection();
     init_deflate();
@@ -3665,12 +4012,13 @@ var init_client = __esm({
     init_timers();
     init_connect_error();
     init_proxy();
+    init_socks5();
     init_socket_steps();
     init_http2_client();
     CONTEXT_KEYS = ["ca", "cert", "key", "pfx", "passphrase", "ciphers", "minVersion", "maxVersion"];
     CONNECTION_KEYS = ["rejectUnauthorized", "servername", "checkServerIdentity"];
     REDIRECTS = /* @__PURE__ */ new Set([301, 302, 303, 307, 308]);
-    CROSS_ORIGIN_DROPPED = /* @__PURE__ */ new Set(["authorization", "cookie", "host"]);
+    CROSS_ORIGIN_DROPPED = /* @__PURE__ */ new Set(["authorization", "cookie", "proxy-authorization", "host"]);
   }
 });
 
@@ -3916,23 +4264,30 @@ var init_deadlines = __esm({
       pending = /* @__PURE__ */ new Map();
       start(socket) {
         if (!Number.isFinite(this.timeout)) return;
-        const key = connectionKey(socket);
-        const onClose2 = () => this.clear(key);
-        const timer = setTimer(() => {
-          this.clear(key);
+        if (socket.remoteAddress === void 0) {
           socket.destroy();
-        }, this.timeout);
-        this.pending.set(key, { timer, socket, onClose: onClose2 });
-        socket.once("close", onClose2);
+          return;
+        }
+        const key = connectionKey(socket);
+        const entry = {
+          socket,
+          onClose: () => this.clear(key, entry),
+          timer: setTimer(() => {
+            this.clear(key, entry);
+            socket.destroy();
+          }, this.timeout)
+        };
+        this.pending.set(key, entry);
+        socket.once("close", entry.onClose);
       }
       /** The head arrived: from here the request's own limits apply. */
       settle(socket) {
         if (this.pending.size > 0) this.clear(connectionKey(socket));
       }
       /** Forgets the connection, its listener included, so an open WebSocket keeps nothing of it here. */
-      clear(key) {
+      clear(key, only) {
         const entry = this.pending.get(key);
-        if (entry === void 0) return;
+        if (entry === void 0 || only !== void 0 && entry !== only) return;
         this.pending.delete(key);
         clearTimer(entry.timer);
         entry.socket.off("close", entry.onClose);
@@ -4032,7 +4387,7 @@ function acceptStream(stream, agreement) {
 function resetStream(stream) {
   if (!stream.closed && !stream.destroyed) stream.close(RESET_CODES.internal);
 }
-function connectRequest(stream, headers, rawHeaders) {
+function connectRequest2(stream, headers, rawHeaders) {
   return {
     method: String(headers[":method"]),
     url: String(headers[":path"] ?? "/"),
@@ -4068,11 +4423,11 @@ function checkTopic(topic) {
   if (bytes2.length > MAX_TOPIC_LENGTH) throw new RangeError(`a topic may be at most ${MAX_TOPIC_LENGTH} bytes long`);
   if (bytes2.toString("utf8") !== topic) throw new TypeError("a topic must be valid Unicode (no lone surrogates)");
 }
-var import_node_buffer2, DEFAULT_MAX_TOPICS_PER_CONNECTION, MAX_TOPIC_LENGTH, TopicHub;
+var DEFAULT_MAX_TOPICS_PER_CONNECTION, MAX_TOPIC_LENGTH, TopicHub;
 var init_topics = __esm({
   "src/transport/topics.ts"() {
     "use strict";
-    import_node_buffer2 = require("node:buffer");
+    init_utf8();
     init_connection();
     DEFAULT_MAX_TOPICS_PER_CONNECTION = 1e3;
     MAX_TOPIC_LENGTH = 1024;
@@ -4139,7 +4494,7 @@ var init_topics = __esm({
         checkTopic(topic);
         const binary = options.binary ?? typeof data !== "string";
         const payload = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-        if (!binary && typeof data !== "string" && !(0, import_node_buffer2.isUtf8)(payload)) throw new TypeError("publish(): text must be UTF-8 (use { binary: true } for bytes)");
+        if (!binary && typeof data !== "string" && !isUtf82(payload)) throw new TypeError("publish(): text must be UTF-8 (use { binary: true } for bytes)");
         const sent = this.deliver(topic, payload, binary);
         this.pubsub?.publish(topic, payload, binary);
         return sent;
@@ -4392,7 +4747,7 @@ var init_server = __esm({
         }, { ...route.policy, deflate: this.deflateOptions });
         const refused = handshake2.check();
         if (refused !== null) return refuseStream(stream, refused);
-        const request3 = connectRequest(stream, headers, rawHeaders);
+        const request3 = connectRequest2(stream, headers, rawHeaders);
         const start = (agreement) => {
           const socket = acceptStream(stream, agreement);
           if (socket === null) return;
@@ -4990,11 +5345,11 @@ var init_pubsub = __esm({
 });
 
 // src/transport/pubsub/redis-link.ts
-var import_node_net3, import_node_tls3, RedisLink;
+var import_node_net4, import_node_tls3, RedisLink;
 var init_redis_link = __esm({
   "src/transport/pubsub/redis-link.ts"() {
     "use strict";
-    import_node_net3 = __toESM(require("node:net"), 1);
+    import_node_net4 = __toESM(require("node:net"), 1);
     import_node_tls3 = __toESM(require("node:tls"), 1);
     init_resp();
     init_redis_url();
@@ -5019,6 +5374,8 @@ var init_redis_link = __esm({
       attempt = 0;
       timer = null;
       outageReported = false;
+      /** The last refusal reported: a wrong password is reported once, not on every retry. */
+      lastRefusal = "";
       /** Connections made after the first. */
       reconnects = 0;
       everReady = false;
@@ -5056,7 +5413,7 @@ var init_redis_link = __esm({
       connect() {
         const { address } = this.options;
         this.reader = new RespReader(this.options.maxReplySize);
-        const socket = address.tls ? import_node_tls3.default.connect({ host: address.host, port: address.port, servername: import_node_net3.default.isIP(address.host) ? void 0 : address.host, ...this.options.tls }) : import_node_net3.default.connect({ host: address.host, port: address.port });
+        const socket = address.tls ? import_node_tls3.default.connect({ host: address.host, port: address.port, servername: import_node_net4.default.isIP(address.host) ? void 0 : address.host, ...this.options.tls }) : import_node_net4.default.connect({ host: address.host, port: address.port });
         this.socket = socket;
         socket.setNoDelay(true);
         socket.setTimeout(this.options.connectTimeout);
@@ -5082,6 +5439,7 @@ var init_redis_link = __esm({
         this.ready = true;
         this.attempt = 0;
         this.outageReported = false;
+        this.lastRefusal = "";
         if (this.everReady) this.reconnects++;
         this.everReady = true;
         this.user.onReady();
@@ -5129,10 +5487,15 @@ var init_redis_link = __esm({
           if (!this.closed) this.connect();
         }, delay2);
       }
-      /** Reports the first failure of an outage (and every refusal, which needs someone to fix a setting). */
-      reportOutage(error, always2 = false) {
+      /** Reports the first failure of an outage, and each new refusal (which needs someone to fix a setting). */
+      reportOutage(error, refusal2 = false) {
         if (this.closed) return;
-        if (this.outageReported && !always2) return;
+        if (refusal2) {
+          if (error.message === this.lastRefusal) return;
+          this.lastRefusal = error.message;
+        } else if (this.outageReported) {
+          return;
+        }
         this.outageReported = true;
         const reported = error instanceof PubSubError ? error : new PubSubError("WS_ERR_PUBSUB_DOWN", `cannot reach ${this.where()} (${error.message}); retrying`, { cause: error });
         report(this.options.onError, reported, `pubsub ${this.options.role}`);
@@ -5516,6 +5879,7 @@ __export(scriptling_exports, {
   ConnectError: () => ConnectError,
   HttpRuntime: () => HttpRuntime,
   WebSocketConnection: () => WebSocketConnection,
+  WebSocketError: () => WebSocketError,
   broadcast: () => broadcast,
   connect: () => connect2,
   createRuntime: () => createRuntime,
@@ -5553,12 +5917,17 @@ var init_scriptling = __esm({
     init_values();
     init_runtime();
     init_client();
+    init_errors();
     init_broadcast();
   }
 });
 
 // src/sync/messages.ts
+function syncWindows(options) {
+  return { receive: options.maxQueuedBytes ?? RECEIVE_WINDOW, send: options.sendHighWaterMark ?? SEND_WINDOW };
+}
 function ownBytes(view) {
+  if (view.byteLength === 0) return new Uint8Array(0);
   return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength ? view : new Uint8Array(view);
 }
 function serializeError(error) {
@@ -5586,25 +5955,75 @@ function reviveError(error) {
   if (error.code !== void 0) Object.assign(revived, { code: error.code });
   return revived;
 }
-var SEQUENCE, STATUS, STATE_BYTES, RECEIVE_WINDOW, SEND_WINDOW, MESSAGE_OVERHEAD, messageCost, CUSTODY, ENTRIES, ROOM, CUSTODY_BYTES, CONNECT_PREFIX, PLAIN_ERRORS;
+var SEQUENCE, STATUS, STATE_BYTES, RECEIVE_WINDOW, SEND_WINDOW, BINARY_OVERHEAD, messageCost2, CONNECT_PREFIX, PLAIN_ERRORS;
 var init_messages2 = __esm({
   "src/sync/messages.ts"() {
     "use strict";
     init_client();
     init_errors();
+    init_message_cost();
     SEQUENCE = 0;
     STATUS = 1;
     STATE_BYTES = 2 * Int32Array.BYTES_PER_ELEMENT;
     RECEIVE_WINDOW = 8 * 1024 * 1024;
     SEND_WINDOW = 1024 * 1024;
-    MESSAGE_OVERHEAD = 64;
-    messageCost = (data) => data.length + MESSAGE_OVERHEAD;
+    BINARY_OVERHEAD = 1024;
+    messageCost2 = (data) => typeof data === "string" ? messageCost(data) : data.length + BINARY_OVERHEAD;
+    CONNECT_PREFIX = "websocket connect failed: ";
+    PLAIN_ERRORS = { TypeError, RangeError, SyntaxError };
+  }
+});
+
+// src/sync/custody.ts
+function move(words2, by, from, to) {
+  if (!TRANSITIONS.some((t) => t.from === from && t.to === to && t.by === by)) {
+    throw new Error(`custody: the ${by} may not move ${NAMES[from] ?? from} to ${NAMES[to] ?? to}`);
+  }
+  return Atomics.compareExchange(words2, CUSTODY, from, to) === from;
+}
+function startWithWorker(words2, room2) {
+  Atomics.store(words2, ROOM, clampRoom(room2));
+  Atomics.store(words2, CUSTODY, 3 /* WORKER */);
+}
+function callerEnters(words2) {
+  Atomics.add(words2, ENTRIES, 1);
+  return move(words2, "caller", 1 /* FREE_AT_BOUNDARY */, 2 /* CALLER */) || move(words2, "caller", 0 /* FREE */, 2 /* CALLER */);
+}
+function callerLeaves(words2, atBoundary, room2) {
+  Atomics.store(words2, ROOM, clampRoom(room2));
+  move(words2, "caller", 2 /* CALLER */, atBoundary ? 1 /* FREE_AT_BOUNDARY */ : 0 /* FREE */);
+}
+function entriesSince(words2, lastEntries) {
+  const entries = Atomics.load(words2, ENTRIES);
+  return { entries, idle: entries === lastEntries };
+}
+function room(words2) {
+  return Atomics.load(words2, ROOM);
+}
+var CUSTODY, ENTRIES, ROOM, CUSTODY_BYTES, TRANSITIONS, NAMES, clampRoom;
+var init_custody = __esm({
+  "src/sync/custody.ts"() {
+    "use strict";
     CUSTODY = 0;
     ENTRIES = 1;
     ROOM = 2;
     CUSTODY_BYTES = 3 * Int32Array.BYTES_PER_ELEMENT;
-    CONNECT_PREFIX = "websocket connect failed: ";
-    PLAIN_ERRORS = { TypeError, RangeError, SyntaxError };
+    TRANSITIONS = [
+      { from: 3 /* WORKER */, to: 0 /* FREE */, by: "worker" },
+      // yield
+      { from: 0 /* FREE */, to: 2 /* CALLER */, by: "caller" },
+      // a call starts (after a yield, or mid-frame)
+      { from: 1 /* FREE_AT_BOUNDARY */, to: 2 /* CALLER */, by: "caller" },
+      // a call starts
+      { from: 2 /* CALLER */, to: 0 /* FREE */, by: "caller" },
+      // a call ends mid-frame
+      { from: 2 /* CALLER */, to: 1 /* FREE_AT_BOUNDARY */, by: "caller" },
+      // a call ends at a frame boundary
+      { from: 1 /* FREE_AT_BOUNDARY */, to: 3 /* WORKER */, by: "worker" }
+      // the caller is away
+    ];
+    NAMES = ["FREE", "FREE_AT_BOUNDARY", "CALLER", "WORKER"];
+    clampRoom = (bytes2) => Math.max(Math.min(bytes2, 2147483647), -2147483648);
   }
 });
 
@@ -5703,28 +6122,24 @@ var init_ping_answerer = __esm({
 });
 
 // src/sync/handed-socket.ts
-function takeOver(socket, rest) {
-  const handle2 = socket._handle;
-  if (socket instanceof import_node_tls4.TLSSocket || handle2 == null || typeof handle2.fd !== "number" || handle2.fd < 0) return null;
-  handle2.reading = true;
-  handle2.readStop();
-  socket.allowHalfOpen = true;
-  const chunks = [rest];
-  for (let chunk = socket.read(); chunk !== null; chunk = socket.read()) chunks.push(chunk);
-  return { handle: handle2, rest: chunks.length === 1 ? rest : Buffer.concat(chunks) };
-}
-var import_node_tls4, HandedSocket;
+var HandedSocket;
 var init_handed_socket = __esm({
   "src/sync/handed-socket.ts"() {
     "use strict";
-    import_node_tls4 = require("node:tls");
     init_ping_answerer();
     init_messages2();
+    init_custody();
     HandedSocket = class {
-      constructor(id, socket, handle2, custody, emit2) {
+      /**
+       * Starts in custody, reading and answering Pings from the moment the
+       * caller's connect() returns (it may not call again for a while): `rest`,
+       * the bytes read past the handshake (which the caller gets in the
+       * handover), comes first; `room` is the caller's receive window.
+       */
+      constructor(id, socket, lent, custody, emit2, start) {
         this.id = id;
         this.socket = socket;
-        this.handle = handle2;
+        this.lent = lent;
         this.custody = custody;
         this.emit = emit2;
         socket.on("data", (chunk) => this.onChunk(chunk));
@@ -5732,18 +6147,17 @@ var init_handed_socket = __esm({
         socket.on("error", () => {
         });
         socket.on("close", () => this.onClosed());
-        const destroy = socket._destroy;
-        socket._destroy = (error, callback) => {
-          const run4 = () => destroy.call(socket, error, callback);
-          if (this.mode === "release") return run4();
-          this.heldDestroy = run4;
-          this.onEnd();
-        };
         socket.resume();
+        startWithWorker(custody, start.room);
+        this.mode = "custody";
+        this.answerer = new PingAnswerer();
+        this.forwarded = start.rest.length;
+        this.answer(this.answerer.receiveData(start.rest));
+        if (this.forwarded < start.room) this.lent.startReading();
       }
       id;
       socket;
-      handle;
+      lent;
       custody;
       emit;
       mode = "idle";
@@ -5754,14 +6168,12 @@ var init_handed_socket = __esm({
       /** Writes of ours not yet completed: the caller's overflow and our Pongs. */
       inflight = 0;
       writeRequestsDone = 0;
-      /** Node's destroy of the socket after an error, held until release: it would close the descriptor under the caller. */
-      heldDestroy = null;
       releaseTimer = null;
       /** The caller's ENTRIES count at the last custody check: custody starts only after a whole tick without a call. */
       lastEntries = -1;
       /** Bytes handed to this thread to write and not yet in the kernel (none once the socket failed: they never will be). */
       get unwritten() {
-        return this.heldDestroy === null ? this.socket.writableLength : 0;
+        return this.lent.destroyHeld ? 0 : this.socket.writableLength;
       }
       watch() {
         if (this.ended) {
@@ -5769,7 +6181,7 @@ var init_handed_socket = __esm({
           return;
         }
         this.mode = "watch";
-        this.handle.readStart();
+        this.lent.startReading();
       }
       unwatch() {
         if (this.mode === "watch") this.stop("idle");
@@ -5781,45 +6193,42 @@ var init_handed_socket = __esm({
        * writes is pending (its Pongs would queue behind them).
        */
       maybeTakeCustody() {
-        const entries = Atomics.load(this.custody, ENTRIES);
-        const idle = entries === this.lastEntries;
+        const { entries, idle } = entriesSince(this.custody, this.lastEntries);
         this.lastEntries = entries;
-        if (!idle || this.mode !== "idle" || this.ended || this.inflight > 0 || Atomics.load(this.custody, ROOM) <= 0) return;
-        if (Atomics.compareExchange(this.custody, CUSTODY, 1 /* FREE_AT_BOUNDARY */, 3 /* WORKER */) !== 1 /* FREE_AT_BOUNDARY */) return;
+        if (!idle || this.mode !== "idle" || this.ended || this.inflight > 0 || room(this.custody) <= 0) return;
+        if (!move(this.custody, "worker", 1 /* FREE_AT_BOUNDARY */, 3 /* WORKER */)) return;
         this.mode = "custody";
         this.answerer = new PingAnswerer();
         this.forwarded = 0;
-        this.handle.readStart();
+        this.lent.startReading();
       }
       /** Hands custody back at once; `writing` tells the caller to write through us until our Pongs are out. */
       yield() {
         if (this.mode === "custody") this.stop("idle");
         this.answerer = null;
-        Atomics.store(this.custody, CUSTODY, 0 /* FREE */);
+        move(this.custody, "worker", 3 /* WORKER */, 0 /* FREE */);
         this.emit({ type: "yielded", conn: this.id, writing: this.inflight > 0 });
       }
       /** One of our writes is complete; `requests`: it was the caller's (else a Pong of ours). */
-      writeDone(requests3, bytes2) {
+      writeDone(requests3, bytes2, error) {
         this.inflight--;
         this.writeRequestsDone += requests3;
-        this.emit({ type: "written", conn: this.id, through: this.writeRequestsDone, bytes: bytes2, idle: this.inflight === 0 });
+        const failed2 = error != null || this.lent.destroyHeld;
+        this.emit({ type: "written", conn: this.id, through: this.writeRequestsDone, bytes: bytes2, idle: this.inflight === 0, failed: failed2 });
       }
       write(data) {
         let bytes2 = 0;
         for (const chunk of data) bytes2 += chunk.length;
         this.inflight++;
-        const done = () => this.writeDone(1, bytes2);
-        if (this.socket.destroyed) return done();
+        const done = (error) => this.writeDone(1, bytes2, error);
+        if (this.socket.destroyed) return done(new Error("the socket is closed"));
         for (let i = 0; i < data.length - 1; i++) this.socket.write(data[i]);
         this.socket.write(data[data.length - 1] ?? Buffer.alloc(0), done);
       }
       release(waitMs) {
         this.stop("release");
         this.answerer = null;
-        if (this.heldDestroy !== null) {
-          this.heldDestroy();
-          return;
-        }
+        if (this.lent.letGo()) return;
         if (this.socket.destroyed) {
           this.emit({ type: "released", conn: this.id });
           return;
@@ -5831,7 +6240,7 @@ var init_handed_socket = __esm({
           if (this.socket.writableLength > 0) this.socket.end();
           else this.socket.destroy();
         } else {
-          this.handle.readStart();
+          this.lent.startReading();
         }
       }
       /** The caller gave up on this connection before it saw it open. */
@@ -5839,7 +6248,7 @@ var init_handed_socket = __esm({
         this.release(0);
       }
       stop(mode) {
-        if (this.mode === "watch" || this.mode === "custody") this.handle.readStop();
+        if (this.mode === "watch" || this.mode === "custody") this.lent.stopReading();
         this.mode = mode;
       }
       onChunk(chunk) {
@@ -5849,15 +6258,10 @@ var init_handed_socket = __esm({
             this.forward(chunk, true);
             break;
           case "custody": {
-            const pongs = this.answerer.receiveData(chunk);
-            if (pongs.length > 0 && this.inflight === 0) {
-              this.inflight++;
-              for (let i = 0; i < pongs.length - 1; i++) this.socket.write(pongs[i]);
-              this.socket.write(pongs[pongs.length - 1], () => this.writeDone(0, 0));
-            }
-            this.forward(chunk, false);
+            this.answer(this.answerer.receiveData(chunk));
             this.forwarded += chunk.length;
-            if (this.forwarded >= Atomics.load(this.custody, ROOM)) this.handle.readStop();
+            this.forward(chunk, false);
+            if (this.forwarded >= room(this.custody)) this.lent.stopReading();
             break;
           }
           case "release":
@@ -5867,9 +6271,20 @@ var init_handed_socket = __esm({
             this.forward(chunk, false);
         }
       }
+      /** Writes the Pongs for Pings read in custody. Behind writes of the caller's, a Pong waits for the caller to answer (its protocol sees the Ping again). */
+      answer(pongs) {
+        if (pongs.length === 0 || this.inflight > 0) return;
+        this.inflight++;
+        for (let i = 0; i < pongs.length - 1; i++) this.socket.write(pongs[i]);
+        this.socket.write(pongs[pongs.length - 1], () => this.writeDone(0, 0));
+      }
       forward(chunk, watchEnded) {
         const bytes2 = ownBytes(chunk);
         this.emit({ type: "read", conn: this.id, chunks: [bytes2], end: false, watchEnded }, [bytes2.buffer]);
+      }
+      /** Node destroyed the socket after an error; its descriptor stays open until release (see LentSocket). */
+      onHeldDestroy() {
+        this.onEnd();
       }
       onEnd() {
         if (this.ended) return;
@@ -5895,6 +6310,100 @@ var init_handed_socket = __esm({
   }
 });
 
+// src/sync/socket-internals.ts
+function whyNotHandable(socket) {
+  if (socket instanceof import_node_tls4.TLSSocket) return "TLS is decrypted on the worker thread";
+  if (forcedUnavailable !== null) return forcedUnavailable;
+  const handle2 = socket._handle;
+  if (handle2 === null || typeof handle2 !== "object") return "the socket has no _handle";
+  if (typeof handle2.fd !== "number") return "its handle has no fd";
+  if (handle2.fd < 0) return "its handle has no open descriptor";
+  if (typeof handle2.readStart !== "function") return "handle.readStart is not a function";
+  if (typeof handle2.readStop !== "function") return "handle.readStop is not a function";
+  if (typeof handle2.reading !== "boolean") return "handle.reading is not a boolean";
+  if (typeof socket._destroy !== "function") return "socket._destroy is not a function";
+  return null;
+}
+var import_node_tls4, forcedUnavailable, LentSocket;
+var init_socket_internals = __esm({
+  "src/sync/socket-internals.ts"() {
+    "use strict";
+    import_node_tls4 = require("node:tls");
+    forcedUnavailable = null;
+    LentSocket = class _LentSocket {
+      constructor(socket, handle2, onDestroyHeld) {
+        this.socket = socket;
+        this.handle = handle2;
+        this.onDestroyHeld = onDestroyHeld;
+      }
+      socket;
+      handle;
+      onDestroyHeld;
+      heldDestroy = null;
+      holding = true;
+      /**
+       * Stops Node reading a freshly handshaken socket and returns it with every
+       * byte read past the handshake, or the reason it cannot be lent (see
+       * `whyNotHandable`); nothing is changed then.
+       */
+      static take(socket, rest, onDestroyHeld) {
+        const why = whyNotHandable(socket);
+        if (why !== null) return { unavailable: why };
+        const handle2 = socket._handle;
+        handle2.reading = true;
+        handle2.readStop();
+        socket.allowHalfOpen = true;
+        const chunks = [rest];
+        for (let chunk = socket.read(); chunk !== null; chunk = socket.read()) chunks.push(chunk);
+        const lent = new _LentSocket(socket, handle2, onDestroyHeld);
+        lent.holdDestroy();
+        return { lent, rest: chunks.length === 1 ? rest : Buffer.concat(chunks) };
+      }
+      get fd() {
+        return this.handle.fd;
+      }
+      /** Reads the next chunks into 'data' events (the socket is flowing). */
+      startReading() {
+        this.handle.readStart();
+      }
+      stopReading() {
+        this.handle.readStop();
+      }
+      /** Node destroyed the socket (a read or write error) and its descriptor waits for `letGo()`. */
+      get destroyHeld() {
+        return this.heldDestroy !== null;
+      }
+      /**
+       * The descriptor may close now: a destroy held back runs at once (its
+       * 'close' follows), and later ones are no longer held.
+       */
+      letGo() {
+        this.holding = false;
+        const run4 = this.heldDestroy;
+        this.heldDestroy = null;
+        run4?.();
+        return run4 !== null;
+      }
+      /**
+       * Node destroys a socket at a read or write error, closing its descriptor
+       * at once, while the caller may be about to read or write that number
+       * (which the process could reuse): until `letGo()` the destroy is held,
+       * and the owner is told instead (`onDestroyHeld`: for it, the stream ended).
+       */
+      holdDestroy() {
+        const socket = this.socket;
+        const destroy = socket._destroy;
+        socket._destroy = (error, callback) => {
+          const run4 = () => destroy.call(socket, error, callback);
+          if (!this.holding) return run4();
+          this.heldDestroy = run4;
+          this.onDestroyHeld();
+        };
+      }
+    };
+  }
+});
+
 // src/sync/worker.ts
 var worker_exports = {};
 function emit(event, transfer) {
@@ -5905,8 +6414,11 @@ function emit(event, transfer) {
 function onConnect(id, url, scriptlingOptions, socketThread, custody) {
   let options;
   let opening;
+  let windows;
   try {
     options = engineConnectOptions(scriptlingOptions, {});
+    checkConnectionLimits(options);
+    windows = syncWindows(options);
     opening = handshaken(url, options);
   } catch (error) {
     opening = Promise.reject(error);
@@ -5918,26 +6430,27 @@ function onConnect(id, url, scriptlingOptions, socketThread, custody) {
         return;
       }
       const remoteAddress = formatAddress(opened2.socket.remoteAddress, opened2.socket.remotePort);
-      const taken = socketThread === "caller" ? takeOver(opened2.socket, opened2.outcome.rest) : null;
-      if (taken === null) {
+      let handed = null;
+      const taken = socketThread === "caller" ? LentSocket.take(opened2.socket, opened2.outcome.rest, () => handed?.onHeldDestroy()) : null;
+      if (taken === null || "unavailable" in taken) {
         const conn = new WebSocketConnection(openWebSocket(opened2, options));
-        emit({ type: "connected", id, remoteAddress, protocol: conn.engine.protocol, handover: null });
-        links.set(id, new Link(id, conn));
+        emit({ type: "connected", id, remoteAddress, protocol: conn.engine.protocol, windows, handover: null });
+        links.set(id, new Link(id, conn, windows));
         return;
       }
       const { outcome, deflateOptions } = opened2;
       const handover = {
-        fd: taken.handle.fd,
+        fd: taken.lent.fd,
         rest: taken.rest,
         deflate: outcome.deflate === null ? null : { params: outcome.deflate, options: deflateOptions ?? {} },
         maxMessageSize: options.maxMessageSize,
         closeTimeout: options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
-        pingInterval: options.pingInterval ?? DEFAULT_PING_INTERVAL,
-        pingTimeout: options.pingTimeout ?? DEFAULT_PING_TIMEOUT
+        keepalive: keepaliveTimes(options)
       };
-      handed.set(id, new HandedSocket(id, opened2.socket, taken.handle, new Int32Array(custody), emit));
+      handed = new HandedSocket(id, opened2.socket, taken.lent, new Int32Array(custody), emit, { rest: taken.rest, room: windows.receive });
+      handedSockets.set(id, handed);
       custodyTimer ??= setInterval(checkCustody, CUSTODY_TICK_MS);
-      emit({ type: "connected", id, remoteAddress, protocol: outcome.protocol, handover });
+      emit({ type: "connected", id, remoteAddress, protocol: outcome.protocol, windows, handover });
     },
     (error) => {
       if (!dropped.delete(id)) emit({ type: "failed", id, error: serializeError(error) });
@@ -5945,11 +6458,11 @@ function onConnect(id, url, scriptlingOptions, socketThread, custody) {
   );
 }
 function checkCustody() {
-  for (const [id, socket] of handed) {
-    if (socket.closed) handed.delete(id);
+  for (const [id, socket] of handedSockets) {
+    if (socket.closed) handedSockets.delete(id);
     else socket.maybeTakeCustody();
   }
-  if (handed.size === 0 && custodyTimer !== null) {
+  if (handedSockets.size === 0 && custodyTimer !== null) {
     clearInterval(custodyTimer);
     custodyTimer = null;
   }
@@ -5963,7 +6476,7 @@ function onClose(id, conn, code, reason) {
   );
 }
 async function flush() {
-  const unwritten = () => [...links.values(), ...handed.values()].some((link) => link.unwritten > 0);
+  const unwritten = () => [...links.values(), ...handedSockets.values()].some((link) => link.unwritten > 0);
   while (unwritten()) await new Promise((resolve3) => setTimeout(resolve3, 1));
 }
 function handle(request3) {
@@ -5978,19 +6491,19 @@ function handle(request3) {
       onConnect(request3.id, request3.url, request3.options, request3.socketThread, request3.custody);
       break;
     case "watch":
-      handed.get(request3.conn)?.watch();
+      handedSockets.get(request3.conn)?.watch();
       break;
     case "unwatch":
-      handed.get(request3.conn)?.unwatch();
+      handedSockets.get(request3.conn)?.unwatch();
       break;
     case "yield":
-      handed.get(request3.conn)?.yield();
+      handedSockets.get(request3.conn)?.yield();
       break;
     case "write":
-      handed.get(request3.conn)?.write(request3.data);
+      handedSockets.get(request3.conn)?.write(request3.data);
       break;
     case "release":
-      handed.get(request3.conn)?.release(request3.waitMs);
+      handedSockets.get(request3.conn)?.release(request3.waitMs);
       break;
     case "close":
       onClose(request3.id, request3.conn, request3.code, request3.reason);
@@ -6000,7 +6513,7 @@ function handle(request3) {
       break;
     case "drop": {
       const link = links.get(request3.conn);
-      const socket = handed.get(request3.conn);
+      const socket = handedSockets.get(request3.conn);
       if (link !== void 0) void link.close(void 0, void 0);
       else if (socket !== void 0) socket.drop();
       else dropped.add(request3.conn);
@@ -6008,7 +6521,7 @@ function handle(request3) {
     }
   }
 }
-var import_node_worker_threads3, state2, requests2, events2, sequence, Link, MAX_BATCH, links, dropped, handed, CUSTODY_TICK_MS, custodyTimer;
+var import_node_worker_threads3, state2, requests2, events2, sequence, Link, MAX_BATCH, links, dropped, handedSockets, CUSTODY_TICK_MS, custodyTimer;
 var init_worker2 = __esm({
   "src/sync/worker.ts"() {
     "use strict";
@@ -6017,19 +6530,22 @@ var init_worker2 = __esm({
     init_client();
     init_websocket();
     init_handed_socket();
+    init_socket_internals();
     init_messages2();
     ({ state: state2, requests: requests2, events: events2 } = import_node_worker_threads3.workerData);
     sequence = new Int32Array(state2);
     Link = class {
-      constructor(id, conn) {
+      constructor(id, conn, windows) {
         this.id = id;
         this.conn = conn;
+        this.windows = windows;
         this.ws = conn.engine;
         void this.ws.whenClosed().then(() => emit({ type: "closed", conn: id }));
         void this.pump();
       }
       id;
       conn;
+      windows;
       ws;
       /** Bytes (and per-message overhead) posted to the caller and not yet reported consumed. */
       unconsumed = 0;
@@ -6040,7 +6556,7 @@ var init_worker2 = __esm({
       onSettled = null;
       async pump() {
         for (; ; ) {
-          if (this.unconsumed >= RECEIVE_WINDOW) {
+          if (this.unconsumed >= this.windows.receive) {
             this.setReading(false);
             await new Promise((resolve3) => this.resume = resolve3);
             this.setReading(true);
@@ -6050,7 +6566,7 @@ var init_worker2 = __esm({
           const batch = [];
           const transfer = [];
           this.take(message, batch, transfer);
-          while (this.ws.queuedBytes > 0 && this.unconsumed < RECEIVE_WINDOW && batch.length < MAX_BATCH) {
+          while (this.ws.queuedBytes > 0 && this.unconsumed < this.windows.receive && batch.length < MAX_BATCH) {
             const next = await this.ws.receive(0);
             if (next === null) break;
             this.take(next, batch, transfer);
@@ -6070,7 +6586,7 @@ var init_worker2 = __esm({
           batch.push(bytes2);
           transfer.push(bytes2.buffer);
         }
-        this.unconsumed += messageCost(batch[batch.length - 1]);
+        this.unconsumed += messageCost2(batch[batch.length - 1]);
       }
       setReading(reading) {
         this.reading = reading;
@@ -6085,13 +6601,13 @@ var init_worker2 = __esm({
       }
       consumed(bytes2) {
         this.unconsumed -= bytes2;
-        if (this.resume !== null && this.unconsumed < RECEIVE_WINDOW) {
+        if (this.resume !== null && this.unconsumed < this.windows.receive) {
           this.resume();
           this.resume = null;
         }
       }
       send(data) {
-        const cost = messageCost(data);
+        const cost = messageCost2(data);
         this.ws.send(data).then(
           () => this.sent(cost),
           (error) => {
@@ -6100,10 +6616,10 @@ var init_worker2 = __esm({
           }
         );
       }
-      /** Acknowledges sent bytes in batches: the caller only waits once SEND_WINDOW is out. */
+      /** Acknowledges sent bytes in batches: the caller only waits once the send window is out. */
       sent(cost) {
         this.sentUnreported += cost;
-        if (this.sentUnreported >= SEND_WINDOW / 2) {
+        if (this.sentUnreported >= this.windows.send / 2) {
           emit({ type: "sent", conn: this.id, bytes: this.sentUnreported });
           this.sentUnreported = 0;
         }
@@ -6122,7 +6638,7 @@ var init_worker2 = __esm({
     MAX_BATCH = 64;
     links = /* @__PURE__ */ new Map();
     dropped = /* @__PURE__ */ new Set();
-    handed = /* @__PURE__ */ new Map();
+    handedSockets = /* @__PURE__ */ new Map();
     CUSTODY_TICK_MS = 100;
     custodyTimer = null;
     requests2.on("message", (request3) => {
@@ -6255,7 +6771,8 @@ var init_exit_codes = __esm({
     EXIT_CODES_HELP = `exit status:
   0  normal close: 1000, 1001 (or a Close frame without a code, 1005)
   1  unexpected error in scriptling-ws
-  2  usage error: bad or missing arguments, a URL that is not ws:// or wss://
+  2  usage error: bad or missing arguments, a URL that is not ws:// or wss://,
+     or an input record that was not valid --hex/--base64 (it was not sent)
   3  connect failed: DNS, TCP, TLS, proxy, timeout or the opening handshake (e.g. HTTP 403)
   4  abnormal close: the connection dropped without a Close frame (1006)
   5  closed for a protocol or data error: 1002, 1003, 1007, 1009, 1010
@@ -6278,10 +6795,8 @@ function parseSeconds(text2, flag, { allowZero = false } = {}) {
   return Math.round(n * 1e3);
 }
 function parseSize(text2, flag) {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text2);
-  const unit = match ? SIZE_UNITS[match[2].toLowerCase()] : void 0;
-  const bytes2 = match && unit !== void 0 ? Math.floor(Number(match[1]) * unit) : NaN;
-  if (!(bytes2 > 0) || !Number.isSafeInteger(bytes2)) throw new UsageError(`${flag} must be a size in bytes (e.g. 65536, 64k, 16m), not ${JSON.stringify(text2)}`);
+  const bytes2 = parseByteSize(text2);
+  if (bytes2 === null) throw new UsageError(`${flag} must be a size in bytes (e.g. 65536, 64k, 16m), not ${JSON.stringify(text2)}`);
   return bytes2;
 }
 function parseHeaders(lines) {
@@ -6303,13 +6818,21 @@ function readFlagFile(values, flag) {
     throw new UsageError(`--${flag}: cannot read ${path}: ${error.code ?? error.message}`);
   }
 }
-var import_node_fs4, SIZE_UNITS;
+function flagCheck(check, { flag } = {}) {
+  try {
+    return check();
+  } catch (error) {
+    if (!(error instanceof TypeError || error instanceof RangeError)) throw error;
+    throw new UsageError(flag === void 0 ? error.message : `${flag}: ${error.message}`);
+  }
+}
+var import_node_fs4;
 var init_values2 = __esm({
   "src/cli/values.ts"() {
     "use strict";
     import_node_fs4 = require("node:fs");
     init_args();
-    SIZE_UNITS = { "": 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+    init_limits();
   }
 });
 
@@ -6407,6 +6930,42 @@ var init_data_format = __esm({
   }
 });
 
+// src/cli/display.ts
+function displayOf(values, { terminal }) {
+  if (values.json === true && values.raw === true) throw new UsageError("--json and --raw cannot be combined");
+  return { json: values.json === true, escape: terminal && values.raw !== true && values.json !== true };
+}
+function escapeControls(text2) {
+  return text2.replace(CONTROLS, (c) => NAMED[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+function show(message, format, display) {
+  const binary = typeof message !== "string";
+  if (display.json) {
+    const data = formatMessage(message, format === "binary" ? "base64" : format);
+    const line = JSON.stringify({ type: binary ? "binary" : "text", data });
+    return line.replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  }
+  const shown = formatMessage(message, format);
+  if (!display.escape) return shown;
+  const text2 = escapeControls(typeof shown === "string" ? shown : shown.toString("latin1"));
+  return binary ? `[binary] ${text2}` : text2;
+}
+var DISPLAY_FLAGS, CONTROLS, NAMED, JSON_UNSAFE;
+var init_display = __esm({
+  "src/cli/display.ts"() {
+    "use strict";
+    init_args();
+    init_data_format();
+    DISPLAY_FLAGS = {
+      json: { type: "boolean", help: 'write each message as a JSON line: {"type":"text"|"binary","data":…} (binary as hex, or base64 with --base64/--binary)' },
+      raw: { type: "boolean", help: "on a terminal, print control characters (escape sequences) as they are instead of escaped" }
+    };
+    CONTROLS = /[\\\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
+    NAMED = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\x1B": "\\e" };
+    JSON_UNSAFE = /[\x7f-\x9f\u2028\u2029]/g;
+  }
+});
+
 // src/cli/session.ts
 function printHandshake(ws, where, out) {
   const { handshake: handshake2 } = ws;
@@ -6427,11 +6986,11 @@ function describePing(kind, data) {
   const printable = /^[\x20-\x7e]*$/.test(text2);
   return `${kind} received: ${printable ? JSON.stringify(text2) : data.toString("hex")}`;
 }
-async function printMessages(ws, output, format, { limit = Infinity, from } = {}) {
+async function printMessages(ws, output, format, display, { limit = Infinity, from } = {}) {
   for (let count3 = 0; count3 < limit; count3++) {
     const message = await ws.receive();
     if (message === null) return;
-    output.message(formatMessage(message, format), from);
+    if (!output.message(show(message, format, display), from)) await output.writable();
   }
 }
 function sendable(message) {
@@ -6440,7 +6999,7 @@ function sendable(message) {
 var init_session = __esm({
   "src/cli/session.ts"() {
     "use strict";
-    init_data_format();
+    init_display();
   }
 });
 
@@ -6546,12 +7105,21 @@ var init_autobahn = __esm({
 });
 
 // src/cli/output.ts
-function streamOutput(separator, out = process.stdout, err = process.stderr) {
+function streamOutput(separator, { json = false } = {}, out = process.stdout, err = process.stderr) {
+  let warned = json;
   return {
     message(data, from) {
+      if (!warned && data.includes(separator)) {
+        warned = true;
+        err.write(`a message holds a ${separator === "\n" ? "line break" : "NUL"}: to keep one message per record, use ${separator === "\n" ? "-0 (NUL-separated) or " : ""}--json
+`);
+      }
       if (from !== void 0) out.write(`${from} `);
       out.write(data);
-      out.write(separator);
+      return out.write(separator);
+    },
+    writable() {
+      return out.writableNeedDrain ? untilDrained(out) : RESOLVED3;
     },
     note(text2) {
       err.write(`${text2}
@@ -6559,9 +7127,24 @@ function streamOutput(separator, out = process.stdout, err = process.stderr) {
     }
   };
 }
+function untilDrained(out) {
+  return new Promise((resolve3) => {
+    const done = () => {
+      out.removeListener("drain", done);
+      out.removeListener("close", done);
+      out.removeListener("error", done);
+      resolve3();
+    };
+    out.on("drain", done);
+    out.on("close", done);
+    out.on("error", done);
+  });
+}
+var RESOLVED3;
 var init_output = __esm({
   "src/cli/output.ts"() {
     "use strict";
+    RESOLVED3 = Promise.resolve();
   }
 });
 
@@ -6637,7 +7220,7 @@ async function interactive(ws, options) {
   rl.on("SIGINT", quit);
   output.note(`connected to ${ws.remoteAddress}; /help lists the commands`);
   rl.prompt();
-  await printMessages(ws, output, options.format, { from: "<" });
+  await printMessages(ws, output, options.format, options.display, { from: "<" });
   rl.removeListener("close", quit);
   rl.close();
 }
@@ -6698,6 +7281,10 @@ function promptOutput(rl) {
     message(data, from) {
       const text2 = typeof data === "string" ? data : data.toString("hex");
       print2(from === void 0 ? text2 : `${from} ${text2}`);
+      return !process.stdout.writableNeedDrain;
+    },
+    writable() {
+      return process.stdout.writableNeedDrain ? new Promise((resolve3) => process.stdout.once("drain", resolve3)) : Promise.resolve();
     },
     note: print2
   };
@@ -6747,17 +7334,25 @@ async function run({ values, operands }) {
     throw new UsageError(error.message.replace(/^websocket connect failed: /, ""), connect4);
   }
   const options = clientOptions(values);
+  if (values["show-ping-pong"] === true) {
+    options.onping = (data) => process.stderr.write(`${describePing("ping", data)}
+`);
+    options.onpong = (data) => process.stderr.write(`${describePing("pong", data)}
+`);
+  }
   const format = dataFormat(values);
+  const display = displayOf(values, { terminal: process.stdout.isTTY === true });
   const separator = separatorOf(values);
   const execute = listFlag(values, "execute");
   const waitText = stringFlag(values, "wait");
-  const waitMs = waitText === void 0 ? void 0 : parseSeconds(waitText, "--wait", { allowZero: true });
+  const waitMs = waitText === void 0 ? void 0 : FOREVER.has(waitText) ? Infinity : parseSeconds(waitText, "--wait", { allowZero: true });
   const oneMessage = values["one-message"] === true;
   const verbose = values.verbose === true;
   let ws;
   try {
     ws = await connect(url, options);
   } catch (error) {
+    if (error instanceof TypeError || error instanceof RangeError) throw new UsageError(error.message.replace(/^websocket connect failed: /, ""), connect4);
     if (!(error instanceof ConnectError)) throw error;
     process.stderr.write(`scriptling-ws: ${error.message}
 `);
@@ -6766,28 +7361,38 @@ async function run({ values, operands }) {
   if (verbose) printHandshake(ws, url, process.stderr);
   const interactiveMode = execute.length === 0 && process.stdin.isTTY === true && !oneMessage;
   if (interactiveMode) {
-    await interactive(ws, { format, showPingPong: values["show-ping-pong"] === true });
+    await interactive(ws, { format, display, showPingPong: values["show-ping-pong"] === true });
   } else {
-    const output = streamOutput(separator);
-    if (values["show-ping-pong"] === true) {
-      ws.onping = (data) => output.note(describePing("ping", data));
-      ws.onpong = (data) => output.note(describePing("pong", data));
-    }
+    const output = streamOutput(separator, { json: display.json });
     const interrupt = () => void ws.close().catch(() => {
     });
     process.once("SIGINT", interrupt);
-    await scripted(ws, output, { format, separator, execute, waitMs, oneMessage });
+    const refused = await scripted(ws, output, { format, display, separator, execute, waitMs, oneMessage });
     process.removeListener("SIGINT", interrupt);
+    const status = closeStatus(ws, verbose);
+    if (status === Exit.OK && refused > 0) {
+      process.stderr.write(`scriptling-ws: ${refused} input record(s) refused (not sent)
+`);
+      return Exit.USAGE;
+    }
+    return status;
   }
-  return closeStatus(ws, interactiveMode || verbose);
+  return closeStatus(ws, true);
 }
 function clientOptions(values) {
   const headers = parseHeaders(listFlag(values, "header"));
   const origin = stringFlag(values, "origin");
-  if (origin !== void 0) headers.Origin = [origin];
+  if (origin !== void 0) {
+    if (Object.keys(headers).some((name) => name.toLowerCase() === "origin")) throw new UsageError("give the Origin with -o or with -H, not both");
+    headers.Origin = [origin];
+  }
+  if (Object.keys(headers).some((name) => name.toLowerCase() === "sec-websocket-protocol")) {
+    throw new UsageError("-H Sec-WebSocket-Protocol: offer subprotocols with -s NAME (repeatable) instead");
+  }
+  flagCheck(() => checkHeaders(headers), { flag: "-H" });
   const options = { headers, ...sessionOptions(values) };
   const protocols = listFlag(values, "subprotocol");
-  if (protocols.length > 0) options.protocols = protocols;
+  if (protocols.length > 0) options.protocols = flagCheck(() => checkProtocols(protocols, "-s"));
   const ca = readFlagFile(values, "ca");
   const cert = readFlagFile(values, "cert");
   const key = readFlagFile(values, "key");
@@ -6798,39 +7403,46 @@ function clientOptions(values) {
   if (passphrase !== void 0) options.passphrase = passphrase;
   if (values.insecure === true) options.rejectUnauthorized = false;
   const proxy = stringFlag(values, "proxy");
-  if (proxy !== void 0) options.proxy = proxy;
+  if (proxy !== void 0) {
+    flagCheck(() => parseProxyUrl(proxy, "--proxy"));
+    options.proxy = proxy;
+  }
   if (values["no-deflate"] === true) options.perMessageDeflate = false;
+  if (values.location === true) options.maxRedirects = DEFAULT_MAX_REDIRECTS;
   const timeout = stringFlag(values, "timeout");
   if (timeout !== void 0) options.timeout = parseSeconds(timeout, "--timeout");
   return options;
 }
 async function scripted(ws, output, options) {
   const { format, oneMessage } = options;
-  const received = printMessages(ws, output, format, { limit: oneMessage ? 1 : Infinity });
+  const received = printMessages(ws, output, format, options.display, { limit: oneMessage ? 1 : Infinity });
   const stopWaiting = new AbortController();
   const wait = (ms) => (0, import_promises.setTimeout)(ms, void 0, { signal: stopWaiting.signal }).catch(() => {
   });
   let waitMs = options.waitMs;
+  const sent = { refused: 0 };
   if (options.execute.length > 0) {
-    await sendAll(ws, output, options.execute, format);
+    await sendAll(ws, output, options.execute, format, sent);
     waitMs ??= oneMessage ? void 0 : DEFAULT_EXECUTE_WAIT_MS;
   } else {
-    await Promise.race([received, sendAll(ws, output, records(process.stdin, options.separator), format)]);
+    await Promise.race([received, sendAll(ws, output, records(process.stdin, options.separator), format, sent)]);
     if (!oneMessage) waitMs ??= 0;
   }
-  await (waitMs === void 0 ? received : Promise.race([received, wait(waitMs)]));
+  await (waitMs === void 0 || waitMs === Infinity ? received : Promise.race([received, wait(waitMs)]));
   stopWaiting.abort();
   await ws.close().catch(() => {
   });
   await received;
+  return sent.refused;
 }
-async function sendAll(ws, output, input, format) {
+async function sendAll(ws, output, input, format, sent) {
   for await (const record of input) {
     if (ws.state !== "OPEN" /* OPEN */) return;
     try {
       await ws.send(encodeInput(record, format));
     } catch (error) {
       if (!(error instanceof InputError)) return;
+      sent.refused++;
       output.note(`scriptling-ws: ${error.message} (not sent)`);
     }
   }
@@ -6840,18 +7452,21 @@ function closeStatus(ws, alwaysNote) {
   const code = info?.code ?? 1006;
   const status = exitCodeForClose(code);
   if (status !== Exit.OK || alwaysNote) {
-    const reason = info?.reason ? ` ${info.reason}` : "";
+    const reason = info?.reason ? ` ${escapeControls(info.reason)}` : "";
     process.stderr.write(`connection closed: ${code}${reason}
 `);
   }
   return status;
 }
-var import_promises, DEFAULT_EXECUTE_WAIT_MS, connect4;
+var import_promises, DEFAULT_EXECUTE_WAIT_MS, FOREVER, DEFAULT_MAX_REDIRECTS, connect4;
 var init_connect = __esm({
   "src/cli/connect.ts"() {
     "use strict";
     import_promises = require("node:timers/promises");
     init_client();
+    init_proxy();
+    init_handshake();
+    init_subprotocols();
     init_connection();
     init_args();
     init_data_format();
@@ -6861,8 +7476,11 @@ var init_connect = __esm({
     init_values2();
     init_session_flags();
     init_prompt();
+    init_display();
     init_session();
     DEFAULT_EXECUTE_WAIT_MS = 2e3;
+    FOREVER = /* @__PURE__ */ new Set(["forever", "-1"]);
+    DEFAULT_MAX_REDIRECTS = 10;
     connect4 = {
       name: "connect",
       summary: "connect to a WebSocket server: interactive on a terminal, one message per line when piped",
@@ -6876,12 +7494,14 @@ var init_connect = __esm({
         key: { type: "string", value: "FILE", help: "private key (PEM) of --cert" },
         passphrase: { type: "string", value: "TEXT", help: "passphrase of --key" },
         insecure: { type: "boolean", short: "k", help: "do not check the server certificate" },
-        proxy: { type: "string", value: "URL", help: "HTTP CONNECT proxy, http://[user:pass@]host:port (default: HTTPS_PROXY / HTTP_PROXY, NO_PROXY)" },
+        proxy: { type: "string", value: "URL", help: "proxy: http://[user:pass@]host:port (CONNECT) or socks5://[user:pass@]host:port (default: HTTPS_PROXY / HTTP_PROXY / ALL_PROXY, NO_PROXY)" },
         "no-deflate": { type: "boolean", help: "do not offer permessage-deflate" },
         execute: { type: "string", short: "x", multiple: true, value: "MSG", help: "send MSG after connecting, then wait (-w) and close; stdin is not read" },
-        wait: { type: "string", short: "w", value: "SECONDS", help: "after -x or the end of stdin, wait this long for replies before closing (default: 2 after -x, 0 after stdin)" },
+        wait: { type: "string", short: "w", value: "SECONDS", help: 'after -x or the end of stdin, wait this long for replies before closing (default: 2 after -x, 0 after stdin); "forever" (or --wait=-1, as wscat -w -1) keeps the connection open until the server closes or Ctrl-C' },
+        location: { type: "boolean", short: "L", help: `follow redirects (301, 302, 303, 307, 308), up to ${DEFAULT_MAX_REDIRECTS}; never from wss:// to ws://` },
         "one-message": { type: "boolean", short: "1", help: "print the first message received, then close" },
         ...DATA_FORMAT_FLAGS,
+        ...DISPLAY_FLAGS,
         ...SESSION_FLAGS,
         verbose: { type: "boolean", short: "v", help: "print the handshake request and response heads to stderr" },
         timeout: { type: "string", value: "SECONDS", help: "give up connecting after this long (default 10)" }
@@ -7444,13 +8064,13 @@ function pingBetweenFragments(id, sync) {
 function repeatTwice(frames) {
   return [...frames, ...frames];
 }
-var F, PING, NON_CONTINUATION, HELLO2, STYLES, fragmentationCases;
+var F, PING2, NON_CONTINUATION, HELLO2, STYLES, fragmentationCases;
 var init_fragmentation = __esm({
   "src/fuzz/cases/fragmentation.ts"() {
     "use strict";
     init_common();
     F = [1, 2, 3, 4, 5].map((i) => text(`fragment${i}`));
-    PING = text("ping payload");
+    PING2 = text("ping payload");
     NON_CONTINUATION = text("non-continuation payload");
     HELLO2 = text("Hello, world!");
     STYLES = [
@@ -7462,7 +8082,7 @@ var init_fragmentation = __esm({
       failing("5.1", "A Ping in two fragments.", [{ opcode: 9, fin: false, payload: F[0] }, { opcode: 0, payload: F[1] }], "The peer fails the connection: control frames must not be fragmented (RFC 6455 §5.5)."),
       failing("5.2", "A Pong in two fragments.", [{ opcode: 10, fin: false, payload: F[0] }, { opcode: 0, payload: F[1] }], "The peer fails the connection: control frames must not be fragmented (RFC 6455 §5.5)."),
       ...goodThreeWays(3, "A text message in two fragments.", [{ opcode: 1, fin: false, payload: F[0] }, { opcode: 0, payload: F[1] }], [["message", Buffer.concat([F[0], F[1]]), false]]),
-      ...goodThreeWays(6, "A text message in two fragments with a Ping between them.", [{ opcode: 1, fin: false, payload: F[0] }, { opcode: 9, payload: PING }, { opcode: 0, payload: F[1] }], [["pong", PING], ["message", Buffer.concat([F[0], F[1]]), false]]),
+      ...goodThreeWays(6, "A text message in two fragments with a Ping between them.", [{ opcode: 1, fin: false, payload: F[0] }, { opcode: 9, payload: PING2 }, { opcode: 0, payload: F[1] }], [["pong", PING2], ["message", Buffer.concat([F[0], F[1]]), false]]),
       ...badThreeWays(9, "A final continuation frame with nothing to continue, then a text message.", [{ opcode: 0, payload: NON_CONTINUATION }, { opcode: 1, payload: HELLO2 }]),
       ...badThreeWays(12, "A non-final continuation frame with nothing to continue, then a text message.", [{ opcode: 0, fin: false, payload: NON_CONTINUATION }, { opcode: 1, payload: HELLO2 }]),
       {
@@ -8020,7 +8640,7 @@ function jsonText(next) {
   for (let id = 1; size < MIN_CODE_POINTS; id++) {
     const record = JSON.stringify({
       id,
-      name: NAMES[Math.floor(next() * NAMES.length)],
+      name: NAMES2[Math.floor(next() * NAMES2.length)],
       city: CITIES[Math.floor(next() * CITIES.length)],
       score: Math.round(next() * 1e5) / 100,
       active: next() < 0.5,
@@ -8108,12 +8728,12 @@ function slice(data, from, length) {
   if (length === 0) return Buffer.alloc(0);
   return to > from ? data.bytes.subarray(at(from), at(to)) : Buffer.concat([data.bytes.subarray(at(from)), data.bytes.subarray(0, at(to))]);
 }
-var WORDS, NAMES, CITIES, MIN_CODE_POINTS, DATASET_TITLES, DATASET_BINARY, cache, unitCount;
+var WORDS, NAMES2, CITIES, MIN_CODE_POINTS, DATASET_TITLES, DATASET_BINARY, cache, unitCount;
 var init_compression_data = __esm({
   "src/fuzz/cases/compression-data.ts"() {
     "use strict";
     WORDS = ["der", "die", "das", "und", "nicht", "Geist", "Welt", "habe", "nun", "ach", "Philosophie", "Juristerei", "Medizin", "leider", "auch", "Theologie", "durchaus", "studiert", "mit", "heißem", "Bemühn", "Da", "steh", "ich", "armer", "Tor", "bin", "so", "klug", "als", "wie", "zuvor", "Mephistopheles", "Faust", "Gretchen", "Straße", "Nacht", "über", "Mühe", "schön"];
-    NAMES = ["Zoë", "Ana", "Łukasz", "Søren", "Mía", "Kenji", "Amara", "José", "Chloé", "Dmitri", "Ngozi", "Björk"];
+    NAMES2 = ["Zoë", "Ana", "Łukasz", "Søren", "Mía", "Kenji", "Amara", "José", "Chloé", "Dmitri", "Ngozi", "Björk"];
     CITIES = ["München", "Kraków", "São Paulo", "Reykjavík", "Zürich", "Tokyo", "Lagos", "Québec"];
     MIN_CODE_POINTS = 15e4;
     DATASET_TITLES = [
@@ -9958,11 +10578,11 @@ async function playOverHttp2(target, run4) {
   }
   return run4;
 }
-var import_node_net4, import_node_tls5, OPEN_HANDSHAKE_TIMEOUT, serverTarget, connectTo;
+var import_node_net5, import_node_tls5, OPEN_HANDSHAKE_TIMEOUT, serverTarget, connectTo;
 var init_against_server = __esm({
   "src/fuzz/against-server.ts"() {
     "use strict";
-    import_node_net4 = __toESM(require("node:net"), 1);
+    import_node_net5 = __toESM(require("node:net"), 1);
     import_node_tls5 = __toESM(require("node:tls"), 1);
     init_client();
     init_handshake();
@@ -9978,7 +10598,7 @@ var init_against_server = __esm({
       ...parseWebSocketUrl(url),
       ...options
     });
-    connectTo = (target) => target.secure ? import_node_tls5.default.connect({ host: target.host, port: target.port, servername: import_node_net4.default.isIP(target.host) ? void 0 : target.host, rejectUnauthorized: false }) : import_node_net4.default.connect({ host: target.host, port: target.port });
+    connectTo = (target) => target.secure ? import_node_tls5.default.connect({ host: target.host, port: target.port, servername: import_node_net5.default.isIP(target.host) ? void 0 : target.host, rejectUnauthorized: false }) : import_node_net5.default.connect({ host: target.host, port: target.port });
   }
 });
 
@@ -10664,7 +11284,7 @@ async function run2(argv) {
     throw new UsageError2(error.message);
   }
   if (cases.length === 0 && rfc8441.length === 0 && (role2 === "server" || role2 === "client")) throw new UsageError2("no cases selected");
-  const peer = { maxMessageSize: count2(values["max-message-size"] ?? "64", "max-message-size", 1, 4096) * 1024 * 1024 };
+  const peer = { maxMessageSize: byteSize(values["max-message-size"] ?? "64m", "max-message-size") };
   if (values.strict && values["allow-non-strict"]) throw new UsageError2("--strict and --allow-non-strict contradict each other");
   const rules = { allowNonStrict: !values.strict, allowUnimplemented: values["allow-unimplemented"] ?? false };
   if (values.junit === "") throw new UsageError2("--junit needs a file name");
@@ -10689,6 +11309,11 @@ async function run2(argv) {
     });
   }
   throw new UsageError2(role2 === void 0 ? "say which role: fuzz server URL, or fuzz client" : `unknown role ${JSON.stringify(role2)}: use server or client`);
+}
+function byteSize(raw, name) {
+  const bytes2 = parseByteSize(raw);
+  if (bytes2 === null) throw new UsageError2(`--${name} must be a size in bytes (e.g. 65536, 64k, 16m), not ${JSON.stringify(raw)}`);
+  return bytes2;
 }
 function count2(raw, name, min, max = 1024) {
   const n = Number(raw);
@@ -10781,6 +11406,7 @@ var init_command = __esm({
     init_summary();
     init_junit();
     init_runner();
+    init_limits();
     USAGE = `usage:
   scriptling-ws fuzz server ws://host:port/path [options]   test a server (we connect once per case)
   scriptling-ws fuzz client [--port 9001] [--host 127.0.0.1] [options]
@@ -10798,7 +11424,7 @@ options:
   --allow-unimplemented   UNIMPLEMENTED verdicts do not fail the run
   --junit FILE            also write JUnit XML: one testsuite per category, one testcase per case
   --keep-running          client role: keep serving after /updateReports
-  --max-message-size N    largest message taken from the peer, in MiB (default 64; past it: 1009)
+  --max-message-size SIZE largest message taken from the peer, in bytes (64k, 16m…; default 64m; past it: 1009)
   --http2                 play each case on an HTTP/2 stream (RFC 8441 extended CONNECT); the client
                           role then serves cleartext HTTP/2 (prior knowledge, as for ws:// URLs);
                           the server role adds category 16, RFC 8441's own cases (16.1-16.8);
@@ -10847,13 +11473,14 @@ async function run3({ values }) {
   const path = stringFlag(values, "path") ?? "/";
   if (!path.startsWith("/")) throw new UsageError(`--path must start with "/", not ${JSON.stringify(path)}`, listen);
   const format = dataFormat(values);
+  const display = displayOf(values, { terminal: process.stdout.isTTY === true });
   const separator = separatorOf(values);
-  const output = streamOutput(separator);
-  const clients = new Clients(output, format);
+  const output = streamOutput(separator, { json: display.json });
+  const clients = new Clients(output, format, display);
   const server = new WebSocketServer(serverOptions(values));
   const routeOptions = {};
   const protocols = listFlag(values, "subprotocol");
-  if (protocols.length > 0) routeOptions.protocols = protocols;
+  if (protocols.length > 0) routeOptions.protocols = flagCheck(() => checkProtocols(protocols, "-s"));
   const handler = (ws, request3) => clients.serve(ws, request3, {
     echo: values.echo === true,
     verbose: values.verbose === true,
@@ -10889,7 +11516,7 @@ function requestHead2(request3) {
   for (let i = 0; i < request3.rawHeaders.length; i += 2) lines.push(`${request3.rawHeaders[i]}: ${request3.rawHeaders[i + 1]}`);
   return lines.join("\r\n");
 }
-var listen, Clients;
+var SLOW_CLIENT_NOTICE_MS, listen, Clients;
 var init_listen = __esm({
   "src/cli/listen.ts"() {
     "use strict";
@@ -10897,12 +11524,15 @@ var init_listen = __esm({
     init_args();
     init_address();
     init_data_format();
+    init_display();
     init_output();
     init_records();
     init_session();
     init_signals();
     init_values2();
+    init_subprotocols();
     init_session_flags();
+    SLOW_CLIENT_NOTICE_MS = 1e3;
     listen = {
       name: "listen",
       summary: "a WebSocket server for testing clients: prints what each client sends, sends what you type",
@@ -10916,22 +11546,30 @@ var init_listen = __esm({
         subprotocol: { type: "string", short: "s", multiple: true, value: "NAME", help: "accept this subprotocol (first match in this order wins)" },
         "no-deflate": { type: "boolean", help: "do not accept permessage-deflate" },
         ...DATA_FORMAT_FLAGS,
+        ...DISPLAY_FLAGS,
         ...SESSION_FLAGS,
         verbose: { type: "boolean", short: "v", help: "print each opening handshake" }
       },
       notes: `stdin: a line is sent to every client; "/to ID message" to one; "/close ID [code [reason]]"
 closes one; "/list" lists them. Messages print as "[ID] message" on stdout; connects and
-closes go to stderr. Ctrl-C closes every connection with 1001 (going away) and exits 0.`,
+closes go to stderr. Ctrl-C closes every connection with 1001 (going away) and exits 0.
+Backpressure: the next stdin line is read once every client has taken the last one (at most
+1 MiB unsent per client); a client that stops reading is closed by keepalive (1011). While
+stdout is full, clients' messages are not read (TCP slows them down).`,
       run: run3
     };
     Clients = class {
-      constructor(output, format) {
+      constructor(output, format, display) {
         this.output = output;
         this.format = format;
+        this.display = display;
       }
       output;
       format;
+      display;
       byId = /* @__PURE__ */ new Map();
+      /** Clients already reported as not keeping up with what we send (reported once each). */
+      slow = /* @__PURE__ */ new Set();
       nextId = 1;
       get size() {
         return this.byId.size;
@@ -10955,31 +11593,38 @@ closes go to stderr. Ctrl-C closes every connection with 1001 (going away) and e
             for (; ; ) {
               const message = await ws.receive();
               if (message === null) break;
-              output.message(formatMessage(message, this.format), tag);
+              if (!output.message(show(message, this.format, this.display), tag)) await output.writable();
               await ws.send(sendable(message)).catch(() => {
               });
             }
           } else {
-            await printMessages(ws, output, this.format, { from: tag });
+            await printMessages(ws, output, this.format, this.display, { from: tag });
           }
         } finally {
           this.byId.delete(id);
+          this.slow.delete(id);
           await ws.close().catch(() => {
           });
           const info = ws.closeInfo;
-          output.note(`${tag} closed: ${info?.code ?? 1006}${info?.reason ? ` ${info.reason}` : ""}`);
+          output.note(`${tag} closed: ${info?.code ?? 1006}${info?.reason ? ` ${escapeControls(info.reason)}` : ""}`);
         }
       }
+      /**
+       * Runs stdin's lines one after the other: the next is read only once the
+       * last one's sends are taken, so a client that reads slowly (or not at all)
+       * holds at most the engine's send high-water mark of our output, and piped
+       * input waits for it instead of piling up in memory.
+       */
       async readCommands(input) {
         for await (const line of input) {
           try {
-            this.command(line);
+            await this.command(line);
           } catch (error) {
             this.output.note(`error: ${error.message}`);
           }
         }
       }
-      command(line) {
+      async command(line) {
         const words2 = line.split(" ");
         if (words2[0] === "/to" || words2[0] === "/close") {
           const id = Number(words2[1]);
@@ -10987,7 +11632,7 @@ closes go to stderr. Ctrl-C closes every connection with 1001 (going away) and e
           if (ws === void 0) {
             this.output.note(`no client ${JSON.stringify(words2[1] ?? "")} (/list shows them)`);
           } else if (words2[0] === "/to") {
-            this.send(ws, words2.slice(2).join(" "));
+            await this.send([[id, ws]], words2.slice(2).join(" "));
           } else {
             const code = words2[2] === void 0 ? void 0 : Number(words2[2]);
             ws.close(code, words2.slice(3).join(" ")).catch(() => {
@@ -11000,15 +11645,28 @@ closes go to stderr. Ctrl-C closes every connection with 1001 (going away) and e
           this.output.note(ids.length === 0 ? "no clients" : ids.join("\n"));
           return;
         }
+        if (line.startsWith("/") && !line.startsWith("//")) {
+          this.output.note(`unknown command ${words2[0]} (commands: /to, /close, /list; "//" sends a line starting with "/")`);
+          return;
+        }
         if (this.byId.size === 0) {
           this.output.note("no clients connected: nothing sent");
           return;
         }
-        const text2 = line.startsWith("//") ? line.slice(1) : line;
-        for (const ws of this.byId.values()) this.send(ws, text2);
+        await this.send([...this.byId], line.startsWith("//") ? line.slice(1) : line);
       }
-      send(ws, record) {
-        ws.send(encodeInput(record, this.format)).catch((error) => this.output.note(`error: ${error.message}`));
+      /** Sends one record to these clients; resolves once every send is taken (or has failed, which is noted). */
+      async send(clients, record) {
+        const data = encodeInput(record, this.format);
+        await Promise.all(clients.map(([id, ws]) => {
+          const sending = ws.send(data).catch((error) => this.output.note(`[${id}] not sent: ${error.message}`));
+          if (!ws.sendWaits || this.slow.has(id)) return sending;
+          const timer = setTimeout(() => {
+            this.slow.add(id);
+            this.output.note(`[${id}] is not reading what we send: stdin waits for it (keepalive closes it if it stops answering pings)`);
+          }, SLOW_CLIENT_NOTICE_MS);
+          return sending.finally(() => clearTimeout(timer));
+        }));
       }
     };
   }
@@ -11137,7 +11795,12 @@ async function dispatch(argv) {
   const parsed = parseCommand(command, command === serve && first2.startsWith("-") ? argv : rest, COMMANDS);
   if (parsed.values.version === true) return print(packageVersion());
   if (parsed.values.help === true) return print(commandHelp(command));
-  return command.run(parsed);
+  try {
+    return await command.run(parsed);
+  } catch (error) {
+    if (error instanceof UsageError && error.command === null) throw new UsageError(error.message, command);
+    throw error;
+  }
 }
 function print(text2) {
   process.stdout.write(`${text2}
@@ -11168,6 +11831,7 @@ __export(vendor_entry_exports, {
   ConnectError: () => ConnectError,
   HttpRuntime: () => HttpRuntime,
   WebSocketConnection: () => WebSocketConnection,
+  WebSocketError: () => WebSocketError,
   broadcast: () => broadcast,
   connect: () => connect2,
   core: () => src_exports,
@@ -11380,23 +12044,24 @@ init_close_codes();
 init_errors();
 
 // src/sync/message-queue.ts
+init_messages2();
 var MessageQueue = class {
   items = [];
   head = 0;
-  /** Bytes (string lengths for text) held. */
+  /** What the messages held cost against the receive window: their bytes (string lengths for text) plus a fixed cost each (messageCost), so empty ones count too. */
   bytes = 0;
   get isEmpty() {
     return this.head === this.items.length;
   }
   push(data) {
     this.items.push(data);
-    this.bytes += data.length;
+    this.bytes += messageCost2(data);
   }
   /** The oldest message; the caller checks `isEmpty` first. */
   take() {
     const data = this.items[this.head];
     this.items[this.head++] = "";
-    this.bytes -= data.length;
+    this.bytes -= messageCost2(data);
     if (this.head === this.items.length) {
       this.items = [];
       this.head = 0;
@@ -11423,19 +12088,21 @@ var WorkerDiedError = class extends Error {
 // src/sync/worker-connection.ts
 var WorkerConnection = class extends SyncConnection {
   /** @internal Made by SyncWorker.connect(). */
-  constructor(worker, id, remoteAddress, protocol) {
+  constructor(worker, id, remoteAddress, protocol, windows) {
     super(remoteAddress, protocol);
     this.worker = worker;
     this.id = id;
+    this.windows = windows;
   }
   worker;
   id;
+  windows;
   queue = new MessageQueue();
   /** No more messages will come: the worker has passed on the last one. */
   ended = false;
   /** The TCP connection is closed (or close() returned): sending is over. */
   closed = false;
-  /** Bytes given to send() that the worker has not yet reported written (flow control, SEND_WINDOW). */
+  /** Bytes given to send() that the worker has not yet reported written (flow control, the send window). */
   unsent = 0;
   consumedUnreported = 0;
   sendFailure = null;
@@ -11470,16 +12137,16 @@ var WorkerConnection = class extends SyncConnection {
   /**
    * Queues the message for the worker and returns: the worker reports
    * failures afterwards, and the next send() throws them. Blocks only while
-   * SEND_WINDOW bytes wait to be written (a peer that does not read).
+   * the send window's bytes wait to be written (a peer that does not read).
    */
   post(data, transfer) {
     this.worker.drain();
     this.worker.throwIfDead();
     this.throwSendFailure();
-    if (this.unsent >= SEND_WINDOW) this.worker.wait(() => this.unsent < SEND_WINDOW || this.closed, Infinity);
+    if (this.unsent >= this.windows.send) this.worker.wait(() => this.unsent < this.windows.send || this.closed, Infinity);
     if (this.closed) throw new WebSocketError("WS_ERR_NOT_OPEN", CloseCode.NORMAL, "cannot send: the connection is closed");
     this.worker.post({ op: "send", conn: this.id, data }, transfer);
-    this.unsent += messageCost(data);
+    this.unsent += messageCost2(data);
   }
   throwSendFailure() {
     const failure2 = this.sendFailure;
@@ -11510,8 +12177,8 @@ var WorkerConnection = class extends SyncConnection {
   }
   take() {
     const data = this.queue.take();
-    this.consumedUnreported += messageCost(data);
-    if (this.consumedUnreported >= RECEIVE_WINDOW / 2) {
+    this.consumedUnreported += messageCost2(data);
+    if (this.consumedUnreported >= this.windows.receive / 2) {
       this.worker.post({ op: "consumed", conn: this.id, bytes: this.consumedUnreported });
       this.consumedUnreported = 0;
     }
@@ -11526,36 +12193,45 @@ init_connection();
 init_close_codes();
 init_errors();
 init_deflate();
-init_messages2();
+init_keepalive();
+init_close_deadline();
+init_custody();
 var SPIN_MS = 0.1;
-var CONNECTED_WAIT_MS = 100;
+var HANDBACK_WAIT_MS = 100;
+var LOOK_BEFORE_SEND_MS = 5;
 var READ_SIZE = 64 * 1024;
 var scratch = null;
 var CallerConnection = class extends SyncConnection {
   /** @internal Made by SyncWorker when the worker hands a connection over. */
-  constructor(worker, id, remoteAddress, protocol, handover, custody) {
+  constructor(worker, id, remoteAddress, protocol, handover, custody, windows) {
     super(remoteAddress, protocol);
     this.worker = worker;
     this.id = id;
+    this.windows = windows;
     this.fd = handover.fd;
     this.custody = custody;
-    this.closeTimeout = handover.closeTimeout;
-    this.pingInterval = handover.pingInterval > 0 ? handover.pingInterval : Infinity;
-    this.pingTimeout = handover.pingTimeout > 0 ? handover.pingTimeout : Infinity;
+    this.closeDeadline = new CloseDeadline(handover.closeTimeout);
+    this.keepalive = new Keepalive(handover.keepalive, performance.now());
     const deflate = handover.deflate === null ? null : new PerMessageDeflate(handover.deflate.params, handover.deflate.options);
     this.connection = new Connection({ side: "client", maxMessageSize: handover.maxMessageSize, deflate });
-    if (handover.rest.length > 0) this.inbox.push(asBuffer(handover.rest));
+    if (handover.rest.length > 0) this.toInbox(asBuffer(handover.rest));
   }
   worker;
   id;
+  windows;
   fd;
   connection;
   custody;
-  closeTimeout;
+  closeDeadline;
   queue = new MessageQueue();
-  /** Bytes the worker read for us, fed to the protocol before the socket is read again. */
+  /** Bytes the worker read for us, fed to the protocol (as the receive window allows) before the socket is read again. */
   inbox = [];
+  inboxBytes = 0;
   inboxEnded = false;
+  /** When the socket was last read (performance.now()). */
+  lastRead = -Infinity;
+  /** A write given to the worker failed: the connection is lost, whatever the socket says next. */
+  writeFailed = false;
   /** 'on' while the worker reads for us; 'ending' from our unwatch until it confirms. */
   watch = "off";
   /** Custody: 'held' by this call, 'asked' of the worker (answered by 'yielded', which sets `yieldAnswered`), or 'free'. */
@@ -11563,28 +12239,22 @@ var CallerConnection = class extends SyncConnection {
   yieldAnswered = false;
   /** The worker has writes of its own pending (Pongs from custody): ours go through it until it is idle. */
   workerWriting = false;
-  /** When a close() of ours must be over (closeTimeout from its start), null before one. */
-  closeDeadline = null;
   /** The socket went back to the worker to be closed (the protocol is over); 'released' once it is. */
   release = "no";
   /** Write requests given to the worker and how many it has done: while it lags, every write goes through it, in order. */
   writesPosted = 0;
   writesDone = 0;
-  /** Bytes given to the worker to write and not yet written (flow control, SEND_WINDOW). */
+  /** Bytes given to the worker to write and not yet written (flow control, the send window). */
   overflow = 0;
-  // Keepalive, while a call waits (between calls nothing runs on this thread): a Ping once the peer
-  // has been quiet for pingInterval, then 1011 if neither its Pong nor any byte comes within pingTimeout.
-  pingInterval;
-  pingTimeout;
-  quietSince = performance.now();
-  keepalivePing = null;
-  /** Bytes arrived since our keepalive Ping: the peer is alive, maybe busy sending a long message. */
-  heard = false;
+  /** Keepalive, the engine's policy, driven while a call waits (between calls the worker answers Pings, and sends none). */
+  keepalive;
+  /** Our keepalive Ping's payload, until its Pong comes. */
+  keepalivePayload = null;
   /** @internal */
   onEvent(event) {
     switch (event.type) {
       case "read":
-        for (const chunk of event.chunks) this.inbox.push(asBuffer(chunk));
+        for (const chunk of event.chunks) this.toInbox(asBuffer(chunk));
         if (event.end) this.inboxEnded = true;
         if (event.watchEnded && this.watch === "on") this.watch = "off";
         break;
@@ -11596,6 +12266,7 @@ var CallerConnection = class extends SyncConnection {
         this.workerWriting = event.writing;
         break;
       case "written":
+        if (event.failed) this.writeFailed = true;
         this.writesDone = event.through;
         this.overflow -= event.bytes;
         this.workerWriting = !event.idle;
@@ -11606,24 +12277,47 @@ var CallerConnection = class extends SyncConnection {
     }
   }
   sendText(text2) {
+    this.sendMessage(() => this.connection.sendText(text2));
+  }
+  sendBytes(bytes2) {
+    this.sendMessage(() => this.connection.sendBinary(bytes2));
+  }
+  /**
+   * Sends one message, or throws: WS_ERR_NOT_OPEN when the connection is
+   * already over (a Close or a reset that came while the script was away is
+   * looked for first), the close code and reason when it ends before the
+   * message is handed to the kernel (a failed write, or an end while send()
+   * waits for the send window), as the engine's send() rejects.
+   */
+  sendMessage(put) {
     try {
       this.enter(Infinity);
-      this.connection.sendText(text2);
-      this.flushOut();
-      this.waitForWindow();
+      this.takeArrived(LOOK_BEFORE_SEND_MS);
+      put();
+      const handed = this.flushOut();
+      const waited = this.waitForWindow();
+      if (!handed || this.writeFailed || waited && this.connection.state === "CLOSED" /* CLOSED */) this.lost();
     } finally {
       this.leave();
     }
   }
-  sendBytes(bytes2) {
-    try {
-      this.enter(Infinity);
-      this.connection.sendBinary(bytes2);
-      this.flushOut();
-      this.waitForWindow();
-    } finally {
-      this.leave();
+  /** The message just sent will not reach the peer: the connection is over (1006 if nothing else ended it). */
+  lost() {
+    if (this.connection.state !== "CLOSED" /* CLOSED */) {
+      this.connection.receiveEof();
+      this.afterInput();
     }
+    const event = this.connection.closeEvent;
+    throw connectionClosed(event?.code ?? CloseCode.ABNORMAL, event?.reason ?? "");
+  }
+  /**
+   * Takes in what has arrived (within the receive window) without waiting:
+   * what the worker read, then one look at the socket unless it was read
+   * just now (`lookWithin` ms).
+   */
+  takeArrived(lookWithin = 0) {
+    while (this.inboxHolds() && this.hasRoom()) this.feedOne();
+    if (this.hasRoom() && performance.now() - this.lastRead >= lookWithin) this.readNow();
   }
   next(deadline) {
     if (this.queue.isEmpty && this.release === "no") {
@@ -11639,12 +12333,12 @@ var CallerConnection = class extends SyncConnection {
     if (!this.queue.isEmpty) return true;
     if (this.release !== "no") return false;
     try {
-      if (this.enter(performance.now() + CONNECTED_WAIT_MS)) {
+      if (this.enter(performance.now())) {
         if (this.connection.holdsClose) {
           this.connection.releaseClose();
           this.afterInput();
         }
-        if (this.mayRead()) this.readNow();
+        this.takeArrived();
       }
     } finally {
       this.leave();
@@ -11654,8 +12348,8 @@ var CallerConnection = class extends SyncConnection {
   closeWith(code, reason) {
     try {
       if (this.release === "no") {
-        const deadline = performance.now() + this.closeTimeout;
-        this.closeDeadline = deadline;
+        this.closeDeadline.start(performance.now());
+        const deadline = this.closeDeadline.deadline;
         let closed;
         try {
           this.enter(Infinity);
@@ -11667,7 +12361,7 @@ var CallerConnection = class extends SyncConnection {
         } finally {
           this.leave();
         }
-        if (this.release === "no") this.releaseSocket(closed ? Math.max(deadline - performance.now(), 1) : 0);
+        if (this.release === "no") this.releaseSocket(closed ? Math.max(this.closeDeadline.remaining(performance.now()), 1) : 0);
       }
       this.worker.wait(() => this.release === "released", Infinity);
     } catch (error) {
@@ -11680,15 +12374,16 @@ var CallerConnection = class extends SyncConnection {
    * False when the worker has not answered by the deadline (it is busy):
    * the socket is not ours to touch in this call.
    */
-  enter(deadline) {
+  enter(callDeadline) {
+    const deadline = Math.max(callDeadline, performance.now() + HANDBACK_WAIT_MS);
     const worker = this.worker;
     worker.drain();
     worker.throwIfDead();
     if (this.release !== "no") return true;
     const custody = this.custody;
-    Atomics.add(custody, ENTRIES, 1);
+    const taken = callerEnters(custody);
     if (this.custodyState === "free") {
-      if (Atomics.compareExchange(custody, CUSTODY, 1 /* FREE_AT_BOUNDARY */, 2 /* CALLER */) === 1 /* FREE_AT_BOUNDARY */ || Atomics.compareExchange(custody, CUSTODY, 0 /* FREE */, 2 /* CALLER */) === 0 /* FREE */) {
+      if (taken) {
         this.custodyState = "held";
       } else {
         this.custodyState = "asked";
@@ -11699,10 +12394,9 @@ var CallerConnection = class extends SyncConnection {
     if (this.custodyState === "asked") {
       if (!worker.wait(() => this.yieldAnswered, deadline)) return false;
       this.custodyState = "held";
-      Atomics.store(custody, CUSTODY, 2 /* CALLER */);
+      move(custody, "caller", 0 /* FREE */, 2 /* CALLER */);
     }
     if (this.watch === "ending" && !worker.wait(() => this.watch === "off", deadline)) return false;
-    this.feedInbox();
     return true;
   }
   /** Ends a call: leaves the socket free, for the worker to answer Pings if we stay away at a frame boundary. */
@@ -11712,19 +12406,20 @@ var CallerConnection = class extends SyncConnection {
       this.worker.post({ op: "unwatch", conn: this.id });
       this.watch = "ending";
     }
-    const boundary = this.watch === "off" && this.inbox.length === 0 && this.connection.state === "OPEN" /* OPEN */ && this.connection.atFrameBoundary;
-    Atomics.store(this.custody, ROOM, RECEIVE_WINDOW - this.queue.bytes);
+    const boundary = this.watch === "off" && !this.inboxHolds() && this.connection.state === "OPEN" /* OPEN */ && this.connection.atFrameBoundary;
     this.custodyState = "free";
-    Atomics.store(this.custody, CUSTODY, boundary ? 1 /* FREE_AT_BOUNDARY */ : 0 /* FREE */);
+    callerLeaves(this.custody, boundary, this.windows.receive - this.queue.bytes - this.inboxBytes);
   }
   /**
-   * Whether to read more: not while RECEIVE_WINDOW of messages wait unread
-   * (a script that sends and never reads), nor while RECEIVE_WINDOW of our
-   * output (Pongs to a flood of Pings) waits for a peer that does not read,
-   * so TCP pushes back either way, as in the engine.
+   * Whether to take in more: not while the receive window is full of
+   * messages unread (a script that sends and never reads), nor while as
+   * much of our output (Pongs to a flood of Pings) waits for a peer that does
+   * not read, so TCP pushes back either way, as in the engine. What the
+   * worker read for us waits in the inbox meanwhile, and the worker reads no
+   * more than the room we left (custody.ts, ROOM): the bytes held stay within the window.
    */
-  mayRead() {
-    return this.queue.bytes < RECEIVE_WINDOW && this.overflow < RECEIVE_WINDOW;
+  hasRoom() {
+    return this.queue.bytes < this.windows.receive && this.overflow < this.windows.receive;
   }
   /**
    * Reads until `done()` holds (true) or the deadline passes (false):
@@ -11740,58 +12435,53 @@ var CallerConnection = class extends SyncConnection {
         this.afterInput();
         continue;
       }
-      if (this.release !== "no") return this.worker.wait(done, deadline);
-      if (!this.mayRead()) {
-        if (!this.worker.wait(() => done() || this.mayRead(), deadline)) return false;
+      if (this.release !== "no" && !this.inboxHolds()) return this.worker.wait(done, deadline);
+      if (!this.hasRoom()) {
+        if (!this.worker.wait(() => done() || this.hasRoom(), deadline)) return false;
         continue;
       }
-      const progressed = this.readNow();
+      const fromInbox = this.inboxHolds();
+      const progressed = fromInbox ? this.feedOne() : this.readNow();
       const now = performance.now();
       if (progressed) {
-        if (now >= deadline) return done();
+        if (now >= deadline && !fromInbox) return done();
         spinUntil = now + SPIN_MS;
         continue;
       }
       if (now >= deadline) return false;
       if (now < spinUntil) continue;
-      const keepaliveDue = this.keepalive(now);
+      const keepaliveDue = this.keepaliveDue(now);
       if (this.connection.state === "CLOSED" /* CLOSED */) continue;
       if (this.watch === "off") {
         this.watch = "on";
         this.worker.post({ op: "watch", conn: this.id });
       }
       this.worker.wait(() => this.watch !== "on" || done(), Math.min(deadline, keepaliveDue));
-      this.feedInbox();
       spinUntil = performance.now() + SPIN_MS;
     }
   }
-  /** Sends the keepalive Ping or fails the connection when due; returns when to look again. */
-  keepalive(now) {
-    if (this.pingInterval === Infinity || this.connection.state !== "OPEN" /* OPEN */) return Infinity;
-    const ping = this.keepalivePing;
-    if (ping === null) {
-      if (now - this.quietSince < this.pingInterval) return this.quietSince + this.pingInterval;
+  /** Does what the keepalive policy says now (a Ping, or failing with 1011); returns when to look again. */
+  keepaliveDue(now) {
+    if (this.connection.state !== "OPEN" /* OPEN */) return Infinity;
+    const decision = this.keepalive.check(now, !this.hasRoom());
+    if (decision.action === "wait") return decision.at;
+    if (decision.action === "ping") {
       const payload = (0, import_node_crypto5.randomBytes)(4);
       this.connection.ping(payload);
       this.flushOut();
-      this.keepalivePing = { payload, sentAt: now };
-      this.heard = false;
-      return now + this.pingTimeout;
+      this.keepalivePayload = payload;
+      this.keepalive.pingSent(now);
+      return this.keepaliveDue(now);
     }
-    if (now - ping.sentAt < this.pingTimeout) return ping.sentAt + this.pingTimeout;
-    if (this.heard) {
-      this.heard = false;
-      ping.sentAt = now;
-      return now + this.pingTimeout;
-    }
-    this.connection.fail(new WebSocketError("WS_ERR_KEEPALIVE_TIMEOUT", CloseCode.INTERNAL_ERROR, "keepalive ping timeout", { closeReason: "keepalive ping timeout" }));
+    this.connection.fail(new WebSocketError("WS_ERR_KEEPALIVE_TIMEOUT", CloseCode.INTERNAL_ERROR, KEEPALIVE_TIMEOUT_REASON, { closeReason: KEEPALIVE_TIMEOUT_REASON }));
     this.afterInput();
     return Infinity;
   }
   /** One read from the socket, if it is ours to read now: whether it brought bytes or the end. */
   readNow() {
-    if (this.watch !== "off" || this.release !== "no" || this.connection.state === "CLOSED" /* CLOSED */) return false;
+    if (this.watch !== "off" || this.inboxHolds() || this.release !== "no" || this.connection.state === "CLOSED" /* CLOSED */) return false;
     scratch ??= Buffer.allocUnsafeSlow(READ_SIZE);
+    this.lastRead = performance.now();
     let count3;
     try {
       count3 = (0, import_node_fs3.readSync)(this.fd, scratch, 0, READ_SIZE, null);
@@ -11808,35 +12498,60 @@ var CallerConnection = class extends SyncConnection {
     this.afterInput();
     return true;
   }
-  feedInbox() {
-    if (this.inbox.length === 0 && !this.inboxEnded) return;
-    const chunks = this.inbox;
-    this.inbox = [];
-    for (const chunk of chunks) this.connection.receiveData(chunk);
-    if (this.inboxEnded) {
+  toInbox(chunk) {
+    this.inbox.push(chunk);
+    this.inboxBytes += chunk.length;
+  }
+  inboxHolds() {
+    return this.inbox.length > 0 || this.inboxEnded;
+  }
+  /**
+   * Feeds the protocol the oldest chunk the worker read for us (or the end
+   * after the last): one at a time, so a chunk of empty frames becomes at
+   * most one chunk's worth of messages before the window is looked at again.
+   */
+  feedOne() {
+    const chunk = this.inbox.shift();
+    if (chunk !== void 0) {
+      this.inboxBytes -= chunk.length;
+      this.connection.receiveData(chunk);
+    } else if (this.inboxEnded) {
       this.inboxEnded = false;
       this.connection.receiveEof();
+    } else {
+      return false;
     }
     this.afterInput();
+    return true;
   }
   /** Queues the protocol's messages, writes its answers (Pongs, Close) and hands the socket back once it is over. */
   afterInput() {
     for (const event of this.connection.takeEvents()) {
-      if (event.type === "message") this.queue.push(event.data);
-      else if (event.type === "pong" && this.keepalivePing?.payload.equals(event.data)) this.keepalivePing = null;
+      if (event.type === "message") {
+        this.queue.push(event.data);
+      } else if (event.type === "pong" && this.keepalivePayload?.equals(event.data)) {
+        this.keepalivePayload = null;
+        this.keepalive.answered(performance.now());
+      }
     }
-    this.heard = true;
-    this.quietSince = performance.now();
+    this.keepalive.heard();
     this.flushOut();
     if (this.connection.state === "CLOSED" /* CLOSED */ && this.release === "no") {
-      this.releaseSocket(this.closeDeadline === null ? this.closeTimeout : Math.max(this.closeDeadline - performance.now(), 1));
+      const now = performance.now();
+      this.closeDeadline.start(now);
+      this.keepalive.stop();
+      this.releaseSocket(Math.max(this.closeDeadline.remaining(now), 1));
     }
   }
-  /** Writes the protocol's outgoing bytes: straight to the socket, the rest through the worker. */
+  /**
+   * Writes the protocol's outgoing bytes: straight to the socket, the rest
+   * through the worker. False when a write failed (the peer is gone): they
+   * are lost.
+   */
   flushOut() {
-    if (!this.connection.hasOutgoing) return;
+    if (!this.connection.hasOutgoing) return true;
     const out = this.connection.takeOutgoing();
-    if (this.release !== "no") return;
+    if (this.release !== "no") return false;
     let written = 0;
     if (this.writesDone === this.writesPosted && !this.workerWriting) {
       try {
@@ -11845,13 +12560,14 @@ var CallerConnection = class extends SyncConnection {
         if (error.code !== "EAGAIN") {
           this.connection.receiveEof();
           this.afterInput();
-          return;
+          return false;
         }
       }
     }
     let total = 0;
     for (const chunk of out) total += chunk.length;
     if (written < total) this.postWrite(out, written, total);
+    return true;
   }
   /** Gives the worker what the kernel did not take, to write after anything given before. */
   postWrite(out, skip, total) {
@@ -11872,13 +12588,14 @@ var CallerConnection = class extends SyncConnection {
     this.overflow += bytes2;
   }
   /**
-   * Blocks while SEND_WINDOW bytes wait in the worker to be written (a peer
-   * that does not read), reading meanwhile: a peer that answers while we
-   * send must not be stalled by our not reading.
+   * Blocks while the send window's bytes wait in the worker to be written
+   * (a peer that does not read), reading meanwhile: a peer that answers
+   * while we send must not be stalled by our not reading. Whether it waited.
    */
   waitForWindow() {
-    if (this.overflow < SEND_WINDOW) return;
-    this.readUntil(() => this.overflow < SEND_WINDOW || this.release === "released", Infinity);
+    if (this.overflow < this.windows.send) return false;
+    this.readUntil(() => this.overflow < this.windows.send || this.release === "released", Infinity);
+    return true;
   }
   releaseSocket(waitMs) {
     this.release = "asked";
@@ -11890,6 +12607,7 @@ function asBuffer(bytes2) {
 }
 
 // src/sync/sync-worker.ts
+init_custody();
 init_thread_entries();
 init_messages2();
 var DEFAULT_CONNECT_MS = 1e4;
@@ -12060,7 +12778,7 @@ var SyncWorker = class {
         break;
       case "connected": {
         if (!this.answers.has(event.id)) break;
-        const connection = event.handover === null ? new WorkerConnection(this, event.id, event.remoteAddress, event.protocol) : new CallerConnection(this, event.id, event.remoteAddress, event.protocol, event.handover, this.custodies.get(event.id));
+        const connection = event.handover === null ? new WorkerConnection(this, event.id, event.remoteAddress, event.protocol, event.windows) : new CallerConnection(this, event.id, event.remoteAddress, event.protocol, event.handover, this.custodies.get(event.id), event.windows);
         this.connections.set(event.id, connection);
         this.answers.set(event.id, connection);
         break;
@@ -12119,6 +12837,7 @@ else if (import_node_worker_threads4.isMainThread && startedDirectly()) {
   ConnectError,
   HttpRuntime,
   WebSocketConnection,
+  WebSocketError,
   broadcast,
   connect,
   core,

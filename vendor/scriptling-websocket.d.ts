@@ -74,7 +74,11 @@ interface PeerCertificate {
 	/** Whether TLS verified it against the server's trusted CAs (false only when `rejectUnauthorized: false` let it in). */
 	authorized: boolean;
 }
-declare class WebSocketError extends Error {
+/**
+ * Every failure the engine reports: a stable string `code` for tests and
+ * callers, and the close code the connection is failed with (§7.1.7).
+ */
+export declare class WebSocketError extends Error {
 	readonly code: string;
 	readonly closeCode: number;
 	name: string;
@@ -342,9 +346,8 @@ declare class WebSocket$1 {
 	onpong: ((data: Buffer) => void) | null;
 	/** The round-trip time of the last answered Ping (keepalive or `ping()`), in ms; 0 before any. */
 	latency: number;
-	private readonly closeTimeout;
-	private readonly pingInterval;
-	private readonly pingTimeout;
+	private readonly closeDeadline;
+	private readonly keepalive;
 	private readonly onError;
 	private readonly inbound;
 	private readonly outbound;
@@ -353,8 +356,6 @@ declare class WebSocket$1 {
 	private keepaliveTimer;
 	private keepalivePing;
 	private pings;
-	/** Bytes arrived since our last keepalive Ping: the peer is alive, maybe busy sending us a long message. */
-	private heard;
 	private transportClosed;
 	private socketError;
 	private closed;
@@ -371,6 +372,9 @@ declare class WebSocket$1 {
 		};
 		head?: Buffer;
 		topics?: TopicHub;
+		/** Set before the first frame (in `head`) is read, so that no Ping or Pong goes unseen. */
+		onping?: ((data: Buffer) => void) | null;
+		onpong?: ((data: Buffer) => void) | null;
 	});
 	private static onSocketData;
 	/**
@@ -458,17 +462,13 @@ declare class WebSocket$1 {
 	private onTransportClosed;
 	private closedError;
 	private armCloseTimer;
-	/** Arms the wait for the next keepalive Ping (unref'd: keepalive alone keeps no process alive). */
+	/**
+	 * Does what the keepalive policy says now (see protocol/keepalive.ts) and
+	 * arms the timer for its next decision (unref'd: keepalive alone keeps no
+	 * process alive).
+	 */
 	private scheduleKeepalive;
 	private sendKeepalivePing;
-	private armPongTimer;
-	/**
-	 * No Pong within pingTimeout. A peer that sent us bytes meanwhile is
-	 * alive (a long message delays its Pong, §5.4 lets control frames in only
-	 * between fragments), and while our reading is paused the Pong may sit
-	 * unread: both get another pingTimeout. Otherwise the peer is gone.
-	 */
-	private onPongOverdue;
 	private onPong;
 	private stopKeepalive;
 	private flushSoon;
@@ -530,7 +530,10 @@ interface ConnectOptions extends ConnectionLimits, TlsOptions {
 	headers?: Record<string, string | number | Array<string | number>>;
 	/** Subprotocols to offer (RFC 6455 §1.9), in order of preference; the server's choice is `ws.protocol`. */
 	protocols?: string | string[];
-	/** HTTP CONNECT proxy, "http://[user:pass@]host:port"; false connects directly. Default: from HTTPS_PROXY / HTTP_PROXY / NO_PROXY. */
+	/**
+	 * Proxy: HTTP CONNECT "http://[user:pass@]host:port" or SOCKS5 "socks5://[user:pass@]host:port"
+	 * (the proxy resolves host names); false connects directly. Default: from HTTPS_PROXY / HTTP_PROXY / ALL_PROXY / NO_PROXY.
+	 */
 	proxy?: string | URL | false;
 	/** Redirects (301, 302, 303, 307, 308) to follow; never from wss:// to ws://. Default 0. */
 	maxRedirects?: number;
@@ -540,6 +543,13 @@ interface ConnectOptions extends ConnectionLimits, TlsOptions {
 	maxHeadSize?: number;
 	/** Masking key source, for tests. Default: random per frame. */
 	maskKey?: () => Uint8Array;
+	/**
+	 * Called for each Ping (and Pong) received, from the first frame on: a Ping
+	 * the server sends with its 101 arrives before `connect` resolves, too
+	 * early for `ws.onping`. The same as setting `ws.onping` (`ws.onpong`) after.
+	 */
+	onping?: (data: Buffer) => void;
+	onpong?: (data: Buffer) => void;
 	/**
 	 * WebSocket over HTTP/2 (RFC 8441): true always (one shared session per
 	 * origin), 'auto' when the server offers h2 and extended CONNECT, else
@@ -1045,6 +1055,14 @@ declare const Opcode: {
 	readonly PING: 9;
 	readonly PONG: 10;
 };
+interface KeepaliveTimes {
+	interval: number;
+	timeout: number;
+}
+interface Windows {
+	receive: number;
+	send: number;
+}
 type SocketThread = "caller" | "worker";
 interface Handover {
 	fd: number;
@@ -1058,9 +1076,8 @@ interface Handover {
 	maxMessageSize: number | undefined;
 	/** ms; Infinity waits forever. */
 	closeTimeout: number;
-	/** Keepalive, in ms (0 or Infinity: off), as the engine's options. */
-	pingInterval: number;
-	pingTimeout: number;
+	/** Keepalive, in ms, Infinity for off (protocol/keepalive.ts). */
+	keepalive: KeepaliveTimes;
 }
 type Request$1 = {
 	op: "connect";
@@ -1130,6 +1147,7 @@ type Event$1 =
 	id: number;
 	remoteAddress: string;
 	protocol: string;
+	windows: Windows;
 	handover: Handover | null;
 } | {
 	type: "failed";
@@ -1185,13 +1203,14 @@ type Event$1 =
 	type: "released";
 	conn: number;
 }
-/** A write of the worker's is complete: the first `through` write requests are written (`bytes` by this one); `idle`: none is pending. */
+/** A write of the worker's is over: the first `through` write requests are done (`bytes` by this one); `idle`: none is pending; `failed`: it did not reach the kernel. */
  | {
 	type: "written";
 	conn: number;
 	through: number;
 	bytes: number;
 	idle: boolean;
+	failed: boolean;
 };
 interface SerializedError {
 	name: string;
@@ -1238,6 +1257,18 @@ declare abstract class SyncConnection {
 	protected abstract next(deadline: number): string | Uint8Array | null;
 	protected abstract closeWith(code: number | undefined, reason: string | undefined): void;
 }
+interface WorkerLink {
+	/** Sends a request to the worker. */
+	post(request: Request$1, transfer?: ArrayBuffer[]): void;
+	/** Applies every event the worker has posted, without blocking (they reach the connections' onEvent). */
+	drain(): void;
+	/** Takes events until `done()` holds (true) or the deadline (performance.now() time) passes (false); throws WorkerDiedError if the worker dies. */
+	wait(done: () => boolean, deadline: number): boolean;
+	/** Throws WorkerDiedError if the worker has died. */
+	throwIfDead(): void;
+	/** Closes a worker-run connection; returns once it is closed. */
+	close(conn: number, code: number | undefined, reason: string | undefined): void;
+}
 interface SyncWorkerOptions {
 	/** Limits for the engine thread (worker_threads' resourceLimits); exceeding them is reported as WorkerDiedError. */
 	resourceLimits?: ResourceLimits;
@@ -1251,7 +1282,7 @@ interface SyncWorkerOptions {
 	 */
 	socketThread?: SocketThread;
 }
-declare class SyncWorker {
+declare class SyncWorker implements WorkerLink {
 	private readonly words;
 	private readonly requests;
 	private readonly events;

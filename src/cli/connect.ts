@@ -6,6 +6,9 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { connect as connectEngine, ConnectError, parseWebSocketUrl, type ConnectOptions } from '../transport/client.js';
+import { parseProxyUrl } from '../transport/proxy.js';
+import { checkHeaders } from '../protocol/handshake.js';
+import { checkProtocols } from '../protocol/subprotocols.js';
 import { State } from '../protocol/connection.js';
 import type { WebSocket } from '../transport/websocket.js';
 import { UsageError, listFlag, stringFlag, type Values } from './args.js';
@@ -13,14 +16,19 @@ import { DATA_FORMAT_FLAGS, InputError, dataFormat, encodeInput, type DataFormat
 import { EXIT_CODES_HELP, Exit, exitCodeForClose } from './exit-codes.js';
 import { streamOutput, type Output } from './output.js';
 import { records, type Separator } from './records.js';
-import { parseHeaders, parseSeconds, readFlagFile } from './values.js';
+import { flagCheck, parseHeaders, parseSeconds, readFlagFile } from './values.js';
 import { SESSION_FLAGS, sessionOptions, separatorOf } from './session-flags.js';
 import { interactive } from './prompt.js';
+import { DISPLAY_FLAGS, displayOf, escapeControls, type Display } from './display.js';
 import { describePing, printHandshake, printMessages } from './session.js';
 import type { Command } from './command.js';
 
 /** wscat's default wait after -x. */
 const DEFAULT_EXECUTE_WAIT_MS = 2000;
+/** `--wait` values that keep the connection open: wscat spells it -1. */
+const FOREVER = new Set(['forever', '-1']);
+/** How many redirects -L follows (curl's --max-redirs is 50; a WebSocket endpoint rarely moves twice). */
+const DEFAULT_MAX_REDIRECTS = 10;
 
 /** Engine options being added by the client handshake work (issue 9); passed under their engine names. */
 interface PendingClientOptions {
@@ -42,12 +50,14 @@ export const connect: Command = {
     key: { type: 'string', value: 'FILE', help: 'private key (PEM) of --cert' },
     passphrase: { type: 'string', value: 'TEXT', help: 'passphrase of --key' },
     insecure: { type: 'boolean', short: 'k', help: 'do not check the server certificate' },
-    proxy: { type: 'string', value: 'URL', help: 'HTTP CONNECT proxy, http://[user:pass@]host:port (default: HTTPS_PROXY / HTTP_PROXY, NO_PROXY)' },
+    proxy: { type: 'string', value: 'URL', help: 'proxy: http://[user:pass@]host:port (CONNECT) or socks5://[user:pass@]host:port (default: HTTPS_PROXY / HTTP_PROXY / ALL_PROXY, NO_PROXY)' },
     'no-deflate': { type: 'boolean', help: 'do not offer permessage-deflate' },
     execute: { type: 'string', short: 'x', multiple: true, value: 'MSG', help: 'send MSG after connecting, then wait (-w) and close; stdin is not read' },
-    wait: { type: 'string', short: 'w', value: 'SECONDS', help: 'after -x or the end of stdin, wait this long for replies before closing (default: 2 after -x, 0 after stdin)' },
+    wait: { type: 'string', short: 'w', value: 'SECONDS', help: 'after -x or the end of stdin, wait this long for replies before closing (default: 2 after -x, 0 after stdin); "forever" (or --wait=-1, as wscat -w -1) keeps the connection open until the server closes or Ctrl-C' },
+    location: { type: 'boolean', short: 'L', help: `follow redirects (301, 302, 303, 307, 308), up to ${DEFAULT_MAX_REDIRECTS}; never from wss:// to ws://` },
     'one-message': { type: 'boolean', short: '1', help: 'print the first message received, then close' },
     ...DATA_FORMAT_FLAGS,
+    ...DISPLAY_FLAGS,
     ...SESSION_FLAGS,
     verbose: { type: 'boolean', short: 'v', help: 'print the handshake request and response heads to stderr' },
     timeout: { type: 'string', value: 'SECONDS', help: 'give up connecting after this long (default 10)' },
@@ -68,11 +78,17 @@ async function run({ values, operands }: { values: Values; operands: string[] })
     throw new UsageError((error as Error).message.replace(/^websocket connect failed: /, ''), connect);
   }
   const options = clientOptions(values);
+  if (values['show-ping-pong'] === true) {
+    // From the first frame: a Ping sent with the 101 comes before connect() resolves.
+    options.onping = (data) => process.stderr.write(`${describePing('ping', data)}\n`);
+    options.onpong = (data) => process.stderr.write(`${describePing('pong', data)}\n`);
+  }
   const format = dataFormat(values);
+  const display = displayOf(values, { terminal: process.stdout.isTTY === true });
   const separator = separatorOf(values);
   const execute = listFlag(values, 'execute');
   const waitText = stringFlag(values, 'wait');
-  const waitMs = waitText === undefined ? undefined : parseSeconds(waitText, '--wait', { allowZero: true });
+  const waitMs = waitText === undefined ? undefined : FOREVER.has(waitText) ? Infinity : parseSeconds(waitText, '--wait', { allowZero: true });
   const oneMessage = values['one-message'] === true;
   const verbose = values.verbose === true;
 
@@ -80,6 +96,8 @@ async function run({ values, operands }: { values: Values; operands: string[] })
   try {
     ws = await connectEngine(url, options);
   } catch (error) {
+    // What the flags did not catch (HTTPS_PROXY from the environment): the engine refused an argument, nothing was sent.
+    if (error instanceof TypeError || error instanceof RangeError) throw new UsageError(error.message.replace(/^websocket connect failed: /, ''), connect);
     if (!(error instanceof ConnectError)) throw error;
     process.stderr.write(`scriptling-ws: ${error.message}\n`);
     return Exit.CONNECT_FAILED;
@@ -88,29 +106,43 @@ async function run({ values, operands }: { values: Values; operands: string[] })
 
   const interactiveMode = execute.length === 0 && process.stdin.isTTY === true && !oneMessage;
   if (interactiveMode) {
-    await interactive(ws, { format, showPingPong: values['show-ping-pong'] === true });
+    await interactive(ws, { format, display, showPingPong: values['show-ping-pong'] === true });
   } else {
-    const output = streamOutput(separator);
-    if (values['show-ping-pong'] === true) {
-      ws.onping = (data) => output.note(describePing('ping', data));
-      ws.onpong = (data) => output.note(describePing('pong', data));
-    }
+    const output = streamOutput(separator, { json: display.json });
     const interrupt = () => void ws.close().catch(() => {});
     process.once('SIGINT', interrupt);
-    await scripted(ws, output, { format, separator, execute, waitMs, oneMessage });
+    const refused = await scripted(ws, output, { format, display, separator, execute, waitMs, oneMessage });
     process.removeListener('SIGINT', interrupt);
+    const status = closeStatus(ws, verbose);
+    // A line that was not valid --hex/--base64 was not sent: a script must not take that for success.
+    if (status === Exit.OK && refused > 0) {
+      process.stderr.write(`scriptling-ws: ${refused} input record(s) refused (not sent)\n`);
+      return Exit.USAGE;
+    }
+    return status;
   }
-  return closeStatus(ws, interactiveMode || verbose);
+  return closeStatus(ws, true);
 }
 
-/** The engine options the flags ask for. */
+/**
+ * The engine options the flags ask for, checked here with the engine's own
+ * checks so that a mistake is one line naming its flag (exit 2), not a
+ * TypeError about an option the user never wrote.
+ */
 function clientOptions(values: Values): ClientOptions {
   const headers = parseHeaders(listFlag(values, 'header'));
   const origin = stringFlag(values, 'origin');
-  if (origin !== undefined) headers.Origin = [origin];
+  if (origin !== undefined) {
+    if (Object.keys(headers).some((name) => name.toLowerCase() === 'origin')) throw new UsageError('give the Origin with -o or with -H, not both');
+    headers.Origin = [origin];
+  }
+  if (Object.keys(headers).some((name) => name.toLowerCase() === 'sec-websocket-protocol')) {
+    throw new UsageError('-H Sec-WebSocket-Protocol: offer subprotocols with -s NAME (repeatable) instead');
+  }
+  flagCheck(() => checkHeaders(headers), { flag: '-H' });
   const options: ClientOptions = { headers, ...sessionOptions(values) };
   const protocols = listFlag(values, 'subprotocol');
-  if (protocols.length > 0) options.protocols = protocols;
+  if (protocols.length > 0) options.protocols = flagCheck(() => checkProtocols(protocols, '-s'));
   const ca = readFlagFile(values, 'ca');
   const cert = readFlagFile(values, 'cert');
   const key = readFlagFile(values, 'key');
@@ -121,8 +153,12 @@ function clientOptions(values: Values): ClientOptions {
   if (passphrase !== undefined) options.passphrase = passphrase;
   if (values.insecure === true) options.rejectUnauthorized = false;
   const proxy = stringFlag(values, 'proxy');
-  if (proxy !== undefined) options.proxy = proxy;
+  if (proxy !== undefined) {
+    flagCheck(() => parseProxyUrl(proxy, '--proxy'));
+    options.proxy = proxy;
+  }
   if (values['no-deflate'] === true) options.perMessageDeflate = false;
+  if (values.location === true) options.maxRedirects = DEFAULT_MAX_REDIRECTS;
   const timeout = stringFlag(values, 'timeout');
   if (timeout !== undefined) options.timeout = parseSeconds(timeout, '--timeout');
   return options;
@@ -130,6 +166,7 @@ function clientOptions(values: Values): ClientOptions {
 
 interface ScriptedOptions {
   format: DataFormat;
+  display: Display;
   separator: Separator;
   execute: string[];
   waitMs: number | undefined;
@@ -139,35 +176,40 @@ interface ScriptedOptions {
 /**
  * Sends -x messages or stdin's records while printing what arrives; when the
  * input is done (and the wait is over, or the one message came), closes
- * with 1000 and returns once the closing handshake is finished.
+ * with 1000 and returns once the closing handshake is finished, with the
+ * number of input records refused as bad --hex/--base64.
  */
-async function scripted(ws: WebSocket, output: Output, options: ScriptedOptions): Promise<void> {
+async function scripted(ws: WebSocket, output: Output, options: ScriptedOptions): Promise<number> {
   const { format, oneMessage } = options;
-  const received = printMessages(ws, output, format, { limit: oneMessage ? 1 : Infinity });
+  const received = printMessages(ws, output, format, options.display, { limit: oneMessage ? 1 : Infinity });
   const stopWaiting = new AbortController();
   const wait = (ms: number) => delay(ms, undefined, { signal: stopWaiting.signal }).catch(() => {});
   let waitMs = options.waitMs;
+  const sent = { refused: 0 };
   if (options.execute.length > 0) {
-    await sendAll(ws, output, options.execute, format);
+    await sendAll(ws, output, options.execute, format, sent);
     waitMs ??= oneMessage ? undefined : DEFAULT_EXECUTE_WAIT_MS;
   } else {
-    await Promise.race([received, sendAll(ws, output, records(process.stdin, options.separator), format)]);
+    await Promise.race([received, sendAll(ws, output, records(process.stdin, options.separator), format, sent)]);
     if (!oneMessage) waitMs ??= 0;
   }
   // -1 without -w waits for its message as long as it takes.
-  await (waitMs === undefined ? received : Promise.race([received, wait(waitMs)]));
+  // Infinity (--wait forever) too: a timer would read it as 1 ms.
+  await (waitMs === undefined || waitMs === Infinity ? received : Promise.race([received, wait(waitMs)]));
   stopWaiting.abort();
   await ws.close().catch(() => {});
   await received;
+  return sent.refused;
 }
 
-async function sendAll(ws: WebSocket, output: Output, input: Iterable<string> | AsyncIterable<string>, format: DataFormat): Promise<void> {
+async function sendAll(ws: WebSocket, output: Output, input: Iterable<string> | AsyncIterable<string>, format: DataFormat, sent: { refused: number }): Promise<void> {
   for await (const record of input) {
     if (ws.state !== State.OPEN) return;
     try {
       await ws.send(encodeInput(record, format));
     } catch (error) {
       if (!(error instanceof InputError)) return; // the connection closed under us: the receive side reports it
+      sent.refused++;
       output.note(`scriptling-ws: ${error.message} (not sent)`);
     }
   }
@@ -179,7 +221,7 @@ function closeStatus(ws: WebSocket, alwaysNote: boolean): number {
   const code = info?.code ?? 1006;
   const status = exitCodeForClose(code);
   if (status !== Exit.OK || alwaysNote) {
-    const reason = info?.reason ? ` ${info.reason}` : '';
+    const reason = info?.reason ? ` ${escapeControls(info.reason)}` : ''; // the peer's words, on a terminal
     process.stderr.write(`connection closed: ${code}${reason}\n`);
   }
   return status;

@@ -37,7 +37,8 @@ export function exitCodeForClose(code: number): number {
 export const EXIT_CODES_HELP = `exit status:
   0  normal close: 1000, 1001 (or a Close frame without a code, 1005)
   1  unexpected error in scriptling-ws
-  2  usage error: bad or missing arguments, a URL that is not ws:// or wss://
+  2  usage error: bad or missing arguments, a URL that is not ws:// or wss://,
+     or an input record that was not valid --hex/--base64 (it was not sent)
   3  connect failed: DNS, TCP, TLS, proxy, timeout or the opening handshake (e.g. HTTP 403)
   4  abnormal close: the connection dropped without a Close frame (1006)
   5  closed for a protocol or data error: 1002, 1003, 1007, 1009, 1010

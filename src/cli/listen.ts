@@ -8,14 +8,19 @@ import { WebSocketServer, type ConnectionHandler, type RouteOptions, type Server
 import type { WebSocket } from '../transport/websocket.js';
 import { UsageError, listFlag, stringFlag, type Values } from './args.js';
 import { ADDRESS_FLAGS, hostPort, listenAddress } from './address.js';
-import { DATA_FORMAT_FLAGS, dataFormat, encodeInput, formatMessage, type DataFormat } from './data-format.js';
+import { DATA_FORMAT_FLAGS, dataFormat, encodeInput, type DataFormat } from './data-format.js';
+import { DISPLAY_FLAGS, displayOf, escapeControls, show, type Display } from './display.js';
 import { streamOutput, type Output } from './output.js';
 import { records } from './records.js';
 import { describePing, prefixLines, printMessages, sendable } from './session.js';
 import { untilInterrupted } from './signals.js';
-import { readFlagFile } from './values.js';
+import { flagCheck, readFlagFile } from './values.js';
+import { checkProtocols } from '../protocol/subprotocols.js';
 import { SESSION_FLAGS, sessionOptions, separatorOf } from './session-flags.js';
 import type { Command } from './command.js';
+
+/** How long a send may wait for a client before stderr says that stdin is waiting for it. */
+const SLOW_CLIENT_NOTICE_MS = 1000;
 
 export const listen: Command = {
   name: 'listen',
@@ -30,12 +35,16 @@ export const listen: Command = {
     subprotocol: { type: 'string', short: 's', multiple: true, value: 'NAME', help: 'accept this subprotocol (first match in this order wins)' },
     'no-deflate': { type: 'boolean', help: 'do not accept permessage-deflate' },
     ...DATA_FORMAT_FLAGS,
+    ...DISPLAY_FLAGS,
     ...SESSION_FLAGS,
     verbose: { type: 'boolean', short: 'v', help: 'print each opening handshake' },
   },
   notes: `stdin: a line is sent to every client; "/to ID message" to one; "/close ID [code [reason]]"
 closes one; "/list" lists them. Messages print as "[ID] message" on stdout; connects and
-closes go to stderr. Ctrl-C closes every connection with 1001 (going away) and exits 0.`,
+closes go to stderr. Ctrl-C closes every connection with 1001 (going away) and exits 0.
+Backpressure: the next stdin line is read once every client has taken the last one (at most
+1 MiB unsent per client); a client that stops reading is closed by keepalive (1011). While
+stdout is full, clients' messages are not read (TCP slows them down).`,
   run,
 };
 
@@ -45,13 +54,14 @@ async function run({ values }: { values: Values }): Promise<number> {
   const path = stringFlag(values, 'path') ?? '/';
   if (!path.startsWith('/')) throw new UsageError(`--path must start with "/", not ${JSON.stringify(path)}`, listen);
   const format = dataFormat(values);
+  const display = displayOf(values, { terminal: process.stdout.isTTY === true });
   const separator = separatorOf(values);
-  const output = streamOutput(separator);
-  const clients = new Clients(output, format);
+  const output = streamOutput(separator, { json: display.json });
+  const clients = new Clients(output, format, display);
   const server = new WebSocketServer(serverOptions(values));
   const routeOptions: RouteOptions = {};
   const protocols = listFlag(values, 'subprotocol');
-  if (protocols.length > 0) routeOptions.protocols = protocols;
+  if (protocols.length > 0) routeOptions.protocols = flagCheck(() => checkProtocols(protocols, '-s'));
   const handler: ConnectionHandler = (ws, request) => clients.serve(ws, request, {
     echo: values.echo === true,
     verbose: values.verbose === true,
@@ -93,9 +103,11 @@ interface ServeOptions {
 /** The connected clients by id, and the stdin commands that address them. */
 class Clients {
   private readonly byId = new Map<number, WebSocket>();
+  /** Clients already reported as not keeping up with what we send (reported once each). */
+  private readonly slow = new Set<number>();
   private nextId = 1;
 
-  constructor(private readonly output: Output, private readonly format: DataFormat) {}
+  constructor(private readonly output: Output, private readonly format: DataFormat, private readonly display: Display) {}
 
   get size(): number {
     return this.byId.size;
@@ -120,24 +132,31 @@ class Clients {
         for (;;) {
           const message = await ws.receive();
           if (message === null) break;
-          output.message(formatMessage(message, this.format), tag);
+          if (!output.message(show(message, this.format, this.display), tag)) await output.writable();
           await ws.send(sendable(message)).catch(() => {});
         }
       } else {
-        await printMessages(ws, output, this.format, { from: tag });
+        await printMessages(ws, output, this.format, this.display, { from: tag });
       }
     } finally {
       this.byId.delete(id);
+      this.slow.delete(id);
       await ws.close().catch(() => {});
       const info = ws.closeInfo;
-      output.note(`${tag} closed: ${info?.code ?? 1006}${info?.reason ? ` ${info.reason}` : ''}`);
+      output.note(`${tag} closed: ${info?.code ?? 1006}${info?.reason ? ` ${escapeControls(info.reason)}` : ''}`);
     }
   }
 
+  /**
+   * Runs stdin's lines one after the other: the next is read only once the
+   * last one's sends are taken, so a client that reads slowly (or not at all)
+   * holds at most the engine's send high-water mark of our output, and piped
+   * input waits for it instead of piling up in memory.
+   */
   async readCommands(input: AsyncIterable<string>): Promise<void> {
     for await (const line of input) {
       try {
-        this.command(line);
+        await this.command(line);
       } catch (error) {
         // Bad hex, a close code that cannot be sent…: that line is refused, the server keeps running.
         this.output.note(`error: ${(error as Error).message}`);
@@ -145,7 +164,7 @@ class Clients {
     }
   }
 
-  private command(line: string): void {
+  private async command(line: string): Promise<void> {
     const words = line.split(' ');
     if (words[0] === '/to' || words[0] === '/close') {
       const id = Number(words[1]);
@@ -153,7 +172,7 @@ class Clients {
       if (ws === undefined) {
         this.output.note(`no client ${JSON.stringify(words[1] ?? '')} (/list shows them)`);
       } else if (words[0] === '/to') {
-        this.send(ws, words.slice(2).join(' '));
+        await this.send([[id, ws]], words.slice(2).join(' '));
       } else {
         const code = words[2] === undefined ? undefined : Number(words[2]);
         ws.close(code, words.slice(3).join(' ')).catch(() => {});
@@ -165,16 +184,31 @@ class Clients {
       this.output.note(ids.length === 0 ? 'no clients' : ids.join('\n'));
       return;
     }
+    if (line.startsWith('/') && !line.startsWith('//')) {
+      // A mistyped command must not reach the clients as a message.
+      this.output.note(`unknown command ${words[0]} (commands: /to, /close, /list; "//" sends a line starting with "/")`);
+      return;
+    }
     if (this.byId.size === 0) {
       this.output.note('no clients connected: nothing sent');
       return;
     }
-    const text = line.startsWith('//') ? line.slice(1) : line;
-    for (const ws of this.byId.values()) this.send(ws, text);
+    await this.send([...this.byId], line.startsWith('//') ? line.slice(1) : line);
   }
 
-  private send(ws: WebSocket, record: string): void {
-    ws.send(encodeInput(record, this.format)).catch((error: Error) => this.output.note(`error: ${error.message}`));
+  /** Sends one record to these clients; resolves once every send is taken (or has failed, which is noted). */
+  private async send(clients: Array<[number, WebSocket]>, record: string): Promise<void> {
+    const data = encodeInput(record, this.format);
+    await Promise.all(clients.map(([id, ws]) => {
+      const sending = ws.send(data).catch((error: Error) => this.output.note(`[${id}] not sent: ${error.message}`));
+      if (!ws.sendWaits || this.slow.has(id)) return sending;
+      // A send over the high-water mark that is still not taken after a while: the human should know why input stalls.
+      const timer = setTimeout(() => {
+        this.slow.add(id);
+        this.output.note(`[${id}] is not reading what we send: stdin waits for it (keepalive closes it if it stops answering pings)`);
+      }, SLOW_CLIENT_NOTICE_MS);
+      return sending.finally(() => clearTimeout(timer));
+    }));
   }
 }
 

@@ -75,7 +75,13 @@ async function dispatch(argv: string[]): Promise<number> {
   const parsed = parseCommand(command, command === serve && first.startsWith('-') ? argv : rest, COMMANDS);
   if (parsed.values.version === true) return print(packageVersion());
   if (parsed.values.help === true) return print(commandHelp(command));
-  return command.run(parsed);
+  try {
+    return await command.run(parsed);
+  } catch (error) {
+    // A flag's value checked inside the command (--wait, --ca…): the help shown is that command's.
+    if (error instanceof UsageError && error.command === null) throw new UsageError(error.message, command);
+    throw error;
+  }
 }
 
 function print(text: string): number {

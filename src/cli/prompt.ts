@@ -7,6 +7,7 @@ import { createInterface, type Interface } from 'node:readline';
 import type { WebSocket } from '../transport/websocket.js';
 import { decodeHex, encodeInput, type DataFormat } from './data-format.js';
 import { describePing, printMessages } from './session.js';
+import type { Display } from './display.js';
 import type { Output } from './output.js';
 
 const HELP = `/ping [data]               send a ping; prints the round-trip time when its pong comes
@@ -18,6 +19,7 @@ const HELP = `/ping [data]               send a ping; prints the round-trip time
 
 export interface InteractiveOptions {
   format: DataFormat;
+  display: Display;
   showPingPong: boolean;
 }
 
@@ -39,7 +41,7 @@ export async function interactive(ws: WebSocket, options: InteractiveOptions): P
   rl.on('SIGINT', quit);
   output.note(`connected to ${ws.remoteAddress}; /help lists the commands`);
   rl.prompt();
-  await printMessages(ws, output, options.format, { from: '<' });
+  await printMessages(ws, output, options.format, options.display, { from: '<' });
   rl.removeListener('close', quit);
   rl.close();
 }
@@ -126,6 +128,10 @@ function promptOutput(rl: Interface): Output {
     message(data, from) {
       const text = typeof data === 'string' ? data : data.toString('hex');
       print(from === undefined ? text : `${from} ${text}`);
+      return !process.stdout.writableNeedDrain;
+    },
+    writable() {
+      return process.stdout.writableNeedDrain ? new Promise((resolve) => process.stdout.once('drain', resolve)) : Promise.resolve();
     },
     note: print,
   };

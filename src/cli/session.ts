@@ -1,7 +1,8 @@
 /** What the client and server commands print about a connection beside its messages. */
 import type { Writable } from 'node:stream';
 import type { WebSocket } from '../transport/websocket.js';
-import { formatMessage, type DataFormat } from './data-format.js';
+import type { DataFormat } from './data-format.js';
+import { show, type Display } from './display.js';
 import type { Output } from './output.js';
 
 /** -v: the heads as they went over the wire ("> " sent, "< " received), then what was agreed. */
@@ -26,12 +27,16 @@ export function describePing(kind: 'ping' | 'pong', data: Buffer): string {
   return `${kind} received: ${printable ? JSON.stringify(text) : data.toString('hex')}`;
 }
 
-/** Prints messages until the connection ends or `limit` have come. */
-export async function printMessages(ws: WebSocket, output: Output, format: DataFormat, { limit = Infinity, from }: { limit?: number; from?: string } = {}): Promise<void> {
+/**
+ * Prints messages until the connection ends or `limit` have come. While the
+ * output is full no message is taken: the engine's queue then fills, it stops
+ * reading the socket, and TCP slows the sender to the pace of our reader.
+ */
+export async function printMessages(ws: WebSocket, output: Output, format: DataFormat, display: Display, { limit = Infinity, from }: { limit?: number; from?: string } = {}): Promise<void> {
   for (let count = 0; count < limit; count++) {
     const message = await ws.receive();
     if (message === null) return;
-    output.message(formatMessage(message, format), from);
+    if (!output.message(show(message, format, display), from)) await output.writable();
   }
 }
 

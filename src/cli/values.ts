@@ -1,6 +1,7 @@
 /** Turning flag text into option values; every mistake is a UsageError naming the flag. */
 import { readFileSync } from 'node:fs';
 import { UsageError, stringFlag, type Values } from './args.js';
+import { parseByteSize } from '../protocol/limits.js';
 
 export function parsePort(text: string, flag = '--port'): number {
   const n = Number(text);
@@ -17,14 +18,10 @@ export function parseSeconds(text: string, flag: string, { allowZero = false } =
   return Math.round(n * 1000);
 }
 
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
-
-/** Bytes, with an optional binary unit: "65536", "64k", "16MiB". */
+/** Bytes, with an optional binary unit: "65536", "64k", "16MiB" (the fuzzer reads its sizes the same way). */
 export function parseSize(text: string, flag: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
-  const unit = match ? SIZE_UNITS[match[2].toLowerCase()] : undefined;
-  const bytes = match && unit !== undefined ? Math.floor(Number(match[1]) * unit) : NaN;
-  if (!(bytes > 0) || !Number.isSafeInteger(bytes)) throw new UsageError(`${flag} must be a size in bytes (e.g. 65536, 64k, 16m), not ${JSON.stringify(text)}`);
+  const bytes = parseByteSize(text);
+  if (bytes === null) throw new UsageError(`${flag} must be a size in bytes (e.g. 65536, 64k, 16m), not ${JSON.stringify(text)}`);
   return bytes;
 }
 
@@ -48,5 +45,18 @@ export function readFlagFile(values: Values, flag: string): Buffer | undefined {
     return readFileSync(path);
   } catch (error) {
     throw new UsageError(`--${flag}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+/**
+ * Runs one of the engine's argument checks; its TypeError becomes a
+ * UsageError, prefixed with `flag` when the engine's message does not name it.
+ */
+export function flagCheck<T>(check: () => T, { flag }: { flag?: string } = {}): T {
+  try {
+    return check();
+  } catch (error) {
+    if (!(error instanceof TypeError || error instanceof RangeError)) throw error;
+    throw new UsageError(flag === undefined ? error.message : `${flag}: ${error.message}`);
   }
 }

@@ -13,6 +13,7 @@ import { summaryText, type PassRules } from './summary.js';
 import { junitXml } from './junit.js';
 import { Progress, runAll } from './runner.js';
 import type { PeerOptions } from './peer.js';
+import { parseByteSize } from '../protocol/limits.js';
 
 const USAGE = `usage:
   scriptling-ws fuzz server ws://host:port/path [options]   test a server (we connect once per case)
@@ -31,7 +32,7 @@ options:
   --allow-unimplemented   UNIMPLEMENTED verdicts do not fail the run
   --junit FILE            also write JUnit XML: one testsuite per category, one testcase per case
   --keep-running          client role: keep serving after /updateReports
-  --max-message-size N    largest message taken from the peer, in MiB (default 64; past it: 1009)
+  --max-message-size SIZE largest message taken from the peer, in bytes (64k, 16m…; default 64m; past it: 1009)
   --http2                 play each case on an HTTP/2 stream (RFC 8441 extended CONNECT); the client
                           role then serves cleartext HTTP/2 (prior knowledge, as for ws:// URLs);
                           the server role adds category 16, RFC 8441's own cases (16.1-16.8);
@@ -101,7 +102,7 @@ async function run(argv: string[]): Promise<number> {
     throw new UsageError((error as Error).message);
   }
   if (cases.length === 0 && rfc8441.length === 0 && (role === 'server' || role === 'client')) throw new UsageError('no cases selected');
-  const peer = { maxMessageSize: count(values['max-message-size'] ?? '64', 'max-message-size', 1, 4096) * 1024 * 1024 };
+  const peer = { maxMessageSize: byteSize(values['max-message-size'] ?? '64m', 'max-message-size') };
   if (values.strict && values['allow-non-strict']) throw new UsageError('--strict and --allow-non-strict contradict each other');
   const rules: PassRules = { allowNonStrict: !values.strict, allowUnimplemented: values['allow-unimplemented'] ?? false };
   if (values.junit === '') throw new UsageError('--junit needs a file name');
@@ -126,6 +127,13 @@ async function run(argv: string[]): Promise<number> {
     });
   }
   throw new UsageError(role === undefined ? 'say which role: fuzz server URL, or fuzz client' : `unknown role ${JSON.stringify(role)}: use server or client`);
+}
+
+/** Bytes with an optional unit, as connect and listen take --max-message-size. */
+function byteSize(raw: string, name: string): number {
+  const bytes = parseByteSize(raw);
+  if (bytes === null) throw new UsageError(`--${name} must be a size in bytes (e.g. 65536, 64k, 16m), not ${JSON.stringify(raw)}`);
+  return bytes;
 }
 
 function count(raw: string, name: string, min: number, max = 1024): number {

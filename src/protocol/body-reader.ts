@@ -65,16 +65,28 @@ export class BodyReader {
 
 const enum Chunk { SIZE, EXTENSION, SIZE_LF, DATA, DATA_CR, DATA_LF }
 
-/** The chunked transfer coding (RFC 9112 §7.1), decoded as bytes arrive; trailers are not read. */
+/**
+ * The chunked transfer coding (RFC 9112 §7.1), decoded as bytes arrive;
+ * trailers are not read. Its framing (sizes, extensions, CRLFs) is bounded
+ * as the data is: an endless chunk extension (CVE-2024-22019 in Node) would
+ * otherwise be read until the connect timeout.
+ */
 class ChunkedDecoder {
   private state = Chunk.SIZE;
   private size = 0;
   private digits = 0;
+  /** Bytes of framing read so far. */
+  private framing = 0;
 
-  /** Hands decoded data to `onData`; returns true at the last (zero-size) chunk. */
+  /**
+   * Hands decoded data to `onData`; returns true at the last (zero-size)
+   * chunk, or once MAX_REFUSAL_BODY bytes of framing have come: what was
+   * decoded by then is all that will be.
+   */
   push(chunk: Buffer, onData: (data: Buffer) => void): boolean {
     let i = 0;
     while (i < chunk.length) {
+      if (this.state !== Chunk.DATA && ++this.framing > MAX_REFUSAL_BODY) return true;
       if (this.state === Chunk.DATA) {
         const count = Math.min(this.size, chunk.length - i);
         onData(chunk.subarray(i, i + count));

@@ -31,3 +31,17 @@ export function checkIntegerRange(value: unknown, name: string, min: number, max
     throw new RangeError(`${name} must be an integer from ${min} to ${max}, not ${String(value)}`);
   }
 }
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+
+/**
+ * A size as a person writes it on a command line, in bytes with an optional
+ * binary unit: "65536", "64k", "16MiB", "1.5m". Null when it is not one (or
+ * not a positive whole number of bytes): the caller names its flag.
+ */
+export function parseByteSize(text: string): number | null {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = match ? SIZE_UNITS[match[2].toLowerCase()] : undefined;
+  const bytes = match && unit !== undefined ? Math.floor(Number(match[1]) * unit) : NaN;
+  return bytes > 0 && Number.isSafeInteger(bytes) ? bytes : null;
+}

@@ -2,6 +2,7 @@ import { acceptKey, checkHeaders, hasToken, isValidKey, type PeerCertificate, ty
 import { negotiateOffer, type DeflateOptions, type DeflateParams } from './deflate.js';
 import { isToken } from './extensions.js';
 import { parseProtocolHeader, selectProtocol } from './subprotocols.js';
+import { RequestRecord, addHeader } from './request-info.js';
 
 /**
  * The server's side of the opening handshake (RFC 6455 §4.2) without I/O,
@@ -63,6 +64,8 @@ const ACCEPT_RESERVED = new Set(['sec-websocket-accept', 'sec-websocket-protocol
 
 export class ServerHandshake {
   readonly request: RequestInfo;
+  /** The headers the checks read, for the handshake only (the connection keeps `request`). */
+  private readonly headers: Record<string, string>;
   /** The request head as text (request line and headers). */
   readonly head: string;
   private readonly httpVersion: string;
@@ -74,34 +77,30 @@ export class ServerHandshake {
     private readonly options: ServerHandshakeOptions,
   ) {
     this.httpVersion = head.httpVersion;
-    const headers: Record<string, string> = {};
+    // Without a prototype: a client's "constructor" or "__proto__" header is a header like any other.
+    const headers: Record<string, string> = Object.create(null);
     // Lines joined once, not appended: `+=` leaves a tree of string pieces that lives as long as the connection.
     const lines = [`${head.method} ${head.url} HTTP/${head.httpVersion}`];
     for (let i = 0; i + 1 < head.rawHeaders.length; i += 2) {
       const name = head.rawHeaders[i];
       const value = head.rawHeaders[i + 1];
       lines.push(`${name}: ${value}`);
-      const key = name.toLowerCase();
-      if (key === 'host') this.hostLines++;
-      const previous = headers[key];
-      // RFC 6265 §5.4: cookies are joined with "; ", every other list with ", " (RFC 7230 §3.2.2).
-      headers[key] = previous === undefined ? value : `${previous}${key === 'cookie' ? '; ' : ', '}${value}`;
+      if (name.toLowerCase() === 'host') this.hostLines++;
+      addHeader(headers, name, value);
     }
+    this.headers = headers;
     this.head = lines.join('\r\n');
     const target = originForm(head.url);
     // RFC 9112 §3.2.2: with an absolute-form target, its authority replaces whatever Host says.
     if (target.authority !== null) headers.host = target.authority;
-    const q = target.path.indexOf('?');
-    const query: Record<string, string> = {};
-    if (q !== -1) for (const [name, value] of new URLSearchParams(target.path.slice(q + 1))) query[name] = value;
-    this.request = {
+    // What the connection keeps: the head as text; its headers and query are made again only if read.
+    this.request = new RequestRecord(this.head, {
       method: head.method,
-      path: q === -1 ? target.path : target.path.slice(0, q),
-      query,
-      headers,
-      remote_addr: head.remoteAddress,
-    };
-    if (head.certificate !== undefined) this.request.certificate = head.certificate;
+      target: target.path,
+      host: target.authority,
+      remoteAddress: head.remoteAddress,
+      certificate: head.certificate,
+    });
   }
 
   /**
@@ -109,7 +108,7 @@ export class ServerHandshake {
    * to send, or null when the request may go on (to `authorize`, then `accept`).
    */
   check(): Refusal | null {
-    const h = this.request.headers;
+    const h = this.headers;
     if (!hasToken(h.upgrade, 'websocket')) {
       // Not a WebSocket request at all: RFC 7231 §6.5.15 names the protocol this endpoint needs.
       return refusal(426, 'this endpoint needs a WebSocket upgrade (RFC 6455 §4.2.1)', [['Upgrade', 'websocket']]);
@@ -146,7 +145,7 @@ export class ServerHandshake {
     for (const [name] of extra) {
       if (ACCEPT_RESERVED.has(name.toLowerCase())) throw new TypeError(`header ${name} is set by the WebSocket handshake and cannot be overridden`);
     }
-    const h = this.request.headers;
+    const h = this.headers;
     const protocol = selectProtocol(parseProtocolHeader(h['sec-websocket-protocol']), this.options.protocols ?? []);
     const negotiated = this.options.deflate === null ? null : negotiateOffer(h['sec-websocket-extensions'], this.options.deflate);
     const lines: Array<[string, string]> = [];

@@ -6,40 +6,13 @@
  * writes what the kernel did not take at once ('write'), answers Pings
  * while the caller is away ('custody'), and ends the TCP connection.
  */
-import { TLSSocket } from 'node:tls';
 import type { Socket } from 'node:net';
 import { PingAnswerer } from '../protocol/ping-answerer.js';
-import { Custody, CUSTODY, ENTRIES, ROOM, ownBytes, type Event } from './messages.js';
-
-/** The part of Node's TCP handle used here: its descriptor and reading switch. */
-interface StreamHandle {
-  fd: number;
-  reading: boolean;
-  readStart(): number;
-  readStop(): number;
-}
+import { ownBytes, type Event } from './messages.js';
+import { Custody, entriesSince, move, room, startWithWorker } from './custody.js';
+import type { LentSocket } from './socket-internals.js';
 
 type Emit = (event: Event, transfer?: ArrayBuffer[]) => void;
-
-/**
- * Stops Node reading a freshly handshaken socket and returns its handle and
- * every byte read past the handshake, or null when the socket cannot be
- * handed over (TLS, whose bytes only this thread can decrypt; a platform
- * without descriptors; a socket already gone).
- */
-export function takeOver(socket: Socket, rest: Buffer): { handle: StreamHandle; rest: Buffer } | null {
-  const handle = (socket as unknown as { _handle?: StreamHandle | null })._handle;
-  if (socket instanceof TLSSocket || handle == null || typeof handle.fd !== 'number' || handle.fd < 0) return null;
-  // Node restarts a handle only when it believes it stopped: from here the socket reads when this module says so.
-  handle.reading = true;
-  handle.readStop();
-  // At the peer's FIN Node would end and close the socket, closing the descriptor the caller may be about to
-  // read (a number the process could reuse at once): it stays open until the caller releases it.
-  socket.allowHalfOpen = true;
-  const chunks = [rest];
-  for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null) chunks.push(chunk);
-  return { handle, rest: chunks.length === 1 ? rest : Buffer.concat(chunks) };
-}
 
 export class HandedSocket {
   private mode: 'idle' | 'watch' | 'custody' | 'release' = 'idle';
@@ -50,39 +23,42 @@ export class HandedSocket {
   /** Writes of ours not yet completed: the caller's overflow and our Pongs. */
   private inflight = 0;
   private writeRequestsDone = 0;
-  /** Node's destroy of the socket after an error, held until release: it would close the descriptor under the caller. */
-  private heldDestroy: (() => void) | null = null;
   private releaseTimer: NodeJS.Timeout | null = null;
   /** The caller's ENTRIES count at the last custody check: custody starts only after a whole tick without a call. */
   private lastEntries = -1;
 
+  /**
+   * Starts in custody, reading and answering Pings from the moment the
+   * caller's connect() returns (it may not call again for a while): `rest`,
+   * the bytes read past the handshake (which the caller gets in the
+   * handover), comes first; `room` is the caller's receive window.
+   */
   constructor(
     readonly id: number,
     private readonly socket: Socket,
-    private readonly handle: StreamHandle,
+    private readonly lent: LentSocket,
     private readonly custody: Int32Array,
     private readonly emit: Emit,
+    start: { rest: Buffer; room: number },
   ) {
     socket.on('data', (chunk: Buffer) => this.onChunk(chunk));
     socket.on('end', () => this.onEnd());
     socket.on('error', () => {}); // seen as the end of the stream (below): the caller's protocol makes it 1006
     socket.on('close', () => this.onClosed());
-    // Node destroys a socket at a read or write error, closing its descriptor at once, while the caller may be
-    // about to read or write that number (which the process could reuse): the descriptor lives until release.
-    const destroy = socket._destroy;
-    socket._destroy = (error, callback) => {
-      const run = () => destroy.call(socket, error, callback);
-      if (this.mode === 'release') return run();
-      this.heldDestroy = run;
-      this.onEnd();
-    };
+    // A read or write error ends the stream for us (the LentSocket holds Node's destroy until release: onHeldDestroy).
     // Flowing: a chunk is a 'data' event whenever the handle reads, which is only when we start it.
     socket.resume();
+    startWithWorker(custody, start.room);
+    this.mode = 'custody';
+    this.answerer = new PingAnswerer();
+    this.forwarded = start.rest.length;
+    this.answer(this.answerer.receiveData(start.rest));
+    if (this.forwarded < start.room) this.lent.startReading();
   }
 
   /** Bytes handed to this thread to write and not yet in the kernel (none once the socket failed: they never will be). */
   get unwritten(): number {
-    return this.heldDestroy === null ? this.socket.writableLength : 0;
+    return this.lent.destroyHeld ? 0 : this.socket.writableLength;
   }
 
   watch(): void {
@@ -91,7 +67,7 @@ export class HandedSocket {
       return;
     }
     this.mode = 'watch';
-    this.handle.readStart();
+    this.lent.startReading();
   }
 
   unwatch(): void {
@@ -105,38 +81,38 @@ export class HandedSocket {
    * writes is pending (its Pongs would queue behind them).
    */
   maybeTakeCustody(): void {
-    const entries = Atomics.load(this.custody, ENTRIES);
-    const idle = entries === this.lastEntries;
+    const { entries, idle } = entriesSince(this.custody, this.lastEntries);
     this.lastEntries = entries;
-    if (!idle || this.mode !== 'idle' || this.ended || this.inflight > 0 || Atomics.load(this.custody, ROOM) <= 0) return;
-    if (Atomics.compareExchange(this.custody, CUSTODY, Custody.FREE_AT_BOUNDARY, Custody.WORKER) !== Custody.FREE_AT_BOUNDARY) return;
+    if (!idle || this.mode !== 'idle' || this.ended || this.inflight > 0 || room(this.custody) <= 0) return;
+    if (!move(this.custody, 'worker', Custody.FREE_AT_BOUNDARY, Custody.WORKER)) return;
     this.mode = 'custody';
     this.answerer = new PingAnswerer();
     this.forwarded = 0;
-    this.handle.readStart();
+    this.lent.startReading();
   }
 
   /** Hands custody back at once; `writing` tells the caller to write through us until our Pongs are out. */
   yield(): void {
     if (this.mode === 'custody') this.stop('idle');
     this.answerer = null;
-    Atomics.store(this.custody, CUSTODY, Custody.FREE);
+    move(this.custody, 'worker', Custody.WORKER, Custody.FREE);
     this.emit({ type: 'yielded', conn: this.id, writing: this.inflight > 0 });
   }
 
   /** One of our writes is complete; `requests`: it was the caller's (else a Pong of ours). */
-  private writeDone(requests: number, bytes: number): void {
+  private writeDone(requests: number, bytes: number, error?: Error | null): void {
     this.inflight--;
     this.writeRequestsDone += requests;
-    this.emit({ type: 'written', conn: this.id, through: this.writeRequestsDone, bytes, idle: this.inflight === 0 });
+    const failed = error != null || this.lent.destroyHeld;
+    this.emit({ type: 'written', conn: this.id, through: this.writeRequestsDone, bytes, idle: this.inflight === 0, failed });
   }
 
   write(data: Uint8Array[]): void {
     let bytes = 0;
     for (const chunk of data) bytes += chunk.length;
     this.inflight++;
-    const done = () => this.writeDone(1, bytes);
-    if (this.socket.destroyed) return done();
+    const done = (error?: Error | null) => this.writeDone(1, bytes, error);
+    if (this.socket.destroyed) return done(new Error('the socket is closed'));
     for (let i = 0; i < data.length - 1; i++) this.socket.write(data[i]);
     this.socket.write(data[data.length - 1] ?? Buffer.alloc(0), done);
   }
@@ -144,10 +120,7 @@ export class HandedSocket {
   release(waitMs: number): void {
     this.stop('release');
     this.answerer = null;
-    if (this.heldDestroy !== null) {
-      this.heldDestroy(); // 'close' follows, and with it 'released'
-      return;
-    }
+    if (this.lent.letGo()) return; // a destroy held back ran: 'close' follows, and with it 'released'
     if (this.socket.destroyed) {
       this.emit({ type: 'released', conn: this.id });
       return;
@@ -161,7 +134,7 @@ export class HandedSocket {
       else this.socket.destroy();
     } else {
       // §7.1.1: the client waits for the server to close the TCP connection, within bounds.
-      this.handle.readStart();
+      this.lent.startReading();
     }
   }
 
@@ -171,7 +144,7 @@ export class HandedSocket {
   }
 
   private stop(mode: HandedSocket['mode']): void {
-    if (this.mode === 'watch' || this.mode === 'custody') this.handle.readStop();
+    if (this.mode === 'watch' || this.mode === 'custody') this.lent.stopReading();
     this.mode = mode;
   }
 
@@ -182,17 +155,12 @@ export class HandedSocket {
         this.forward(chunk, true);
         break;
       case 'custody': {
-        const pongs = this.answerer!.receiveData(chunk);
-        // Behind writes of the caller's, a Pong waits for the caller to answer (its protocol sees the Ping again).
-        if (pongs.length > 0 && this.inflight === 0) {
-          this.inflight++;
-          for (let i = 0; i < pongs.length - 1; i++) this.socket.write(pongs[i]);
-          this.socket.write(pongs[pongs.length - 1], () => this.writeDone(0, 0));
-        }
-        this.forward(chunk, false);
+        this.answer(this.answerer!.receiveData(chunk));
+        // Counted before forwarding: the transfer detaches the chunk (its length reads 0 after).
         this.forwarded += chunk.length;
+        this.forward(chunk, false);
         // Stays in custody, not reading: the caller's next call takes it back.
-        if (this.forwarded >= Atomics.load(this.custody, ROOM)) this.handle.readStop();
+        if (this.forwarded >= room(this.custody)) this.lent.stopReading();
         break;
       }
       case 'release':
@@ -203,9 +171,22 @@ export class HandedSocket {
     }
   }
 
+  /** Writes the Pongs for Pings read in custody. Behind writes of the caller's, a Pong waits for the caller to answer (its protocol sees the Ping again). */
+  private answer(pongs: Buffer[]): void {
+    if (pongs.length === 0 || this.inflight > 0) return;
+    this.inflight++;
+    for (let i = 0; i < pongs.length - 1; i++) this.socket.write(pongs[i]);
+    this.socket.write(pongs[pongs.length - 1], () => this.writeDone(0, 0));
+  }
+
   private forward(chunk: Buffer, watchEnded: boolean): void {
     const bytes = ownBytes(chunk);
     this.emit({ type: 'read', conn: this.id, chunks: [bytes], end: false, watchEnded }, [bytes.buffer as ArrayBuffer]);
+  }
+
+  /** Node destroyed the socket after an error; its descriptor stays open until release (see LentSocket). */
+  onHeldDestroy(): void {
+    this.onEnd();
   }
 
   private onEnd(): void {

@@ -1,3 +1,5 @@
+import { messageCost } from './messages.js';
+
 /**
  * The messages a sync connection holds for its caller, oldest first: text
  * as strings, binary as bytes. Taking one is O(1); the array is trimmed
@@ -7,7 +9,7 @@
 export class MessageQueue {
   private items: Array<string | Uint8Array> = [];
   private head = 0;
-  /** Bytes (string lengths for text) held. */
+  /** What the messages held cost against the receive window: their bytes (string lengths for text) plus a fixed cost each (messageCost), so empty ones count too. */
   bytes = 0;
 
   get isEmpty(): boolean {
@@ -16,14 +18,14 @@ export class MessageQueue {
 
   push(data: string | Uint8Array): void {
     this.items.push(data);
-    this.bytes += data.length;
+    this.bytes += messageCost(data);
   }
 
   /** The oldest message; the caller checks `isEmpty` first. */
   take(): string | Uint8Array {
     const data = this.items[this.head];
     this.items[this.head++] = '';
-    this.bytes -= data.length;
+    this.bytes -= messageCost(data);
     if (this.head === this.items.length) {
       this.items = [];
       this.head = 0;

@@ -8,6 +8,8 @@ import { ConnectError, type ConnectErrorCode } from '../transport/client.js';
 import type { RefusalDetails } from '../transport/connect-error.js';
 import { WebSocketError } from '../protocol/errors.js';
 import type { DeflateOptions, DeflateParams } from '../protocol/deflate.js';
+import type { KeepaliveTimes } from '../protocol/keepalive.js';
+import { messageCost as engineCost } from '../protocol/message-cost.js';
 import { THREAD_ROLE, type ThreadRole } from './thread-entries.js';
 
 /** Int32 slots of the SharedArrayBuffer both threads see. */
@@ -22,17 +24,37 @@ export const enum Status {
 }
 
 /**
- * Flow control: the worker stops reading a connection while this many bytes
- * of its messages wait for the caller to take them, so a caller that does
- * not read makes TCP push back on the peer (as the engine's own queue does).
+ * Flow control, the receive window's default (the connect option
+ * `maxQueuedBytes` sets it): reading stops while this many bytes of a
+ * connection's messages (and of bytes read and not yet parsed) wait for the
+ * caller to take them, so a caller that does not read makes TCP push back
+ * on the peer (as the engine's own queue does).
  */
 export const RECEIVE_WINDOW = 8 * 1024 * 1024;
-/** The caller's send() blocks while this many bytes are not yet handed to the socket by the worker. */
+/** The send window's default (the connect option `sendHighWaterMark`): send() blocks while this many bytes are not yet handed to the kernel. */
 export const SEND_WINDOW = 1024 * 1024;
-/** What a message costs against a window besides its length, so floods of empty messages are bounded too. */
-export const MESSAGE_OVERHEAD = 64;
 
-export const messageCost = (data: string | Uint8Array): number => data.length + MESSAGE_OVERHEAD;
+/** A sync connection's flow-control windows, in bytes, resolved from its connect options. */
+export interface Windows {
+  receive: number;
+  send: number;
+}
+
+/** The windows for a connection's options: `maxQueuedBytes` and `sendHighWaterMark` when given (as the engine takes them), else the sync defaults. */
+export function syncWindows(options: { maxQueuedBytes?: number; sendHighWaterMark?: number }): Windows {
+  return { receive: options.maxQueuedBytes ?? RECEIVE_WINDOW, send: options.sendHighWaterMark ?? SEND_WINDOW };
+}
+/**
+ * A binary message's cost besides its length: it has an ArrayBuffer of its
+ * own on the calling thread (cloned or transferred from the worker), whose
+ * objects, backing store and port record come to about this much (a flood of
+ * empty binary messages through the worker grew the process by ~800 bytes
+ * each when they counted 64).
+ */
+export const BINARY_OVERHEAD = 1024;
+
+/** A message's cost against a sync window: the engine's (protocol/message-cost.ts), or BINARY_OVERHEAD for binary. */
+export const messageCost = (data: string | Uint8Array): number => (typeof data === 'string' ? engineCost(data) : data.length + BINARY_OVERHEAD);
 
 /**
  * The bytes in an ArrayBuffer of their own, to be transferred rather than
@@ -44,6 +66,9 @@ export const messageCost = (data: string | Uint8Array): number => data.length + 
  * a chunk as soon as it is consumed.
  */
 export function ownBytes(view: Uint8Array): Uint8Array {
+  // An empty message may be the engine's one shared empty buffer: transferring it would detach it for every later
+  // empty message (and twice in one post is a DataCloneError that kills the worker).
+  if (view.byteLength === 0) return new Uint8Array(0);
   return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength ? view : new Uint8Array(view);
 }
 
@@ -58,24 +83,6 @@ export function ownBytes(view: Uint8Array): Uint8Array {
  */
 export type SocketThread = 'caller' | 'worker';
 
-/** Values of a caller-thread connection's custody word: who may read and write its socket now. */
-export const enum Custody {
-  /** Nobody, but the worker must not take over (a frame half read, a close under way, data not yet fed). Where a connection starts. */
-  FREE = 0,
-  /** Nobody; the caller's protocol stopped at a frame boundary, so the worker may take over to answer Pings. */
-  FREE_AT_BOUNDARY = 1,
-  CALLER = 2,
-  WORKER = 3,
-}
-
-/** Int32 slots of a caller-thread connection's own SharedArrayBuffer. */
-export const CUSTODY = 0;
-/** Bumped by the caller at every call, so the worker can tell a caller that is away from one between two calls. */
-export const ENTRIES = 1;
-/** Bytes the caller can still take in (RECEIVE_WINDOW less what it holds unread), as of its last call: what custody may read. */
-export const ROOM = 2;
-export const CUSTODY_BYTES = 3 * Int32Array.BYTES_PER_ELEMENT;
-
 /** What a connection handed to the calling thread needs to run its protocol there. */
 export interface Handover {
   fd: number;
@@ -86,9 +93,8 @@ export interface Handover {
   maxMessageSize: number | undefined;
   /** ms; Infinity waits forever. */
   closeTimeout: number;
-  /** Keepalive, in ms (0 or Infinity: off), as the engine's options. */
-  pingInterval: number;
-  pingTimeout: number;
+  /** Keepalive, in ms, Infinity for off (protocol/keepalive.ts). */
+  keepalive: KeepaliveTimes;
 }
 
 export type Request =
@@ -115,7 +121,7 @@ export type Request =
 export type Event =
   /** The engine has loaded and listens for requests. */
   | { type: 'ready' }
-  | { type: 'connected'; id: number; remoteAddress: string; protocol: string; handover: Handover | null }
+  | { type: 'connected'; id: number; remoteAddress: string; protocol: string; windows: Windows; handover: Handover | null }
   | { type: 'failed'; id: number; error: SerializedError }
   | { type: 'done'; id: number }
   /** Messages in the order received: text as strings, binary as bytes. */
@@ -133,8 +139,8 @@ export type Event =
   | { type: 'yielded'; conn: number; writing: boolean }
   /** The socket handed to the caller is closed. */
   | { type: 'released'; conn: number }
-  /** A write of the worker's is complete: the first `through` write requests are written (`bytes` by this one); `idle`: none is pending. */
-  | { type: 'written'; conn: number; through: number; bytes: number; idle: boolean };
+  /** A write of the worker's is over: the first `through` write requests are done (`bytes` by this one); `idle`: none is pending; `failed`: it did not reach the kernel. */
+  | { type: 'written'; conn: number; through: number; bytes: number; idle: boolean; failed: boolean };
 
 /** What the supervisor thread reports when the engine worker ends. */
 export interface Fate {

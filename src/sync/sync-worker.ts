@@ -7,9 +7,11 @@ import { SyncConnection } from './connection.js';
 import { WorkerConnection } from './worker-connection.js';
 import { CallerConnection } from './caller-connection.js';
 import { WorkerDiedError } from './worker-died.js';
+import type { WorkerLink } from './worker-link.js';
+import { CUSTODY_BYTES } from './custody.js';
 import { THREAD_ROLE, threadEntry } from './thread-entries.js';
 import {
-  CUSTODY_BYTES, SEQUENCE, STATE_BYTES, STATUS, Status, reviveError,
+  SEQUENCE, STATE_BYTES, STATUS, Status, reviveError,
   type Event, type Fate, type Request, type SocketThread, type SupervisorData,
 } from './messages.js';
 
@@ -53,7 +55,7 @@ const WAIT_SLICE_MS = 1000;
  * process alive: a script that forgets close() still exits, and its
  * sockets close with the process.
  */
-export class SyncWorker {
+export class SyncWorker implements WorkerLink {
   private readonly words = new Int32Array(new SharedArrayBuffer(STATE_BYTES));
   private readonly requests: MessagePort;
   private readonly events: MessagePort;
@@ -237,8 +239,8 @@ export class SyncWorker {
         if (!this.answers.has(event.id)) break;
         // Registered now, not when connect() returns: its first messages (even its end) may be in the same drain.
         const connection = event.handover === null
-          ? new WorkerConnection(this, event.id, event.remoteAddress, event.protocol)
-          : new CallerConnection(this, event.id, event.remoteAddress, event.protocol, event.handover, this.custodies.get(event.id)!);
+          ? new WorkerConnection(this, event.id, event.remoteAddress, event.protocol, event.windows)
+          : new CallerConnection(this, event.id, event.remoteAddress, event.protocol, event.handover, this.custodies.get(event.id)!, event.windows);
         this.connections.set(event.id, connection);
         this.answers.set(event.id, connection);
         break;

@@ -2,8 +2,8 @@ import { CloseCode } from '../protocol/close-codes.js';
 import { WebSocketError } from '../protocol/errors.js';
 import { SyncConnection } from './connection.js';
 import { MessageQueue } from './message-queue.js';
-import { RECEIVE_WINDOW, SEND_WINDOW, messageCost, ownBytes, reviveError, type Event } from './messages.js';
-import type { SyncWorker } from './sync-worker.js';
+import { messageCost, ownBytes, reviveError, type Event, type Windows } from './messages.js';
+import type { WorkerLink } from './worker-link.js';
 import { WorkerDiedError } from './worker-died.js';
 
 /**
@@ -18,17 +18,18 @@ export class WorkerConnection extends SyncConnection {
   private ended = false;
   /** The TCP connection is closed (or close() returned): sending is over. */
   private closed = false;
-  /** Bytes given to send() that the worker has not yet reported written (flow control, SEND_WINDOW). */
+  /** Bytes given to send() that the worker has not yet reported written (flow control, the send window). */
   private unsent = 0;
   private consumedUnreported = 0;
   private sendFailure: Error | null = null;
 
   /** @internal Made by SyncWorker.connect(). */
   constructor(
-    private readonly worker: SyncWorker,
+    private readonly worker: WorkerLink,
     private readonly id: number,
     remoteAddress: string,
     protocol: string,
+    private readonly windows: Windows,
   ) {
     super(remoteAddress, protocol);
   }
@@ -69,13 +70,13 @@ export class WorkerConnection extends SyncConnection {
   /**
    * Queues the message for the worker and returns: the worker reports
    * failures afterwards, and the next send() throws them. Blocks only while
-   * SEND_WINDOW bytes wait to be written (a peer that does not read).
+   * the send window's bytes wait to be written (a peer that does not read).
    */
   private post(data: string | Uint8Array, transfer?: ArrayBuffer[]): void {
     this.worker.drain();
     this.worker.throwIfDead();
     this.throwSendFailure();
-    if (this.unsent >= SEND_WINDOW) this.worker.wait(() => this.unsent < SEND_WINDOW || this.closed, Infinity);
+    if (this.unsent >= this.windows.send) this.worker.wait(() => this.unsent < this.windows.send || this.closed, Infinity);
     if (this.closed) throw new WebSocketError('WS_ERR_NOT_OPEN', CloseCode.NORMAL, 'cannot send: the connection is closed');
     this.worker.post({ op: 'send', conn: this.id, data }, transfer);
     this.unsent += messageCost(data);
@@ -117,7 +118,7 @@ export class WorkerConnection extends SyncConnection {
   private take(): string | Uint8Array {
     const data = this.queue.take();
     this.consumedUnreported += messageCost(data);
-    if (this.consumedUnreported >= RECEIVE_WINDOW / 2) {
+    if (this.consumedUnreported >= this.windows.receive / 2) {
       this.worker.post({ op: 'consumed', conn: this.id, bytes: this.consumedUnreported });
       this.consumedUnreported = 0;
     }

@@ -6,12 +6,13 @@
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { WebSocketConnection, engineConnectOptions, type ScriptlingConnectOptions } from '../scriptling/index.js';
 import { handshaken, openWebSocket, type ConnectOptions, type Handshaken } from '../transport/client.js';
-import { DEFAULT_CLOSE_TIMEOUT, DEFAULT_PING_INTERVAL, DEFAULT_PING_TIMEOUT, formatAddress } from '../transport/websocket.js';
-import { HandedSocket, takeOver } from './handed-socket.js';
+import { DEFAULT_CLOSE_TIMEOUT, checkConnectionLimits, formatAddress, keepaliveTimes } from '../transport/websocket.js';
+import { HandedSocket } from './handed-socket.js';
+import { LentSocket } from './socket-internals.js';
 import type { Message, WebSocket } from '../transport/websocket.js';
 import {
-  RECEIVE_WINDOW, SEND_WINDOW, SEQUENCE, messageCost, ownBytes, serializeError,
-  type EngineData, type Event, type Handover, type Request, type SocketThread,
+  SEQUENCE, messageCost, ownBytes, serializeError, syncWindows,
+  type EngineData, type Event, type Handover, type Request, type SocketThread, type Windows,
 } from './messages.js';
 
 const { state, requests, events } = workerData as EngineData;
@@ -24,7 +25,7 @@ function emit(event: Event, transfer?: ArrayBuffer[]): void {
   Atomics.notify(sequence, SEQUENCE);
 }
 
-/** One connection on the engine side: pumps its messages to the caller within RECEIVE_WINDOW. */
+/** One connection on the engine side: pumps its messages to the caller within the receive window. */
 class Link {
   private readonly ws: WebSocket;
   /** Bytes (and per-message overhead) posted to the caller and not yet reported consumed. */
@@ -35,7 +36,7 @@ class Link {
   private reading = true;
   private onSettled: (() => void) | null = null;
 
-  constructor(readonly id: number, private readonly conn: WebSocketConnection) {
+  constructor(readonly id: number, private readonly conn: WebSocketConnection, private readonly windows: Windows) {
     this.ws = conn.engine;
     void this.ws.whenClosed().then(() => emit({ type: 'closed', conn: id }));
     void this.pump();
@@ -43,7 +44,7 @@ class Link {
 
   private async pump(): Promise<void> {
     for (;;) {
-      if (this.unconsumed >= RECEIVE_WINDOW) {
+      if (this.unconsumed >= this.windows.receive) {
         this.setReading(false);
         await new Promise<void>((resolve) => (this.resume = resolve));
         this.setReading(true);
@@ -54,7 +55,7 @@ class Link {
       const transfer: ArrayBuffer[] = [];
       this.take(message, batch, transfer);
       // What the engine already holds goes in the same post: one wake-up of the caller per burst, not per message.
-      while (this.ws.queuedBytes > 0 && this.unconsumed < RECEIVE_WINDOW && batch.length < MAX_BATCH) {
+      while (this.ws.queuedBytes > 0 && this.unconsumed < this.windows.receive && batch.length < MAX_BATCH) {
         const next = await this.ws.receive(0);
         if (next === null) break;
         this.take(next, batch, transfer);
@@ -94,7 +95,7 @@ class Link {
 
   consumed(bytes: number): void {
     this.unconsumed -= bytes;
-    if (this.resume !== null && this.unconsumed < RECEIVE_WINDOW) {
+    if (this.resume !== null && this.unconsumed < this.windows.receive) {
       this.resume();
       this.resume = null;
     }
@@ -111,10 +112,10 @@ class Link {
     );
   }
 
-  /** Acknowledges sent bytes in batches: the caller only waits once SEND_WINDOW is out. */
+  /** Acknowledges sent bytes in batches: the caller only waits once the send window is out. */
   private sent(cost: number): void {
     this.sentUnreported += cost;
-    if (this.sentUnreported >= SEND_WINDOW / 2) {
+    if (this.sentUnreported >= this.windows.send / 2) {
       emit({ type: 'sent', conn: this.id, bytes: this.sentUnreported });
       this.sentUnreported = 0;
     }
@@ -139,7 +140,7 @@ const links = new Map<number, Link>();
 const dropped = new Set<number>();
 
 /** Connections whose socket the caller runs. */
-const handed = new Map<number, HandedSocket>();
+const handedSockets = new Map<number, HandedSocket>();
 /** How often the worker looks for caller-run connections left alone, to answer their Pings meanwhile. */
 const CUSTODY_TICK_MS = 100;
 let custodyTimer: NodeJS.Timeout | null = null;
@@ -147,8 +148,11 @@ let custodyTimer: NodeJS.Timeout | null = null;
 function onConnect(id: number, url: unknown, scriptlingOptions: object, socketThread: SocketThread, custody: SharedArrayBuffer): void {
   let options: ConnectOptions;
   let opening: Promise<Handshaken>;
+  let windows: Windows;
   try {
     options = engineConnectOptions(scriptlingOptions as ScriptlingConnectOptions, {});
+    checkConnectionLimits(options);
+    windows = syncWindows(options);
     opening = handshaken(url as string, options);
   } catch (error) {
     opening = Promise.reject(error);
@@ -160,26 +164,28 @@ function onConnect(id: number, url: unknown, scriptlingOptions: object, socketTh
         return;
       }
       const remoteAddress = formatAddress(opened.socket.remoteAddress, opened.socket.remotePort);
-      const taken = socketThread === 'caller' ? takeOver(opened.socket, opened.outcome.rest) : null;
-      if (taken === null) {
+      // Where the runtime cannot lend the descriptor (TLS, or internals it lacks), the worker runs the socket.
+      let handed: HandedSocket | null = null;
+      const taken = socketThread === 'caller' ? LentSocket.take(opened.socket, opened.outcome.rest, () => handed?.onHeldDestroy()) : null;
+      if (taken === null || 'unavailable' in taken) {
         const conn = new WebSocketConnection(openWebSocket(opened, options));
-        emit({ type: 'connected', id, remoteAddress, protocol: conn.engine.protocol, handover: null });
-        links.set(id, new Link(id, conn));
+        emit({ type: 'connected', id, remoteAddress, protocol: conn.engine.protocol, windows, handover: null });
+        links.set(id, new Link(id, conn, windows));
         return;
       }
       const { outcome, deflateOptions } = opened;
       const handover: Handover = {
-        fd: taken.handle.fd,
+        fd: taken.lent.fd,
         rest: taken.rest,
         deflate: outcome.deflate === null ? null : { params: outcome.deflate, options: deflateOptions ?? {} },
         maxMessageSize: options.maxMessageSize,
         closeTimeout: options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
-        pingInterval: options.pingInterval ?? DEFAULT_PING_INTERVAL,
-        pingTimeout: options.pingTimeout ?? DEFAULT_PING_TIMEOUT,
+        keepalive: keepaliveTimes(options),
       };
-      handed.set(id, new HandedSocket(id, opened.socket, taken.handle, new Int32Array(custody), emit));
+      handed = new HandedSocket(id, opened.socket, taken.lent, new Int32Array(custody), emit, { rest: taken.rest, room: windows.receive });
+      handedSockets.set(id, handed);
       custodyTimer ??= setInterval(checkCustody, CUSTODY_TICK_MS);
-      emit({ type: 'connected', id, remoteAddress, protocol: outcome.protocol, handover });
+      emit({ type: 'connected', id, remoteAddress, protocol: outcome.protocol, windows, handover });
     },
     (error: unknown) => {
       if (!dropped.delete(id)) emit({ type: 'failed', id, error: serializeError(error) });
@@ -188,11 +194,11 @@ function onConnect(id: number, url: unknown, scriptlingOptions: object, socketTh
 }
 
 function checkCustody(): void {
-  for (const [id, socket] of handed) {
-    if (socket.closed) handed.delete(id);
+  for (const [id, socket] of handedSockets) {
+    if (socket.closed) handedSockets.delete(id);
     else socket.maybeTakeCustody();
   }
-  if (handed.size === 0 && custodyTimer !== null) {
+  if (handedSockets.size === 0 && custodyTimer !== null) {
     clearInterval(custodyTimer);
     custodyTimer = null;
   }
@@ -214,7 +220,7 @@ function onClose(id: number, conn: number, code: number | undefined, reason: str
  * long it waits for the answer).
  */
 async function flush(): Promise<void> {
-  const unwritten = () => [...links.values(), ...handed.values()].some((link) => link.unwritten > 0);
+  const unwritten = () => [...links.values(), ...handedSockets.values()].some((link) => link.unwritten > 0);
   while (unwritten()) await new Promise((resolve) => setTimeout(resolve, 1));
 }
 
@@ -231,19 +237,19 @@ function handle(request: Request): void {
       onConnect(request.id, request.url, request.options, request.socketThread, request.custody);
       break;
     case 'watch':
-      handed.get(request.conn)?.watch();
+      handedSockets.get(request.conn)?.watch();
       break;
     case 'unwatch':
-      handed.get(request.conn)?.unwatch();
+      handedSockets.get(request.conn)?.unwatch();
       break;
     case 'yield':
-      handed.get(request.conn)?.yield();
+      handedSockets.get(request.conn)?.yield();
       break;
     case 'write':
-      handed.get(request.conn)?.write(request.data);
+      handedSockets.get(request.conn)?.write(request.data);
       break;
     case 'release':
-      handed.get(request.conn)?.release(request.waitMs);
+      handedSockets.get(request.conn)?.release(request.waitMs);
       break;
     case 'close':
       onClose(request.id, request.conn, request.code, request.reason);
@@ -253,7 +259,7 @@ function handle(request: Request): void {
       break;
     case 'drop': {
       const link = links.get(request.conn);
-      const socket = handed.get(request.conn);
+      const socket = handedSockets.get(request.conn);
       if (link !== undefined) void link.close(undefined, undefined);
       else if (socket !== undefined) socket.drop();
       else dropped.add(request.conn);

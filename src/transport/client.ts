@@ -8,6 +8,7 @@ import { WebSocket, checkConnectionLimits, type ConnectionLimits } from './webso
 import { clearTimer, setTimer } from './timers.js';
 import { ConnectError, describeSocketError, type ConnectErrorCode } from './connect-error.js';
 import { openTunnel, proxyFor } from './proxy.js';
+import { openSocksTunnel } from './socks5.js';
 import { exchange, opened } from './socket-steps.js';
 import { connectHttp2 } from './http2-client.js';
 
@@ -24,7 +25,10 @@ export interface ConnectOptions extends ConnectionLimits, TlsOptions {
   headers?: Record<string, string | number | Array<string | number>>;
   /** Subprotocols to offer (RFC 6455 §1.9), in order of preference; the server's choice is `ws.protocol`. */
   protocols?: string | string[];
-  /** HTTP CONNECT proxy, "http://[user:pass@]host:port"; false connects directly. Default: from HTTPS_PROXY / HTTP_PROXY / NO_PROXY. */
+  /**
+   * Proxy: HTTP CONNECT "http://[user:pass@]host:port" or SOCKS5 "socks5://[user:pass@]host:port"
+   * (the proxy resolves host names); false connects directly. Default: from HTTPS_PROXY / HTTP_PROXY / ALL_PROXY / NO_PROXY.
+   */
   proxy?: string | URL | false;
   /** Redirects (301, 302, 303, 307, 308) to follow; never from wss:// to ws://. Default 0. */
   maxRedirects?: number;
@@ -34,6 +38,13 @@ export interface ConnectOptions extends ConnectionLimits, TlsOptions {
   maxHeadSize?: number;
   /** Masking key source, for tests. Default: random per frame. */
   maskKey?: () => Uint8Array;
+  /**
+   * Called for each Ping (and Pong) received, from the first frame on: a Ping
+   * the server sends with its 101 arrives before `connect` resolves, too
+   * early for `ws.onping`. The same as setting `ws.onping` (`ws.onpong`) after.
+   */
+  onping?: (data: Buffer) => void;
+  onpong?: (data: Buffer) => void;
   /**
    * WebSocket over HTTP/2 (RFC 8441): true always (one shared session per
    * origin), 'auto' when the server offers h2 and extended CONNECT, else
@@ -123,6 +134,9 @@ export function checkOptions(options: ConnectOptions): { timeout: number; maxRed
   if (typeof timeout !== 'number' || !(timeout > 0)) throw new TypeError(`websocket connect failed: invalid timeout ${String(timeout)}: a number of ms > 0 (Infinity: no limit)`);
   const maxRedirects = options.maxRedirects ?? 0;
   if (!Number.isInteger(maxRedirects) || maxRedirects < 0) throw new TypeError(`websocket connect failed: maxRedirects must be an integer ≥ 0, not ${String(maxRedirects)}`);
+  for (const name of ['onping', 'onpong'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`websocket connect failed: ${name} must be a function`);
+  }
   checkConnectionLimits(options); // a RangeError naming the limit, before anything is sent
   return { timeout, maxRedirects, deflate: deflateSetting(options.perMessageDeflate) };
 }
@@ -205,7 +219,7 @@ export async function dial(target: Target, options: ConnectOptions, context: tls
   const proxy = proxyFor(target, options.proxy);
   let socket: net.Socket;
   if (proxy !== null) {
-    socket = await openTunnel(proxy, target, signal);
+    socket = proxy.protocol === 'http:' ? await openTunnel(proxy, target, signal) : await openSocksTunnel(proxy, target, signal);
   } else {
     socket = net.connect({ host: target.host, port: target.port });
     socket.setNoDelay(true);
@@ -301,8 +315,14 @@ function redirectTarget(outcome: Refused, current: Target, redirects: number, ma
   }
 }
 
-/** Credentials meant for one origin are not sent to another (as `ws` and browsers do); Host follows the new URL. */
-const CROSS_ORIGIN_DROPPED = new Set(['authorization', 'cookie', 'host']);
+/**
+ * Credentials meant for one origin are not sent to another: undici's rule
+ * (Authorization, Cookie and Proxy-Authorization go when a redirect changes
+ * scheme, host or port). Other headers, custom ones included, are kept, as
+ * undici and curl keep them; a secret in a custom header should not be sent
+ * with redirects on. Host follows the new URL.
+ */
+const CROSS_ORIGIN_DROPPED = new Set(['authorization', 'cookie', 'proxy-authorization', 'host']);
 
 function withoutCredentials(headers: ConnectOptions['headers']): ConnectOptions['headers'] {
   if (headers === undefined || headers === null) return headers;

@@ -15,14 +15,25 @@ export class HeadDeadlines {
 
   start(socket: Socket): void {
     if (!Number.isFinite(this.timeout)) return; // Infinity: no limit
-    const key = connectionKey(socket);
-    const onClose = (): void => this.clear(key);
-    const timer = setTimer(() => {
-      this.clear(key);
+    if (socket.remoteAddress === undefined) {
+      // Reset before we saw it: nothing to wait for. Its key would be "undefined…" for every such socket, and
+      // a second one would take the first's entry: the first timer would then clear the second's, leaving
+      // that connection without a deadline (a slow-loris hole).
       socket.destroy();
-    }, this.timeout);
-    this.pending.set(key, { timer, socket, onClose });
-    socket.once('close', onClose);
+      return;
+    }
+    const key = connectionKey(socket);
+    // Each clears only its own entry: should a key ever name two sockets, one's end costs the other nothing.
+    const entry = {
+      socket,
+      onClose: (): void => this.clear(key, entry),
+      timer: setTimer(() => {
+        this.clear(key, entry);
+        socket.destroy();
+      }, this.timeout),
+    };
+    this.pending.set(key, entry);
+    socket.once('close', entry.onClose);
   }
 
   /** The head arrived: from here the request's own limits apply. */
@@ -31,9 +42,9 @@ export class HeadDeadlines {
   }
 
   /** Forgets the connection, its listener included, so an open WebSocket keeps nothing of it here. */
-  private clear(key: string): void {
+  private clear(key: string, only?: { timer: Timer; socket: Socket; onClose: () => void }): void {
     const entry = this.pending.get(key);
-    if (entry === undefined) return;
+    if (entry === undefined || (only !== undefined && entry !== only)) return;
     this.pending.delete(key);
     clearTimer(entry.timer);
     entry.socket.off('close', entry.onClose);

@@ -1,4 +1,5 @@
 import { fillsItsBuffer } from '../protocol/parts.js';
+import { messageCost as messageSize } from '../protocol/message-cost.js';
 import { clearTimer, setTimer, type Timer } from './timers.js';
 
 /** A received message: a string for text, a Buffer for binary. */
@@ -20,11 +21,6 @@ interface Waiter {
   timer: Timer | null;
 }
 
-/**
- * What a queued message counts against the limit: its bytes plus its own
- * cost, so a flood of empty messages fills the queue too.
- */
-const messageSize = (message: Message): number => message.length + 64;
 
 /** Past this many read slots, a queue that never quite empties is compacted. */
 const COMPACT_AFTER = 1024;

@@ -3,6 +3,7 @@ import { HandshakeError, HeadReader, parseResponseHead, type ResponseHead } from
 import { HeadScanner } from '../protocol/head-scanner.js';
 import { ConnectError, describeSocketError } from './connect-error.js';
 import { exchange, opened, type AnswerParser } from './socket-steps.js';
+import { socksCredentials } from './socks5.js';
 
 /** Where a connection goes: the origin server, as the proxy must reach it. */
 export interface ProxyTarget {
@@ -20,10 +21,14 @@ const envValue = (env: Env, name: string): string | undefined => {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 };
 
+/** http:// asks for a tunnel with CONNECT; socks5:// and socks5h:// (the same here: the proxy resolves names) speak SOCKS5. */
+const PROXY_SCHEMES = new Set(['http:', 'socks5:', 'socks5h:']);
+
 /**
- * Checks a proxy URL: http:// only (the tunnel to the proxy is plain TCP,
- * as with curl's default), with an optional user:password. A value without
- * a scheme ("proxy.corp:3128", common in *_proxy variables) is read as http://.
+ * Checks a proxy URL: http:// (CONNECT; the connection to the proxy is plain
+ * TCP, as with curl's default) or socks5://, with an optional user:password.
+ * A value without a scheme ("proxy.corp:3128", common in *_proxy variables)
+ * is read as http://.
  */
 export function parseProxyUrl(value: unknown, what = 'proxy'): URL {
   if (typeof value !== 'string' && !(value instanceof URL)) {
@@ -34,11 +39,33 @@ export function parseProxyUrl(value: unknown, what = 'proxy'): URL {
   try {
     url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`);
   } catch {
-    throw new TypeError(`${what} is not a valid URL: ${JSON.stringify(text)}`);
+    // Not chained: the URL's TypeError carries the input, password included.
+    throw new TypeError(`${what} is not a valid URL: ${JSON.stringify(withoutCredentials(text))}`);
   }
-  if (url.protocol !== 'http:') throw new TypeError(`${what} must be an http:// proxy (CONNECT), not ${url.protocol}//`);
-  if (url.hostname === '') throw new TypeError(`${what} has no host: ${JSON.stringify(text)}`);
+  if (!PROXY_SCHEMES.has(url.protocol)) throw new TypeError(`${what} must be an http:// (CONNECT) or socks5:// proxy, not ${url.protocol}//`);
+  if (url.hostname === '') throw new TypeError(`${what} has no host: ${JSON.stringify(withoutCredentials(text))}`);
+  if (url.protocol === 'http:') proxyCredentials(url, what);
+  else socksCredentials(url, what);
   return url;
+}
+
+/** A URL as text for a message: its user:password never shown. */
+function withoutCredentials(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^@/?#]*@/i, (_, scheme: string | undefined) => `${scheme ?? ''}***@`);
+}
+
+/**
+ * The proxy URL's "user:password", percent-decoded, or null when it has
+ * none. Checked when the URL is, before any socket is opened; a bad escape
+ * is a TypeError that does not repeat what it could not decode.
+ */
+export function proxyCredentials(url: URL, what = 'proxy'): string | null {
+  if (url.username === '' && url.password === '') return null;
+  try {
+    return `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  } catch {
+    throw new TypeError(`${what}: the user name or password has an invalid %-escape (write a literal "%" as %25)`);
+  }
 }
 
 /**
@@ -71,15 +98,16 @@ export function bypassesProxy(noProxy: string | undefined, host: string, port: n
 /**
  * The proxy for a connection: the `proxy` option when given (false: none);
  * otherwise https_proxy/HTTPS_PROXY for wss://, http_proxy/HTTP_PROXY for
- * ws://, unless no_proxy/NO_PROXY exempts the host. Null means connect directly.
+ * ws://, else all_proxy/ALL_PROXY, unless no_proxy/NO_PROXY exempts the
+ * host. Null means connect directly.
  */
 export function proxyFor(target: ProxyTarget, option: unknown, env: Env = process.env): URL | null {
   if (option === false) return null;
   if (option !== undefined) return parseProxyUrl(option);
-  const name = target.secure ? 'https_proxy' : 'http_proxy';
-  const value = envValue(env, name);
-  if (value === undefined || bypassesProxy(envValue(env, 'no_proxy'), target.host, target.port)) return null;
-  return parseProxyUrl(value, name.toUpperCase());
+  // ALL_PROXY when the scheme's own variable is unset, as curl reads it.
+  const name = [target.secure ? 'https_proxy' : 'http_proxy', 'all_proxy'].find((candidate) => envValue(env, candidate) !== undefined);
+  if (name === undefined || bypassesProxy(envValue(env, 'no_proxy'), target.host, target.port)) return null;
+  return parseProxyUrl(envValue(env, name), name.toUpperCase());
 }
 
 /** "host:port" for CONNECT and Host, IPv6 in brackets (RFC 9110 §9.3.6: the authority form). */
@@ -112,14 +140,13 @@ export async function openTunnel(proxy: URL, target: ProxyTarget, signal: AbortS
   const proxyHost = proxy.hostname.replace(/^\[(.*)\]$/, '$1');
   const proxyPort = proxy.port === '' ? 80 : Number(proxy.port);
   const where = `proxy ${authority(proxyHost, proxyPort)}: `;
-  const socket = net.connect({ host: proxyHost, port: proxyPort });
-  socket.setNoDelay(true);
   const address = authority(target.host, target.port);
   let request = `CONNECT ${address} HTTP/1.1\r\nHost: ${address}\r\n`;
-  if (proxy.username !== '' || proxy.password !== '') {
-    const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
-    request += `Proxy-Authorization: Basic ${Buffer.from(credentials).toString('base64')}\r\n`;
-  }
+  // Before the socket exists: a throw here must leave nothing open.
+  const credentials = proxyCredentials(proxy);
+  if (credentials !== null) request += `Proxy-Authorization: Basic ${Buffer.from(credentials).toString('base64')}\r\n`;
+  const socket = net.connect({ host: proxyHost, port: proxyPort });
+  socket.setNoDelay(true);
   try {
     await opened(socket, 'connect', signal);
     const answer = await exchange(socket, Buffer.from(`${request}\r\n`, 'latin1'), new ProxyAnswer(where), signal);

@@ -1,4 +1,4 @@
-import { isUtf8 } from 'node:buffer';
+import { isUtf8 } from '../protocol/utf8.js';
 import { State } from '../protocol/connection.js';
 import type { WebSocket } from './websocket.js';
 import type { PubSub, PubSubFactory } from './pubsub/pubsub.js';

@@ -4,6 +4,8 @@ import { CloseCode } from '../protocol/close-codes.js';
 import { WebSocketError, connectionClosed, internalError } from '../protocol/errors.js';
 import { checkByteCount, checkDuration } from '../protocol/limits.js';
 import type { RequestInfo } from '../protocol/handshake.js';
+import { KEEPALIVE_TIMEOUT_REASON, Keepalive } from '../protocol/keepalive.js';
+import { CloseDeadline } from '../protocol/close-deadline.js';
 import { clearTimer, setTimer, type Timer } from './timers.js';
 import { report, type ErrorReporter } from './report.js';
 import { InboundQueue, type Message } from './inbound-queue.js';
@@ -91,9 +93,8 @@ export class WebSocket {
   /** The round-trip time of the last answered Ping (keepalive or `ping()`), in ms; 0 before any. */
   latency = 0;
 
-  private readonly closeTimeout: number;
-  private readonly pingInterval: number;
-  private readonly pingTimeout: number;
+  private readonly closeDeadline: CloseDeadline;
+  private readonly keepalive: Keepalive;
   private readonly onError: ErrorReporter | undefined;
   private readonly inbound: InboundQueue;
   private readonly outbound: OutboundBuffer;
@@ -103,12 +104,10 @@ export class WebSocket {
   private closeScheduled = false;
   private closeTimer: Timer | null = null;
 
-  // Keepalive: one timer, waiting either for the next Ping or for its Pong.
+  // Keepalive: one timer, until the policy's next decision (the next Ping, or its Pong overdue).
   private keepaliveTimer: Timer | null = null;
   private keepalivePing: PendingPing | null = null;
   private pings: PendingPing[] | null = null;
-  /** Bytes arrived since our last keepalive Ping: the peer is alive, maybe busy sending us a long message. */
-  private heard = false;
   private transportClosed = false;
   private socketError: Error | null = null;
   private closed: Promise<void> | null = null;
@@ -126,13 +125,15 @@ export class WebSocket {
       handshake?: { request: string; response: string };
       head?: Buffer;
       topics?: TopicHub;
+      /** Set before the first frame (in `head`) is read, so that no Ping or Pong goes unseen. */
+      onping?: ((data: Buffer) => void) | null;
+      onpong?: ((data: Buffer) => void) | null;
     } = {},
   ) {
     checkConnectionLimits(options);
     const maxQueuedBytes = options.maxQueuedBytes ?? 16 * 1024 * 1024;
-    this.closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
-    this.pingInterval = options.pingInterval ?? DEFAULT_PING_INTERVAL;
-    this.pingTimeout = options.pingTimeout ?? DEFAULT_PING_TIMEOUT;
+    this.closeDeadline = new CloseDeadline(options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT);
+    this.keepalive = new Keepalive(keepaliveTimes(options), performance.now());
     this.onError = options.onError;
     this.extensions = options.extensions ?? '';
     this.protocol = options.protocol ?? '';
@@ -153,6 +154,8 @@ export class WebSocket {
     socket.on('end', WebSocket.onSocketEnd);
     socket.on('close', WebSocket.onSocketClose);
     socket.on('error', WebSocket.onSocketError);
+    this.onping = options.onping ?? null;
+    this.onpong = options.onpong ?? null;
     if (options.head !== undefined && options.head.length > 0) this.onData(options.head);
     this.scheduleKeepalive();
   }
@@ -336,7 +339,7 @@ export class WebSocket {
   }
 
   private onData(chunk: Buffer): void {
-    this.heard = true;
+    this.keepalive.heard();
     this.connection.receiveData(chunk);
     this.handleEvents();
   }
@@ -421,48 +424,42 @@ export class WebSocket {
   }
 
   private armCloseTimer(): void {
-    if (this.closeTimer !== null || this.transportClosed || !Number.isFinite(this.closeTimeout)) return;
-    this.closeTimer = setTimer(() => this.socket.destroy(), this.closeTimeout);
-  }
-
-  /** Arms the wait for the next keepalive Ping (unref'd: keepalive alone keeps no process alive). */
-  private scheduleKeepalive(): void {
-    if (!(this.pingInterval > 0) || !Number.isFinite(this.pingInterval) || this.connection.state !== State.OPEN) return;
-    this.keepaliveTimer = setTimer(() => this.sendKeepalivePing(), this.pingInterval, { unref: true });
-  }
-
-  private sendKeepalivePing(): void {
-    this.keepaliveTimer = null;
-    if (this.connection.state !== State.OPEN || this.transportClosed) return;
-    const payload = Buffer.allocUnsafe(4);
-    payload.writeUInt32BE((Math.random() * 0x1_0000_0000) >>> 0, 0);
-    const ping: PendingPing = { payload, sentAt: performance.now(), resolve: null, reject: null };
-    this.connection.ping(payload);
-    (this.pings ??= []).push(ping);
-    this.keepalivePing = ping;
-    this.heard = false;
-    this.flush();
-    if (this.pingTimeout > 0 && Number.isFinite(this.pingTimeout)) this.armPongTimer();
-  }
-
-  private armPongTimer(): void {
-    this.keepaliveTimer = setTimer(() => this.onPongOverdue(), this.pingTimeout, { unref: true });
+    if (this.closeDeadline.isStarted || this.transportClosed) return;
+    const now = performance.now();
+    this.closeDeadline.start(now);
+    const ms = this.closeDeadline.remaining(now);
+    if (Number.isFinite(ms)) this.closeTimer = setTimer(() => this.socket.destroy(), ms);
   }
 
   /**
-   * No Pong within pingTimeout. A peer that sent us bytes meanwhile is
-   * alive (a long message delays its Pong, §5.4 lets control frames in only
-   * between fragments), and while our reading is paused the Pong may sit
-   * unread: both get another pingTimeout. Otherwise the peer is gone.
+   * Does what the keepalive policy says now (see protocol/keepalive.ts) and
+   * arms the timer for its next decision (unref'd: keepalive alone keeps no
+   * process alive).
    */
-  private onPongOverdue(): void {
+  private scheduleKeepalive(): void {
     this.keepaliveTimer = null;
-    if (this.heard || this.inbound.isPaused) {
-      this.heard = false;
-      this.armPongTimer();
-      return;
+    if (this.connection.state !== State.OPEN || this.transportClosed) return;
+    const now = performance.now();
+    const decision = this.keepalive.check(now, this.inbound.isPaused);
+    if (decision.action === 'ping') {
+      this.sendKeepalivePing(now);
+      this.scheduleKeepalive();
+    } else if (decision.action === 'fail') {
+      this.fail(new WebSocketError('WS_ERR_KEEPALIVE_TIMEOUT', CloseCode.INTERNAL_ERROR, KEEPALIVE_TIMEOUT_REASON, { closeReason: KEEPALIVE_TIMEOUT_REASON }));
+    } else if (Number.isFinite(decision.at)) {
+      this.keepaliveTimer = setTimer(() => this.scheduleKeepalive(), Math.max(decision.at - now, 1), { unref: true });
     }
-    this.fail(new WebSocketError('WS_ERR_KEEPALIVE_TIMEOUT', CloseCode.INTERNAL_ERROR, 'keepalive ping timeout', { closeReason: 'keepalive ping timeout' }));
+  }
+
+  private sendKeepalivePing(now: number): void {
+    const payload = Buffer.allocUnsafe(4);
+    payload.writeUInt32BE((Math.random() * 0x1_0000_0000) >>> 0, 0);
+    const ping: PendingPing = { payload, sentAt: now, resolve: null, reject: null };
+    this.connection.ping(payload);
+    (this.pings ??= []).push(ping);
+    this.keepalivePing = ping;
+    this.keepalive.pingSent(now);
+    this.flush();
   }
 
   private onPong(data: Buffer): void {
@@ -478,6 +475,7 @@ export class WebSocket {
       ping.resolve?.(now - ping.sentAt);
       if (ping === this.keepalivePing) {
         this.keepalivePing = null;
+        this.keepalive.answered(now);
         clearTimer(this.keepaliveTimer);
         this.scheduleKeepalive();
       }
@@ -485,6 +483,7 @@ export class WebSocket {
   }
 
   private stopKeepalive(): void {
+    this.keepalive.stop();
     clearTimer(this.keepaliveTimer);
     this.keepaliveTimer = null;
     this.keepalivePing = null;
@@ -519,6 +518,13 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return `a ${value.constructor?.name ?? 'object'}`;
   return typeof value;
+}
+
+/** The keepalive options as the policy takes them: ms, off (0 or Infinity, as the options say) as Infinity. */
+export function keepaliveTimes(options: { pingInterval?: number; pingTimeout?: number }): { interval: number; timeout: number } {
+  const interval = options.pingInterval ?? DEFAULT_PING_INTERVAL;
+  const timeout = options.pingTimeout ?? DEFAULT_PING_TIMEOUT;
+  return { interval: interval > 0 ? interval : Infinity, timeout: timeout > 0 ? timeout : Infinity };
 }
 
 export function formatAddress(address: string | undefined, port: number | undefined): string {

@@ -3,7 +3,8 @@
 // default command, and the reserved `fuzz`.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../helpers.js';
 import { CliProcess, runCli } from './cli-process.js';
@@ -38,6 +39,37 @@ describe('usage errors', { concurrency: 4 }, () => {
       assert.match(stderr, message);
       assert.match(stderr, /^usage: scriptling-ws/m);
       assert.doesNotMatch(stderr, /ERR_PARSE_ARGS|\n\s+at /);
+    });
+  }
+});
+
+describe('mistakes in flag values: one line naming the flag, exit 2, that command\'s help', { concurrency: 4 }, () => {
+  const cases: Array<[string[], RegExp, Record<string, string>?]> = [
+    [['connect', '-s', 'bad proto', 'ws://127.0.0.1:9/'], /^scriptling-ws: invalid subprotocol "bad proto" in -s: each must be an HTTP token/],
+    [['connect', '-s', 'a', '-s', 'a', 'ws://127.0.0.1:9/'], /^scriptling-ws: subprotocol "a" is listed twice in -s/],
+    [['connect', '-H', 'Bad Name: x', 'ws://127.0.0.1:9/'], /^scriptling-ws: -H: invalid header name "Bad Name"/],
+    [['connect', '-H', 'Upgrade: h2c', 'ws://127.0.0.1:9/'], /^scriptling-ws: -H: header Upgrade is set by the WebSocket handshake/],
+    [['connect', '-H', 'Sec-WebSocket-Protocol: chat', 'ws://127.0.0.1:9/'], /^scriptling-ws: -H Sec-WebSocket-Protocol: offer subprotocols with -s NAME/],
+    [['connect', '-H', 'Origin: http://a', '-o', 'http://b', 'ws://127.0.0.1:9/'], /^scriptling-ws: give the Origin with -o or with -H, not both/],
+    [['connect', '--proxy', 'ftp://proxy:21', 'ws://127.0.0.1:9/'], /^scriptling-ws: --proxy must be/],
+    [['connect', 'ws://127.0.0.1:9/'], /^scriptling-ws: HTTP_PROXY must be/, { HTTP_PROXY: 'ftp://proxy:21' }],
+    [['connect', '--wait', 'inf', 'ws://127.0.0.1:9/'], /^scriptling-ws: --wait must be a non-negative number of seconds, not "inf"/],
+    [['connect', '--timeout', 'abc', 'ws://127.0.0.1:9/'], /^scriptling-ws: --timeout must be a positive number of seconds/],
+    [['connect', '--ca', '/nonexistent', 'ws://127.0.0.1:9/'], /^scriptling-ws: --ca: cannot read \/nonexistent: ENOENT/],
+    [['listen', '--port', '0', '-s', 'bad proto'], /^scriptling-ws: invalid subprotocol "bad proto" in -s/],
+    [['connect', '--proxy', 'http://alice:s3cret%zz@127.0.0.1:9', 'ws://127.0.0.1:9/'], /^scriptling-ws: --proxy: the user name or password has an invalid %-escape/],
+    [['connect', '--proxy', 'http://alice:s3cret@[bad:1', 'ws://127.0.0.1:9/'], /^scriptling-ws: --proxy is not a valid URL: "http:\/\/\*\*\*@\[bad:1"/],
+    [['connect', 'ws://127.0.0.1:9/'], /^scriptling-ws: HTTP_PROXY: the user name or password has an invalid %-escape/, { HTTP_PROXY: 'http://alice:s3cret%@127.0.0.1:9' }],
+  ];
+  for (const [args, message, env] of cases) {
+    test(`scriptling-ws ${args.join(' ')}${env ? ` with ${Object.keys(env).join(', ')}` : ''}`, async () => {
+      const { status, stdout, stderr } = await runCli(args, '', { env: { HTTP_PROXY: '', HTTPS_PROXY: '', ...env } });
+      assert.equal(status, 2, stderr);
+      assert.equal(stdout, '');
+      assert.match(stderr, message);
+      assert.match(stderr, new RegExp(`^usage: scriptling-ws ${args[0]} `, 'm'), 'the help of that command, not the list of commands');
+      assert.doesNotMatch(stderr, /TypeError|\n\s+at |\{ protocols/);
+      assert.doesNotMatch(stderr, /s3cret|alice/, 'no credentials printed');
     });
   }
 });
@@ -83,6 +115,18 @@ describe('help and version', () => {
     await busy.status();
     assert.equal(status, 1);
     assert.match(stderr, /^scriptling-ws: listen EADDRINUSE: address already in use 127\.0\.0\.1:\d+\n$/);
+  });
+
+  test('--max-message-size is in bytes (with k, m, g) for connect, listen and fuzz alike', { skip: !existsSync(join(ROOT, 'dist', 'src', 'fuzz', 'command.js')) && 'fuzz is not in this build' }, async () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'sws-fuzz-size-'));
+    const run = await runCli(['fuzz', 'server', 'ws://127.0.0.1:9', '--cases', '1.1.1', '--max-message-size', '64k', '--outdir', outdir]);
+    assert.equal(run.status, 1, `64k is a size (the case fails: nothing listens):\n${run.stderr}`);
+    const zero = await runCli(['fuzz', 'server', 'ws://127.0.0.1:9', '--max-message-size', '0']);
+    assert.equal(zero.status, 2);
+    assert.match(zero.stderr, /--max-message-size must be a size in bytes \(e\.g\. 65536, 64k, 16m\), not "0"/);
+    const help = await runCli(['fuzz', '--help']);
+    assert.match(help.stdout, /--max-message-size SIZE .*in bytes/);
+    for (const command of ['connect', 'listen']) assert.match((await runCli([command, '--help'])).stdout, /--max-message-size SIZE +largest message accepted, in bytes/);
   });
 
   test('fuzz runs src/fuzz/command.js when the build has it, else says it is not available (exit 2)', async () => {

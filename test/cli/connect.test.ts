@@ -10,8 +10,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WebSocket } from '../../src/transport/websocket.js';
-import { ROOT, echo, rawServer, startServer, testCertificate } from '../helpers.js';
-import { CliProcess, runCli } from './cli-process.js';
+import { ROOT, echo, rawServer, requestKey, startServer, switching, testCertificate } from '../helpers.js';
+import { CLI, CliProcess, runCli } from './cli-process.js';
 
 const PYTHON = '/usr/bin/python3';
 const HERE = join(ROOT, 'test', 'cli');
@@ -75,13 +75,14 @@ describe('connect, piped', () => {
     assert.equal(stdout, 'line one\nline two\0second\0');
   });
 
-  test('--hex and --base64 send binary and print binary that way; text stays text; a bad line is refused, not sent', async () => {
+  test('--hex and --base64 send binary and print binary that way; text stays text; a bad line is refused, not sent (exit 2)', async () => {
     const { server, url, seen } = await recordingServer(async (ws, m) => {
       await ws.send(m);
       await ws.send('text reply');
     });
     const hex = await runCli(['connect', '--hex', url], '01 02 ff\nzz\n00:7f\n');
-    assert.equal(hex.status, 0);
+    assert.equal(hex.status, 2, 'a refused input line is not a success');
+    assert.match(hex.stderr, /1 input record\(s\) refused \(not sent\)/);
     assert.deepEqual(seen.messages.splice(0), [Buffer.from([1, 2, 255]), Buffer.from([0, 127])]);
     assert.equal(hex.stdout, '0102ff\ntext reply\n007f\ntext reply\n');
     assert.match(hex.stderr, /not hex bytes: "zz" \(not sent\)/);
@@ -90,6 +91,33 @@ describe('connect, piped', () => {
     assert.equal(base64.status, 0);
     assert.deepEqual(seen.messages, [Buffer.from([1, 2, 255])]);
     assert.equal(base64.stdout, 'AQL/\ntext reply\n');
+  });
+
+  test('a message with a line break: said once on stderr; --json keeps one message per line and says text or binary', async () => {
+    const { server, url } = await tracked({
+      '/': async (ws: WebSocket) => {
+        await ws.send('two\nlines');
+        await ws.send(Buffer.from([1, 2, 0xff]));
+        await ws.send('\x1b[2J\u0085');
+        await ws.send('x\ny');
+      },
+    });
+    const piped = await runCli(['connect', url]);
+    assert.equal(piped.status, 0);
+    assert.equal(piped.stdout, 'two\nlines\n0102ff\n\x1b[2J\u0085\nx\ny\n');
+    assert.equal(piped.stderr.match(/a message holds a line break: to keep one message per record, use -0 \(NUL-separated\) or --json/g)?.length, 1);
+    const json = await runCli(['connect', '--json', url]);
+    assert.equal(json.status, 0);
+    assert.equal(json.stderr, '');
+    const lines = json.stdout.trimEnd().split('\n');
+    assert.equal(lines.length, 4);
+    assert.deepEqual(lines.map((line) => JSON.parse(line)), [
+      { type: 'text', data: 'two\nlines' }, { type: 'binary', data: '0102ff' }, { type: 'text', data: '\x1b[2J\u0085' }, { type: 'text', data: 'x\ny' },
+    ]);
+    assert.doesNotMatch(json.stdout, /[\x00-\x09\x0b-\x1f\x7f-\x9f]/, 'no raw control character');
+    const base64 = await runCli(['connect', '--json', '--base64', url]);
+    assert.deepEqual(JSON.parse(base64.stdout.split('\n')[1]), { type: 'binary', data: 'AQL/' });
+    await server.close();
   });
 
   test('--binary sends each line as bytes and writes received binary raw; binary is hex by default', async () => {
@@ -130,6 +158,36 @@ describe('connect, piped', () => {
     assert.equal(stdout, 're: one\nre: two\n');
   });
 
+  test('-x with --wait forever (or --wait=-1) stays open until the server closes', async () => {
+    for (const wait of [['--wait', 'forever'], ['--wait=-1']]) {
+      const { server, url } = await tracked({
+        '/': async (ws: WebSocket) => {
+          await ws.send(`echo ${await ws.receive(5000)}`);
+          await ws.send('later');
+          await ws.close(4000, 'server done');
+        },
+      });
+      const { status, stdout, stderr } = await runCli(['connect', '-x', 'hi', ...wait, url]);
+      await server.close();
+      assert.equal(status, 7, stderr); // closed by the server with 4000, not by us with 1000
+      assert.equal(stdout, 'echo hi\nlater\n');
+      assert.match(stderr, /connection closed: 4000 server done/);
+    }
+  });
+
+  test('-L follows redirects (up to 10); without it a redirect is the error', async () => {
+    const { server: target, port } = await startServer({ '/final': echo });
+    servers.push(target);
+    const hop = await rawServer((s) => s.end(`HTTP/1.1 307 Moved\r\nLocation: ws://127.0.0.1:${port}/final\r\nContent-Length: 0\r\n\r\n`));
+    servers.push(hop);
+    const followed = await runCli(['connect', '-L', `ws://127.0.0.1:${hop.port}/`], 'through\n');
+    assert.equal(followed.status, 0, followed.stderr);
+    assert.equal(followed.stdout, 'through\n');
+    const refused = await runCli(['connect', `ws://127.0.0.1:${hop.port}/`], 'through\n');
+    assert.equal(refused.status, 3);
+    assert.match(refused.stderr, /unexpected HTTP status 307/);
+  });
+
   test('-1 prints the first message only, then closes normally', async () => {
     const { server, url, seen } = await recordingServer(async (ws) => {
       await ws.send('first');
@@ -157,6 +215,15 @@ describe('connect, piped', () => {
     assert.equal(await cli.status(), 0);
     await server.close();
     assert.equal(cli.stdout, 'after the ping\n');
+  });
+
+  test('--show-ping-pong sees a Ping sent in the same packet as the 101', async () => {
+    const early = Buffer.from([0x89, 5, ...Buffer.from('early'), 0x88, 2, 0x03, 0xe8]); // Ping "early", Close 1000
+    const server = await rawServer((s, request) => s.end(Buffer.concat([Buffer.from(switching(requestKey(request)), 'latin1'), early])));
+    servers.push(server);
+    const { status, stderr } = await runCli(['connect', '-P', `ws://127.0.0.1:${server.port}/`]);
+    assert.equal(status, 0, stderr);
+    assert.match(stderr, /ping received: "early"/);
   });
 
   test('--max-message-size: a bigger message fails the connection with 1009 (exit 5)', async () => {
@@ -193,6 +260,48 @@ describe('connect, piped', () => {
     cli.closeStdout();
     assert.equal(await cli.status(), 0);
     assert.equal(cli.stderr, '');
+  });
+
+  test('a reader slower than the server: the server is held back (nothing piles up in memory) and no message is lost', async (t) => {
+    const total = 64;
+    const body = 'x'.repeat(1024 * 1024);
+    let sent = 0;
+    let progress = () => {};
+    const { server, url } = await tracked({
+      '/': async (ws: WebSocket) => {
+        for (let i = 0; i < total; i++) {
+          await ws.send(`${i} ${body}`);
+          sent++;
+          progress();
+        }
+      },
+    });
+    // Without compression: 'x' × 1 MiB would deflate to 1 KiB and fit in any buffer.
+    const child = spawn(process.execPath, [CLI, 'connect', '--no-deflate', url], { stdio: ['pipe', 'pipe', 'pipe'] });
+    t.after(() => child.kill('SIGKILL'));
+    // Nobody reads the child's stdout yet. The server stalls once the CLI stops taking its messages;
+    // the old CLI kept reading into stdout's buffer, so every send went through at once.
+    const outcome = await new Promise<'stalled' | 'all sent'>((resolve) => {
+      let watchdog = setTimeout(() => resolve('stalled'), 3000);
+      progress = () => {
+        clearTimeout(watchdog);
+        if (sent === total) resolve('all sent');
+        else watchdog = setTimeout(() => resolve('stalled'), 3000);
+      };
+    });
+    progress = () => {};
+    assert.equal(outcome, 'stalled', `the server sent all ${total} MiB to a CLI whose stdout is not read`);
+    assert.ok(sent < total);
+    const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
+    let count = 0;
+    for await (const line of lines) {
+      assert.equal(line.slice(0, line.indexOf(' ')), String(count), 'in order, none lost');
+      count++;
+    }
+    assert.equal(count, total);
+    const status = await new Promise((resolve) => child.once('close', resolve));
+    assert.equal(status, 0);
+    await server.close();
   });
 
   test('against Python websockets: lines echoed, normal close', { skip: !hasPythonWebsockets() && !process.env.CI && 'python3-websockets is not installed' }, async () => {
@@ -317,7 +426,7 @@ describe('connect, interactive on a terminal', () => {
     cli.write('/ping abc\r');
     await cli.waitFor(/pong: \d+\.\d ms/);
     cli.write('/binary 01 02 ff\r');
-    await cli.waitFor(/< 0102ff/);
+    await cli.waitFor(/< \[binary\] 0102ff/);
     cli.write('//slash\r');
     await cli.waitFor(/< \/slash/);
     cli.write('/nope\r');
@@ -333,6 +442,28 @@ describe('connect, interactive on a terminal', () => {
     assert.equal(seen.closes[0]?.code, 4001);
     assert.equal(seen.closes[0]?.reason, 'done here');
     assert.match(cli.stdout, /connection closed: 4001/);
+  });
+
+  test('on a terminal, control characters from the peer are shown escaped (window title, clipboard, clear screen); --raw prints them', async () => {
+    const hostile = '\x1b]0;pwned\x07\x1b]52;c;ZWNobyBoaQ==\x07\x1b[2J\\done\r\n';
+    const { server, url } = await tracked({
+      '/': async (ws: WebSocket) => {
+        await ws.send(hostile);
+        await ws.receive(10_000);
+      },
+    });
+    const cli = new CliProcess(['connect', url], { tty: true });
+    await cli.waitFor(/< .*done/);
+    assert.ok(cli.stdout.includes('< \\e]0;pwned\\x07\\e]52;c;ZWNobyBoaQ==\\x07\\e[2J\\\\done\\r\\n'), JSON.stringify(cli.stdout));
+    assert.doesNotMatch(cli.stdout, /\x1b\]/);
+    cli.write('/quit\r');
+    assert.equal(await cli.status(), 0);
+    const raw = new CliProcess(['connect', '--raw', url], { tty: true });
+    await raw.waitFor(/done/);
+    assert.match(raw.stdout, /\x1b\]0;pwned\x07/);
+    raw.write('/quit\r');
+    assert.equal(await raw.status(), 0);
+    await server.close();
   });
 
   test('/quit (and Ctrl-D) closes with 1000 → exit 0; /help lists the commands', async () => {

@@ -50,6 +50,8 @@ describe('listen', () => {
     assert.equal(await two.receive(5000), 'just you');
     cli.write('/to 9 nobody\n');
     await cli.waitFor(/no client "9"/, 'stderr');
+    cli.write('/too 2 typo\n');
+    await cli.waitFor(/unknown command \/too/, 'stderr');
     cli.write('/list\n');
     await cli.waitFor(/\[2\] 127\.0\.0\.1:\d+/, 'stderr');
     cli.kill('SIGINT');
@@ -57,6 +59,27 @@ describe('listen', () => {
     assert.equal(await cli.status(), 0);
     assert.deepEqual([one.closeInfo?.code, two.closeInfo?.code], [1001, 1001]);
     assert.match(cli.stderr, /closing 2 connection\(s\) with 1001/);
+  });
+
+  test('a client that does not read: stdin waits for it (said once on stderr); the others get every line once it is gone', async () => {
+    const { cli, url } = await listen(['--no-deflate']);
+    const slow = await connect(url, { maxQueuedBytes: 1024 }); // never reads: its queue fills at once
+    await cli.waitFor(/\[1\] connected/, 'stderr');
+    const reader = await connect(url);
+    await cli.waitFor(/\[2\] connected/, 'stderr');
+    const total = 64;
+    const line = 'x'.repeat(1024 * 1024);
+    for (let i = 0; i < total; i++) cli.write(`${i} ${line}\n`);
+    // The old listen queued all 64 MiB for the slow client and never said so.
+    await cli.waitFor(/\[1\] is not reading what we send: stdin waits for it/, 'stderr');
+    slow.terminate();
+    await cli.waitFor(/\[1\] closed: 1006/, 'stderr');
+    for (let i = 0; i < total; i++) {
+      const message = await reader.receive(10_000);
+      assert.equal(typeof message === 'string' ? message.slice(0, message.indexOf(' ')) : message, String(i));
+    }
+    assert.equal(cli.stderr.match(/is not reading/g)?.length, 1);
+    reader.terminate();
   });
 
   test('--echo sends every message back; /close ID CODE closes one client; closes are reported', async () => {

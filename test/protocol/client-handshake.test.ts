@@ -186,6 +186,14 @@ describe('refusals: status, headers and up to 4 KiB of body', () => {
     assert.equal(cut.body.length, 4096);
   });
 
+  test('chunk framing counts against the 4 KiB body limit: an endless chunk extension ends the body', () => {
+    const h = handshake();
+    assert.equal(h.receiveData(Buffer.from('HTTP/1.1 403 Forbidden\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nno\r\n5;')), null);
+    const outcome = h.receiveData(Buffer.alloc(8192, 'x'));
+    assert.ok(outcome !== null && !outcome.accepted, 'the refusal is complete after 4 KiB of framing');
+    assert.equal(outcome.body.toString(), 'no');
+  });
+
   test('a chunked body is decoded, trickled', () => {
     const h = handshake();
     // Complete at the last chunk's size line: trailers are not waited for.

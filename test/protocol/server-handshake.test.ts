@@ -26,6 +26,24 @@ function head(headers: Record<string, string | undefined> = {}, more: Partial<Re
 const handshake = (h: RequestHead, options: Partial<ServerHandshakeOptions> = {}) => new ServerHandshake(h, { deflate: null, ...options });
 const statusOf = (h: RequestHead, options: Partial<ServerHandshakeOptions> = {}) => handshake(h, options).check()?.status ?? 101;
 
+describe('the request as the application sees it', () => {
+  test('headers and query have no prototype: "constructor" and "__proto__" are names like any other', () => {
+    const plain = handshake(head()).request;
+    assert.equal(plain.headers.constructor, undefined);
+    assert.equal(plain.query.constructor, undefined);
+    assert.equal('toString' in plain.headers, false);
+    const named = handshake(head({ constructor: 'c', ['__proto__']: 'p' }, { url: '/chat?constructor=1&__proto__=2&toString=3' })).request;
+    assert.equal(Object.getPrototypeOf(named.headers), null);
+    assert.equal(named.headers.constructor, 'c');
+    assert.equal(named.headers['__proto__'], 'p');
+    assert.deepEqual(Object.keys(named.headers).slice(-2), ['constructor', '__proto__']);
+    assert.equal(named.query.constructor, '1');
+    assert.equal(named.query['__proto__'], '2');
+    assert.equal(named.query.toString, '3');
+    assert.equal(JSON.stringify(named.query), '{"constructor":"1","__proto__":"2","toString":"3"}');
+  });
+});
+
 describe('request checks (RFC 6455 §4.2.1)', () => {
   test('a valid request passes', () => {
     assert.equal(handshake(head()).check(), null);
@@ -72,7 +90,7 @@ describe('the request handed over', () => {
     }));
     assert.equal(h.request.method, 'GET');
     assert.equal(h.request.path, '/chat/room');
-    assert.deepEqual(h.request.query, { token: 'abc', x: '2', e: 'é' });
+    assert.deepEqual({ ...h.request.query }, { token: 'abc', x: '2', e: 'é' });
     assert.equal(h.request.headers['x-token'], 'a, b');
     assert.equal(h.request.headers.cookie, 'a=1; b=2');
     assert.equal(h.request.headers.host, 'example.com');

@@ -2,8 +2,9 @@
 // tests: "block MS", "throw", "exit" or "oom" makes the engine thread do
 // that. Connections run by the worker ask for it in a text message (sent
 // on any connection); connections run by the caller in their URL's query,
-// ?misbehave=exit, done when the caller first asks the worker to wait for
-// data. The listener comes first, so it sees the first request of a burst
+// ?misbehave=exit, done at the caller's first request for that connection
+// after connect() (it asks the worker, which holds the socket from the
+// start, to hand it over). The listener comes first, so it sees the first request of a burst
 // (the engine takes the rest itself).
 import { workerData } from 'node:worker_threads';
 
@@ -32,7 +33,7 @@ workerData.requests.on('message', (request) => {
   if (request.op === 'connect' && typeof request.url === 'string') {
     const what = new URL(request.url).searchParams.get('misbehave');
     if (what !== null) onWatch.set(request.id, what);
-  } else if (request.op === 'watch' && onWatch.has(request.conn)) {
+  } else if ((request.op === 'yield' || request.op === 'watch') && onWatch.has(request.conn)) {
     const what = onWatch.get(request.conn);
     onWatch.delete(request.conn);
     misbehave(...what.split(' '));

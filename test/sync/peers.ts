@@ -49,6 +49,7 @@ export async function startSeedPeer(kind: PeerKind): Promise<SeedPeer> {
   });
   const { port, headerPort, slowPort, mutePort, blackhole } = JSON.parse(line) as { port: number; headerPort?: number; slowPort?: number; mutePort?: number; blackhole?: number };
   const ports: Record<string, number | undefined> = { '/headers': headerPort, '/slow-reader': slowPort, '/mute': mutePort, '/close-soon': mutePort, '/ping-flood': mutePort, '/slow-close': mutePort };
+  for (const path of ['/ping-at-once', '/two-empty', '/reset-soon', '/stall-reset', '/away-ticks', '/away-large', '/away-empty', '/away-pings']) ports[path] = mutePort;
   const portFor = (path: string) => ports[path] ?? port;
   const scheme = kind === 'ours over TLS' ? 'wss' : 'ws';
   return {

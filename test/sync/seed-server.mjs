@@ -92,7 +92,30 @@ const { port: slowPort } = await slowServer.listen(0, '127.0.0.1');
 //   /mute: reads and never answers anything, Pings included: a peer gone silent;
 //   /close-soon: 0.3 s later, sends a Close frame (1000) and ends the TCP connection;
 //   /ping-flood: sends Pings as fast as the client takes them (and drops its Pongs): there is always something to read;
-//   /slow-close: answers the client's Close frame 1.5 s late and never ends the TCP connection.
+//   /slow-close: answers the client's Close frame 1.5 s late and never ends the TCP connection;
+//   /ping-at-once: sends a Ping at once, and when its Pong comes, the text "pong after N ms";
+//   /two-empty: two empty binary messages in one write, then the text "after";
+//   /reset-soon: 0.3 s later, resets the TCP connection;
+//   /stall-reset: never reads, and resets the TCP connection 1.5 s later;
+//   /away-KIND: from 0.3 s on, sends AWAY_BYTES as fast as the client takes them, in frames of one KIND: "ticks" (200-byte
+//     text messages), "large" (one binary message), "empty" (empty binary messages), "pings" (125-byte Pings).
+const AWAY_BYTES = Number(process.env.AWAY_BYTES ?? 200 * 1024 * 1024);
+/** 64 KiB or so of one kind of frame, for /away-KIND. */
+const repeat = (frame) => Buffer.concat(Array.from({ length: Math.ceil(65536 / frame.length) }, () => frame));
+const AWAY_FRAMES = {
+  ticks: repeat(Buffer.concat([Buffer.from([0x81, 126, 0, 200]), Buffer.alloc(200, 0x61)])),
+  empty: repeat(Buffer.from([0x82, 0])),
+  pings: repeat(Buffer.concat([Buffer.from([0x89, 125]), Buffer.alloc(125, 1)])),
+  large: Buffer.alloc(65536, 0x62),
+};
+/** The header of one binary frame of AWAY_BYTES: /away-large. */
+function largeHeader() {
+  const header = Buffer.alloc(10);
+  header[0] = 0x82;
+  header[1] = 127;
+  header.writeBigUInt64BE(BigInt(AWAY_BYTES), 2);
+  return header;
+}
 const PINGS = Buffer.concat(Array.from({ length: 64 }, () => Buffer.concat([Buffer.from([0x89, 125]), Buffer.alloc(125, 1)])));
 const mute = net.createServer((socket) => {
   let head = '';
@@ -108,6 +131,40 @@ const mute = net.createServer((socket) => {
     const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
     if (head.startsWith('GET /close-soon ')) setTimeout(() => socket.end(Buffer.from([0x88, 0x02, 0x03, 0xe8])), 300);
+    const path = /^GET (\S+) /.exec(head)[1];
+    if (path === '/ping-at-once') {
+      const started = performance.now();
+      socket.write(Buffer.from([0x89, 0]));
+      socket.on('data', function answered(frame) {
+        if ((frame[0] & 0x0f) !== 0x0a) return;
+        socket.off('data', answered);
+        const text = Buffer.from(`pong after ${Math.round(performance.now() - started)} ms`);
+        socket.write(Buffer.concat([Buffer.from([0x81, text.length]), text]));
+      });
+    }
+    if (path === '/two-empty') socket.write(Buffer.from([0x82, 0, 0x82, 0, 0x81, 5, ...Buffer.from('after')]));
+    if (path === '/reset-soon') setTimeout(() => socket.resetAndDestroy(), 300);
+    if (path === '/stall-reset') {
+      socket.pause();
+      setTimeout(() => socket.resetAndDestroy(), 1500);
+    }
+    const away = /^\/away-(\w+)$/.exec(path)?.[1];
+    if (away !== undefined && AWAY_FRAMES[away] !== undefined) {
+      let left = AWAY_BYTES;
+      const chunk = AWAY_FRAMES[away];
+      let started = false;
+      const send = () => {
+        if (!started && away === 'large') socket.write(largeHeader());
+        started = true;
+        while (!socket.destroyed && left > 0) {
+          const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
+          left -= piece.length;
+          if (!socket.write(piece)) return;
+        }
+      };
+      socket.on('drain', send);
+      setTimeout(send, 300); // after the client's first call: it leaves the connection at a frame boundary
+    }
     if (head.startsWith('GET /ping-flood ')) {
       const flood = () => {
         while (!socket.destroyed && socket.write(PINGS));

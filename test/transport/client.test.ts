@@ -237,6 +237,23 @@ describe('refusals', () => {
     server.close();
   });
 
+  test('an endless chunk extension is read to 4 KiB, not until the timeout (CVE-2024-22019)', async () => {
+    let written = 0;
+    const server = await rawServer((s) => {
+      s.write('HTTP/1.1 403 Forbidden\r\nTransfer-Encoding: chunked\r\n\r\n5;');
+      const block = Buffer.alloc(64 * 1024, 'e');
+      const more = () => {
+        while (!s.destroyed && s.write(block)) written += block.length;
+        if (!s.destroyed) s.once('drain', more);
+      };
+      more();
+    });
+    await assert.rejects(connect(`ws://127.0.0.1:${server.port}/`, { timeout: 10_000 }), (e: ConnectError) => e.code === 'ERR_UNEXPECTED_STATUS' && e.status === 403);
+    server.close();
+    // The old reader took every byte until the timeout (1.84 GB in one run).
+    assert.ok(written < 64 * 1024 * 1024, `${written} bytes of chunk extension were read`);
+  });
+
   test('a refusal whose body is cut by the timeout still reports the refusal', async () => {
     const server = await rawServer((s) => s.write('HTTP/1.1 403 Forbidden\r\n\r\npartial'));
     await assert.rejects(connect(`ws://127.0.0.1:${server.port}/`, { timeout: 500 }), (e: ConnectError) => {
@@ -287,6 +304,19 @@ describe('subprotocols', () => {
   });
 });
 
+describe('onping', () => {
+  test('a Ping that comes with the 101, in the same packet, reaches the onping option', async (t) => {
+    const ping = Buffer.from([0x89, 5, ...Buffer.from('early')]);
+    const server = await rawServer((s, request) => s.write(Buffer.concat([Buffer.from(switching(requestKey(request)), 'latin1'), ping])));
+    t.after(() => server.close());
+    const pings: string[] = [];
+    const ws = await connect(`ws://127.0.0.1:${server.port}/`, { onping: (data: Buffer) => pings.push(data.toString()) });
+    t.after(() => ws.terminate());
+    assert.deepEqual(pings, ['early']); // already, before connect resolved
+    await assert.rejects(connect('ws://127.0.0.1:1/', { onping: 'no' as never }), { name: 'TypeError', message: /onping must be a function/ });
+  });
+});
+
 describe('redirects', () => {
   const redirectTo = (status: number, location: string) => `HTTP/1.1 ${status} Moved\r\nLocation: ${location}\r\nContent-Length: 0\r\n\r\n`;
 
@@ -323,6 +353,29 @@ describe('redirects', () => {
       hop2.close();
     }
     await target.close();
+  });
+
+  test('to another origin, Authorization, Cookie and Proxy-Authorization are dropped; to the same origin they are kept', async (t) => {
+    const requests: string[] = [];
+    const { server: target, port } = await startServer({ '/final': echo });
+    const sameOrigin = await rawServer((s, request) => {
+      requests.push(request);
+      if (request.startsWith('GET /first ')) s.end(redirectTo(307, '/second'));
+      else s.end(redirectTo(307, `ws://127.0.0.1:${port}/final`));
+    });
+    const headers = { Authorization: 'Bearer t', Cookie: 'session=1', 'Proxy-Authorization': 'Basic cDpx', 'X-Custom': 'kept' };
+    const ws = await connect(`ws://127.0.0.1:${sameOrigin.port}/first`, { maxRedirects: 2, headers });
+    t.after(async () => {
+      ws.terminate();
+      sameOrigin.close();
+      await target.close();
+    });
+    for (const name of ['Authorization', 'Cookie', 'Proxy-Authorization']) {
+      assert.match(requests[0], new RegExp(`${name}: `));
+      assert.match(requests[1], new RegExp(`${name}: `), `${name} is kept on a redirect within the origin`);
+      assert.doesNotMatch(ws.handshake!.request, new RegExp(`${name}: `), `${name} is not sent to another origin`);
+    }
+    assert.match(ws.handshake!.request, /X-Custom: kept/); // as undici and curl: only the credential headers go
   });
 
   test('the timeout covers the whole chain', async () => {

@@ -1,7 +1,7 @@
 import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { HeadDeadlines } from '../../src/transport/deadlines.js';
 
 /** A connected pair on 127.0.0.1: [the accepted socket, the client]. */
@@ -47,5 +47,21 @@ test('settle() forgets the connection: no timer, and no listener left on a socke
     assert.equal(accepted.destroyed, false);
   } finally {
     close();
+  }
+});
+
+test('connections already reset when seen (no address) are destroyed at once, and never cost another its deadline', () => {
+  mock.timers.enable({ apis: ['setTimeout'] });
+  try {
+    const deadlines = new HeadDeadlines(50);
+    const gone = Object.assign(new EventEmitter(), { remoteAddress: undefined, destroyed: false, destroy() { this.destroyed = true; } });
+    const alsoGone = Object.assign(new EventEmitter(), { remoteAddress: undefined, destroyed: false, destroy() { this.destroyed = true; } });
+    deadlines.start(gone as unknown as net.Socket);
+    deadlines.start(alsoGone as unknown as net.Socket);
+    mock.timers.tick(1000);
+    assert.equal(gone.destroyed, true);
+    assert.equal(alsoGone.destroyed, true);
+  } finally {
+    mock.timers.reset();
   }
 });

@@ -219,8 +219,30 @@ describe('a scripted proxy: refusals, garbage, silence', () => {
       e.code === 'ECONNREFUSED' && e.message.startsWith(`websocket connect failed: proxy 127.0.0.1:${port}: connection refused`));
   });
 
+  test('credentials never appear in an error; a bad %-escape in them fails before any socket is opened', async (t) => {
+    let connections = 0;
+    const counting = net.createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => counting.listen(0, '127.0.0.1', resolve));
+    t.after(() => counting.close());
+    const { port } = counting.address() as net.AddressInfo;
+    const bad = connect('ws://127.0.0.1:9/', { proxy: `http://alice:50%off@127.0.0.1:${port}` });
+    const shows = (e: Error, secret: RegExp): boolean => secret.test(`${e.message} ${(e.cause as Error | undefined)?.message} ${(e.cause as { input?: string } | undefined)?.input}`);
+    await assert.rejects(bad, (e: Error) => e.name === 'TypeError' && /invalid %-escape/.test(e.message) && !shows(e, /50%off/));
+    // A connection opened to the proxy would have reached it by the time a later one does (same listener, in order).
+    const probe = net.connect(port, '127.0.0.1');
+    await new Promise((resolve) => probe.once('close', resolve));
+    assert.equal(connections, 1, 'only the probe reached the proxy');
+    for (const proxy of ['http://alice:s3cret@[bad:1', 'alice:s3cret@[bad', 'http://alice:s3cret@:1']) {
+      await assert.rejects(connect('ws://127.0.0.1:9/', { proxy }), (e: Error) => e.name === 'TypeError' && !shows(e, /s3cret|alice/));
+      assert.throws(() => parseProxyUrl(proxy), (e: Error) => !/s3cret/.test(e.message));
+    }
+  });
+
   test('a bad proxy option is a TypeError before anything is sent', async () => {
-    await assert.rejects(connect('ws://127.0.0.1:9/', { proxy: 'socks5://127.0.0.1:1080' }), { name: 'TypeError', message: /must be an http:\/\/ proxy/ });
+    await assert.rejects(connect('ws://127.0.0.1:9/', { proxy: 'ftp://127.0.0.1:21' }), { name: 'TypeError', message: /must be an http:\/\/ \(CONNECT\) or socks5:\/\/ proxy/ });
     await assert.rejects(connect('ws://127.0.0.1:9/', { proxy: 42 } as never), { name: 'TypeError', message: /proxy must be an http:\/\/ URL string or false/ });
   });
 });
@@ -239,7 +261,7 @@ describe('proxy settings from the environment (curl and undici rules)', () => {
     assert.equal(proxyFor(ws, false, env), null);
     assert.equal(proxyFor(ws, 'http://explicit:8080', env)?.host, 'explicit:8080');
     assert.equal(proxyFor(ws, undefined, { HTTP_PROXY: 'proxy.corp:3128' })?.href, 'http://proxy.corp:3128/');
-    assert.throws(() => proxyFor(ws, undefined, { HTTP_PROXY: 'https://tls-proxy:443' }), /HTTP_PROXY must be an http:\/\/ proxy/);
+    assert.throws(() => proxyFor(ws, undefined, { HTTP_PROXY: 'https://tls-proxy:443' }), /HTTP_PROXY must be an http:\/\/ \(CONNECT\) or socks5:\/\/ proxy/);
   });
 
   test('NO_PROXY: "*", domain suffixes, ports, IP addresses', () => {

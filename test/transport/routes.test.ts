@@ -59,7 +59,7 @@ describe('routes', () => {
     const { request, handshake } = JSON.parse((await ws.receive(5000)) as string);
     assert.equal(request.method, 'GET');
     assert.equal(request.path, '/r/room');
-    assert.deepEqual(request.query, { token: 'abc', n: '2' });
+    assert.deepEqual({ ...request.query }, { token: 'abc', n: '2' });
     assert.equal(request.headers['x-token'], 't1');
     assert.equal(request.headers.upgrade, 'websocket');
     assert.match(request.remote_addr, /^127\.0\.0\.1:\d+$/);

@@ -48,6 +48,8 @@ export class RedisLink {
   private attempt = 0;
   private timer: Timer | null = null;
   private outageReported = false;
+  /** The last refusal reported: a wrong password is reported once, not on every retry. */
+  private lastRefusal = '';
   /** Connections made after the first. */
   reconnects = 0;
   private everReady = false;
@@ -127,6 +129,7 @@ export class RedisLink {
     this.ready = true;
     this.attempt = 0;
     this.outageReported = false;
+    this.lastRefusal = '';
     if (this.everReady) this.reconnects++;
     this.everReady = true;
     this.user.onReady();
@@ -177,10 +180,15 @@ export class RedisLink {
     }, delay);
   }
 
-  /** Reports the first failure of an outage (and every refusal, which needs someone to fix a setting). */
-  private reportOutage(error: Error, always = false): void {
+  /** Reports the first failure of an outage, and each new refusal (which needs someone to fix a setting). */
+  private reportOutage(error: Error, refusal = false): void {
     if (this.closed) return;
-    if (this.outageReported && !always) return;
+    if (refusal) {
+      if (error.message === this.lastRefusal) return;
+      this.lastRefusal = error.message;
+    } else if (this.outageReported) {
+      return;
+    }
     this.outageReported = true;
     const reported = error instanceof PubSubError ? error
       : new PubSubError('WS_ERR_PUBSUB_DOWN', `cannot reach ${this.where()} (${error.message}); retrying`, { cause: error });

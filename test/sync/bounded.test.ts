@@ -1,0 +1,129 @@
+// The sync client bounded like the engine while the script is away between
+// calls: what a peer sends meanwhile is read within the receive window
+// (maxQueuedBytes), Pings are answered from the moment connect() returns,
+// what arrived before a call is seen by it, and a send whose message never
+// left throws. Servers run in a child process (a sync call blocks this thread).
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as ws from '../../src/sync/index.js';
+import { WebSocketError } from '../../src/protocol/errors.js';
+import { secondsSince, startSeedPeer, type SeedPeer } from './peers.js';
+
+const MiB = 1024 * 1024;
+const THREADS = ['caller', 'worker'] as const;
+
+/** Blocks this thread for `ms`, as a script busy elsewhere does (its event loop does not run either). */
+const away = (ms: number): void => {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+};
+
+/** Asserts that `send` throws: the connection is over (WS_ERR_NOT_OPEN) or ended before the message left (its close code). */
+function assertSendFails(send: () => void, what: string): WebSocketError {
+  let thrown: unknown = null;
+  try {
+    send();
+  } catch (error) {
+    thrown = error;
+  }
+  assert.ok(thrown instanceof WebSocketError, `${what}: send() returned (or threw ${String(thrown)}) for a message never sent`);
+  assert.ok(thrown.code === 'WS_ERR_NOT_OPEN' || thrown.code === 'WS_ERR_CLOSED', `${what}: ${thrown.code}`);
+  return thrown;
+}
+
+describe('sync API bounded while the script is away', () => {
+  let peer: SeedPeer;
+  before(async () => {
+    peer = await startSeedPeer('ours');
+  });
+  after(() => peer.stop());
+
+  for (const socketThread of THREADS) {
+    // A peer with 200 MiB to send (it sends as fast as the client reads) while the script is busy for 2 s: the
+    // process grows by what the windows hold, not by what the peer sends, and the next call is prompt.
+    for (const kind of ['ticks', 'large', 'empty', 'pings'] as const) {
+      test(`a peer sending 200 MiB of ${kind} while the script is away: memory stays within bounds, receive(1) is prompt (sockets run by the ${socketThread})`, { timeout: 60_000 }, () => {
+        const worker = new ws.SyncWorker({ socketThread });
+        const warm = worker.connect(peer.url('/echo'));
+        warm.close();
+        globalThis.gc?.();
+        const before = process.memoryUsage().rss;
+        const conn = worker.connect(peer.url(`/away-${kind}`));
+        conn.connected(); // one call, as a script makes, then away
+        away(2000);
+        const started = performance.now();
+        const message = conn.receive(1);
+        const took = secondsSince(started);
+        const grown = (process.resourceUsage().maxRSS * 1024 - before) / MiB;
+        assert.ok(took <= 1.5, `receive(1) took ${took.toFixed(2)} s`);
+        assert.ok(grown <= 64, `the process grew by ${grown.toFixed(0)} MiB (peak) while the peer flooded it`);
+        if (kind === 'ticks') assert.equal(message, 'a'.repeat(200));
+        if (kind === 'empty') assert.deepEqual(message, []);
+        if (kind === 'large') assert.equal(conn.connected(), false); // 200 MiB is over maxMessageSize: 1009
+        conn.close();
+      });
+    }
+
+    test(`Pings are answered from the moment connect() returns, before any other call (sockets run by the ${socketThread})`, () => {
+      const conn = new ws.SyncWorker({ socketThread }).connect(peer.url('/ping-at-once')); // the server pings at once
+      away(1500);
+      const answer = conn.receive(5) as string;
+      const ms = Number(/^pong after (\d+) ms$/.exec(answer)?.[1]);
+      assert.ok(ms < 1000, `${answer}: answered while the script was away`);
+      conn.close();
+    });
+
+    test(`receive(0) returns a message that arrived while the script was away (sockets run by the ${socketThread})`, () => {
+      const conn = new ws.SyncWorker({ socketThread }).connect(peer.url('/echo'));
+      for (let i = 0; i < 3; i++) {
+        conn.send(`poll ${i}`);
+        away(600); // the worker holds the socket meanwhile, and reads the answer
+        assert.equal(conn.receive(0), `Echo text: poll ${i}`);
+      }
+      conn.close();
+    });
+
+    test(`two empty binary messages arriving together, then text (sockets run by the ${socketThread})`, () => {
+      const conn = new ws.SyncWorker({ socketThread }).connect(peer.url('/two-empty'));
+      away(300);
+      assert.deepEqual(conn.receive(5), []);
+      assert.deepEqual(conn.receive(5), []);
+      assert.equal(conn.receive(5), 'after');
+      conn.close();
+    });
+
+    for (const [path, what] of [['/close-soon', 'the peer closed'], ['/reset-soon', 'the peer reset the connection']] as const) {
+      test(`send() throws once ${what} while the script was away (sockets run by the ${socketThread})`, () => {
+        const conn = new ws.SyncWorker({ socketThread }).connect(peer.url(path));
+        away(1000);
+        assertSendFails(() => conn.send('too late'), `first send after ${what}`);
+        assertSendFails(() => conn.send('too late'), `second send after ${what}`);
+        assert.equal(conn.connected(), false);
+        conn.close();
+      });
+    }
+
+    test(`a send blocked on the send window throws when the connection dies meanwhile (sockets run by the ${socketThread})`, { timeout: 30_000 }, () => {
+      // The server never reads, and resets the connection 1.5 s after it opened; the window is sendHighWaterMark.
+      const conn = new ws.SyncWorker({ socketThread }).connect(peer.url('/stall-reset'), { sendHighWaterMark: 64 * 1024 });
+      const opened = performance.now();
+      const payload = new Uint8Array(256 * 1024);
+      let sends = 0;
+      let blockedFor = 0;
+      assertSendFails(() => {
+        for (;;) {
+          const started = performance.now();
+          try {
+            conn.send_binary(payload);
+          } finally {
+            blockedFor = secondsSince(started);
+          }
+          sends++;
+          assert.ok(secondsSince(opened) < 10, 'sends never failed');
+        }
+      }, 'a send blocked on the window');
+      // The send that failed was the one blocked when the reset came, not the one after it.
+      assert.ok(blockedFor > 0.2, `the failing send took ${blockedFor.toFixed(3)} s: the blocked one returned (after ${sends} sends)`);
+      conn.close();
+    });
+  }
+});
