@@ -77,17 +77,22 @@ async function visit(options: { http2: boolean }): Promise<Visit> {
     '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, '--ignore-certificate-errors',
     `https://localhost:${port}/`,
-  ], { stdio: 'ignore' });
+  ], { stdio: 'ignore', detached: true }); // its own process group, so its helper processes end with it
   const exited = new Promise((resolve) => browser.once('exit', resolve));
   try {
     const query = await Promise.race([closed, exited.then(() => { throw new Error('Chromium exited before the page reported'); })]);
     const sameConnection = seen.request.socket?.remotePort === pagePort;
     return { page: pageVersion, request: seen.request, sameConnection, results: seen.results, closed: query };
   } finally {
-    browser.kill();
+    try {
+      process.kill(-browser.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
     await exited;
     await server.close();
-    rmSync(profile, { recursive: true, force: true });
+    // A helper process may still be writing the profile as it dies: rmSync retries ENOTEMPTY itself.
+    rmSync(profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
   }
 }
 
