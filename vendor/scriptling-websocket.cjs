@@ -3126,6 +3126,15 @@ function switchingProtocolsHead(key, headers = []) {
   for (const [name, value] of headers) lines.push(`${name}: ${value}`);
   return lines.join("\r\n");
 }
+function checkOffer(h, origins) {
+  if (!parseProtocolHeader(h["sec-websocket-protocol"]).every(isToken)) {
+    return refusal(400, "invalid Sec-WebSocket-Protocol: each subprotocol must be a token (RFC 6455 §4.1)");
+  }
+  if (origins !== void 0 && !originAllowed(h.origin, origins)) {
+    return refusal(403, h.origin === void 0 ? "this endpoint needs an Origin header" : `origin ${h.origin} is not allowed`);
+  }
+  return null;
+}
 function refusal(status, reason, headers = []) {
   return { status, reason, headers, body: `${reason}
 ` };
@@ -3226,14 +3235,7 @@ var init_server_handshake = __esm({
         if (h["sec-websocket-version"] !== "13") {
           return refusal(426, "unsupported Sec-WebSocket-Version: this server speaks 13 (RFC 6455 §4.4)", [["Sec-WebSocket-Version", "13"]]);
         }
-        if (!parseProtocolHeader(h["sec-websocket-protocol"]).every(isToken)) {
-          return refusal(400, "invalid Sec-WebSocket-Protocol: each subprotocol must be a token (RFC 6455 §4.1)");
-        }
-        const allowed = this.options.origins;
-        if (allowed !== void 0 && !originAllowed(h.origin, allowed)) {
-          return refusal(403, h.origin === void 0 ? "this endpoint needs an Origin header" : `origin ${h.origin} is not allowed`);
-        }
-        return null;
+        return checkOffer(h, this.options.origins);
       }
       /**
        * The 101 answer (§4.2.2 step 5), for a request `check()` passed: the
@@ -3326,7 +3328,6 @@ var init_extended_connect = __esm({
     "use strict";
     init_handshake();
     init_deflate();
-    init_extensions();
     init_subprotocols();
     init_server_handshake();
     CONNECTION_SPECIFIC = /* @__PURE__ */ new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te"]);
@@ -3384,14 +3385,7 @@ var init_extended_connect = __esm({
         if (h["sec-websocket-version"] !== "13") {
           return refusal(400, "unsupported Sec-WebSocket-Version: this server speaks 13 (RFC 6455 §4.4, RFC 8441 §5)", [["sec-websocket-version", "13"]]);
         }
-        if (!parseProtocolHeader(h["sec-websocket-protocol"]).every(isToken)) {
-          return refusal(400, "invalid Sec-WebSocket-Protocol: each subprotocol must be a token (RFC 6455 §4.1)");
-        }
-        const allowed = this.options.origins;
-        if (allowed !== void 0 && !originAllowed(h.origin, allowed)) {
-          return refusal(403, h.origin === void 0 ? "this endpoint needs an Origin header" : `origin ${h.origin} is not allowed`);
-        }
-        return null;
+        return checkOffer(h, this.options.origins);
       }
       /**
        * The 200 answer for a request `check()` passed (RFC 8441 §5): the first of

@@ -1,8 +1,7 @@
 import { HandshakeError, checkHeaders, type PeerCertificate } from './handshake.js';
 import { acceptResponse, clientOffer, negotiateOffer, type DeflateOptions, type DeflateParams } from './deflate.js';
-import { isToken } from './extensions.js';
 import { checkProtocols, parseProtocolHeader, selectProtocol } from './subprotocols.js';
-import { ServerHandshake, originAllowed, refusal, type Refusal, type ServerHandshakeOptions } from './server-handshake.js';
+import { ServerHandshake, checkOffer, refusal, type Refusal, type ServerHandshakeOptions } from './server-handshake.js';
 import type { Accepted, HandshakeResponse } from './client-handshake.js';
 
 /**
@@ -112,14 +111,7 @@ export class ExtendedConnectHandshake {
     if (h['sec-websocket-version'] !== '13') {
       return refusal(400, 'unsupported Sec-WebSocket-Version: this server speaks 13 (RFC 6455 §4.4, RFC 8441 §5)', [['sec-websocket-version', '13']]);
     }
-    if (!parseProtocolHeader(h['sec-websocket-protocol']).every(isToken)) {
-      return refusal(400, 'invalid Sec-WebSocket-Protocol: each subprotocol must be a token (RFC 6455 §4.1)');
-    }
-    const allowed = this.options.origins;
-    if (allowed !== undefined && !originAllowed(h.origin, allowed)) {
-      return refusal(403, h.origin === undefined ? 'this endpoint needs an Origin header' : `origin ${h.origin} is not allowed`);
-    }
-    return null;
+    return checkOffer(h, this.options.origins);
   }
 
   /**

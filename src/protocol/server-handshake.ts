@@ -124,15 +124,7 @@ export class ServerHandshake {
     if (h['sec-websocket-version'] !== '13') {
       return refusal(426, 'unsupported Sec-WebSocket-Version: this server speaks 13 (RFC 6455 §4.4)', [['Sec-WebSocket-Version', '13']]);
     }
-    if (!parseProtocolHeader(h['sec-websocket-protocol']).every(isToken)) {
-      return refusal(400, 'invalid Sec-WebSocket-Protocol: each subprotocol must be a token (RFC 6455 §4.1)');
-    }
-    const allowed = this.options.origins;
-    if (allowed !== undefined && !originAllowed(h.origin, allowed)) {
-      // §4.2.2 step 4: a server that checks Origin answers a disallowed one with 403.
-      return refusal(403, h.origin === undefined ? 'this endpoint needs an Origin header' : `origin ${h.origin} is not allowed`);
-    }
-    return null;
+    return checkOffer(h, this.options.origins);
   }
 
   /**
@@ -191,6 +183,22 @@ export function switchingProtocolsHead(key: string, headers: ReadonlyArray<reado
 export const originAllowed = (origin: string | undefined, allowed: ReadonlyArray<string | RegExp>): boolean =>
   // String.search ignores a RegExp's lastIndex, so /g and /y patterns hold no state between requests.
   origin !== undefined && allowed.some((entry) => (typeof entry === 'string' ? entry === origin : origin.search(entry) !== -1));
+
+/**
+ * The checks every opening handshake makes after the version, over HTTP/1.1
+ * and over HTTP/2 (RFC 8441) alike: the offered subprotocols are tokens, and
+ * the Origin is one this endpoint takes.
+ */
+export function checkOffer(h: { 'sec-websocket-protocol'?: string; origin?: string }, origins: ServerHandshakeOptions['origins']): Refusal | null {
+  if (!parseProtocolHeader(h['sec-websocket-protocol']).every(isToken)) {
+    return refusal(400, 'invalid Sec-WebSocket-Protocol: each subprotocol must be a token (RFC 6455 §4.1)');
+  }
+  if (origins !== undefined && !originAllowed(h.origin, origins)) {
+    // §4.2.2 step 4: a server that checks Origin answers a disallowed one with 403.
+    return refusal(403, h.origin === undefined ? 'this endpoint needs an Origin header' : `origin ${h.origin} is not allowed`);
+  }
+  return null;
+}
 
 export function refusal(status: number, reason: string, headers: Array<[string, string]> = []): Refusal {
   return { status, reason, headers, body: `${reason}\n` };
