@@ -1682,6 +1682,17 @@ var init_head_scanner = __esm({
 });
 
 // src/protocol/client-handshake.ts
+function acceptedExtensions(header, offered) {
+  if (offered === null) {
+    if (header !== void 0 && header.trim() !== "") throw new HandshakeError(`the server accepted an extension we did not offer: ${header}`);
+    return null;
+  }
+  try {
+    return acceptResponse(header, offered);
+  } catch (error) {
+    throw new HandshakeError(`invalid Sec-WebSocket-Extensions answer: ${error.message}`);
+  }
+}
 var ClientHandshake;
 var init_client_handshake = __esm({
   "src/protocol/client-handshake.ts"() {
@@ -1751,16 +1762,7 @@ var init_client_handshake = __esm({
       accept(response2, rest) {
         checkServerResponse(response2, this.key, this.protocols);
         const header = response2.headers.get("sec-websocket-extensions");
-        let deflate = null;
-        if (this.deflate === null) {
-          if (header !== void 0 && header.trim() !== "") throw new HandshakeError(`the server accepted an extension we did not offer: ${header}`);
-        } else {
-          try {
-            deflate = acceptResponse(header, this.deflate);
-          } catch (error) {
-            throw new HandshakeError(`invalid Sec-WebSocket-Extensions answer: ${error.message}`);
-          }
-        }
+        const deflate = acceptedExtensions(header, this.deflate);
         return {
           accepted: true,
           response: response2,
@@ -3330,6 +3332,7 @@ var init_extended_connect = __esm({
     init_deflate();
     init_subprotocols();
     init_server_handshake();
+    init_client_handshake();
     CONNECTION_SPECIFIC = /* @__PURE__ */ new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te"]);
     ACCEPT_RESERVED2 = /* @__PURE__ */ new Set(["sec-websocket-extensions", "sec-websocket-protocol"]);
     one = (value) => Array.isArray(value) ? value.join(", ") : value === void 0 ? void 0 : String(value);
@@ -3462,16 +3465,7 @@ var init_extended_connect = __esm({
           throw new HandshakeError(`the server chose subprotocol ${JSON.stringify(protocol)}, which we did not offer (RFC 6455 §4.1)`);
         }
         const header = response2.headers.get("sec-websocket-extensions");
-        let deflate = null;
-        if (this.deflate === null) {
-          if (header !== void 0 && header.trim() !== "") throw new HandshakeError(`the server accepted an extension we did not offer: ${header}`);
-        } else {
-          try {
-            deflate = acceptResponse(header, this.deflate);
-          } catch (error) {
-            throw new HandshakeError(`invalid Sec-WebSocket-Extensions answer: ${error.message}`);
-          }
-        }
+        const deflate = acceptedExtensions(header, this.deflate);
         return { accepted: true, response: response2, protocol: protocol ?? "", extensions: deflate === null ? "" : header, deflate, rest: Buffer.alloc(0) };
       }
     };

@@ -129,17 +129,7 @@ export class ClientHandshake {
   private accept(response: HandshakeResponse, rest: Buffer): Accepted {
     checkServerResponse(response, this.key, this.protocols);
     const header = response.headers.get('sec-websocket-extensions');
-    let deflate: DeflateParams | null = null;
-    if (this.deflate === null) {
-      // §4.1: an extension we did not ask for fails the connection.
-      if (header !== undefined && header.trim() !== '') throw new HandshakeError(`the server accepted an extension we did not offer: ${header}`);
-    } else {
-      try {
-        deflate = acceptResponse(header, this.deflate);
-      } catch (error) {
-        throw new HandshakeError(`invalid Sec-WebSocket-Extensions answer: ${(error as Error).message}`);
-      }
-    }
+    const deflate = acceptedExtensions(header, this.deflate);
     return {
       accepted: true,
       response,
@@ -148,5 +138,22 @@ export class ClientHandshake {
       deflate,
       rest,
     };
+  }
+}
+
+/**
+ * The permessage-deflate parameters a server's Sec-WebSocket-Extensions
+ * answer agreed to, for what we offered (`null`: nothing); over HTTP/1.1 and
+ * HTTP/2 alike. §4.1: an extension we did not ask for fails the connection.
+ */
+export function acceptedExtensions(header: string | undefined, offered: DeflateOptions | null): DeflateParams | null {
+  if (offered === null) {
+    if (header !== undefined && header.trim() !== '') throw new HandshakeError(`the server accepted an extension we did not offer: ${header}`);
+    return null;
+  }
+  try {
+    return acceptResponse(header, offered);
+  } catch (error) {
+    throw new HandshakeError(`invalid Sec-WebSocket-Extensions answer: ${(error as Error).message}`);
   }
 }

@@ -1,8 +1,8 @@
 import { HandshakeError, checkHeaders, type PeerCertificate } from './handshake.js';
-import { acceptResponse, clientOffer, negotiateOffer, type DeflateOptions, type DeflateParams } from './deflate.js';
+import { clientOffer, negotiateOffer, type DeflateOptions, type DeflateParams } from './deflate.js';
 import { checkProtocols, parseProtocolHeader, selectProtocol } from './subprotocols.js';
 import { ServerHandshake, checkOffer, refusal, type Refusal, type ServerHandshakeOptions } from './server-handshake.js';
-import type { Accepted, HandshakeResponse } from './client-handshake.js';
+import { acceptedExtensions, type Accepted, type HandshakeResponse } from './client-handshake.js';
 
 /**
  * The opening handshake of a WebSocket over HTTP/2 (RFC 8441, "extended
@@ -229,16 +229,7 @@ export class ExtendedConnectRequest {
       throw new HandshakeError(`the server chose subprotocol ${JSON.stringify(protocol)}, which we did not offer (RFC 6455 §4.1)`);
     }
     const header = response.headers.get('sec-websocket-extensions');
-    let deflate: DeflateParams | null = null;
-    if (this.deflate === null) {
-      if (header !== undefined && header.trim() !== '') throw new HandshakeError(`the server accepted an extension we did not offer: ${header}`);
-    } else {
-      try {
-        deflate = acceptResponse(header, this.deflate);
-      } catch (error) {
-        throw new HandshakeError(`invalid Sec-WebSocket-Extensions answer: ${(error as Error).message}`);
-      }
-    }
+    const deflate = acceptedExtensions(header, this.deflate);
     return { accepted: true, response, protocol: protocol ?? '', extensions: deflate === null ? '' : header!, deflate, rest: Buffer.alloc(0) };
   }
 }
