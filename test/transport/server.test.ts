@@ -77,7 +77,7 @@ describe('HTTP answers', () => {
 });
 
 describe('what an idle connection keeps', () => {
-  test('the request head as text, not an object of its headers: 1,999 tiny headers cost about their bytes', async () => {
+  test('the request head as text, not an object of its headers: 900 tiny headers cost about their bytes', async () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
     const count = 100;
@@ -89,7 +89,8 @@ describe('what an idle connection keeps', () => {
     });
     const { port } = await server.listen(0);
     let extra = '';
-    for (let i = 0; i < 1999; i++) extra += `h${i.toString(36)}: x\r\n`;
+    // Node 22 and later answer 431 themselves past about 1,000 header lines; Node 20 kept the first 1,000 of more.
+    for (let i = 0; i < 900; i++) extra += `h${i.toString(36)}: x\r\n`;
     const head = `GET /?q=1 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`;
     const sockets: net.Socket[] = [];
     try {
@@ -106,8 +107,8 @@ describe('what an idle connection keeps', () => {
       await waitFor(() => requests.length === count);
       gc();
       const perConnection = (process.memoryUsage().heapUsed - before) / count;
-      // node:http keeps the first 1,000 or so; as an object they made it 64 KiB, as text it is about their bytes.
-      assert.ok(perConnection < 32 * 1024, `${(perConnection / 1024).toFixed(1)} KiB per idle connection`);
+      // As an object of headers they cost about 30 KiB; as text, the connection's 7 KiB and about their 8 KiB of bytes.
+      assert.ok(perConnection < 24 * 1024, `${(perConnection / 1024).toFixed(1)} KiB per idle connection`);
       // Still all there when asked for.
       assert.equal(requests[0]!.headers.h0, 'x');
       assert.equal(requests[0]!.headers['sec-websocket-version'], '13');
