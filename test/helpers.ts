@@ -304,3 +304,14 @@ export async function settlesWithin(promise: Promise<unknown>, turns = 20): Prom
   for (let i = 0; i < turns && !settled; i++) await nextTurn();
   return settled;
 }
+
+/** Runs `fn` with console.log silenced (the fuzzer prints its progress there). */
+export async function quiet<T>(fn: () => Promise<T>): Promise<T> {
+  const log = console.log;
+  console.log = () => {};
+  try {
+    return await fn();
+  } finally {
+    console.log = log;
+  }
+}

@@ -11,21 +11,11 @@ import { main } from '../../src/fuzz/command.js';
 import { playAgainstServer, serverTarget } from '../../src/fuzz/against-server.js';
 import { selectCases } from '../../src/fuzz/select.js';
 import { runAll } from '../../src/fuzz/runner.js';
-import { parseFrames, rawServer, requestKey, startServer, switching, frame, testCertificate } from '../helpers.js';
+import { parseFrames, quiet, rawServer, requestKey, startServer, switching, frame, testCertificate } from '../helpers.js';
 import { QUICK_SAMPLE, SAMPLE } from './sample.js';
 
 const verdicts = (index: Record<string, Record<string, { behavior: string; behaviorClose: string }>>) =>
   Object.fromEntries(Object.entries(Object.values(index)[0]).map(([id, r]) => [id, `${r.behavior}/${r.behaviorClose}`]));
-
-async function quiet<T>(fn: () => Promise<T>): Promise<T> {
-  const log = console.log;
-  console.log = () => {};
-  try {
-    return await fn();
-  } finally {
-    console.log = log;
-  }
-}
 
 test('fuzz server: the sample passes against our server, serial and --parallel 3 alike, with Autobahn-shaped reports', { timeout: 60_000 }, async () => {
   const { server, url } = await startServer(undefined, { maxMessageSize: 64 * 1024 * 1024 });

@@ -11,7 +11,7 @@ import { main } from '../../src/fuzz/command.js';
 import { junitXml, xmlEscape } from '../../src/fuzz/junit.js';
 import type { CaseRecord } from '../../src/fuzz/report.js';
 import { acceptKey } from '../../src/protocol/handshake.js';
-import { frame, parseFrames, rawServer } from '../helpers.js';
+import { frame, parseFrames, quiet, rawServer } from '../helpers.js';
 
 const PYTHON = '/usr/bin/python3';
 
@@ -43,16 +43,6 @@ print(json.dumps({'totals': dict(root.attrib), 'suites': suites}))
   const result = spawnSync(PYTHON, ['-c', script, file], { encoding: 'utf8' });
   assert.equal(result.status, 0, result.stderr);
   return JSON.parse(result.stdout);
-}
-
-async function quiet<T>(fn: () => Promise<T>): Promise<T> {
-  const log = console.log;
-  console.log = () => {};
-  try {
-    return await fn();
-  } finally {
-    console.log = log;
-  }
 }
 
 /** Accepts any upgrade (two Hosts, a version list...) and echoes: FAILED for 14.1.2, NON-STRICT for 14.4.4, OK for 1.1.1. */

@@ -14,17 +14,7 @@ import { createFuzzingServer } from '../../src/fuzz/against-client.js';
 import { selectCases } from '../../src/fuzz/select.js';
 import type { CaseRun } from '../../src/fuzz/case.js';
 import { WireLog } from '../../src/fuzz/wire-log.js';
-import { clientFrame, frame, rawServer, requestKey, switching } from '../helpers.js';
-
-async function quiet<T>(fn: () => Promise<T>): Promise<T> {
-  const log = console.log;
-  console.log = () => {};
-  try {
-    return await fn();
-  } finally {
-    console.log = log;
-  }
-}
+import { clientFrame, frame, quiet, rawServer, requestKey, switching } from '../helpers.js';
 
 /** Writes `unit` `times` times, respecting backpressure. */
 function flood(socket: net.Socket, unit: Buffer, times: number): void {
