@@ -63,7 +63,7 @@ describe('mistakes in flag values: one line naming the flag, exit 2, that comman
   ];
   for (const [args, message, env] of cases) {
     test(`scriptling-ws ${args.join(' ')}${env ? ` with ${Object.keys(env).join(', ')}` : ''}`, async () => {
-      const { status, stdout, stderr } = await runCli(args, '', { env: { HTTP_PROXY: '', HTTPS_PROXY: '', ...env } });
+      const { status, stdout, stderr } = await runCli(args, '', { env: { HTTP_PROXY: '', HTTPS_PROXY: '', NO_PROXY: '', no_proxy: '', ...env } });
       assert.equal(status, 2, stderr);
       assert.equal(stdout, '');
       assert.match(stderr, message);
