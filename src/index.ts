@@ -8,7 +8,7 @@ export { WebSocketServer, type ServerOptions, type ConnectionHandler, type Reque
 export type { Http2ConnectRequest, Http2Limits } from './transport/http2-server.js';
 export type { RequestInfo, PeerCertificate } from './protocol/handshake.js';
 export type { Verdict } from './protocol/server-handshake.js';
-export { WebSocket, checkConnectionLimits, type ConnectionLimits, type Message } from './transport/websocket.js';
+export { WebSocket, TextBytes, checkConnectionLimits, type BufferUse, type ConnectionLimits, type Message, type SendOptions } from './transport/websocket.js';
 export { Connection, State, type ProtocolEvent, type ConnectionOptions, type Side, DEFAULT_MAX_MESSAGE_SIZE } from './protocol/connection.js';
 export { CloseCode, isValidWireCloseCode } from './protocol/close-codes.js';
 export { WebSocketError } from './protocol/errors.js';

@@ -8,6 +8,7 @@ import { checkByteCount } from './limits.js';
 import { Utf8Validator, decodeText, isUtf8 } from './utf8.js';
 import { MessageParts } from './parts.js';
 import type { PerMessageDeflate } from './deflate.js';
+import { TextBytes } from './text-bytes.js';
 
 export type Side = 'client' | 'server';
 
@@ -22,7 +23,8 @@ export enum State {
 }
 
 export type ProtocolEvent =
-  | { type: 'message'; data: string | Buffer }
+  /** Text is a string, or TextBytes with the `textAsBytes` option; binary is a Buffer. */
+  | { type: 'message'; data: string | Buffer | TextBytes }
   | { type: 'ping'; data: Buffer }
   | { type: 'pong'; data: Buffer }
   | {
@@ -44,7 +46,20 @@ export interface ConnectionOptions {
   deflate?: PerMessageDeflate | null;
   /** Source of masking keys; tests inject a fixed one. Default: random (§5.3). */
   maskKey?: () => Uint8Array;
+  /**
+   * Hand text messages out as TextBytes (validated UTF-8 bytes) instead of
+   * strings, so a relay need not decode and re-encode them. Default false.
+   */
+  textAsBytes?: boolean;
 }
+
+/**
+ * How a send keeps the caller's payload until the transport writes it:
+ * 'copy' takes the bytes at once (the caller may change them as soon as
+ * the call returns); 'reference' queues a large unmasked payload as it is
+ * (no copy), and the caller must not change it until it is written.
+ */
+export type PayloadHold = 'copy' | 'reference';
 
 export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
 
@@ -66,6 +81,7 @@ export class Connection {
 
   private readonly maxMessageSize: number;
   private readonly deflate: PerMessageDeflate | null;
+  private readonly textAsBytes: boolean;
   private readonly nextMaskKey: (() => number) | null;
   private readonly reader = new ChunkReader();
   private events: ProtocolEvent[] = [];
@@ -91,6 +107,7 @@ export class Connection {
     checkByteCount(options.maxMessageSize, 'maxMessageSize');
     this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     this.deflate = options.deflate ?? null;
+    this.textAsBytes = options.textAsBytes ?? false;
     const injected = options.maskKey;
     this.nextMaskKey = options.side === 'server' ? null : injected ? () => maskKeyFromBytes(injected()) : randomMaskKey;
   }
@@ -184,14 +201,12 @@ export class Connection {
   }
 
   /**
-   * Queues a text message (a string, or UTF-8 bytes). Like `sendBinary`,
-   * the caller may change its bytes as soon as this returns.
+   * Queues a text message (a string, or UTF-8 bytes). A string is encoded
+   * here; bytes are kept as `sendBinary` keeps them (see `PayloadHold`).
+   * Returns true when the caller's bytes were queued by reference.
    */
-  sendText(text: string | Uint8Array): void {
-    if (typeof text !== 'string') {
-      this.sendMessage(Opcode.TEXT, checkBytes(text), 'borrowed');
-      return;
-    }
+  sendText(text: string | Uint8Array, hold: PayloadHold = 'copy'): boolean {
+    if (typeof text !== 'string') return this.sendMessage(Opcode.TEXT, checkBytes(text), hold);
     const length = Buffer.byteLength(text);
     const masked = this.nextMaskKey !== null;
     if ((masked || length <= MAX_INLINE_PAYLOAD) && !(this.deflate?.shouldCompress(length) ?? false)) {
@@ -199,18 +214,21 @@ export class Connection {
       this.assertOpen();
       encodeTextFrame(this.outgoing, FIN | Opcode.TEXT, text, length, masked ? this.nextMaskKey!() : null);
     } else {
-      this.sendMessage(Opcode.TEXT, Buffer.from(text, 'utf8'), 'owned');
+      this.sendMessage(Opcode.TEXT, Buffer.from(text, 'utf8'), 'reference');
     }
+    return false;
   }
 
   /**
-   * Queues a binary message. The caller may change `data` as soon as this
-   * returns: what goes out is a copy (masked frames and compressed ones are
-   * new bytes anyway, small frames are copied in with their header, and a
-   * large unmasked payload is copied here).
+   * Queues a binary message. With `hold` 'copy' (the default) the caller may
+   * change `data` as soon as this returns: what goes out is a copy (masked
+   * frames and compressed ones are new bytes anyway, small frames are copied
+   * in with their header, and a large unmasked payload is copied here). With
+   * 'reference' a large unmasked uncompressed payload is queued as it is,
+   * and true is returned: the caller leaves it alone until it is written.
    */
-  sendBinary(data: Uint8Array): void {
-    this.sendMessage(Opcode.BINARY, checkBytes(data), 'borrowed');
+  sendBinary(data: Uint8Array, hold: PayloadHold = 'copy'): boolean {
+    return this.sendMessage(Opcode.BINARY, checkBytes(data), hold);
   }
 
   ping(data: Uint8Array = EMPTY): void {
@@ -265,17 +283,22 @@ export class Connection {
     }
   }
 
-  private sendMessage(opcode: number, data: Uint8Array, payload: 'owned' | 'borrowed'): void {
+  /** Queues one data frame; true when `data` itself is queued (a large unmasked, uncompressed payload held by 'reference'). */
+  private sendMessage(opcode: number, data: Uint8Array, hold: PayloadHold): boolean {
     this.assertOpen();
     if (this.deflate !== null && this.deflate.shouldCompress(data.length)) {
       // RFC 7692 §6: RSV1 marks the (first frame of the) compressed message.
       this.writeFrame(FIN | RSV1 | opcode, this.deflate.compress(data));
-    } else if (payload === 'borrowed' && this.nextMaskKey === null && data.length > MAX_INLINE_PAYLOAD) {
+      return false;
+    }
+    const referenced = this.nextMaskKey === null && data.length > MAX_INLINE_PAYLOAD;
+    if (referenced && hold === 'copy') {
       // encodeFrame would queue it by reference, and the caller may reuse it once we return.
       this.writeFrame(FIN | opcode, Buffer.from(data));
-    } else {
-      this.writeFrame(FIN | opcode, data);
+      return false;
     }
+    this.writeFrame(FIN | opcode, data);
+    return referenced;
   }
 
   private sendControl(opcode: number, data: Uint8Array): void {
@@ -425,6 +448,12 @@ export class Connection {
     }
     if (validatedPieces && !compressed && !this.utf8!.finish()) {
       throw invalidUtf8('text message ends inside a UTF-8 sequence (RFC 6455 §8.1)');
+    }
+    if (this.textAsBytes) {
+      // The same checks as decodeText's, without making the string.
+      if (!(validatedPieces && !compressed) && !isUtf8(data)) throw invalidUtf8('invalid UTF-8 in a text message (RFC 6455 §8.1)');
+      this.events.push({ type: 'message', data: new TextBytes(data) });
+      return;
     }
     const text = decodeText(data, validatedPieces && !compressed ? 'validated' : 'unchecked');
     if (text === null) throw invalidUtf8('invalid UTF-8 in a text message (RFC 6455 §8.1)');

@@ -1,3 +1,5 @@
+import type { TextBytes } from './text-bytes.js';
+
 /**
  * What a received message costs against a queue's byte limit: its length
  * (bytes, or UTF-16 units for text) plus a fixed cost of its own, so a flood
@@ -6,4 +8,4 @@
  */
 export const MESSAGE_OVERHEAD = 64;
 
-export const messageCost = (message: string | Uint8Array): number => message.length + MESSAGE_OVERHEAD;
+export const messageCost = (message: string | Uint8Array | TextBytes): number => message.length + MESSAGE_OVERHEAD;

@@ -1,4 +1,5 @@
 import { readSync, writevSync } from 'node:fs';
+import { TextBytes } from '../protocol/text-bytes.js';
 import { randomBytes } from 'node:crypto';
 import { Connection, State } from '../protocol/connection.js';
 import { CloseCode } from '../protocol/close-codes.js';
@@ -409,7 +410,8 @@ export class CallerConnection extends SyncConnection {
   private afterInput(): void {
     for (const event of this.connection.takeEvents()) {
       if (event.type === 'message') {
-        this.queue.push(event.data);
+        // This connection is made without textAsBytes: its text comes as strings.
+        this.queue.push(event.data instanceof TextBytes ? event.data.toString() : event.data);
       } else if (event.type === 'pong' && this.keepalivePayload?.equals(event.data)) {
         this.keepalivePayload = null;
         this.keepalive.answered(performance.now());

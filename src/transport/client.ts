@@ -260,7 +260,7 @@ async function handshakeOn(socket: net.Socket, handshake: ClientHandshake, secur
 export function openWebSocket({ socket, handshake, outcome, deflateOptions }: Handshaken, options: ConnectOptions): WebSocket {
   try {
     const deflate = outcome.deflate === null ? null : new PerMessageDeflate(outcome.deflate, deflateOptions ?? {});
-    const connection = new Connection({ side: 'client', maxMessageSize: options.maxMessageSize, deflate, maskKey: options.maskKey });
+    const connection = new Connection({ side: 'client', maxMessageSize: options.maxMessageSize, textAsBytes: options.textAsBytes, deflate, maskKey: options.maskKey });
     // exchange() left the socket paused; it flows again on the next tick, after WebSocket has attached its reader.
     socket.resume();
     return new WebSocket(socket, connection, {

@@ -79,7 +79,7 @@ function webSocketOnStream(
 ): WebSocket {
   try {
     const deflate = accepted.deflate === null ? null : new PerMessageDeflate(accepted.deflate, deflateOptions ?? {});
-    const connection = new Connection({ side: 'client', maxMessageSize: options.maxMessageSize, deflate, maskKey: options.maskKey });
+    const connection = new Connection({ side: 'client', maxMessageSize: options.maxMessageSize, textAsBytes: options.textAsBytes, deflate, maskKey: options.maskKey });
     const ws = new WebSocket(streamAsSocket(stream, session), connection, {
       ...options,
       extensions: accepted.extensions,

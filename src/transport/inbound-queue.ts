@@ -1,9 +1,12 @@
 import { fillsItsBuffer } from '../protocol/parts.js';
 import { messageCost as messageSize } from '../protocol/message-cost.js';
+import { TextBytes } from '../protocol/text-bytes.js';
 import { clearTimer, setTimer, type Timer } from './timers.js';
 
 /** A received message: a string for text, a Buffer for binary. */
 export type Message = string | Buffer;
+/** What the queue holds: a Message, or a text message as TextBytes (the `textAsBytes` option). */
+export type Received = Message | TextBytes;
 
 /**
  * What the queue pauses to push back on the peer: the connection's socket
@@ -17,7 +20,7 @@ export interface Readable {
 }
 
 interface Waiter {
-  resolve: (message: Message | null) => void;
+  resolve: (message: Received | null) => void;
   timer: Timer | null;
 }
 
@@ -32,7 +35,7 @@ const COMPACT_AFTER = 1024;
  * waiter list are allocated only while in use.
  */
 export class InboundQueue {
-  private queue: Message[] | null = null;
+  private queue: Received[] | null = null;
   private head = 0;
   private queued = 0;
   private paused = false;
@@ -62,7 +65,7 @@ export class InboundQueue {
    * not lost: a later call gets it) or once the stream has ended. 0 polls;
    * Infinity waits forever.
    */
-  receive(timeoutMs: number): Promise<Message | null> {
+  receive(timeoutMs: number): Promise<Received | null> {
     if (this.hasMessages) return Promise.resolve(this.shift());
     if (this.ended || !(timeoutMs > 0)) return Promise.resolve(null);
     return new Promise((resolve) => {
@@ -74,24 +77,22 @@ export class InboundQueue {
   }
 
   /** The next message if one is queued, else null: the part of `receive` that needs no waiting. */
-  take(): Message | null {
+  take(): Received | null {
     return this.hasMessages ? this.shift() : null;
   }
 
   /** A message from the peer: to the oldest pending receive, else into the queue. */
-  push(message: Message): void {
+  push(message: Received): void {
     const waiter = this.nextWaiter();
     if (waiter !== null) {
       clearTimer(waiter.timer);
       waiter.resolve(message);
       return;
     }
-    if (typeof message !== 'string' && !fillsItsBuffer(message)) {
-      // A short message is a view of the socket chunk it came in; queued, it must not keep the whole chunk alive,
-      // nor a slab of Buffer's pool (Buffer.from's copy), which Node 24 made 64 KiB: it gets memory of its own size.
-      const own = Buffer.allocUnsafeSlow(message.length);
-      own.set(message);
-      message = own;
+    if (message instanceof TextBytes) {
+      if (!fillsItsBuffer(message.bytes)) message = new TextBytes(ownCopy(message.bytes));
+    } else if (typeof message !== 'string' && !fillsItsBuffer(message)) {
+      message = ownCopy(message);
     }
     (this.queue ??= []).push(message);
     this.queued += messageSize(message);
@@ -127,10 +128,10 @@ export class InboundQueue {
     }
   }
 
-  private shift(): Message {
+  private shift(): Received {
     const queue = this.queue!;
     const message = queue[this.head];
-    queue[this.head++] = undefined as unknown as Message;
+    queue[this.head++] = undefined as unknown as Received;
     if (this.head === queue.length) {
       this.queue = null;
       this.head = 0;
@@ -159,4 +160,14 @@ export class InboundQueue {
     if (waiter !== null) this.waiter = this.moreWaiters?.shift() ?? null;
     return waiter;
   }
+}
+
+/**
+ * A short message is a view of the socket chunk it came in; queued, it must not keep the whole chunk alive,
+ * nor a slab of Buffer's pool (Buffer.from's copy), which Node 24 made 64 KiB: it gets memory of its own size.
+ */
+function ownCopy(bytes: Buffer): Buffer {
+  const own = Buffer.allocUnsafeSlow(bytes.length);
+  own.set(bytes);
+  return own;
 }

@@ -4,7 +4,8 @@ export interface Writer {
   readonly writable: boolean;
   readonly destroyed: boolean;
   readonly errored: Error | null;
-  write(chunk: Uint8Array): boolean;
+  /** `callback` runs once the chunk is handed to the OS (with an error if it never will be). */
+  write(chunk: Uint8Array, callback?: (error?: Error | null) => void): boolean;
   /** Between cork and uncork, writes are gathered into one writev. */
   cork(): void;
   uncork(): void;
@@ -28,7 +29,7 @@ export interface BacklogListener {
   updateReading(): void;
 }
 
-/** A send waiting for the writer to drain. */
+/** A send waiting for the writer to drain, or for its bytes to be written. */
 interface DrainWaiter {
   resolve: () => void;
   reject: (error: Error) => void;
@@ -49,6 +50,12 @@ export class OutboundBuffer {
   private pendingBytes = 0;
   private flushScheduled = false;
   private drainWaiters: DrainWaiter[] | null = null;
+  /** Sends of lent buffers in the batch not yet written: they resolve when the write that carries them completes. */
+  private lentWaiters: DrainWaiter[] | null = null;
+  /** Batches of lent sends handed to the writer, oldest first: writes complete in order. */
+  private writing: DrainWaiter[][] | null = null;
+  /** Made on the first lent send (an idle connection has none): one function for every write that needs it. */
+  private writtenCallback: ((error?: Error | null) => void) | null = null;
   private drainListening = false;
   private closed = false;
   private readonly highWaterMark: number;
@@ -80,16 +87,36 @@ export class OutboundBuffer {
    * high-water mark, else once the writer has drained below it.
    */
   flushSoon(): Promise<void> {
-    this.take();
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      process.nextTick(flushTick, this);
-    }
+    this.scheduleFlush();
     if (!this.sendWaits || this.closed) return RESOLVED;
     return new Promise((resolve, reject) => {
       (this.drainWaiters ??= []).push({ resolve, reject });
       this.watchDrain();
     });
+  }
+
+  /**
+   * Like `flushSoon`, for a send whose frame holds the caller's buffer by
+   * reference (a lent buffer): resolves once the write that carries it has
+   * completed — the bytes are with the OS and the caller may reuse its
+   * buffer — and rejects with `reason()` of `close` if the connection ends
+   * first. Its own wait replaces the high-water mark's: a write completes
+   * only as fast as the OS takes the bytes.
+   */
+  flushLent(): Promise<void> {
+    this.scheduleFlush();
+    if (this.closed) return RESOLVED;
+    return new Promise((resolve, reject) => {
+      (this.lentWaiters ??= []).push({ resolve, reject });
+    });
+  }
+
+  private scheduleFlush(): void {
+    this.take();
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(flushTick, this);
+    }
   }
 
   /** Writes everything pending now, in as few writes as is cheap. */
@@ -102,19 +129,34 @@ export class OutboundBuffer {
     this.pending = null;
     this.pendingBytes = 0;
     const writer = this.writer;
+    const lent = this.lentWaiters;
+    this.lentWaiters = null;
+    // Waiters whose bytes are never written (a dead socket) stay in `writing` for `close` to reject.
+    if (lent !== null) (this.writing ??= []).push(lent);
     if (this.closed || writer.destroyed || !writer.writable) return;
+    const written = lent === null ? undefined : (this.writtenCallback ??= (error) => this.written(error));
     if (chunks.length === 1) {
-      writer.write(chunks[0]);
+      writer.write(chunks[0], written);
     } else if (total <= COALESCE_LIMIT) {
-      writer.write(Buffer.concat(chunks, total));
+      writer.write(Buffer.concat(chunks, total), written);
     } else {
+      // One writev for the lot: a large payload goes out behind its header, neither copied.
       writer.cork();
-      writeCoalesced(writer, chunks);
+      writeCoalesced(writer, chunks, written);
       writer.uncork();
     }
     if (this.drainWaiters !== null && writer.writableLength <= this.highWaterMark) this.onDrain();
     if (writer.writableLength > this.backlogLimit) this.watchDrain();
     this.listener.updateReading();
+  }
+
+  /** The last write of a flush with lent buffers completed: that batch's sends resolve. */
+  private written(error: Error | null | undefined): void {
+    // A failed write ends the connection: `close` rejects the batch with the close code and reason.
+    if (error != null || this.closed) return;
+    const batch = this.writing?.shift();
+    if (this.writing?.length === 0) this.writing = null;
+    if (batch !== undefined) for (const waiter of batch) waiter.resolve();
   }
 
   /** One 'drain' listener at a time, only while someone waits for it. */
@@ -136,9 +178,11 @@ export class OutboundBuffer {
     this.closed = true;
     this.pending = null;
     this.pendingBytes = 0;
-    const waiters = this.drainWaiters;
+    const waiters = [...(this.drainWaiters ?? []), ...(this.writing ?? []).flat(), ...(this.lentWaiters ?? [])];
     this.drainWaiters = null;
-    if (waiters === null) return;
+    this.writing = null;
+    this.lentWaiters = null;
+    if (waiters.length === 0) return;
     const error = reason();
     for (const waiter of waiters) waiter.reject(error);
   }
@@ -174,7 +218,7 @@ function flushTick(buffer: OutboundBuffer): void {
  * Runs of small frames are joined into blocks (a writev of thousands of
  * tiny buffers costs more than copying them); large frames go as they are.
  */
-function writeCoalesced(writer: Writer, chunks: Buffer[]): void {
+function writeCoalesced(writer: Writer, chunks: Buffer[], written: ((error?: Error | null) => void) | undefined): void {
   let runStart = 0;
   let runBytes = 0;
   for (let i = 0; i < chunks.length; i++) {
@@ -183,9 +227,9 @@ function writeCoalesced(writer: Writer, chunks: Buffer[]): void {
       runBytes += size;
       continue;
     }
-    writeRun(writer, chunks, runStart, i, runBytes);
+    writeRun(writer, chunks, runStart, i, runBytes, undefined);
     if (size >= COALESCE_LIMIT) {
-      writer.write(chunks[i]);
+      writer.write(chunks[i], i === chunks.length - 1 ? written : undefined);
       runStart = i + 1;
       runBytes = 0;
     } else {
@@ -193,13 +237,13 @@ function writeCoalesced(writer: Writer, chunks: Buffer[]): void {
       runBytes = size;
     }
   }
-  writeRun(writer, chunks, runStart, chunks.length, runBytes);
+  writeRun(writer, chunks, runStart, chunks.length, runBytes, written);
 }
 
 /** Writes chunks[start..end) as one buffer: itself if alone, else a copy of all of them. */
-function writeRun(writer: Writer, chunks: Buffer[], start: number, end: number, bytes: number): void {
+function writeRun(writer: Writer, chunks: Buffer[], start: number, end: number, bytes: number, written: ((error?: Error | null) => void) | undefined): void {
   if (end - start === 1) {
-    writer.write(chunks[start]);
+    writer.write(chunks[start], written);
   } else if (end > start) {
     const block = Buffer.allocUnsafe(bytes);
     let offset = 0;
@@ -207,6 +251,6 @@ function writeRun(writer: Writer, chunks: Buffer[], start: number, end: number, 
       block.set(chunks[i], offset);
       offset += chunks[i].length;
     }
-    writer.write(block);
+    writer.write(block, written);
   }
 }

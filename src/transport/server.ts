@@ -430,6 +430,7 @@ export class WebSocketServer {
     const connection = new Connection({
       side: 'server',
       maxMessageSize: this.options.maxMessageSize,
+      textAsBytes: this.options.textAsBytes,
       deflate: agreement.deflate ? new PerMessageDeflate(agreement.deflate, this.deflateOptions!) : null,
     });
     const ws = new WebSocket(socket as Socket, connection, {
@@ -449,6 +450,7 @@ export class WebSocketServer {
     const connection = new Connection({
       side: 'server',
       maxMessageSize: this.options.maxMessageSize,
+      textAsBytes: this.options.textAsBytes,
       deflate: agreement.deflate ? new PerMessageDeflate(agreement.deflate, this.deflateOptions!) : null,
     });
     const ws = new WebSocket(socket, connection, {

@@ -3,6 +3,8 @@ import { State } from '../protocol/connection.js';
 import type { WebSocket } from './websocket.js';
 import type { PubSub, PubSubFactory } from './pubsub/pubsub.js';
 
+const GIVEN = { buffer: 'give' } as const;
+
 /** Most topics one connection may hold at once, by default. */
 export const DEFAULT_MAX_TOPICS_PER_CONNECTION = 1000;
 /** Longest topic name, in UTF-8 bytes (a Redis channel name is the prefix plus this). */
@@ -96,7 +98,8 @@ export class TopicHub {
   publish(topic: string, data: string | Uint8Array, options: { binary?: boolean } = {}): number {
     checkTopic(topic);
     const binary = options.binary ?? typeof data !== 'string';
-    const payload = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    // One copy of the caller's bytes, given to every subscriber (none copies it again) and to the other processes.
+    const payload = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
     if (!binary && typeof data !== 'string' && !isUtf8(payload)) throw new TypeError('publish(): text must be UTF-8 (use { binary: true } for bytes)');
     const sent = this.deliver(topic, payload, binary);
     this.pubsub?.publish(topic, payload, binary);
@@ -114,7 +117,8 @@ export class TopicHub {
         this.counts.skipped++;
         continue;
       }
-      const sending = binary ? ws.send(payload) : ws.sendText(payload);
+      // The payload is ours (publish's copy, or bytes from another process): given, never changed.
+      const sending = binary ? ws.send(payload, GIVEN) : ws.sendText(payload, GIVEN);
       // A connection that dies before this is written is that connection's end, not the publisher's error.
       sending.catch(ignore);
       sent++;

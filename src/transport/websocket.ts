@@ -8,11 +8,33 @@ import { KEEPALIVE_TIMEOUT_REASON, Keepalive } from '../protocol/keepalive.js';
 import { CloseDeadline } from '../protocol/close-deadline.js';
 import { clearTimer, setTimer, type Timer } from './timers.js';
 import { report, type ErrorReporter } from './report.js';
-import { InboundQueue, type Message } from './inbound-queue.js';
+import { InboundQueue, type Message, type Received } from './inbound-queue.js';
+import { TextBytes } from '../protocol/text-bytes.js';
+import type { PayloadHold } from '../protocol/connection.js';
 import { OutboundBuffer } from './outbound-buffer.js';
 import type { TopicHub } from './topics.js';
 
-export type { Message } from './inbound-queue.js';
+export type { Message, Received } from './inbound-queue.js';
+export { TextBytes } from '../protocol/text-bytes.js';
+
+/**
+ * How `send` treats a binary payload (or UTF-8 bytes sent as text) until
+ * it is written:
+ * - 'lend' (the default, Node's own rule for `socket.write`): the caller
+ *   does not modify the buffer until the promise `send` returned settles;
+ *   a large payload then goes to the socket as it is, uncopied.
+ * - 'copy': the bytes are taken at once; the caller may modify the buffer
+ *   as soon as `send` returns.
+ * - 'give': the buffer is handed over and the caller never modifies it
+ *   again (bytes it received, or made for this message): no copy, and the
+ *   promise resolves like a string's, without waiting for the write.
+ */
+export type BufferUse = 'lend' | 'copy' | 'give';
+
+export interface SendOptions {
+  /** See BufferUse. Default 'lend'. */
+  buffer?: BufferUse;
+}
 
 /** The socket's property naming the WebSocket it carries, for the shared socket listeners. */
 const OWNER = Symbol('scriptling-websocket');
@@ -28,6 +50,14 @@ export interface ConnectionLimits {
   maxQueuedBytes?: number;
   /** Unwritten bytes beyond which `send` waits for the socket to drain. Default 1 MiB. */
   sendHighWaterMark?: number;
+  /**
+   * Keep received text messages as their (validated) UTF-8 bytes:
+   * `receiveBytes()` then hands them out as TextBytes without decoding, and
+   * `send()` of a TextBytes sends them as text without encoding — a relay
+   * or an echo never makes the string. `receive()` still returns strings
+   * (decoding then). Default false: text is decoded as it arrives.
+   */
+  textAsBytes?: boolean;
   /** Keepalive: ms between the Pings we send; 0 or Infinity turns keepalive off. Default 20000. */
   pingInterval?: number;
   /** Keepalive: ms to wait for the Pong before closing with 1011; 0 or Infinity waits forever. Default 20000. */
@@ -98,6 +128,7 @@ export class WebSocket {
   private readonly onError: ErrorReporter | undefined;
   private readonly inbound: InboundQueue;
   private readonly outbound: OutboundBuffer;
+  private readonly textAsBytes: boolean;
 
   // Idle connections are the common case on a server, so what only busy
   // ones need (pings, the closed promise) is allocated lazily.
@@ -135,6 +166,7 @@ export class WebSocket {
     this.closeDeadline = new CloseDeadline(options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT);
     this.keepalive = new Keepalive(keepaliveTimes(options), performance.now());
     this.onError = options.onError;
+    this.textAsBytes = options.textAsBytes ?? false;
     this.extensions = options.extensions ?? '';
     this.protocol = options.protocol ?? '';
     this.request = options.request ?? null;
@@ -217,31 +249,43 @@ export class WebSocket {
   }
 
   /**
-   * Sends a text (string) or binary (Uint8Array, Buffer, ArrayBuffer or
-   * another view) message. The bytes are taken at once: the caller may
-   * reuse its buffer as soon as `send` returns. Resolves when the message
-   * is written or buffered under the high-water mark; rejects with a
-   * TypeError (nothing sent) for any other type, and with the close code
-   * and reason if the connection ends while the send waits to drain.
+   * Sends a text (string, or TextBytes from `receiveBytes`) or binary
+   * (Uint8Array, Buffer, ArrayBuffer or another view) message. Resolves
+   * when the message is written or buffered under the high-water mark;
+   * rejects with a TypeError (nothing sent) for any other type, and with
+   * the close code and reason if the connection ends while the send waits.
+   *
+   * A binary payload is lent by default (see BufferUse): do not modify it
+   * until the returned promise settles; it may then be reused. (Payloads
+   * of up to 16 KiB, a client's masked frames and compressed messages are
+   * copied at once, but only the rule above holds for every size.)
    */
-  send(data: string | Uint8Array | ArrayBuffer | ArrayBufferView): Promise<void> {
+  send(data: string | TextBytes | Uint8Array | ArrayBuffer | ArrayBufferView, options?: SendOptions): Promise<void> {
+    let referenced: boolean;
+    const use = options?.buffer ?? 'lend';
     try {
-      if (typeof data === 'string') this.connection.sendText(data);
-      else this.connection.sendBinary(toBytes(data));
+      if (typeof data === 'string') referenced = this.connection.sendText(data);
+      else if (data instanceof TextBytes) {
+        // Bytes the library received and validated, which nothing changes: given, not lent, so no wait for the write.
+        this.connection.sendText(data.bytes, 'reference');
+        referenced = false;
+      } else referenced = this.connection.sendBinary(toBytes(data), holdFor(use));
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.flushSoon();
+    return referenced && use === 'lend' ? this.outbound.flushLent() : this.flushSoon();
   }
 
-  /** Sends a text message from a string or already-encoded UTF-8 bytes. */
-  sendText(data: string | Uint8Array): Promise<void> {
+  /** Sends a text message from a string or already-encoded UTF-8 bytes (not checked); bytes are used as `send` uses them. */
+  sendText(data: string | Uint8Array, options?: SendOptions): Promise<void> {
+    let referenced: boolean;
+    const use = options?.buffer ?? 'lend';
     try {
-      this.connection.sendText(data);
+      referenced = this.connection.sendText(data, holdFor(use));
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.flushSoon();
+    return referenced && use === 'lend' ? this.outbound.flushLent() : this.flushSoon();
   }
 
   /** Sends an unsolicited Pong, a unidirectional heartbeat (§5.5.3); resolves like `send`. */
@@ -274,12 +318,29 @@ export class WebSocket {
    * it) or when no more messages can come. 0 polls; Infinity waits forever.
    */
   receive(timeoutMs = Infinity): Promise<Message | null> {
-    return this.inbound.receive(timeoutMs);
+    const received = this.inbound.receive(timeoutMs);
+    return this.textAsBytes ? received.then(toMessage) : received as Promise<Message | null>;
+  }
+
+  /**
+   * Like `receive`, but text comes as TextBytes (its validated UTF-8 bytes,
+   * with `isBinary` false) — without decoding when the `textAsBytes` option
+   * is on; without it the string is encoded back. Pass it to `send` to
+   * relay it as text.
+   */
+  receiveBytes(timeoutMs = Infinity): Promise<Buffer | TextBytes | null> {
+    const received = this.inbound.receive(timeoutMs);
+    return this.textAsBytes ? received as Promise<Buffer | TextBytes | null> : received.then(toBytesMessage);
   }
 
   /** The next message if one is already queued, else null: the part of `receive` that needs no waiting. */
   takeQueued(): Message | null {
-    return this.inbound.take();
+    return toMessage(this.inbound.take());
+  }
+
+  /** `takeQueued` for `receiveBytes`. */
+  takeQueuedBytes(): Buffer | TextBytes | null {
+    return toBytesMessage(this.inbound.take());
   }
 
   /**
@@ -503,6 +564,18 @@ export class WebSocket {
     this.connection.fail(error);
     this.handleEvents();
   }
+}
+
+function holdFor(use: BufferUse): PayloadHold {
+  return use === 'copy' ? 'copy' : 'reference';
+}
+
+function toMessage(received: Received | null): Message | null {
+  return received instanceof TextBytes ? received.toString() : received;
+}
+
+function toBytesMessage(received: Received | null): Buffer | TextBytes | null {
+  return typeof received === 'string' ? new TextBytes(Buffer.from(received, 'utf8')) : received;
 }
 
 /** The bytes of a binary message; anything else is a TypeError, before anything is queued. */

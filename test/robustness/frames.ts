@@ -6,6 +6,7 @@
  * replies (pongs, Close frame) a receiver owes.
  */
 import { constants, deflateRawSync } from 'node:zlib';
+import { TextBytes } from '../../src/protocol/text-bytes.js';
 import { Connection } from '../../src/protocol/connection.js';
 import { PerMessageDeflate } from '../../src/protocol/deflate.js';
 import { WebSocketError } from '../../src/protocol/errors.js';
@@ -203,6 +204,7 @@ export function receive(conn: Connection, rng: Random, input: Buffer): Outcome[]
 function toOutcome(event: ReturnType<Connection['takeEvents']>[number]): Outcome {
   switch (event.type) {
     case 'message':
+      if (event.data instanceof TextBytes) return { type: 'text', data: event.data.toString() };
       return typeof event.data === 'string' ? { type: 'text', data: event.data } : { type: 'binary', data: event.data };
     case 'close':
       if (event.error !== undefined && !(event.error instanceof WebSocketError)) throw new FuzzFailure(`close with a non-WebSocketError: ${event.error}`);

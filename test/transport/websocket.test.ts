@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type net from 'node:net';
 import { connect } from '../../src/transport/client.js';
 import { WebSocketServer } from '../../src/transport/server.js';
-import { checkConnectionLimits, type WebSocket } from '../../src/transport/websocket.js';
+import { TextBytes, checkConnectionLimits, type WebSocket } from '../../src/transport/websocket.js';
 import { WebSocketError } from '../../src/protocol/errors.js';
 import { MAX_TIMER_DELAY } from '../../src/transport/timers.js';
 import { RawPeer, startServer, echo, clientFrame, parseFrames, rawServer, requestKey, switching } from '../helpers.js';
@@ -55,6 +55,106 @@ describe('send: types and ownership of the bytes (issue 10, items 3 and 5)', () 
   });
 });
 
+describe('large sends lend the buffer (issue 21): reuse once the promise settles', () => {
+  const SIZE = 1024 * 1024;
+
+  test('a lent 1 MiB payload is written uncopied: changed before the flush, the change goes out (the documented "do not")', async () => {
+    const { server, port, accepted } = await serverConnection({ perMessageDeflate: false });
+    const { peer } = await RawPeer.handshake(port);
+    const ws = await accepted;
+    const bytes = Buffer.alloc(SIZE, 1);
+    const sent = ws.send(bytes);
+    bytes.fill(7); // breaks the rule, synchronously, before the frame is flushed: shows the payload is not copied
+    await sent;
+    const [got] = await peer.readFrames(1);
+    assert.equal(got.payload.length, SIZE);
+    assert.ok(got.payload.every((b) => b === 7), 'the caller\'s buffer itself went to the socket');
+    peer.close();
+    await server.close();
+  });
+
+  test('after the promise resolves the bytes are written: reusing the buffer at once changes nothing sent', async () => {
+    const { server, port, accepted } = await serverConnection({ perMessageDeflate: false });
+    const { peer } = await RawPeer.handshake(port);
+    const ws = await accepted;
+    const bytes = Buffer.alloc(SIZE);
+    // The same buffer refilled for each message as soon as its send resolves, as a producer reusing one buffer would.
+    for (let i = 1; i <= 3; i++) {
+      bytes.fill(i);
+      await ws.send(bytes);
+    }
+    bytes.fill(0);
+    const frames = await peer.readFrames(3, 10_000);
+    assert.deepEqual(frames.map((f) => [f.payload.length, f.payload.every((b) => b === f.payload[0]) ? f.payload[0] : -1]), [[SIZE, 1], [SIZE, 2], [SIZE, 3]]);
+    peer.close();
+    await server.close();
+  });
+
+  test("'copy' takes the bytes at once; a connection that ends before the write rejects the lent send with its close code", async () => {
+    const { server, port, accepted } = await serverConnection({ perMessageDeflate: false });
+    const { peer } = await RawPeer.handshake(port);
+    const ws = await accepted;
+    const bytes = Buffer.alloc(SIZE, 1);
+    const copied = ws.send(bytes, { buffer: 'copy' });
+    bytes.fill(7);
+    await copied;
+    const [got] = await peer.readFrames(1);
+    assert.ok(got.payload.every((b) => b === 1), "'copy': what was there at send()");
+    const lent = ws.send(bytes);
+    ws.terminate();
+    await assert.rejects(lent, (error: WebSocketError) => error.code === 'WS_ERR_CLOSED' && error.closeCode === 1006);
+    peer.close();
+    await server.close();
+  });
+});
+
+describe('textAsBytes (issue 21): text handed out as validated bytes, relayed without a decode', () => {
+  test('receiveBytes gives TextBytes (isBinary false) and binary Buffers; send(TextBytes) goes out as that text', async () => {
+    const { server, url } = await startServer({ '/': async (ws) => {
+      for (let m = await ws.receiveBytes(); m !== null; m = await ws.receiveBytes()) {
+        if (m instanceof TextBytes) assert.equal(m.isBinary, false);
+        await ws.send(m);
+      }
+    } }, { perMessageDeflate: false, textAsBytes: true });
+    const ws = await connect(url, { perMessageDeflate: false, textAsBytes: true });
+    const large = 'é€😀'.repeat(10_000); // 90 KB: spans socket chunks, collected whole
+    for (const text of ['héllo', large]) {
+      await ws.sendText(text);
+      const echoed = await ws.receiveBytes();
+      assert.ok(echoed instanceof TextBytes);
+      assert.deepEqual(echoed.bytes, Buffer.from(text, 'utf8'));
+      assert.equal(echoed.toString(), text);
+    }
+    await ws.send(Buffer.from([0xff, 0x00]));
+    assert.deepEqual(await ws.receiveBytes(), Buffer.from([0xff, 0x00]), 'binary stays a Buffer, however invalid as UTF-8');
+    await ws.sendText('as a string');
+    assert.equal(await ws.receive(), 'as a string', 'receive() still decodes with the option on');
+    await ws.close();
+    await server.close();
+  });
+
+  test('invalid UTF-8 still fails the connection with 1007, whole or in a frame split over chunks', async () => {
+    for (const split of [false, true]) {
+      const { server, port, accepted } = await serverConnection({ perMessageDeflate: false, textAsBytes: true });
+      const { peer } = await RawPeer.handshake(port);
+      const ws = await accepted;
+      const frame = clientFrame(0x81, Buffer.concat([Buffer.alloc(40_000, 0x61), Buffer.from([0xc3, 0x28])]));
+      if (split) {
+        peer.write(frame.subarray(0, 30_000));
+        await new Promise((resolve) => setImmediate(resolve));
+        peer.write(frame.subarray(30_000));
+      } else {
+        peer.write(frame);
+      }
+      assert.equal(await ws.receiveBytes(), null, 'no message');
+      const [close] = await peer.readFrames(1);
+      assert.equal(close.payload.readUInt16BE(0), 1007);
+      peer.close();
+      await server.close();
+    }
+  });
+});
+
 describe('a send waiting to drain when the connection dies (issue 10, item 9)', () => {
   for (const when of ['before the first write', 'once the kernel buffers are full']) {
     test(`rejects with the close code instead of resolving (peer resets ${when})`, async () => {
@@ -63,7 +163,8 @@ describe('a send waiting to drain when the connection dies (issue 10, item 9)', 
       peer.socket.pause(); // a peer that never reads
       const ws = await accepted;
       const chunk = Buffer.alloc(1024 * 1024, 7);
-      const sends = Array.from({ length: 20 }, () => ws.send(chunk));
+      // Copied sends wait for 'drain' past the high-water mark (a lent one waits for its write instead: the test above).
+      const sends = Array.from({ length: 20 }, () => ws.send(chunk, { buffer: 'copy' }));
       assert.ok(ws.bufferedAmount > 1024 * 1024, 'the sends are waiting for drain');
       if (when !== 'before the first write') await new Promise(setImmediate);
       peer.socket.resetAndDestroy();
