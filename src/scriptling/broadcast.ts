@@ -17,14 +17,17 @@ import { toBytes, toText } from './values.js';
  * here such a client is skipped: it misses messages instead, and the
  * others keep receiving. Returns how many connections the message went to.
  */
+const GIVEN = { buffer: 'give' } as const;
+
 export function broadcast(clients: Iterable<WebSocketConnection>, message: string | object | number[] | Uint8Array): number {
   const binary = Array.isArray(message) || message instanceof Uint8Array || message instanceof ArrayBuffer;
-  const payload = binary ? toBytes(message) : Buffer.from(toText(message), 'utf8');
+  // One copy of the caller's bytes (a list is converted into new ones anyway), given to every connection.
+  const payload = binary ? (message instanceof Uint8Array ? Buffer.from(message) : toBytes(message)) : Buffer.from(toText(message), 'utf8');
   let sent = 0;
   for (const client of clients) {
     const ws = client.engine;
     if (ws.state !== State.OPEN || ws.sendWaits) continue;
-    const sending = binary ? ws.send(payload) : ws.sendText(payload);
+    const sending = binary ? ws.send(payload, GIVEN) : ws.sendText(payload, GIVEN);
     // A connection that dies before this is written is that connection's end, not the broadcaster's error.
     sending.catch(() => {});
     sent++;

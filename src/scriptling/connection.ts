@@ -1,13 +1,18 @@
-import type { Message, WebSocket } from '../transport/websocket.js';
+import type { TextBytes, WebSocket } from '../transport/websocket.js';
 import type { RequestInfo } from '../protocol/handshake.js';
+import { MAX_INLINE_PAYLOAD } from '../protocol/frame.js';
+import { decodeText } from '../protocol/utf8.js';
 import { toBytes, toList, toMilliseconds, toText } from './values.js';
 
 export type ReceivedMessage = string | number[];
 
 const toSeconds = (milliseconds: number): number => milliseconds / 1000;
 
-const toReceived = (message: Message | null): ReceivedMessage | null =>
-  message === null || typeof message === 'string' ? message : toList(message);
+/**
+ * The binding's engine connections keep text as bytes (textAsBytes) so that
+ * it can remember the bytes of the last large text message it decoded.
+ */
+export const BINDING_ENGINE_OPTIONS = { textAsBytes: true } as const;
 
 /**
  * The connection object of `scriptling.websocket`: what `connect()` returns
@@ -17,9 +22,33 @@ const toReceived = (message: Message | null): ReceivedMessage | null =>
 export class WebSocketConnection {
   /** "host:port" of the peer; IPv6 as "[addr]:port". */
   readonly remote_addr: string;
+  /**
+   * The last text message received, when larger than a frame's inline
+   * limit (16 KiB), and its UTF-8 bytes: an echo or a relay that sends that
+   * same string back sends these bytes, not a fresh encoding of the string
+   * (a pass over every byte and a buffer of its size). Kept until the next
+   * receive; small messages are not kept (their bytes are views of a socket
+   * chunk, which they would keep alive, and encoding them costs little).
+   */
+  private echoText: string | null = null;
+  private echoBytes: Buffer | null = null;
+  private received: ((message: Buffer | TextBytes | null) => ReceivedMessage | null) | null = null;
 
   constructor(private readonly ws: WebSocket) {
     this.remote_addr = ws.remoteAddress;
+  }
+
+  private toReceived(message: Buffer | TextBytes | null): ReceivedMessage | null {
+    this.echoText = null;
+    this.echoBytes = null;
+    if (message === null) return null;
+    if (Buffer.isBuffer(message)) return toList(message);
+    const text = decodeText(message.bytes, 'validated')!; // validated by the protocol as it arrived
+    if (message.bytes.length > MAX_INLINE_PAYLOAD) {
+      this.echoText = text;
+      this.echoBytes = message.bytes;
+    }
+    return text;
   }
 
   /** Sends a text message; a dict (or list) is sent as JSON text. */
@@ -30,6 +59,8 @@ export class WebSocketConnection {
     } catch (error) {
       return Promise.reject(error);
     }
+    // The same string as the last large one received (=== compares the pointer first, then contents of equal length).
+    if (text === this.echoText) return this.ws.sendText(this.echoBytes!, { buffer: 'give' });
     return this.ws.sendText(text);
   }
 
@@ -41,7 +72,8 @@ export class WebSocketConnection {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.ws.send(bytes);
+    // A list was converted into bytes made here, which nothing else holds: given, not copied.
+    return this.ws.send(bytes, { buffer: Array.isArray(data) ? 'give' : 'copy' });
   }
 
   /**
@@ -58,9 +90,9 @@ export class WebSocketConnection {
       return Promise.reject(error);
     }
     // A queued message is converted at once; only a real wait costs a second promise.
-    const queued = this.ws.takeQueued();
-    if (queued !== null) return Promise.resolve(toReceived(queued));
-    return this.ws.receive(ms).then(toReceived);
+    const queued = this.ws.takeQueuedBytes();
+    if (queued !== null) return Promise.resolve(this.toReceived(queued));
+    return this.ws.receiveBytes(ms).then(this.received ??= (message) => this.toReceived(message));
   }
 
   /**

@@ -4,7 +4,7 @@
  * conventions, with Promises where Scriptling blocks.
  */
 import { connect as connectEngine, type ConnectOptions } from '../transport/client.js';
-import { WebSocketConnection, type ReceivedMessage } from './connection.js';
+import { BINDING_ENGINE_OPTIONS, WebSocketConnection, type ReceivedMessage } from './connection.js';
 import { timesToMilliseconds, withBindingDefaults } from './values.js';
 
 export { WebSocketConnection, type ReceivedMessage };
@@ -34,7 +34,7 @@ export async function connect(
   timeout: number | null | ScriptlingConnectOptions = 10,
   headers: Record<string, string> = {},
 ): Promise<WebSocketConnection> {
-  const ws = await connectEngine(url, engineConnectOptions(timeout, headers));
+  const ws = await connectEngine(url, { ...engineConnectOptions(timeout, headers), ...BINDING_ENGINE_OPTIONS });
   return new WebSocketConnection(ws);
 }
 

@@ -6,7 +6,7 @@ import { WebSocketServer, type ServerOptions } from '../transport/server.js';
 import type { AnyHttp2Server } from '../transport/http2-server.js';
 import { report } from '../transport/report.js';
 import { readPolicy, type RouteOptions } from '../transport/routes.js';
-import { WebSocketConnection } from './connection.js';
+import { BINDING_ENGINE_OPTIONS, WebSocketConnection } from './connection.js';
 import { timesToMilliseconds, toBytes, toMilliseconds, toText, withBindingDefaults } from './values.js';
 import { ClusterPrimary, workerCount } from '../transport/cluster/primary.js';
 import { isOurWorker, primaryPubSub, serveForPrimary } from '../transport/cluster/worker.js';
@@ -163,7 +163,7 @@ export class HttpRuntime {
       workerCount(workers);
       return this.servePrimary(workers, pubsub !== undefined, engineOptions.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT, onError);
     }
-    const server = new WebSocketServer({ ...engineOptions, pubsub: joined, onRequest: (req, res) => this.page(req, res, onError) });
+    const server = new WebSocketServer({ ...engineOptions, ...BINDING_ENGINE_OPTIONS, pubsub: joined, onRequest: (req, res) => this.page(req, res, onError) });
     for (const [path, { handler, options: routeOptions }] of this.sockets) {
       const fn = typeof handler === 'string' ? await this.resolveHandler(handler, resolve(libraryPath ?? process.cwd())) : handler;
       server.route(path, (ws) => fn(new WebSocketConnection(ws)), routeOptions);

@@ -189,3 +189,40 @@ test('timesToMilliseconds converts every time option from seconds and passes the
   assert.deepEqual(out, { timeout: 2000, closeTimeout: 500, handshakeTimeout: Infinity, pingInterval: 20_000, pingTimeout: 0, maxMessageSize: 7 });
   assert.throws(() => timesToMilliseconds({ closeTimeout: -1 }, 'serve()'), /serve\(\) closeTimeout must be a number of seconds/);
 });
+
+describe('the text a handler received, sent back unchanged (issue 21)', () => {
+  test('goes out as the bytes that came in, not encoded again; another string of the same length is encoded', async () => {
+    const runtime = ws.createRuntime();
+    const sentAs: string[] = [];
+    runtime.http.websocket('/', async (client: WebSocketConnection) => {
+      const engine = client.engine;
+      const sendText = engine.sendText.bind(engine);
+      engine.sendText = (data, options) => {
+        sentAs.push(typeof data === 'string' ? 'string' : 'bytes');
+        return sendText(data, options);
+      };
+      const msg = await client.receive(10);
+      assert.equal(typeof msg, 'string');
+      const text = msg as string;
+      await client.send(text);
+      await client.send(text); // twice: the bytes are not used up
+      await client.send(`Z${text.slice(1)}`); // same length, other contents
+      const small = await client.receive(10);
+      await client.send(small as string);
+      await client.send(text); // the large one is no longer the last received: encoded
+    });
+    const server = await runtime.http.serve({ port: 0 });
+    const conn = await ws.connect(`ws://127.0.0.1:${server.port}/`);
+    const large = 'aé€😀'.repeat(5000); // 50 KB of UTF-8 with 1- to 4-byte characters
+    await conn.send(large);
+    assert.equal(await conn.receive(10), large);
+    assert.equal(await conn.receive(10), large);
+    assert.equal(await conn.receive(10), `Z${large.slice(1)}`);
+    await conn.send('small');
+    assert.equal(await conn.receive(10), 'small');
+    assert.equal(await conn.receive(10), large);
+    assert.deepEqual(sentAs, ['bytes', 'bytes', 'string', 'string', 'string']);
+    await conn.close();
+    await server.close();
+  });
+});
