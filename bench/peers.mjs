@@ -60,10 +60,11 @@ export async function startServer(impl, { deflate = false } = {}) {
   }
   if (impl === 'ours') {
     const { WebSocketServer } = await core();
-    const server = new WebSocketServer({ perMessageDeflate: deflate });
+    // textAsBytes: text is echoed as its bytes, never decoded into a string (ws's echo below gets a Buffer too).
+    const server = new WebSocketServer({ perMessageDeflate: deflate, textAsBytes: true });
     server.route('/', async (ws) => {
       for (;;) {
-        const m = await ws.receive();
+        const m = await ws.receiveBytes();
         if (m === null) return;
         ws.send(m);
       }
@@ -132,8 +133,8 @@ export async function openClient(impl, url, { deflate = false } = {}) {
   }
   if (impl === 'ours') {
     const { connect } = await core();
-    const ws = await connect(url, { perMessageDeflate: deflate });
-    return { send: (p) => ws.send(p), next: () => ws.receive(), close: () => ws.close() };
+    const ws = await connect(url, { perMessageDeflate: deflate, textAsBytes: true });
+    return { send: (p) => ws.send(p), next: () => ws.receiveBytes(), close: () => ws.close() };
   }
   if (impl === 'binding') {
     const { connect } = await binding();
