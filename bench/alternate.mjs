@@ -48,12 +48,25 @@ async function startServer({ impl, root }) {
   return { child, url: `ws://127.0.0.1:${port}/` };
 }
 
+/** The server process's CPU time so far, in µs (null from a server.mjs without the 'cpu' answer). */
+function serverCpu({ child }) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(null), 2000);
+    child.once('message', (m) => {
+      clearTimeout(timer);
+      resolve(m.cpu ?? null);
+    });
+    child.send('cpu');
+  });
+}
+
+/** Resolves { rate, messages }: messages per second of the timed round, and all messages sent (warm-up included). */
 function runClient({ impl, root }, url, workload) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(root, 'client.mjs'), impl, url, JSON.stringify({ window: 64, ...workload, rounds: 1, roundMs })], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out).rounds[0]) : reject(new Error(`${impl} client exited ${code}`))));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${impl} client exited ${code}`))));
   });
 }
 
@@ -64,11 +77,17 @@ for (const w of workloads) {
   const servers = new Map();
   for (const impl of impls) servers.set(impl.name, await startServer(impl));
   const rates = Object.fromEntries(impls.map((i) => [i.name, []]));
+  const costs = Object.fromEntries(impls.map((i) => [i.name, []]));
   try {
     for (let r = 0; r < reps; r++) {
       for (let k = 0; k < impls.length; k++) {
         const impl = impls[(k + r) % impls.length];
-        rates[impl.name].push(await runClient(impl, servers.get(impl.name).url, w));
+        const server = servers.get(impl.name);
+        const cpuBefore = await serverCpu(server);
+        const { rounds, messages } = await runClient(impl, server.url, w);
+        const cpuAfter = await serverCpu(server);
+        rates[impl.name].push(rounds[0]);
+        if (cpuBefore !== null && cpuAfter !== null && messages) costs[impl.name].push((cpuAfter - cpuBefore) / messages);
       }
     }
   } finally {
@@ -82,5 +101,6 @@ for (const w of workloads) {
     const per = rates[a].map((x, i) => x / rates[b][i]);
     return `${a}/${b} ${median(per).toFixed(2)} (${Math.min(...per).toFixed(2)}–${Math.max(...per).toFixed(2)})`;
   }).join(' · ');
-  console.log(`| ${label} | ${unit} | ${cells} | ${ratioCells} |`);
+  const costCells = impls.filter((i) => costs[i.name].length > 0).map((i) => `${i.name} ${median(costs[i.name]).toFixed(1)}`).join(', ');
+  console.log(`| ${label} | ${unit} | ${cells} | ${ratioCells} | server CPU µs/message: ${costCells} |`);
 }

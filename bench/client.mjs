@@ -48,13 +48,15 @@ async function pipelined(conn, payload, end, window) {
 const conn = await openClient(impl, url, { deflate: !!w.deflate });
 const payload = payloadFor(impl, w.type, w.size);
 const rounds = [];
+let messages = 0;
 for (let round = 0; round <= w.rounds; round++) {
   const start = performance.now();
   const end = start + w.roundMs;
   const count = w.mode === 'pingpong' ? await pingpong(conn, payload, end) : await pipelined(conn, payload, end, w.window);
   const seconds = (performance.now() - start) / 1000;
+  messages += count;
   if (round > 0) rounds.push(count / seconds); // round 0 warms up
 }
 await Promise.race([conn.close(), new Promise((r) => setTimeout(r, 1000))]);
-console.log(JSON.stringify({ rounds }));
+console.log(JSON.stringify({ rounds, messages }));
 process.exit(0);

@@ -5,7 +5,10 @@ import { startServer } from './peers.mjs';
 const impl = process.argv[2];
 const server = await startServer(impl, { deflate: process.argv.includes('--deflate') });
 process.on('message', (message) => {
-  if (message === 'mem') {
+  if (message === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    process.send({ cpu: user + system }); // µs of CPU this process has used: bench/alternate.mjs's cost per message
+  } else if (message === 'mem') {
     for (let i = 0; i < 3; i++) global.gc?.();
     const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
     process.send({ rss, heapUsed, external, arrayBuffers });
