@@ -622,6 +622,31 @@ var init_parts = __esm({
   }
 });
 
+// src/protocol/text-bytes.ts
+var TextBytes;
+var init_text_bytes = __esm({
+  "src/protocol/text-bytes.ts"() {
+    "use strict";
+    TextBytes = class {
+      constructor(bytes2) {
+        this.bytes = bytes2;
+      }
+      bytes;
+      /** Always false: the flag `ws` passes with each message, for code written against it. */
+      get isBinary() {
+        return false;
+      }
+      get length() {
+        return this.bytes.length;
+      }
+      /** The text, decoded on each call. */
+      toString() {
+        return this.bytes.toString("utf8");
+      }
+    };
+  }
+});
+
 // src/protocol/connection.ts
 function checkBytes(data) {
   if (data instanceof Uint8Array) return data;
@@ -672,6 +697,7 @@ var init_connection = __esm({
     init_limits();
     init_utf8();
     init_parts();
+    init_text_bytes();
     State = /* @__PURE__ */ ((State2) => {
       State2["OPEN"] = "OPEN";
       State2["CLOSING"] = "CLOSING";
@@ -688,6 +714,7 @@ var init_connection = __esm({
       closeEvent = null;
       maxMessageSize;
       deflate;
+      textAsBytes;
       nextMaskKey;
       reader = new ChunkReader();
       events = [];
@@ -710,6 +737,7 @@ var init_connection = __esm({
         checkByteCount(options.maxMessageSize, "maxMessageSize");
         this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
         this.deflate = options.deflate ?? null;
+        this.textAsBytes = options.textAsBytes ?? false;
         const injected = options.maskKey;
         this.nextMaskKey = options.side === "server" ? null : injected ? () => maskKeyFromBytes(injected()) : randomMaskKey;
       }
@@ -789,31 +817,32 @@ var init_connection = __esm({
         this.finish({ type: "close", code: CloseCode.ABNORMAL, reason: "", wasClean: false });
       }
       /**
-       * Queues a text message (a string, or UTF-8 bytes). Like `sendBinary`,
-       * the caller may change its bytes as soon as this returns.
+       * Queues a text message (a string, or UTF-8 bytes). A string is encoded
+       * here; bytes are kept as `sendBinary` keeps them (see `PayloadHold`).
+       * Returns true when the caller's bytes were queued by reference.
        */
-      sendText(text2) {
-        if (typeof text2 !== "string") {
-          this.sendMessage(Opcode.TEXT, checkBytes(text2), "borrowed");
-          return;
-        }
+      sendText(text2, hold = "copy") {
+        if (typeof text2 !== "string") return this.sendMessage(Opcode.TEXT, checkBytes(text2), hold);
         const length = Buffer.byteLength(text2);
         const masked = this.nextMaskKey !== null;
         if ((masked || length <= MAX_INLINE_PAYLOAD) && !(this.deflate?.shouldCompress(length) ?? false)) {
           this.assertOpen();
           encodeTextFrame(this.outgoing, FIN | Opcode.TEXT, text2, length, masked ? this.nextMaskKey() : null);
         } else {
-          this.sendMessage(Opcode.TEXT, Buffer.from(text2, "utf8"), "owned");
+          this.sendMessage(Opcode.TEXT, Buffer.from(text2, "utf8"), "reference");
         }
+        return false;
       }
       /**
-       * Queues a binary message. The caller may change `data` as soon as this
-       * returns: what goes out is a copy (masked frames and compressed ones are
-       * new bytes anyway, small frames are copied in with their header, and a
-       * large unmasked payload is copied here).
+       * Queues a binary message. With `hold` 'copy' (the default) the caller may
+       * change `data` as soon as this returns: what goes out is a copy (masked
+       * frames and compressed ones are new bytes anyway, small frames are copied
+       * in with their header, and a large unmasked payload is copied here). With
+       * 'reference' a large unmasked uncompressed payload is queued as it is,
+       * and true is returned: the caller leaves it alone until it is written.
        */
-      sendBinary(data) {
-        this.sendMessage(Opcode.BINARY, checkBytes(data), "borrowed");
+      sendBinary(data, hold = "copy") {
+        return this.sendMessage(Opcode.BINARY, checkBytes(data), hold);
       }
       ping(data = EMPTY) {
         this.sendControl(Opcode.PING, data);
@@ -861,15 +890,20 @@ var init_connection = __esm({
           throw new WebSocketError("WS_ERR_NOT_OPEN", CloseCode.NORMAL, `cannot send: the connection is ${this.state.toLowerCase()}`);
         }
       }
-      sendMessage(opcode, data, payload) {
+      /** Queues one data frame; true when `data` itself is queued (a large unmasked, uncompressed payload held by 'reference'). */
+      sendMessage(opcode, data, hold) {
         this.assertOpen();
         if (this.deflate !== null && this.deflate.shouldCompress(data.length)) {
           this.writeFrame(FIN | RSV1 | opcode, this.deflate.compress(data));
-        } else if (payload === "borrowed" && this.nextMaskKey === null && data.length > MAX_INLINE_PAYLOAD) {
-          this.writeFrame(FIN | opcode, Buffer.from(data));
-        } else {
-          this.writeFrame(FIN | opcode, data);
+          return false;
         }
+        const referenced = this.nextMaskKey === null && data.length > MAX_INLINE_PAYLOAD;
+        if (referenced && hold === "copy") {
+          this.writeFrame(FIN | opcode, Buffer.from(data));
+          return false;
+        }
+        this.writeFrame(FIN | opcode, data);
+        return referenced;
       }
       sendControl(opcode, data) {
         this.assertOpen();
@@ -1000,6 +1034,11 @@ var init_connection = __esm({
         }
         if (validatedPieces && !compressed && !this.utf8.finish()) {
           throw invalidUtf8("text message ends inside a UTF-8 sequence (RFC 6455 §8.1)");
+        }
+        if (this.textAsBytes) {
+          if (!(validatedPieces && !compressed) && !isUtf82(data)) throw invalidUtf8("invalid UTF-8 in a text message (RFC 6455 §8.1)");
+          this.events.push({ type: "message", data: new TextBytes(data) });
+          return;
         }
         const text2 = decodeText(data, validatedPieces && !compressed ? "validated" : "unchecked");
         if (text2 === null) throw invalidUtf8("invalid UTF-8 in a text message (RFC 6455 §8.1)");
@@ -1945,12 +1984,18 @@ var init_message_cost = __esm({
 });
 
 // src/transport/inbound-queue.ts
+function ownCopy(bytes2) {
+  const own = Buffer.allocUnsafeSlow(bytes2.length);
+  own.set(bytes2);
+  return own;
+}
 var COMPACT_AFTER, InboundQueue;
 var init_inbound_queue = __esm({
   "src/transport/inbound-queue.ts"() {
     "use strict";
     init_parts();
     init_message_cost();
+    init_text_bytes();
     init_timers();
     COMPACT_AFTER = 1024;
     InboundQueue = class {
@@ -2006,10 +2051,10 @@ var init_inbound_queue = __esm({
           waiter.resolve(message);
           return;
         }
-        if (typeof message !== "string" && !fillsItsBuffer(message)) {
-          const own = Buffer.allocUnsafeSlow(message.length);
-          own.set(message);
-          message = own;
+        if (message instanceof TextBytes) {
+          if (!fillsItsBuffer(message.bytes)) message = new TextBytes(ownCopy(message.bytes));
+        } else if (typeof message !== "string" && !fillsItsBuffer(message)) {
+          message = ownCopy(message);
         }
         (this.queue ??= []).push(message);
         this.queued += messageCost(message);
@@ -2079,7 +2124,7 @@ var init_inbound_queue = __esm({
 function flushTick(buffer2) {
   buffer2.flush();
 }
-function writeCoalesced(writer, chunks) {
+function writeCoalesced(writer, chunks, written) {
   let runStart = 0;
   let runBytes = 0;
   for (let i = 0; i < chunks.length; i++) {
@@ -2088,9 +2133,9 @@ function writeCoalesced(writer, chunks) {
       runBytes += size;
       continue;
     }
-    writeRun(writer, chunks, runStart, i, runBytes);
+    writeRun(writer, chunks, runStart, i, runBytes, void 0);
     if (size >= COALESCE_LIMIT) {
-      writer.write(chunks[i]);
+      writer.write(chunks[i], i === chunks.length - 1 ? written : void 0);
       runStart = i + 1;
       runBytes = 0;
     } else {
@@ -2098,11 +2143,11 @@ function writeCoalesced(writer, chunks) {
       runBytes = size;
     }
   }
-  writeRun(writer, chunks, runStart, chunks.length, runBytes);
+  writeRun(writer, chunks, runStart, chunks.length, runBytes, written);
 }
-function writeRun(writer, chunks, start, end, bytes2) {
+function writeRun(writer, chunks, start, end, bytes2, written) {
   if (end - start === 1) {
-    writer.write(chunks[start]);
+    writer.write(chunks[start], written);
   } else if (end > start) {
     const block = Buffer.allocUnsafe(bytes2);
     let offset = 0;
@@ -2110,7 +2155,7 @@ function writeRun(writer, chunks, start, end, bytes2) {
       block.set(chunks[i], offset);
       offset += chunks[i].length;
     }
-    writer.write(block);
+    writer.write(block, written);
   }
 }
 var RESOLVED, COALESCE_LIMIT, COALESCE_BLOCK, OutboundBuffer;
@@ -2135,6 +2180,12 @@ var init_outbound_buffer = __esm({
       pendingBytes = 0;
       flushScheduled = false;
       drainWaiters = null;
+      /** Sends of lent buffers in the batch not yet written: they resolve when the write that carries them completes. */
+      lentWaiters = null;
+      /** Batches of lent sends handed to the writer, oldest first: writes complete in order. */
+      writing = null;
+      /** Made on the first lent send (an idle connection has none): one function for every write that needs it. */
+      writtenCallback = null;
       drainListening = false;
       closed = false;
       highWaterMark;
@@ -2153,16 +2204,34 @@ var init_outbound_buffer = __esm({
        * high-water mark, else once the writer has drained below it.
        */
       flushSoon() {
-        this.take();
-        if (!this.flushScheduled) {
-          this.flushScheduled = true;
-          process.nextTick(flushTick, this);
-        }
+        this.scheduleFlush();
         if (!this.sendWaits || this.closed) return RESOLVED;
         return new Promise((resolve3, reject) => {
           (this.drainWaiters ??= []).push({ resolve: resolve3, reject });
           this.watchDrain();
         });
+      }
+      /**
+       * Like `flushSoon`, for a send whose frame holds the caller's buffer by
+       * reference (a lent buffer): resolves once the write that carries it has
+       * completed — the bytes are with the OS and the caller may reuse its
+       * buffer — and rejects with `reason()` of `close` if the connection ends
+       * first. Its own wait replaces the high-water mark's: a write completes
+       * only as fast as the OS takes the bytes.
+       */
+      flushLent() {
+        this.scheduleFlush();
+        if (this.closed) return RESOLVED;
+        return new Promise((resolve3, reject) => {
+          (this.lentWaiters ??= []).push({ resolve: resolve3, reject });
+        });
+      }
+      scheduleFlush() {
+        this.take();
+        if (!this.flushScheduled) {
+          this.flushScheduled = true;
+          process.nextTick(flushTick, this);
+        }
       }
       /** Writes everything pending now, in as few writes as is cheap. */
       flush() {
@@ -2174,19 +2243,30 @@ var init_outbound_buffer = __esm({
         this.pending = null;
         this.pendingBytes = 0;
         const writer = this.writer;
+        const lent = this.lentWaiters;
+        this.lentWaiters = null;
+        if (lent !== null) (this.writing ??= []).push(lent);
         if (this.closed || writer.destroyed || !writer.writable) return;
+        const written = lent === null ? void 0 : this.writtenCallback ??= (error) => this.written(error);
         if (chunks.length === 1) {
-          writer.write(chunks[0]);
+          writer.write(chunks[0], written);
         } else if (total <= COALESCE_LIMIT) {
-          writer.write(Buffer.concat(chunks, total));
+          writer.write(Buffer.concat(chunks, total), written);
         } else {
           writer.cork();
-          writeCoalesced(writer, chunks);
+          writeCoalesced(writer, chunks, written);
           writer.uncork();
         }
         if (this.drainWaiters !== null && writer.writableLength <= this.highWaterMark) this.onDrain();
         if (writer.writableLength > this.backlogLimit) this.watchDrain();
         this.listener.updateReading();
+      }
+      /** The last write of a flush with lent buffers completed: that batch's sends resolve. */
+      written(error) {
+        if (error != null || this.closed) return;
+        const batch = this.writing?.shift();
+        if (this.writing?.length === 0) this.writing = null;
+        if (batch !== void 0) for (const waiter of batch) waiter.resolve();
       }
       /** One 'drain' listener at a time, only while someone waits for it. */
       watchDrain() {
@@ -2206,9 +2286,11 @@ var init_outbound_buffer = __esm({
         this.closed = true;
         this.pending = null;
         this.pendingBytes = 0;
-        const waiters = this.drainWaiters;
+        const waiters = [...this.drainWaiters ?? [], ...(this.writing ?? []).flat(), ...this.lentWaiters ?? []];
         this.drainWaiters = null;
-        if (waiters === null) return;
+        this.writing = null;
+        this.lentWaiters = null;
+        if (waiters.length === 0) return;
         const error = reason();
         for (const waiter of waiters) waiter.reject(error);
       }
@@ -2244,6 +2326,15 @@ function checkConnectionLimits(options) {
   checkDuration(options.pingInterval, "pingInterval");
   checkDuration(options.pingTimeout, "pingTimeout");
 }
+function holdFor(use) {
+  return use === "copy" ? "copy" : "reference";
+}
+function toMessage(received) {
+  return received instanceof TextBytes ? received.toString() : received;
+}
+function toBytesMessage(received) {
+  return typeof received === "string" ? new TextBytes(Buffer.from(received, "utf8")) : received;
+}
 function toBytes(data) {
   if (data instanceof Uint8Array) return data;
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
@@ -2278,7 +2369,9 @@ var init_websocket = __esm({
     init_timers();
     init_report();
     init_inbound_queue();
+    init_text_bytes();
     init_outbound_buffer();
+    init_text_bytes();
     OWNER = /* @__PURE__ */ Symbol("scriptling-websocket");
     DEFAULT_CLOSE_TIMEOUT = 5e3;
     DEFAULT_PING_INTERVAL = 2e4;
@@ -2294,6 +2387,7 @@ var init_websocket = __esm({
         this.closeDeadline = new CloseDeadline(options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT);
         this.keepalive = new Keepalive(keepaliveTimes(options), performance.now());
         this.onError = options.onError;
+        this.textAsBytes = options.textAsBytes ?? false;
         this.extensions = options.extensions ?? "";
         this.protocol = options.protocol ?? "";
         this.request = options.request ?? null;
@@ -2338,6 +2432,7 @@ var init_websocket = __esm({
       onError;
       inbound;
       outbound;
+      textAsBytes;
       // Idle connections are the common case on a server, so what only busy
       // ones need (pings, the closed promise) is allocated lazily.
       closeScheduled = false;
@@ -2399,30 +2494,41 @@ var init_websocket = __esm({
         return { code, reason, wasClean, error: error ?? this.socketError ?? void 0 };
       }
       /**
-       * Sends a text (string) or binary (Uint8Array, Buffer, ArrayBuffer or
-       * another view) message. The bytes are taken at once: the caller may
-       * reuse its buffer as soon as `send` returns. Resolves when the message
-       * is written or buffered under the high-water mark; rejects with a
-       * TypeError (nothing sent) for any other type, and with the close code
-       * and reason if the connection ends while the send waits to drain.
+       * Sends a text (string, or TextBytes from `receiveBytes`) or binary
+       * (Uint8Array, Buffer, ArrayBuffer or another view) message. Resolves
+       * when the message is written or buffered under the high-water mark;
+       * rejects with a TypeError (nothing sent) for any other type, and with
+       * the close code and reason if the connection ends while the send waits.
+       *
+       * A binary payload is lent by default (see BufferUse): do not modify it
+       * until the returned promise settles; it may then be reused. (Payloads
+       * of up to 16 KiB, a client's masked frames and compressed messages are
+       * copied at once, but only the rule above holds for every size.)
        */
-      send(data) {
+      send(data, options) {
+        let referenced;
+        const use = options?.buffer ?? "lend";
         try {
-          if (typeof data === "string") this.connection.sendText(data);
-          else this.connection.sendBinary(toBytes(data));
+          if (typeof data === "string") referenced = this.connection.sendText(data);
+          else if (data instanceof TextBytes) {
+            this.connection.sendText(data.bytes, "reference");
+            referenced = false;
+          } else referenced = this.connection.sendBinary(toBytes(data), holdFor(use));
         } catch (error) {
           return Promise.reject(error);
         }
-        return this.flushSoon();
+        return referenced && use === "lend" ? this.outbound.flushLent() : this.flushSoon();
       }
-      /** Sends a text message from a string or already-encoded UTF-8 bytes. */
-      sendText(data) {
+      /** Sends a text message from a string or already-encoded UTF-8 bytes (not checked); bytes are used as `send` uses them. */
+      sendText(data, options) {
+        let referenced;
+        const use = options?.buffer ?? "lend";
         try {
-          this.connection.sendText(data);
+          referenced = this.connection.sendText(data, holdFor(use));
         } catch (error) {
           return Promise.reject(error);
         }
-        return this.flushSoon();
+        return referenced && use === "lend" ? this.outbound.flushLent() : this.flushSoon();
       }
       /** Sends an unsolicited Pong, a unidirectional heartbeat (§5.5.3); resolves like `send`. */
       pong(data = Buffer.alloc(0)) {
@@ -2453,11 +2559,26 @@ var init_websocket = __esm({
        * it) or when no more messages can come. 0 polls; Infinity waits forever.
        */
       receive(timeoutMs = Infinity) {
-        return this.inbound.receive(timeoutMs);
+        const received = this.inbound.receive(timeoutMs);
+        return this.textAsBytes ? received.then(toMessage) : received;
+      }
+      /**
+       * Like `receive`, but text comes as TextBytes (its validated UTF-8 bytes,
+       * with `isBinary` false) — without decoding when the `textAsBytes` option
+       * is on; without it the string is encoded back. Pass it to `send` to
+       * relay it as text.
+       */
+      receiveBytes(timeoutMs = Infinity) {
+        const received = this.inbound.receive(timeoutMs);
+        return this.textAsBytes ? received : received.then(toBytesMessage);
       }
       /** The next message if one is already queued, else null: the part of `receive` that needs no waiting. */
       takeQueued() {
-        return this.inbound.take();
+        return toMessage(this.inbound.take());
+      }
+      /** `takeQueued` for `receiveBytes`. */
+      takeQueuedBytes() {
+        return toBytesMessage(this.inbound.take());
       }
       /**
        * Starts the closing handshake (§7.1.2) and resolves once the TCP
@@ -3554,7 +3675,7 @@ async function connectHttp2(url, options) {
 function webSocketOnStream(stream, session, accepted2, request3, deflateOptions, options) {
   try {
     const deflate = accepted2.deflate === null ? null : new PerMessageDeflate(accepted2.deflate, deflateOptions ?? {});
-    const connection = new Connection({ side: "client", maxMessageSize: options.maxMessageSize, deflate, maskKey: options.maskKey });
+    const connection = new Connection({ side: "client", maxMessageSize: options.maxMessageSize, textAsBytes: options.textAsBytes, deflate, maskKey: options.maskKey });
     const ws = new WebSocket(streamAsSocket(stream, session), connection, {
       ...options,
       extensions: accepted2.extensions,
@@ -3939,7 +4060,7 @@ async function handshakeOn(socket, handshake2, secure, signal) {
 function openWebSocket({ socket, handshake: handshake2, outcome, deflateOptions }, options) {
   try {
     const deflate = outcome.deflate === null ? null : new PerMessageDeflate(outcome.deflate, deflateOptions ?? {});
-    const connection = new Connection({ side: "client", maxMessageSize: options.maxMessageSize, deflate, maskKey: options.maskKey });
+    const connection = new Connection({ side: "client", maxMessageSize: options.maxMessageSize, textAsBytes: options.textAsBytes, deflate, maskKey: options.maskKey });
     socket.resume();
     return new WebSocket(socket, connection, {
       ...options,
@@ -4087,13 +4208,15 @@ var init_values = __esm({
 });
 
 // src/scriptling/connection.ts
-var toSeconds, toReceived, WebSocketConnection;
+var toSeconds, BINDING_ENGINE_OPTIONS, WebSocketConnection;
 var init_connection2 = __esm({
   "src/scriptling/connection.ts"() {
     "use strict";
+    init_frame();
+    init_utf8();
     init_values();
     toSeconds = (milliseconds) => milliseconds / 1e3;
-    toReceived = (message) => message === null || typeof message === "string" ? message : toList(message);
+    BINDING_ENGINE_OPTIONS = { textAsBytes: true };
     WebSocketConnection = class {
       constructor(ws) {
         this.ws = ws;
@@ -4102,6 +4225,29 @@ var init_connection2 = __esm({
       ws;
       /** "host:port" of the peer; IPv6 as "[addr]:port". */
       remote_addr;
+      /**
+       * The last text message received, when larger than a frame's inline
+       * limit (16 KiB), and its UTF-8 bytes: an echo or a relay that sends that
+       * same string back sends these bytes, not a fresh encoding of the string
+       * (a pass over every byte and a buffer of its size). Kept until the next
+       * receive; small messages are not kept (their bytes are views of a socket
+       * chunk, which they would keep alive, and encoding them costs little).
+       */
+      echoText = null;
+      echoBytes = null;
+      received = null;
+      toReceived(message) {
+        this.echoText = null;
+        this.echoBytes = null;
+        if (message === null) return null;
+        if (Buffer.isBuffer(message)) return toList(message);
+        const text2 = decodeText(message.bytes, "validated");
+        if (message.bytes.length > MAX_INLINE_PAYLOAD) {
+          this.echoText = text2;
+          this.echoBytes = message.bytes;
+        }
+        return text2;
+      }
       /** Sends a text message; a dict (or list) is sent as JSON text. */
       send(message) {
         let text2;
@@ -4110,6 +4256,7 @@ var init_connection2 = __esm({
         } catch (error) {
           return Promise.reject(error);
         }
+        if (text2 === this.echoText) return this.ws.sendText(this.echoBytes, { buffer: "give" });
         return this.ws.sendText(text2);
       }
       /** Sends a binary message from a list of byte values 0–255 (or a Uint8Array). */
@@ -4120,7 +4267,7 @@ var init_connection2 = __esm({
         } catch (error) {
           return Promise.reject(error);
         }
-        return this.ws.send(bytes2);
+        return this.ws.send(bytes2, { buffer: Array.isArray(data) ? "give" : "copy" });
       }
       /**
        * The next message: a string for text, a list of byte values for binary,
@@ -4135,9 +4282,9 @@ var init_connection2 = __esm({
         } catch (error) {
           return Promise.reject(error);
         }
-        const queued = this.ws.takeQueued();
-        if (queued !== null) return Promise.resolve(toReceived(queued));
-        return this.ws.receive(ms).then(toReceived);
+        const queued = this.ws.takeQueuedBytes();
+        if (queued !== null) return Promise.resolve(this.toReceived(queued));
+        return this.ws.receiveBytes(ms).then(this.received ??= (message) => this.toReceived(message));
       }
       /**
        * Sends a Ping; resolves with the round-trip time in seconds once the
@@ -4411,12 +4558,13 @@ function checkTopic(topic) {
   if (bytes2.length > MAX_TOPIC_LENGTH) throw new RangeError(`a topic may be at most ${MAX_TOPIC_LENGTH} bytes long`);
   if (bytes2.toString("utf8") !== topic) throw new TypeError("a topic must be valid Unicode (no lone surrogates)");
 }
-var DEFAULT_MAX_TOPICS_PER_CONNECTION, MAX_TOPIC_LENGTH, TopicHub;
+var GIVEN, DEFAULT_MAX_TOPICS_PER_CONNECTION, MAX_TOPIC_LENGTH, TopicHub;
 var init_topics = __esm({
   "src/transport/topics.ts"() {
     "use strict";
     init_utf8();
     init_connection();
+    GIVEN = { buffer: "give" };
     DEFAULT_MAX_TOPICS_PER_CONNECTION = 1e3;
     MAX_TOPIC_LENGTH = 1024;
     TopicHub = class {
@@ -4481,7 +4629,7 @@ var init_topics = __esm({
       publish(topic, data, options = {}) {
         checkTopic(topic);
         const binary = options.binary ?? typeof data !== "string";
-        const payload = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+        const payload = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data);
         if (!binary && typeof data !== "string" && !isUtf82(payload)) throw new TypeError("publish(): text must be UTF-8 (use { binary: true } for bytes)");
         const sent = this.deliver(topic, payload, binary);
         this.pubsub?.publish(topic, payload, binary);
@@ -4498,7 +4646,7 @@ var init_topics = __esm({
             this.counts.skipped++;
             continue;
           }
-          const sending = binary ? ws.send(payload) : ws.sendText(payload);
+          const sending = binary ? ws.send(payload, GIVEN) : ws.sendText(payload, GIVEN);
           sending.catch(ignore2);
           sent++;
         }
@@ -4902,6 +5050,7 @@ var init_server = __esm({
         const connection = new Connection({
           side: "server",
           maxMessageSize: this.options.maxMessageSize,
+          textAsBytes: this.options.textAsBytes,
           deflate: agreement.deflate ? new PerMessageDeflate(agreement.deflate, this.deflateOptions) : null
         });
         const ws = new WebSocket(socket, connection, {
@@ -4920,6 +5069,7 @@ var init_server = __esm({
         const connection = new Connection({
           side: "server",
           maxMessageSize: this.options.maxMessageSize,
+          textAsBytes: this.options.textAsBytes,
           deflate: agreement.deflate ? new PerMessageDeflate(agreement.deflate, this.deflateOptions) : null
         });
         const ws = new WebSocket(socket, connection, {
@@ -5753,7 +5903,7 @@ var init_runtime = __esm({
           workerCount(workers);
           return this.servePrimary(workers, pubsub !== void 0, engineOptions.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT, onError);
         }
-        const server = new WebSocketServer({ ...engineOptions, pubsub: joined, onRequest: (req, res) => this.page(req, res, onError) });
+        const server = new WebSocketServer({ ...engineOptions, ...BINDING_ENGINE_OPTIONS, pubsub: joined, onRequest: (req, res) => this.page(req, res, onError) });
         for (const [path, { handler, options: routeOptions }] of this.sockets) {
           const fn = typeof handler === "string" ? await this.resolveHandler(handler, (0, import_node_path2.resolve)(libraryPath ?? process.cwd())) : handler;
           server.route(path, (ws) => fn(new WebSocketConnection(ws)), routeOptions);
@@ -5841,23 +5991,25 @@ var init_runtime = __esm({
 // src/scriptling/broadcast.ts
 function broadcast(clients, message) {
   const binary = Array.isArray(message) || message instanceof Uint8Array || message instanceof ArrayBuffer;
-  const payload = binary ? toBytes2(message) : Buffer.from(toText(message), "utf8");
+  const payload = binary ? message instanceof Uint8Array ? Buffer.from(message) : toBytes2(message) : Buffer.from(toText(message), "utf8");
   let sent = 0;
   for (const client of clients) {
     const ws = client.engine;
     if (ws.state !== "OPEN" /* OPEN */ || ws.sendWaits) continue;
-    const sending = binary ? ws.send(payload) : ws.sendText(payload);
+    const sending = binary ? ws.send(payload, GIVEN2) : ws.sendText(payload, GIVEN2);
     sending.catch(() => {
     });
     sent++;
   }
   return sent;
 }
+var GIVEN2;
 var init_broadcast = __esm({
   "src/scriptling/broadcast.ts"() {
     "use strict";
     init_connection();
     init_values();
+    GIVEN2 = { buffer: "give" };
   }
 });
 
@@ -5877,7 +6029,7 @@ __export(scriptling_exports, {
   runtime: () => runtime
 });
 async function connect2(url, timeout = 10, headers = {}) {
-  const ws = await connect(url, engineConnectOptions(timeout, headers));
+  const ws = await connect(url, { ...engineConnectOptions(timeout, headers), ...BINDING_ENGINE_OPTIONS });
   return new WebSocketConnection(ws);
 }
 function engineConnectOptions(timeout, headers) {
@@ -11942,6 +12094,7 @@ __export(src_exports, {
   PubSubError: () => PubSubError,
   RedisPubSub: () => RedisPubSub,
   State: () => State,
+  TextBytes: () => TextBytes,
   WebSocket: () => WebSocket,
   WebSocketError: () => WebSocketError,
   WebSocketServer: () => WebSocketServer,
@@ -12176,6 +12329,7 @@ var WorkerConnection = class extends SyncConnection {
 
 // src/sync/caller-connection.ts
 var import_node_fs3 = require("node:fs");
+init_text_bytes();
 var import_node_crypto5 = require("node:crypto");
 init_connection();
 init_close_codes();
@@ -12516,7 +12670,7 @@ var CallerConnection = class extends SyncConnection {
   afterInput() {
     for (const event of this.connection.takeEvents()) {
       if (event.type === "message") {
-        this.queue.push(event.data);
+        this.queue.push(event.data instanceof TextBytes ? event.data.toString() : event.data);
       } else if (event.type === "pong" && this.keepalivePayload?.equals(event.data)) {
         this.keepalivePayload = null;
         this.keepalive.answered(performance.now());

@@ -93,6 +93,15 @@ export declare class WebSocketError extends Error {
 		closeReason?: string;
 	});
 }
+declare class TextBytes {
+	readonly bytes: Buffer;
+	constructor(bytes: Buffer);
+	/** Always false: the flag `ws` passes with each message, for code written against it. */
+	get isBinary(): false;
+	get length(): number;
+	/** The text, decoded on each call. */
+	toString(): string;
+}
 type Side = "client" | "server";
 declare enum State {
 	/** Messages flow both ways. */
@@ -102,9 +111,11 @@ declare enum State {
 	/** Close frames exchanged, connection failed, or the transport ended. */
 	CLOSED = "CLOSED"
 }
-type ProtocolEvent = {
+type ProtocolEvent = 
+/** Text is a string, or TextBytes with the `textAsBytes` option; binary is a Buffer. */
+{
 	type: "message";
-	data: string | Buffer;
+	data: string | Buffer | TextBytes;
 } | {
 	type: "ping";
 	data: Buffer;
@@ -129,7 +140,13 @@ interface ConnectionOptions {
 	deflate?: PerMessageDeflate | null;
 	/** Source of masking keys; tests inject a fixed one. Default: random (§5.3). */
 	maskKey?: () => Uint8Array;
+	/**
+	 * Hand text messages out as TextBytes (validated UTF-8 bytes) instead of
+	 * strings, so a relay need not decode and re-encode them. Default false.
+	 */
+	textAsBytes?: boolean;
 }
+type PayloadHold = "copy" | "reference";
 declare const DEFAULT_MAX_MESSAGE_SIZE: number;
 declare class Connection {
 	readonly side: Side;
@@ -140,6 +157,7 @@ declare class Connection {
 	}> | null;
 	private readonly maxMessageSize;
 	private readonly deflate;
+	private readonly textAsBytes;
 	private readonly nextMaskKey;
 	private readonly reader;
 	private events;
@@ -194,17 +212,20 @@ declare class Connection {
 	/** The transport reached end of stream. Without a closing handshake that is 1006 (§7.1.5). */
 	receiveEof(): void;
 	/**
-	 * Queues a text message (a string, or UTF-8 bytes). Like `sendBinary`,
-	 * the caller may change its bytes as soon as this returns.
+	 * Queues a text message (a string, or UTF-8 bytes). A string is encoded
+	 * here; bytes are kept as `sendBinary` keeps them (see `PayloadHold`).
+	 * Returns true when the caller's bytes were queued by reference.
 	 */
-	sendText(text: string | Uint8Array): void;
+	sendText(text: string | Uint8Array, hold?: PayloadHold): boolean;
 	/**
-	 * Queues a binary message. The caller may change `data` as soon as this
-	 * returns: what goes out is a copy (masked frames and compressed ones are
-	 * new bytes anyway, small frames are copied in with their header, and a
-	 * large unmasked payload is copied here).
+	 * Queues a binary message. With `hold` 'copy' (the default) the caller may
+	 * change `data` as soon as this returns: what goes out is a copy (masked
+	 * frames and compressed ones are new bytes anyway, small frames are copied
+	 * in with their header, and a large unmasked payload is copied here). With
+	 * 'reference' a large unmasked uncompressed payload is queued as it is,
+	 * and true is returned: the caller leaves it alone until it is written.
 	 */
-	sendBinary(data: Uint8Array): void;
+	sendBinary(data: Uint8Array, hold?: PayloadHold): boolean;
 	ping(data?: Uint8Array): void;
 	pong(data?: Uint8Array): void;
 	/**
@@ -221,6 +242,7 @@ declare class Connection {
 	private finish;
 	/** §5.5.1: after sending a Close frame, an endpoint sends no more data frames (nor pings, here). */
 	private assertOpen;
+	/** Queues one data frame; true when `data` itself is queued (a large unmasked, uncompressed payload held by 'reference'). */
 	private sendMessage;
 	private sendControl;
 	private writeFrame;
@@ -305,6 +327,11 @@ declare class TopicHub {
 	close(): Promise<void>;
 	private drop;
 }
+type BufferUse = "lend" | "copy" | "give";
+interface SendOptions {
+	/** See BufferUse. Default 'lend'. */
+	buffer?: BufferUse;
+}
 interface ConnectionLimits {
 	/** Largest message accepted (after decompression), in bytes; Infinity for no limit. Default 64 MiB. */
 	maxMessageSize?: number;
@@ -314,6 +341,14 @@ interface ConnectionLimits {
 	maxQueuedBytes?: number;
 	/** Unwritten bytes beyond which `send` waits for the socket to drain. Default 1 MiB. */
 	sendHighWaterMark?: number;
+	/**
+	 * Keep received text messages as their (validated) UTF-8 bytes:
+	 * `receiveBytes()` then hands them out as TextBytes without decoding, and
+	 * `send()` of a TextBytes sends them as text without encoding — a relay
+	 * or an echo never makes the string. `receive()` still returns strings
+	 * (decoding then). Default false: text is decoded as it arrives.
+	 */
+	textAsBytes?: boolean;
 	/** Keepalive: ms between the Pings we send; 0 or Infinity turns keepalive off. Default 20000. */
 	pingInterval?: number;
 	/** Keepalive: ms to wait for the Pong before closing with 1011; 0 or Infinity waits forever. Default 20000. */
@@ -351,6 +386,7 @@ declare class WebSocket$1 {
 	private readonly onError;
 	private readonly inbound;
 	private readonly outbound;
+	private readonly textAsBytes;
 	private closeScheduled;
 	private closeTimer;
 	private keepaliveTimer;
@@ -402,16 +438,20 @@ declare class WebSocket$1 {
 		error?: Error;
 	} | null;
 	/**
-	 * Sends a text (string) or binary (Uint8Array, Buffer, ArrayBuffer or
-	 * another view) message. The bytes are taken at once: the caller may
-	 * reuse its buffer as soon as `send` returns. Resolves when the message
-	 * is written or buffered under the high-water mark; rejects with a
-	 * TypeError (nothing sent) for any other type, and with the close code
-	 * and reason if the connection ends while the send waits to drain.
+	 * Sends a text (string, or TextBytes from `receiveBytes`) or binary
+	 * (Uint8Array, Buffer, ArrayBuffer or another view) message. Resolves
+	 * when the message is written or buffered under the high-water mark;
+	 * rejects with a TypeError (nothing sent) for any other type, and with
+	 * the close code and reason if the connection ends while the send waits.
+	 *
+	 * A binary payload is lent by default (see BufferUse): do not modify it
+	 * until the returned promise settles; it may then be reused. (Payloads
+	 * of up to 16 KiB, a client's masked frames and compressed messages are
+	 * copied at once, but only the rule above holds for every size.)
 	 */
-	send(data: string | Uint8Array | ArrayBuffer | ArrayBufferView): Promise<void>;
-	/** Sends a text message from a string or already-encoded UTF-8 bytes. */
-	sendText(data: string | Uint8Array): Promise<void>;
+	send(data: string | TextBytes | Uint8Array | ArrayBuffer | ArrayBufferView, options?: SendOptions): Promise<void>;
+	/** Sends a text message from a string or already-encoded UTF-8 bytes (not checked); bytes are used as `send` uses them. */
+	sendText(data: string | Uint8Array, options?: SendOptions): Promise<void>;
 	/** Sends an unsolicited Pong, a unidirectional heartbeat (§5.5.3); resolves like `send`. */
 	pong(data?: Uint8Array): Promise<void>;
 	/**
@@ -426,8 +466,17 @@ declare class WebSocket$1 {
 	 * it) or when no more messages can come. 0 polls; Infinity waits forever.
 	 */
 	receive(timeoutMs?: number): Promise<Message | null>;
+	/**
+	 * Like `receive`, but text comes as TextBytes (its validated UTF-8 bytes,
+	 * with `isBinary` false) — without decoding when the `textAsBytes` option
+	 * is on; without it the string is encoded back. Pass it to `send` to
+	 * relay it as text.
+	 */
+	receiveBytes(timeoutMs?: number): Promise<Buffer | TextBytes | null>;
 	/** The next message if one is already queued, else null: the part of `receive` that needs no waiting. */
 	takeQueued(): Message | null;
+	/** `takeQueued` for `receiveBytes`. */
+	takeQueuedBytes(): Buffer | TextBytes | null;
 	/**
 	 * Starts the closing handshake (§7.1.2) and resolves once the TCP
 	 * connection is closed; idempotent. The peer gets `closeTimeout` ms to
@@ -576,7 +625,19 @@ export declare class WebSocketConnection {
 	private readonly ws;
 	/** "host:port" of the peer; IPv6 as "[addr]:port". */
 	readonly remote_addr: string;
+	/**
+	 * The last text message received, when larger than a frame's inline
+	 * limit (16 KiB), and its UTF-8 bytes: an echo or a relay that sends that
+	 * same string back sends these bytes, not a fresh encoding of the string
+	 * (a pass over every byte and a buffer of its size). Kept until the next
+	 * receive; small messages are not kept (their bytes are views of a socket
+	 * chunk, which they would keep alive, and encoding them costs little).
+	 */
+	private echoText;
+	private echoBytes;
+	private received;
 	constructor(ws: WebSocket$1);
+	private toReceived;
 	/** Sends a text message; a dict (or list) is sent as JSON text. */
 	send(message: string | object): Promise<void>;
 	/** Sends a binary message from a list of byte values 0–255 (or a Uint8Array). */
@@ -985,21 +1046,6 @@ export declare function createRuntime(): Runtime;
  * server of the process, whichever runtime serves it.
  */
 export declare const runtime: Runtime;
-/**
- * broadcast(clients, message): sends one message to many connections and
- * waits for none of them (python-websockets has the same helper). The
- * message is what `receive()` returns: a string is text, a list of byte
- * values (or bytes) is binary; a dict is sent as JSON text.
- *
- * The seed's chat loop, `for c in clients: if c.connected(): c.send(msg)`,
- * has two failure modes this avoids. `connected()` stays true while a
- * leaving client still has unread messages, so `send` to it fails in the
- * sender's handler; here connections that can no longer send are skipped.
- * And `send` waits while a client's unwritten output is over its
- * `sendHighWaterMark`, so one client that never reads stalls everyone;
- * here such a client is skipped: it misses messages instead, and the
- * others keep receiving. Returns how many connections the message went to.
- */
 export declare function broadcast(clients: Iterable<WebSocketConnection>, message: string | object | number[] | Uint8Array): number;
 /** The seed's name for the server-side connection object. */
 export type WebSocketClient = WebSocketConnection;
@@ -1339,7 +1385,7 @@ declare namespace sync {
 	export { ConnectError, ReceivedMessage, ScriptlingConnectOptions, SocketThread, SyncConnection, SyncWorker, SyncWorkerOptions, WebSocketError, WorkerDiedError, connect$2 as connect, is_binary, is_text };
 }
 declare namespace core {
-	export { Authorize, CloseCode, ConnectError, ConnectErrorCode, ConnectOptions, Connection, ConnectionHandler, ConnectionLimits, ConnectionOptions, DEFAULT_MAX_MESSAGE_SIZE, DeflateOptions, Deliver, Http2ConnectRequest, Http2Limits, Message, Opcode, PeerCertificate, ProtocolEvent, PubSub, PubSubError, PubSubFactory, RedisPubSub, RedisPubSubOptions, RedisPubSubStats, RequestHandler, RequestInfo, RouteOptions, ServerOptions, Side, State, TlsOptions, TopicCounts, UpgradeRequest, Verdict, WebSocket$1 as WebSocket, WebSocketError, WebSocketServer, checkConnectionLimits, connect, isValidWireCloseCode, parseWebSocketUrl, redisPubSub };
+	export { Authorize, BufferUse, CloseCode, ConnectError, ConnectErrorCode, ConnectOptions, Connection, ConnectionHandler, ConnectionLimits, ConnectionOptions, DEFAULT_MAX_MESSAGE_SIZE, DeflateOptions, Deliver, Http2ConnectRequest, Http2Limits, Message, Opcode, PeerCertificate, ProtocolEvent, PubSub, PubSubError, PubSubFactory, RedisPubSub, RedisPubSubOptions, RedisPubSubStats, RequestHandler, RequestInfo, RouteOptions, SendOptions, ServerOptions, Side, State, TextBytes, TlsOptions, TopicCounts, UpgradeRequest, Verdict, WebSocket$1 as WebSocket, WebSocketError, WebSocketServer, checkConnectionLimits, connect, isValidWireCloseCode, parseWebSocketUrl, redisPubSub };
 }
 
 export {
