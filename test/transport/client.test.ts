@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import tls from 'node:tls';
 import { connect, parseWebSocketUrl, ConnectError } from '../../src/transport/client.js';
+import { State } from '../../src/protocol/connection.js';
 import { rawServer, requestKey, switching, startServer, testCertificate, echo, waitFor } from '../helpers.js';
 
 const rejects = (promise: Promise<unknown>, pattern: RegExp) =>
@@ -53,6 +54,7 @@ describe('connection failures', () => {
     const slow = await rawServer((s, req) => setTimeout(() => s.write(switching(requestKey(req))), 30));
     for (const timeout of [2_200_000_000, Infinity]) {
       const ws = await connect(`ws://127.0.0.1:${slow.port}/`, { timeout });
+      assert.equal(ws.state, State.OPEN, `timeout ${timeout}: opened after the 30 ms answer`);
       ws.terminate();
     }
     slow.close();

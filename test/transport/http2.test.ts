@@ -9,7 +9,7 @@ import { connect, handshaken } from '../../src/transport/client.js';
 import { WebSocketServer } from '../../src/transport/server.js';
 import type { WebSocket } from '../../src/transport/websocket.js';
 import type { UpgradeRequest } from '../../src/transport/routes.js';
-import { clientFrame, closeBody, echo, parseFrames, testCertificate } from '../helpers.js';
+import { bounded, clientFrame, closeBody, echo, parseFrames, testCertificate } from '../helpers.js';
 
 const tls = () => testCertificate();
 const trust = () => ({ ca: testCertificate().cert });
@@ -297,7 +297,7 @@ describe('server lifecycle over HTTP/2: close, authorize deadlines, keepalive', 
     const busy = await nodeSession(port);
     const { stream } = await nodeConnect(busy, '/echo');
     const idle = await nodeSession(port);
-    await new Promise((resolve) => idle.once('close', resolve));
+    await bounded(new Promise((resolve) => idle.once('close', resolve)), { timeoutMs: 3000, what: 'the idle session to be closed (idleTimeout 300 ms)' });
     assert.equal(busy.closed, false, 'the session with a WebSocket is kept');
     stream.write(clientFrame(0x81, 'after the idle one went'));
     assert.equal((await readFrames(stream, 1))[0].payload.toString(), 'after the idle one went');
