@@ -11,7 +11,7 @@ export type { Verdict } from './protocol/server-handshake.js';
 export { WebSocket, checkConnectionLimits, type ConnectionLimits, type Message } from './transport/websocket.js';
 export { Connection, State, type ProtocolEvent, type ConnectionOptions, type Side, DEFAULT_MAX_MESSAGE_SIZE } from './protocol/connection.js';
 export { CloseCode, isValidWireCloseCode } from './protocol/close-codes.js';
-export { WebSocketError } from './protocol/errors.js';
+export { WebSocketError, type WebSocketErrorCode, type ProtocolErrorCode } from './protocol/errors.js';
 export { Opcode } from './protocol/opcodes.js';
 export type { DeflateOptions } from './protocol/deflate.js';
 export type { ConnectErrorCode } from './transport/connect-error.js';
