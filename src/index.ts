@@ -1,6 +1,7 @@
 /// <reference types="node" preserve="true" />
 /** The engine, for users who want an idiomatic API: `scriptling-websocket/core`. */
-export { connect, parseWebSocketUrl, ConnectError, type ConnectOptions, type TlsOptions } from './transport/client.js';
+export { connect, ConnectError, type ConnectOptions, type TlsOptions } from './transport/client.js';
+export { parseWebSocketUrl } from './protocol/url.js';
 export { redisPubSub, RedisPubSub, type RedisPubSubOptions, type RedisPubSubStats } from './transport/pubsub/redis-pubsub.js';
 export { PubSubError, type PubSub, type PubSubFactory, type Deliver } from './transport/pubsub/pubsub.js';
 export type { TopicCounts } from './transport/topics.js';

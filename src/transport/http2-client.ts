@@ -11,10 +11,11 @@ import { WebSocket } from './websocket.js';
 import { clearTimer, setTimer } from './timers.js';
 import { ConnectError } from './connect-error.js';
 import {
-  asConnectError, checkOptions, dial, handshaken, openWebSocket, parseWebSocketUrl, secureContext, withPrefix,
-  type ConnectOptions, type Target,
+  asConnectError, checkOptions, dial, handshaken, openWebSocket, secureContext, withPrefix,
+  type ConnectOptions,
 } from './client.js';
 import { RESET_CODES, streamAsSocket } from './http2-stream.js';
+import { parseWebSocketUrl, type Target } from '../protocol/url.js';
 
 /**
  * The client of WebSockets over HTTP/2 (RFC 8441): one session per origin
