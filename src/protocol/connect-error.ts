@@ -22,7 +22,9 @@ export type ConnectErrorCode =
   /** The server's 101 answer breaks RFC 6455 §4.1 or HTTP (bad accept key, subprotocol, extension, framing). */
   | 'ERR_HANDSHAKE'
   /** A redirect went past `maxRedirects`, had no usable Location, or went from wss:// to ws://. */
-  | 'ERR_REDIRECT';
+  | 'ERR_REDIRECT'
+  /** Asked for what this client does not do (yet), refused before anything is sent: HTTP/2 in the synchronous API, redirects over HTTP/2. */
+  | 'ERR_UNSUPPORTED';
 
 /** The answer that made a connection fail, when there was one (python-websockets' `InvalidStatus.response`). */
 export interface RefusalDetails {

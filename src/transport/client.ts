@@ -135,7 +135,9 @@ export async function handshaken(url: string | URL, options: ConnectOptions = {}
   let context: tls.SecureContext | undefined;
   try {
     // The socket-level API (the sync API's) has a socket to hand over; over HTTP/2 there is only a stream.
-    if (options?.http2 !== undefined && options.http2 !== false) throw new TypeError('http2 is not supported here (the synchronous API): use the async connect()');
+    if (options?.http2 !== undefined && options.http2 !== false) {
+      throw new ConnectError('http2 is not supported by the synchronous API (it runs the protocol on a socket of its own; over HTTP/2 there is only a stream): use the async connect(), or leave http2 unset', 'ERR_UNSUPPORTED');
+    }
     target = parseWebSocketUrl(url);
     settings = checkOptions(options);
     proxyFor(target, options.proxy);
