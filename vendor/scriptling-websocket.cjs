@@ -696,14 +696,13 @@ var init_connection = __esm({
       payloadRemaining = 0;
       /** Payload bytes of the current frame already consumed: where the masking key stands. */
       payloadOffset = 0;
-      // The data message being reassembled (§5.4). messageOpcode is 0 between messages.
-      messageOpcode = 0;
+      // The data message being reassembled (§5.4): its opcode, null between messages (0 is CONTINUATION's own).
+      messageOpcode = null;
       messageCompressed = false;
       fragments = null;
       /** The payload of a one-frame message that spans socket chunks, filled in as they arrive (see `collectsWhole`). */
       whole = null;
       utf8 = null;
-      closeSent = false;
       heldClose = null;
       constructor(options) {
         this.side = options.side;
@@ -829,7 +828,6 @@ var init_connection = __esm({
         const body = encodeCloseBody(code, reason);
         if (this.state !== "OPEN" /* OPEN */) return;
         this.writeFrame(FIN | Opcode.CLOSE, body);
-        this.closeSent = true;
         this.state = "CLOSING" /* CLOSING */;
       }
       /**
@@ -839,10 +837,9 @@ var init_connection = __esm({
        */
       fail(error) {
         if (this.state === "CLOSED" /* CLOSED */) return;
-        if (!this.closeSent) {
+        if (this.state === "OPEN" /* OPEN */) {
           const reason = error.closeReason !== void 0 ? truncateReason(error.closeReason) : error.closeCode === CloseCode.INTERNAL_ERROR ? "" : truncateReason(error.message);
           this.writeFrame(FIN | Opcode.CLOSE, encodeCloseBody(error.closeCode, reason));
-          this.closeSent = true;
         }
         this.finish({ type: "close", code: error.closeCode, reason: error.message, wasClean: false, error });
       }
@@ -937,10 +934,10 @@ var init_connection = __esm({
         }
         if (isControl(header.opcode)) return;
         if (header.opcode === Opcode.CONTINUATION) {
-          if (this.messageOpcode === 0) {
+          if (this.messageOpcode === null) {
             throw protocolError("WS_ERR_UNEXPECTED_CONTINUATION", "continuation frame without a message to continue (RFC 6455 §5.4)");
           }
-        } else if (this.messageOpcode !== 0) {
+        } else if (this.messageOpcode !== null) {
           throw protocolError("WS_ERR_EXPECTED_CONTINUATION", "new data frame inside a fragmented message (RFC 6455 §5.4)");
         }
         if ((this.fragments?.size ?? 0) + header.length > this.maxMessageSize) throw tooBig(this.maxMessageSize);
@@ -957,7 +954,7 @@ var init_connection = __esm({
       }
       /** One piece of a data frame's payload (§5.4, §5.6); `frameDone` marks its last piece. */
       handleData(header, piece, frameDone) {
-        if (header.opcode !== Opcode.CONTINUATION && this.messageOpcode === 0) {
+        if (header.opcode !== Opcode.CONTINUATION && this.messageOpcode === null) {
           this.messageOpcode = header.opcode;
           this.messageCompressed = header.rsv1;
         }
@@ -991,7 +988,7 @@ var init_connection = __esm({
       deliver(fragments, validatedPieces) {
         const opcode = this.messageOpcode;
         const compressed = this.messageCompressed;
-        this.messageOpcode = 0;
+        this.messageOpcode = null;
         this.messageCompressed = false;
         const data = compressed ? this.deflate.decompress(fragments, this.maxMessageSize) : fragments.length === 1 ? fragments[0] : Buffer.concat(fragments);
         if (opcode !== Opcode.TEXT) {
@@ -1019,7 +1016,6 @@ var init_connection = __esm({
         this.closeAfterMessages(() => {
           if (this.state === "OPEN" /* OPEN */) {
             this.writeFrame(FIN | Opcode.CLOSE, code === CloseCode.NO_STATUS ? EMPTY : payload.subarray(0, 2));
-            this.closeSent = true;
           }
           this.finish({ type: "close", code, reason, wasClean: true });
         });
@@ -1284,7 +1280,7 @@ var init_deflate = __esm({
         this.level = options.level ?? import_node_zlib.constants.Z_DEFAULT_COMPRESSION;
         this.memLevel = options.memLevel ?? 8;
         this.sendHistory = params.sendNoContextTakeover || params.sendWindowBits === 0 ? null : new History(1 << params.sendWindowBits);
-        this.receiveHistory = params.receiveNoContextTakeover ? null : new History(1 << MAX_WINDOW_BITS);
+        this.receiveHistory = params.receiveNoContextTakeover ? null : new History(1 << (params.receiveWindowBits ?? MAX_WINDOW_BITS));
       }
       params;
       threshold;
@@ -1322,7 +1318,7 @@ var init_deflate = __esm({
         try {
           out = (0, import_node_zlib.inflateRawSync)(input, {
             finishFlush: import_node_zlib.constants.Z_SYNC_FLUSH,
-            windowBits: MAX_WINDOW_BITS,
+            windowBits: this.params.receiveWindowBits ?? MAX_WINDOW_BITS,
             dictionary: this.receiveHistory?.view(),
             maxOutputLength: outputLimit
           });
@@ -2661,18 +2657,10 @@ var init_websocket = __esm({
   }
 });
 
-// src/transport/connect-error.ts
-function describeSocketError(error, options) {
-  const errno = error.code ?? "";
-  const where = options.where ?? "";
-  const known = ERRNO_TEXT[errno];
-  if (known) return new ConnectError(`${where}${known} (${error.message})`, errno, { cause: error });
-  if (options.tls && isTlsError(errno, error.message)) return new ConnectError(`${where}TLS: ${error.message}`, "ERR_TLS", { cause: error });
-  return new ConnectError(`${where}${error.message}`, "ERR_CONNECT", { cause: error });
-}
-var ConnectError, ERRNO_TEXT, isTlsError;
+// src/protocol/connect-error.ts
+var ConnectError;
 var init_connect_error = __esm({
-  "src/transport/connect-error.ts"() {
+  "src/protocol/connect-error.ts"() {
     "use strict";
     ConnectError = class extends Error {
       constructor(why, code, options = {}) {
@@ -2691,6 +2679,24 @@ var init_connect_error = __esm({
       headers;
       body;
     };
+  }
+});
+
+// src/transport/connect-error.ts
+function describeSocketError(error, options) {
+  const errno = error.code ?? "";
+  const where = options.where ?? "";
+  const known = ERRNO_TEXT[errno];
+  if (known) return new ConnectError(`${where}${known} (${error.message})`, errno, { cause: error });
+  if (options.tls && isTlsError(errno, error.message)) return new ConnectError(`${where}TLS: ${error.message}`, "ERR_TLS", { cause: error });
+  return new ConnectError(`${where}${error.message}`, "ERR_CONNECT", { cause: error });
+}
+var ERRNO_TEXT, isTlsError;
+var init_connect_error2 = __esm({
+  "src/transport/connect-error.ts"() {
+    "use strict";
+    init_connect_error();
+    init_connect_error();
     ERRNO_TEXT = {
       ECONNREFUSED: "connection refused",
       ECONNRESET: "connection reset by peer",
@@ -2879,7 +2885,7 @@ var init_socks5 = __esm({
   "src/transport/socks5.ts"() {
     "use strict";
     import_node_net = __toESM(require("node:net"), 1);
-    init_connect_error();
+    init_connect_error2();
     init_socket_steps();
     init_proxy();
     VERSION = 5;
@@ -3016,7 +3022,7 @@ var init_proxy = __esm({
     import_node_net2 = __toESM(require("node:net"), 1);
     init_handshake();
     init_head_scanner();
-    init_connect_error();
+    init_connect_error2();
     init_socket_steps();
     init_socks5();
     envValue = (env, name) => {
@@ -3510,6 +3516,44 @@ var init_http2_stream = __esm({
   }
 });
 
+// src/protocol/url.ts
+function parseWebSocketUrl(input) {
+  if (typeof input !== "string" && !(input instanceof URL)) {
+    throw new TypeError(`websocket connect failed: the URL must be a ws:// or wss:// string (or a URL), not ${input === null ? "null" : typeof input}`);
+  }
+  let url;
+  try {
+    url = typeof input === "string" ? new URL(input) : input;
+  } catch {
+    throw new ConnectError(`invalid URL ${JSON.stringify(String(input))}`, "ERR_INVALID_URL");
+  }
+  if (url.protocol !== "ws:" && url.protocol !== "wss:") {
+    throw new ConnectError(`unsupported URL scheme "${url.protocol}" in ${url.href}: use ws:// or wss://`, "ERR_INVALID_URL");
+  }
+  if (url.hostname === "") throw new ConnectError(`no host in URL ${url.href}`, "ERR_INVALID_URL");
+  if (url.hash !== "") throw new ConnectError(`URL ${url.href} has a fragment, which WebSocket URLs must not have (RFC 6455 §3)`, "ERR_INVALID_URL");
+  if (url.username !== "" || url.password !== "") {
+    throw new ConnectError("credentials in the URL are not sent; pass an Authorization header instead", "ERR_INVALID_URL");
+  }
+  const secure = url.protocol === "wss:";
+  const port = url.port === "" ? secure ? 443 : 80 : Number(url.port);
+  const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+  return {
+    secure,
+    host,
+    port,
+    // §4.1 item 4: the port is included when it is not the scheme's default (URL drops default ports).
+    hostHeader: url.port === "" ? url.hostname : `${url.hostname}:${url.port}`,
+    resource: (url.pathname || "/") + url.search
+  };
+}
+var init_url = __esm({
+  "src/protocol/url.ts"() {
+    "use strict";
+    init_connect_error();
+  }
+});
+
 // src/transport/http2-client.ts
 async function connectHttp2(url, options) {
   let target;
@@ -3521,7 +3565,7 @@ async function connectHttp2(url, options) {
     if (mode !== true && mode !== "auto") throw new TypeError(`http2 must be true, false or 'auto', not ${JSON.stringify(options.http2)}`);
     target = parseWebSocketUrl(url);
     settings = checkOptions(options);
-    if (settings.maxRedirects > 0) throw new TypeError("maxRedirects is not supported over HTTP/2 yet: pass http2: false to follow redirects");
+    if (settings.maxRedirects > 0) throw new ConnectError("redirects are not followed over HTTP/2 yet: maxRedirects needs http2: false", "ERR_UNSUPPORTED");
     request3 = new ExtendedConnectRequest({
       authority: target.hostHeader,
       path: target.resource,
@@ -3717,9 +3761,10 @@ var init_http2_client = __esm({
     init_extended_connect();
     init_websocket();
     init_timers();
-    init_connect_error();
+    init_connect_error2();
     init_client();
     init_http2_stream();
+    init_url();
     WINDOW_SIZE = 1024 * 1024;
     RESET_NAMES = [
       "NO_ERROR",
@@ -3803,36 +3848,6 @@ function secureContext(options) {
     throw new ConnectError(`TLS options: ${error.message}`, "ERR_TLS", { cause: error });
   }
 }
-function parseWebSocketUrl(input) {
-  if (typeof input !== "string" && !(input instanceof URL)) {
-    throw new TypeError(`websocket connect failed: the URL must be a ws:// or wss:// string (or a URL), not ${input === null ? "null" : typeof input}`);
-  }
-  let url;
-  try {
-    url = typeof input === "string" ? new URL(input) : input;
-  } catch {
-    throw new ConnectError(`invalid URL ${JSON.stringify(String(input))}`, "ERR_INVALID_URL");
-  }
-  if (url.protocol !== "ws:" && url.protocol !== "wss:") {
-    throw new ConnectError(`unsupported URL scheme "${url.protocol}" in ${url.href}: use ws:// or wss://`, "ERR_INVALID_URL");
-  }
-  if (url.hostname === "") throw new ConnectError(`no host in URL ${url.href}`, "ERR_INVALID_URL");
-  if (url.hash !== "") throw new ConnectError(`URL ${url.href} has a fragment, which WebSocket URLs must not have (RFC 6455 §3)`, "ERR_INVALID_URL");
-  if (url.username !== "" || url.password !== "") {
-    throw new ConnectError("credentials in the URL are not sent; pass an Authorization header instead", "ERR_INVALID_URL");
-  }
-  const secure = url.protocol === "wss:";
-  const port = url.port === "" ? secure ? 443 : 80 : Number(url.port);
-  const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
-  return {
-    secure,
-    host,
-    port,
-    // §4.1 item 4: the port is included when it is not the scheme's default (URL drops default ports).
-    hostHeader: url.port === "" ? url.hostname : `${url.hostname}:${url.port}`,
-    resource: (url.pathname || "/") + url.search
-  };
-}
 function withPrefix(error) {
   if (error.message.startsWith("websocket connect failed:")) return error;
   const Kind = error instanceof RangeError ? RangeError : TypeError;
@@ -3860,7 +3875,9 @@ async function handshaken(url, options = {}) {
   let handshake2;
   let context;
   try {
-    if (options?.http2 !== void 0 && options.http2 !== false) throw new TypeError("http2 is not supported here (the synchronous API): use the async connect()");
+    if (options?.http2 !== void 0 && options.http2 !== false) {
+      throw new ConnectError("http2 is not supported by the synchronous API (it runs the protocol on a socket of its own; over HTTP/2 there is only a stream): use the async connect(), or leave http2 unset", "ERR_UNSUPPORTED");
+    }
     target = parseWebSocketUrl(url);
     settings = checkOptions(options);
     proxyFor(target, options.proxy);
@@ -3998,11 +4015,12 @@ var init_client = __esm({
     init_client_handshake();
     init_websocket();
     init_timers();
-    init_connect_error();
+    init_connect_error2();
     init_proxy();
     init_socks5();
     init_socket_steps();
     init_http2_client();
+    init_url();
     CONTEXT_KEYS = ["ca", "cert", "key", "pfx", "passphrase", "ciphers", "minVersion", "maxVersion"];
     CONNECTION_KEYS = ["rejectUnauthorized", "servername", "checkServerIdentity"];
     REDIRECTS = /* @__PURE__ */ new Set([301, 302, 303, 307, 308]);
@@ -7452,6 +7470,7 @@ var init_connect = __esm({
     "use strict";
     import_promises = require("node:timers/promises");
     init_client();
+    init_url();
     init_proxy();
     init_handshake();
     init_subprotocols();
@@ -9329,13 +9348,20 @@ function judgeAnswer(offerHeader, answer, declineVerdict) {
       final: true
     };
   }
-  const window8 = response2.get("server_max_window_bits") === "8";
+  const serverBits = response2.get("server_max_window_bits");
+  const window8 = serverBits === "8";
   const codec = new PerMessageDeflate(
-    { sendWindowBits: typeof client === "string" ? Number(client) : 15, sendNoContextTakeover: response2.has("client_no_context_takeover"), receiveNoContextTakeover: response2.has("server_no_context_takeover") },
+    {
+      sendWindowBits: typeof client === "string" ? Number(client) : 15,
+      sendNoContextTakeover: response2.has("client_no_context_takeover"),
+      receiveNoContextTakeover: response2.has("server_no_context_takeover"),
+      // The server's messages are inflated with the window it agreed to (§7.1.2.1: it MUST NOT use a larger one).
+      receiveWindowBits: typeof serverBits === "string" ? Number(serverBits) : 15
+    },
     { level: COMPRESSION_LEVEL }
   );
   if (window8) {
-    return { verdict: Verdict.INFORMATIONAL, reason: `Accepted server_max_window_bits=8 (${lines.join(", ")}): valid, but zlib ≥ 1.2.9 cannot deflate with 8; the server must send uncompressed or keep to 256 octets itself (not checked)`, codec };
+    return { verdict: Verdict.INFORMATIONAL, reason: `Accepted server_max_window_bits=8 (${lines.join(", ")}): valid, but zlib ≥ 1.2.9 cannot deflate with 8; the server must send uncompressed or keep to 256 octets itself (its messages are inflated with a window of 8)`, codec };
   }
   return { verdict: Verdict.OK, reason: `Accepted: ${lines.join(", ")}`, codec };
 }
@@ -9372,7 +9398,15 @@ Sec-WebSocket-Extensions: ${c.offer}\r
     judge(run4) {
       const probeVerdict = run4.data.probe;
       if (probeVerdict === void 0) return;
-      if (run4.behavior !== Verdict.OK) return;
+      if (run4.behavior !== Verdict.OK) {
+        const bits = probeVerdict.codec?.params.receiveWindowBits ?? 15;
+        const why = run4.peer.localCloseReason ?? "";
+        if (bits < 15 && /too far back/.test(why)) {
+          run4.behavior = Verdict.FAILED;
+          run4.result = `The server compressed with a larger window than the server_max_window_bits=${bits} it agreed to (RFC 7692 §7.1.2.1): ${why}`;
+        }
+        return;
+      }
       run4.behavior = probeVerdict.verdict;
       run4.result = `${probeVerdict.reason}; ${ROUNDS} messages echoed`;
     }
@@ -9390,7 +9424,7 @@ var init_deflate_negotiation = __esm({
     init_handshake2();
     NAME2 = "permessage-deflate";
     WINDOW = /^(8|9|1[0-5])$/;
-    MESSAGE = "permessage-deflate negotiation, echoed three times. ".repeat(20);
+    MESSAGE = Array.from({ length: 400 }, (_, i) => (i * 2654435761 >>> 0).toString(36)).join(" ");
     ROUNDS = 3;
     UNIMPLEMENTED = { verdict: Verdict.UNIMPLEMENTED, reason: "Declined a valid offer: permessage-deflate (RFC 7692) is not implemented, or not this configuration" };
     DECLINE_RIGHT = { verdict: Verdict.OK, reason: "Declined, as RFC 7692 §7.1 requires for an invalid offer" };
@@ -10572,7 +10606,7 @@ var init_against_server = __esm({
     "use strict";
     import_node_net5 = __toESM(require("node:net"), 1);
     import_node_tls5 = __toESM(require("node:tls"), 1);
-    init_client();
+    init_url();
     init_handshake();
     init_mask();
     init_case();
@@ -10839,6 +10873,22 @@ var init_rfc8441 = __esm({
   }
 });
 
+// src/fuzz/case-record.ts
+function reportFileName(agent, id, ext) {
+  const clean = agent.trim().toLowerCase().replace(/[^a-z0-9]/g, " ").trim().replace(/ /g, "_");
+  return `${clean}_case_${id.replace(/\./g, "_")}.${ext}`;
+}
+function addResult(results, record) {
+  let cases = results.get(record.agent);
+  if (cases === void 0) results.set(record.agent, cases = /* @__PURE__ */ new Map());
+  cases.set(record.id, record);
+}
+var init_case_record = __esm({
+  "src/fuzz/case-record.ts"() {
+    "use strict";
+  }
+});
+
 // src/fuzz/report-html.ts
 function indexHtml(results, compareIds2) {
   const agents = [...results.keys()].sort();
@@ -10905,7 +10955,7 @@ var escape, STYLE, verdictClass, page;
 var init_report_html = __esm({
   "src/fuzz/report-html.ts"() {
     "use strict";
-    init_report2();
+    init_case_record();
     init_cases();
     escape = (value) => String(value).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
     STYLE = `
@@ -10932,10 +10982,6 @@ ${body}
 });
 
 // src/fuzz/report.ts
-function reportFileName(agent, id, ext) {
-  const clean = agent.trim().toLowerCase().replace(/[^a-z0-9]/g, " ").trim().replace(/ /g, "_");
-  return `${clean}_case_${id.replace(/\./g, "_")}.${ext}`;
-}
 function caseRecord(run4) {
   const definition = run4.definition;
   const p = run4.connectionWasOpen ? run4.peer : null;
@@ -10986,11 +11032,6 @@ function shownReceived(run4) {
   if (run4.received.length <= MAX_SHOWN_EVENTS) return showEvents(run4.received);
   return [...showEvents(run4.received.slice(0, MAX_SHOWN_EVENTS)), ["OMITTED", run4.received.length - MAX_SHOWN_EVENTS]];
 }
-function addResult(results, record) {
-  let cases = results.get(record.agent);
-  if (cases === void 0) results.set(record.agent, cases = /* @__PURE__ */ new Map());
-  cases.set(record.id, record);
-}
 function indexJson(results) {
   const index = {};
   for (const agent of [...results.keys()].sort()) {
@@ -11026,6 +11067,7 @@ var init_report2 = __esm({
     init_case();
     init_select();
     init_report_html();
+    init_case_record();
     MAX_SHOWN_EVENTS = 1e3;
   }
 });
@@ -11391,6 +11433,7 @@ var init_command = __esm({
     init_over_http2();
     init_rfc8441();
     init_report2();
+    init_case_record();
     init_summary();
     init_junit();
     init_runner();
@@ -11952,6 +11995,7 @@ __export(src_exports, {
   redisPubSub: () => redisPubSub
 });
 init_client();
+init_url();
 init_redis_pubsub();
 init_pubsub();
 init_server();

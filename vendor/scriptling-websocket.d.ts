@@ -26,6 +26,12 @@ interface DeflateParams {
 	sendWindowBits: number;
 	sendNoContextTakeover: boolean;
 	receiveNoContextTakeover: boolean;
+	/**
+	 * The window the peer agreed to compress within (8–15): its messages are
+	 * inflated with it, so one that refers further back fails (1007, "invalid
+	 * distance too far back"). Unset: 15, which takes any peer's output.
+	 */
+	receiveWindowBits?: number;
 }
 declare class PerMessageDeflate {
 	readonly params: DeflateParams;
@@ -78,8 +84,12 @@ interface PeerCertificate {
  * Every failure the engine reports: a stable string `code` for tests and
  * callers, and the close code the connection is failed with (§7.1.7).
  */
+/** Why a connection failed or a send could not complete: `WebSocketError.code`. */
+export type WebSocketErrorCode = ProtocolErrorCode | "WS_ERR_INVALID_UTF8" | "WS_ERR_MESSAGE_TOO_BIG" | "WS_ERR_INFLATE" | "WS_ERR_KEEPALIVE_TIMEOUT" | "WS_ERR_HANDLER" | "WS_ERR_INTERNAL" | "WS_ERR_NOT_OPEN" | "WS_ERR_CLOSED";
+/** The peer's violations of RFC 6455 §5: each fails the connection with 1002. */
+export type ProtocolErrorCode = "WS_ERR_EXPECTED_MASK" | "WS_ERR_UNEXPECTED_MASK" | "WS_ERR_UNEXPECTED_RSV" | "WS_ERR_INVALID_OPCODE" | "WS_ERR_INVALID_LENGTH" | "WS_ERR_FRAGMENTED_CONTROL" | "WS_ERR_CONTROL_TOO_LONG" | "WS_ERR_UNEXPECTED_CONTINUATION" | "WS_ERR_EXPECTED_CONTINUATION" | "WS_ERR_INVALID_CLOSE_FRAME" | "WS_ERR_INVALID_CLOSE_CODE";
 export declare class WebSocketError extends Error {
-	readonly code: string;
+	readonly code: WebSocketErrorCode;
 	readonly closeCode: number;
 	name: string;
 	/**
@@ -88,7 +98,7 @@ export declare class WebSocketError extends Error {
 	 * internals (python-websockets withholds it too).
 	 */
 	readonly closeReason: string | undefined;
-	constructor(code: string, closeCode: number, message: string, options?: {
+	constructor(code: WebSocketErrorCode, closeCode: number, message: string, options?: {
 		cause?: unknown;
 		closeReason?: string;
 	});
@@ -97,7 +107,7 @@ type Side = "client" | "server";
 declare enum State {
 	/** Messages flow both ways. */
 	OPEN = "OPEN",
-	/** We sent a Close frame and wait for the peer's (§7.1.2). */
+	/** We sent a Close frame and wait for the peer's (§7.1.2). The one state in which only we have sent one. */
 	CLOSING = "CLOSING",
 	/** Close frames exchanged, connection failed, or the transport ended. */
 	CLOSED = "CLOSED"
@@ -154,7 +164,6 @@ declare class Connection {
 	/** The payload of a one-frame message that spans socket chunks, filled in as they arrive (see `collectsWhole`). */
 	private whole;
 	private utf8;
-	private closeSent;
 	private heldClose;
 	constructor(options: ConnectionOptions);
 	/** Events produced since the last call: messages, pings, pongs, and at most one close. */
@@ -501,7 +510,9 @@ export type ConnectErrorCode =
 /** The server's 101 answer breaks RFC 6455 §4.1 or HTTP (bad accept key, subprotocol, extension, framing). */
  | "ERR_HANDSHAKE"
 /** A redirect went past `maxRedirects`, had no usable Location, or went from wss:// to ws://. */
- | "ERR_REDIRECT";
+ | "ERR_REDIRECT"
+/** Asked for what this client does not do (yet), refused before anything is sent: HTTP/2 in the synchronous API, redirects over HTTP/2. */
+ | "ERR_UNSUPPORTED";
 interface RefusalDetails {
 	status: number;
 	/** Lower-cased names; repeated headers joined with ", ". */
@@ -522,6 +533,14 @@ export declare class ConnectError extends Error {
 		refusal?: RefusalDetails;
 	});
 }
+interface Target {
+	secure: boolean;
+	host: string;
+	port: number;
+	hostHeader: string;
+	resource: string;
+}
+declare function parseWebSocketUrl(input: string | URL): Target;
 type TlsOptions = Pick<tls.ConnectionOptions, "ca" | "cert" | "key" | "pfx" | "passphrase" | "rejectUnauthorized" | "servername" | "minVersion" | "maxVersion" | "ciphers" | "checkServerIdentity">;
 interface ConnectOptions extends ConnectionLimits, TlsOptions {
 	/** Covers DNS, TCP, the proxy, TLS and the opening handshake (and redirects), in ms. Default 10000; Infinity waits forever. */
@@ -557,14 +576,6 @@ interface ConnectOptions extends ConnectionLimits, TlsOptions {
 	 */
 	http2?: boolean | "auto";
 }
-interface Target {
-	secure: boolean;
-	host: string;
-	port: number;
-	hostHeader: string;
-	resource: string;
-}
-declare function parseWebSocketUrl(input: string | URL): Target;
 declare function connect(url: string | URL, options?: ConnectOptions): Promise<WebSocket$1>;
 export type ReceivedMessage = string | number[];
 /**
@@ -1339,7 +1350,7 @@ declare namespace sync {
 	export { ConnectError, ReceivedMessage, ScriptlingConnectOptions, SocketThread, SyncConnection, SyncWorker, SyncWorkerOptions, WebSocketError, WorkerDiedError, connect$2 as connect, is_binary, is_text };
 }
 declare namespace core {
-	export { Authorize, CloseCode, ConnectError, ConnectErrorCode, ConnectOptions, Connection, ConnectionHandler, ConnectionLimits, ConnectionOptions, DEFAULT_MAX_MESSAGE_SIZE, DeflateOptions, Deliver, Http2ConnectRequest, Http2Limits, Message, Opcode, PeerCertificate, ProtocolEvent, PubSub, PubSubError, PubSubFactory, RedisPubSub, RedisPubSubOptions, RedisPubSubStats, RequestHandler, RequestInfo, RouteOptions, ServerOptions, Side, State, TlsOptions, TopicCounts, UpgradeRequest, Verdict, WebSocket$1 as WebSocket, WebSocketError, WebSocketServer, checkConnectionLimits, connect, isValidWireCloseCode, parseWebSocketUrl, redisPubSub };
+	export { Authorize, CloseCode, ConnectError, ConnectErrorCode, ConnectOptions, Connection, ConnectionHandler, ConnectionLimits, ConnectionOptions, DEFAULT_MAX_MESSAGE_SIZE, DeflateOptions, Deliver, Http2ConnectRequest, Http2Limits, Message, Opcode, PeerCertificate, ProtocolErrorCode, ProtocolEvent, PubSub, PubSubError, PubSubFactory, RedisPubSub, RedisPubSubOptions, RedisPubSubStats, RequestHandler, RequestInfo, RouteOptions, ServerOptions, Side, State, TlsOptions, TopicCounts, UpgradeRequest, Verdict, WebSocket$1 as WebSocket, WebSocketError, WebSocketErrorCode, WebSocketServer, checkConnectionLimits, connect, isValidWireCloseCode, parseWebSocketUrl, redisPubSub };
 }
 
 export {

@@ -6,7 +6,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { ConnectError, type ConnectErrorCode } from '../transport/client.js';
 import type { RefusalDetails } from '../transport/connect-error.js';
-import { WebSocketError } from '../protocol/errors.js';
+import { WebSocketError, type WebSocketErrorCode } from '../protocol/errors.js';
 import type { DeflateOptions, DeflateParams } from '../protocol/deflate.js';
 import type { KeepaliveTimes } from '../protocol/keepalive.js';
 import { messageCost as engineCost } from '../protocol/message-cost.js';
@@ -198,7 +198,7 @@ export function reviveError(error: SerializedError): Error {
     return new ConnectError(error.message.slice(CONNECT_PREFIX.length), (error.code ?? 'ERR_CONNECT') as ConnectErrorCode, { refusal });
   }
   if (error.name === 'WebSocketError' && error.code !== undefined && error.closeCode !== undefined) {
-    return new WebSocketError(error.code, error.closeCode, error.message);
+    return new WebSocketError(error.code as WebSocketErrorCode, error.closeCode, error.message); // it was one when serialized
   }
   const revived = new (PLAIN_ERRORS[error.name] ?? Error)(error.message);
   if (!(error.name in PLAIN_ERRORS)) revived.name = error.name;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { EventEmitter, once } from 'node:events';
 import { HeadDeadlines } from '../../src/transport/deadlines.js';
+import { bounded } from '../helpers.js';
 
 /** A connected pair on 127.0.0.1: [the accepted socket, the client]. */
 async function socketPair(): Promise<{ accepted: net.Socket; client: net.Socket; close: () => void }> {
@@ -18,7 +19,8 @@ test('a connection whose head never ends is destroyed when its budget runs out',
   const { accepted, client, close } = await socketPair();
   try {
     new HeadDeadlines(50).start(accepted);
-    await once(client, 'close');
+    client.resume();
+    await bounded(once(client, 'close'), { timeoutMs: 3000, what: 'the 50 ms deadline to close the connection' });
     assert.equal(accepted.destroyed, true);
   } finally {
     close();
