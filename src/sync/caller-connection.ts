@@ -7,8 +7,8 @@ import { PerMessageDeflate } from '../protocol/deflate.js';
 import { KEEPALIVE_TIMEOUT_REASON, Keepalive } from '../protocol/keepalive.js';
 import { CloseDeadline } from '../protocol/close-deadline.js';
 import { SyncConnection } from './connection.js';
-import { MessageQueue } from './message-queue.js';
-import { windowsOf, type Event, type Handover, type Windows } from './messages.js';
+import { MessageQueue } from '../protocol/message-queue.js';
+import { messageCost, windowsOf, type Event, type Handover, type Windows } from './messages.js';
 import { Custody, callerEnters, callerLeaves, move } from './custody.js';
 import type { WorkerLink } from './worker-link.js';
 import { WorkerDiedError } from './worker-died.js';
@@ -56,7 +56,7 @@ export class CallerConnection extends SyncConnection {
   /** Flow control: the resolved maxQueuedBytes (receive) and sendHighWaterMark (send). */
   private readonly windows: Windows;
   private readonly closeDeadline: CloseDeadline;
-  private readonly queue = new MessageQueue();
+  private readonly queue = new MessageQueue<string | Uint8Array>(messageCost);
   /** Bytes the worker read for us, fed to the protocol (as the receive window allows) before the socket is read again. */
   private inbox: Buffer[] = [];
   private inboxBytes = 0;
