@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { Connection, State, encodeCloseBody } from '../protocol/connection.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { WebSocketError, connectionClosed, internalError } from '../protocol/errors.js';
-import { LIMIT_DEFAULTS, resolveLimits, type ResolvedLimits } from '../protocol/limits.js';
+import { resolveLimits, type ResolvedLimits } from '../protocol/limits.js';
 import type { RequestInfo } from '../protocol/handshake.js';
 import { KEEPALIVE_TIMEOUT_REASON, Keepalive } from '../protocol/keepalive.js';
 import { CloseDeadline } from '../protocol/close-deadline.js';
@@ -38,9 +38,6 @@ export interface ConnectionLimits {
    */
   onError?: ErrorReporter;
 }
-
-/** The time limits' defaults, in ms (protocol/limits.ts holds them all). */
-export const DEFAULT_CLOSE_TIMEOUT = LIMIT_DEFAULTS.closeTimeout;
 
 /**
  * Checks every numeric limit (a clear RangeError naming the option); the
@@ -121,9 +118,11 @@ export class WebSocket {
       /** Set before the first frame (in `head`) is read, so that no Ping or Pong goes unseen. */
       onping?: ((data: Buffer) => void) | null;
       onpong?: ((data: Buffer) => void) | null;
+      /** The limits as the entry (server, connect) resolved them once; else resolved here from the options. */
+      limits?: ResolvedLimits;
     } = {},
   ) {
-    const limits: ResolvedLimits = resolveLimits(options);
+    const limits: ResolvedLimits = options.limits ?? resolveLimits(options);
     const maxQueuedBytes = limits.maxQueuedBytes;
     this.closeDeadline = new CloseDeadline(limits.closeTimeout);
     this.keepalive = new Keepalive(limits.keepalive, performance.now());
