@@ -124,7 +124,9 @@ export class InboundQueue {
   }
 
   private shift(): Message {
-    const message = this.queue!.take();
+    const queue = this.queue!;
+    const message = queue.take();
+    if (queue.isEmpty) this.queue = null; // an idle connection keeps no queue
     if (this.paused) this.updateReading();
     return message;
   }
