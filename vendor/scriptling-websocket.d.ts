@@ -253,6 +253,17 @@ declare class Connection {
 	private deliver;
 	private handleControl;
 }
+interface ResolvedLimits {
+	maxMessageSize: number;
+	closeTimeout: number;
+	maxQueuedBytes: number;
+	sendHighWaterMark: number;
+	/** Keepalive in ms (protocol/keepalive.ts): Infinity turns a part off. */
+	keepalive: {
+		interval: number;
+		timeout: number;
+	};
+}
 type ErrorReporter = (error: unknown, where: string) => void;
 type Message = string | Buffer;
 type Deliver = (topic: string, data: Uint8Array, binary: boolean) => void;
@@ -384,6 +395,8 @@ declare class WebSocket$1 {
 		/** Set before the first frame (in `head`) is read, so that no Ping or Pong goes unseen. */
 		onping?: ((data: Buffer) => void) | null;
 		onpong?: ((data: Buffer) => void) | null;
+		/** The limits as the entry (server, connect) resolved them once; else resolved here from the options. */
+		limits?: ResolvedLimits;
 	});
 	private static onSocketData;
 	/**
@@ -730,6 +743,7 @@ declare class WebSocketServer {
 	private readonly http2;
 	private closing;
 	private readonly topics;
+	private readonly limits;
 	constructor(options?: ServerOptions);
 	/**
 	 * Sends `data` to every connection subscribed to `topic` (`ws.subscribe`)
@@ -1066,10 +1080,6 @@ declare const Opcode: {
 	readonly PING: 9;
 	readonly PONG: 10;
 };
-interface KeepaliveTimes {
-	interval: number;
-	timeout: number;
-}
 interface Windows {
 	receive: number;
 	send: number;
@@ -1084,11 +1094,8 @@ interface Handover {
 		params: DeflateParams;
 		options: DeflateOptions;
 	} | null;
-	maxMessageSize: number | undefined;
-	/** ms; Infinity waits forever. */
-	closeTimeout: number;
-	/** Keepalive, in ms, Infinity for off (protocol/keepalive.ts). */
-	keepalive: KeepaliveTimes;
+	/** The connection's limits, resolved once by the worker from the connect options. */
+	limits: ResolvedLimits;
 }
 type Request$1 = {
 	op: "connect";

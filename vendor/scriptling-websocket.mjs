@@ -437,11 +437,38 @@ function parseByteSize(text2) {
   const bytes2 = match && unit !== void 0 ? Math.floor(Number(match[1]) * unit) : NaN;
   return bytes2 > 0 && Number.isSafeInteger(bytes2) ? bytes2 : null;
 }
-var SIZE_UNITS;
+function resolveLimits(options, defaults = {}) {
+  checkByteCount(options.maxMessageSize, "maxMessageSize");
+  checkByteCount(options.maxQueuedBytes, "maxQueuedBytes");
+  checkByteCount(options.sendHighWaterMark, "sendHighWaterMark");
+  checkDuration(options.closeTimeout, "closeTimeout");
+  checkDuration(options.pingInterval, "pingInterval");
+  checkDuration(options.pingTimeout, "pingTimeout");
+  const pick = (key) => options[key] ?? defaults[key] ?? LIMIT_DEFAULTS[key];
+  const interval = pick("pingInterval");
+  const timeout = pick("pingTimeout");
+  return {
+    maxMessageSize: pick("maxMessageSize"),
+    closeTimeout: pick("closeTimeout"),
+    maxQueuedBytes: pick("maxQueuedBytes"),
+    sendHighWaterMark: pick("sendHighWaterMark"),
+    // The options say "off" with 0 as well as Infinity; from here on it is Infinity only.
+    keepalive: { interval: interval > 0 ? interval : Infinity, timeout: timeout > 0 ? timeout : Infinity }
+  };
+}
+var SIZE_UNITS, LIMIT_DEFAULTS;
 var init_limits = __esm({
   "src/protocol/limits.ts"() {
     "use strict";
     SIZE_UNITS = { "": 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+    LIMIT_DEFAULTS = {
+      maxMessageSize: 64 * 1024 * 1024,
+      closeTimeout: 5e3,
+      maxQueuedBytes: 16 * 1024 * 1024,
+      sendHighWaterMark: 1024 * 1024,
+      pingInterval: 2e4,
+      pingTimeout: 2e4
+    };
   }
 });
 
@@ -655,7 +682,7 @@ var init_connection = __esm({
       State2["CLOSED"] = "CLOSED";
       return State2;
     })(State || {});
-    DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
+    DEFAULT_MAX_MESSAGE_SIZE = LIMIT_DEFAULTS.maxMessageSize;
     EMPTY = Buffer.alloc(0);
     MAX_COLLECTED = 16 * 1024 * 1024;
     Connection = class {
@@ -1917,15 +1944,59 @@ var init_message_cost = __esm({
   }
 });
 
+// src/protocol/message-queue.ts
+var COMPACT_AFTER, MessageQueue;
+var init_message_queue = __esm({
+  "src/protocol/message-queue.ts"() {
+    "use strict";
+    init_message_cost();
+    COMPACT_AFTER = 1024;
+    MessageQueue = class {
+      constructor(cost = messageCost) {
+        this.cost = cost;
+      }
+      cost;
+      items = null;
+      head = 0;
+      held = 0;
+      /** What the messages held cost: their lengths (UTF-16 units for text) plus each one's own cost. */
+      get bytes() {
+        return this.held;
+      }
+      get isEmpty() {
+        return this.items === null;
+      }
+      push(message) {
+        (this.items ??= []).push(message);
+        this.held += this.cost(message);
+      }
+      /** The oldest message; the caller checks `isEmpty` first. */
+      take() {
+        const items = this.items;
+        const message = items[this.head];
+        items[this.head++] = void 0;
+        if (this.head === items.length) {
+          this.items = null;
+          this.head = 0;
+        } else if (this.head >= COMPACT_AFTER && this.head * 2 >= items.length) {
+          items.splice(0, this.head);
+          this.head = 0;
+        }
+        this.held -= this.cost(message);
+        return message;
+      }
+    };
+  }
+});
+
 // src/transport/inbound-queue.ts
-var COMPACT_AFTER, InboundQueue;
+var InboundQueue;
 var init_inbound_queue = __esm({
   "src/transport/inbound-queue.ts"() {
     "use strict";
     init_parts();
-    init_message_cost();
+    init_message_queue();
     init_timers();
-    COMPACT_AFTER = 1024;
     InboundQueue = class {
       constructor(limit, source) {
         this.limit = limit;
@@ -1933,9 +2004,8 @@ var init_inbound_queue = __esm({
       }
       limit;
       source;
+      /** The messages waiting and what they cost (protocol/message-queue.ts); made at the first. */
       queue = null;
-      head = 0;
-      queued = 0;
       paused = false;
       ended = false;
       /** The pending receive; more than one at a time overflow into `moreWaiters`. */
@@ -1943,10 +2013,10 @@ var init_inbound_queue = __esm({
       moreWaiters = null;
       /** Bytes waiting for `receive` (plus 64 per message for its own cost). */
       get bytes() {
-        return this.queued;
+        return this.queue?.bytes ?? 0;
       }
       get hasMessages() {
-        return this.queue !== null && this.head < this.queue.length;
+        return this.queue !== null && !this.queue.isEmpty;
       }
       /** True while reading is paused by this queue. */
       get isPaused() {
@@ -1984,9 +2054,9 @@ var init_inbound_queue = __esm({
           own.set(message);
           message = own;
         }
-        (this.queue ??= []).push(message);
-        this.queued += messageCost(message);
-        if (!this.paused && this.queued > this.limit) this.updateReading();
+        const queue = this.queue ??= new MessageQueue();
+        queue.push(message);
+        if (!this.paused && queue.bytes > this.limit) this.updateReading();
       }
       /** No more messages will come: pending receives get null, and so do later ones once the queue is read. */
       end() {
@@ -2006,27 +2076,19 @@ var init_inbound_queue = __esm({
       updateReading() {
         const outputBacklog = this.source.writableLength > this.limit;
         if (!this.paused) {
-          if (this.queued > this.limit || outputBacklog) {
+          if (this.bytes > this.limit || outputBacklog) {
             this.paused = true;
             this.source.pause();
           }
-        } else if (this.queued <= this.limit >>> 1 && !outputBacklog) {
+        } else if (this.bytes <= this.limit >>> 1 && !outputBacklog) {
           this.paused = false;
           this.source.resume();
         }
       }
       shift() {
         const queue = this.queue;
-        const message = queue[this.head];
-        queue[this.head++] = void 0;
-        if (this.head === queue.length) {
-          this.queue = null;
-          this.head = 0;
-        } else if (this.head >= COMPACT_AFTER && this.head * 2 >= queue.length) {
-          queue.splice(0, this.head);
-          this.head = 0;
-        }
-        this.queued -= messageCost(message);
+        const message = queue.take();
+        if (queue.isEmpty) this.queue = null;
         if (this.paused) this.updateReading();
         return message;
       }
@@ -2210,12 +2272,7 @@ var init_outbound_buffer = __esm({
 
 // src/transport/websocket.ts
 function checkConnectionLimits(options) {
-  checkByteCount(options.maxMessageSize, "maxMessageSize");
-  checkByteCount(options.maxQueuedBytes, "maxQueuedBytes");
-  checkByteCount(options.sendHighWaterMark, "sendHighWaterMark");
-  checkDuration(options.closeTimeout, "closeTimeout");
-  checkDuration(options.pingInterval, "pingInterval");
-  checkDuration(options.pingTimeout, "pingTimeout");
+  resolveLimits(options);
 }
 function toBytes(data) {
   if (data instanceof Uint8Array) return data;
@@ -2229,16 +2286,11 @@ function describe(value) {
   if (typeof value === "object") return `a ${value.constructor?.name ?? "object"}`;
   return typeof value;
 }
-function keepaliveTimes(options) {
-  const interval = options.pingInterval ?? DEFAULT_PING_INTERVAL;
-  const timeout = options.pingTimeout ?? DEFAULT_PING_TIMEOUT;
-  return { interval: interval > 0 ? interval : Infinity, timeout: timeout > 0 ? timeout : Infinity };
-}
 function formatAddress(address, port) {
   if (address === void 0) return "";
   return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
 }
-var OWNER, DEFAULT_CLOSE_TIMEOUT, DEFAULT_PING_INTERVAL, DEFAULT_PING_TIMEOUT, answers, RESOLVED2, WebSocket;
+var OWNER, answers, RESOLVED2, WebSocket;
 var init_websocket = __esm({
   "src/transport/websocket.ts"() {
     "use strict";
@@ -2253,19 +2305,16 @@ var init_websocket = __esm({
     init_inbound_queue();
     init_outbound_buffer();
     OWNER = /* @__PURE__ */ Symbol("scriptling-websocket");
-    DEFAULT_CLOSE_TIMEOUT = 5e3;
-    DEFAULT_PING_INTERVAL = 2e4;
-    DEFAULT_PING_TIMEOUT = 2e4;
     answers = (ping, pong) => ping.payload.equals(pong);
     RESOLVED2 = Promise.resolve();
     WebSocket = class _WebSocket {
       constructor(socket, connection, options = {}) {
         this.socket = socket;
         this.connection = connection;
-        checkConnectionLimits(options);
-        const maxQueuedBytes = options.maxQueuedBytes ?? 16 * 1024 * 1024;
-        this.closeDeadline = new CloseDeadline(options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT);
-        this.keepalive = new Keepalive(keepaliveTimes(options), performance.now());
+        const limits = options.limits ?? resolveLimits(options);
+        const maxQueuedBytes = limits.maxQueuedBytes;
+        this.closeDeadline = new CloseDeadline(limits.closeTimeout);
+        this.keepalive = new Keepalive(limits.keepalive, performance.now());
         this.onError = options.onError;
         this.extensions = options.extensions ?? "";
         this.protocol = options.protocol ?? "";
@@ -2275,7 +2324,7 @@ var init_websocket = __esm({
         this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
         this.inbound = new InboundQueue(maxQueuedBytes, socket);
         this.outbound = new OutboundBuffer(socket, connection, {
-          highWaterMark: options.sendHighWaterMark ?? 1024 * 1024,
+          highWaterMark: limits.sendHighWaterMark,
           backlogLimit: maxQueuedBytes
         }, this.inbound);
         socket.setNoDelay(true);
@@ -2516,6 +2565,7 @@ var init_websocket = __esm({
               break;
             case "close":
               if (event.error?.code === "WS_ERR_INTERNAL") report(this.onError, event.error.cause ?? event.error, "connection");
+              if (event.error?.closeCode === CloseCode.MESSAGE_TOO_BIG) this.socket.pause();
               this.onProtocolClosed();
               break;
           }
@@ -3577,9 +3627,11 @@ async function connectHttp2(url, options) {
 function webSocketOnStream(stream, session, accepted2, request3, deflateOptions, options) {
   try {
     const deflate = accepted2.deflate === null ? null : new PerMessageDeflate(accepted2.deflate, deflateOptions ?? {});
-    const connection = new Connection({ side: "client", maxMessageSize: options.maxMessageSize, deflate, maskKey: options.maskKey });
+    const limits = resolveLimits(options);
+    const connection = new Connection({ side: "client", maxMessageSize: limits.maxMessageSize, deflate, maskKey: options.maskKey });
     const ws = new WebSocket(streamAsSocket(stream, session), connection, {
       ...options,
+      limits,
       extensions: accepted2.extensions,
       protocol: accepted2.protocol,
       handshake: { request: request3.requestHead, response: accepted2.response.head }
@@ -3731,6 +3783,7 @@ var WINDOW_SIZE, RESET_NAMES, resetName, SessionPool, sessions, unshared;
 var init_http2_client = __esm({
   "src/transport/http2-client.ts"() {
     "use strict";
+    init_limits();
     init_connection();
     init_deflate();
     init_handshake();
@@ -3935,10 +3988,12 @@ async function handshakeOn(socket, handshake2, secure, signal) {
 function openWebSocket({ socket, handshake: handshake2, outcome, deflateOptions }, options) {
   try {
     const deflate = outcome.deflate === null ? null : new PerMessageDeflate(outcome.deflate, deflateOptions ?? {});
-    const connection = new Connection({ side: "client", maxMessageSize: options.maxMessageSize, deflate, maskKey: options.maskKey });
+    const limits = resolveLimits(options);
+    const connection = new Connection({ side: "client", maxMessageSize: limits.maxMessageSize, deflate, maskKey: options.maskKey });
     socket.resume();
     return new WebSocket(socket, connection, {
       ...options,
+      limits,
       extensions: outcome.extensions,
       protocol: outcome.protocol,
       handshake: { request: handshake2.requestHead, response: outcome.response.head },
@@ -3991,6 +4046,7 @@ var init_client = __esm({
     init_handshake();
     init_client_handshake();
     init_websocket();
+    init_limits();
     init_timers();
     init_connect_error2();
     init_proxy();
@@ -4577,6 +4633,7 @@ var init_server = __esm({
     init_handshake();
     init_server_handshake();
     init_websocket();
+    init_limits();
     init_routes();
     init_deadlines();
     init_timers();
@@ -4597,7 +4654,7 @@ var init_server = __esm({
         if (!(this.handshakeTimeout > 0)) throw new RangeError(`handshakeTimeout must be a number of ms > 0 (Infinity: no limit), not ${String(options.handshakeTimeout)}`);
         checkCount(options.maxHeadSize, "maxHeadSize");
         checkCount(options.maxConnections, "maxConnections");
-        checkConnectionLimits(options);
+        this.limits = resolveLimits(options);
         if (options.maxTopicsPerConnection !== void 0 && !(Number.isInteger(options.maxTopicsPerConnection) && options.maxTopicsPerConnection > 0)) {
           throw new RangeError(`maxTopicsPerConnection must be an integer > 0, not ${String(options.maxTopicsPerConnection)}`);
         }
@@ -4619,6 +4676,7 @@ var init_server = __esm({
       http2;
       closing = false;
       topics;
+      limits;
       /**
        * Sends `data` to every connection subscribed to `topic` (`ws.subscribe`)
        * on this server and on every process joined through `pubsub`, each
@@ -4756,7 +4814,7 @@ var init_server = __esm({
        * connection with 1001 (going away) and resolves once their handlers have
        * returned, or after `timeout` ms, when what is left is dropped.
        */
-      async close(timeout = this.options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT) {
+      async close(timeout = this.limits.closeTimeout) {
         this.closing = true;
         for (const { server: server2, listener, detach } of this.attached.splice(0)) {
           server2.removeListener("upgrade", listener);
@@ -4896,11 +4954,12 @@ var init_server = __esm({
         socket.write(agreement.response);
         const connection = new Connection({
           side: "server",
-          maxMessageSize: this.options.maxMessageSize,
+          maxMessageSize: this.limits.maxMessageSize,
           deflate: agreement.deflate ? new PerMessageDeflate(agreement.deflate, this.deflateOptions) : null
         });
         const ws = new WebSocket(socket, connection, {
           ...this.options,
+          limits: this.limits,
           extensions: agreement.extensions,
           protocol: agreement.protocol,
           request: agreement.request,
@@ -4914,11 +4973,12 @@ var init_server = __esm({
       startSession(route, socket, agreement, request3) {
         const connection = new Connection({
           side: "server",
-          maxMessageSize: this.options.maxMessageSize,
+          maxMessageSize: this.limits.maxMessageSize,
           deflate: agreement.deflate ? new PerMessageDeflate(agreement.deflate, this.deflateOptions) : null
         });
         const ws = new WebSocket(socket, connection, {
           ...this.options,
+          limits: this.limits,
           extensions: agreement.extensions,
           protocol: agreement.protocol,
           request: agreement.request,
@@ -5705,7 +5765,7 @@ var init_runtime = __esm({
     init_primary();
     init_worker();
     init_redis_pubsub();
-    init_websocket();
+    init_limits();
     everyTarget = /* @__PURE__ */ new Set();
     HttpRuntime = class {
       sockets = /* @__PURE__ */ new Map();
@@ -5745,7 +5805,7 @@ var init_runtime = __esm({
         if (workers !== void 0 && !isOurWorker()) {
           if (existing !== void 0) throw new TypeError("serve(): workers listen on their own port; they cannot attach to an existing server");
           workerCount(workers);
-          return this.servePrimary(workers, pubsub !== void 0, engineOptions.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT, onError);
+          return this.servePrimary(workers, pubsub !== void 0, resolveLimits(engineOptions).closeTimeout, onError);
         }
         const server = new WebSocketServer({ ...engineOptions, pubsub: joined, onRequest: (req, res) => this.page(req, res, onError) });
         for (const [path, { handler, options: routeOptions }] of this.sockets) {
@@ -5905,8 +5965,8 @@ var init_scriptling = __esm({
 });
 
 // src/sync/messages.ts
-function syncWindows(options) {
-  return { receive: options.maxQueuedBytes ?? RECEIVE_WINDOW, send: options.sendHighWaterMark ?? SEND_WINDOW };
+function windowsOf(limits) {
+  return { receive: limits.maxQueuedBytes, send: limits.sendHighWaterMark };
 }
 function ownBytes(view) {
   if (view.byteLength === 0) return new Uint8Array(0);
@@ -5937,7 +5997,7 @@ function reviveError(error) {
   if (error.code !== void 0) Object.assign(revived, { code: error.code });
   return revived;
 }
-var SEQUENCE, STATUS, STATE_BYTES, RECEIVE_WINDOW, SEND_WINDOW, BINARY_OVERHEAD, messageCost2, CONNECT_PREFIX, PLAIN_ERRORS;
+var SEQUENCE, STATUS, STATE_BYTES, RECEIVE_WINDOW, SEND_WINDOW, SYNC_LIMIT_DEFAULTS, BINARY_OVERHEAD, messageCost2, CONNECT_PREFIX, PLAIN_ERRORS;
 var init_messages2 = __esm({
   "src/sync/messages.ts"() {
     "use strict";
@@ -5949,6 +6009,7 @@ var init_messages2 = __esm({
     STATE_BYTES = 2 * Int32Array.BYTES_PER_ELEMENT;
     RECEIVE_WINDOW = 8 * 1024 * 1024;
     SEND_WINDOW = 1024 * 1024;
+    SYNC_LIMIT_DEFAULTS = { maxQueuedBytes: RECEIVE_WINDOW, sendHighWaterMark: SEND_WINDOW };
     BINARY_OVERHEAD = 1024;
     messageCost2 = (data) => typeof data === "string" ? messageCost(data) : data.length + BINARY_OVERHEAD;
     CONNECT_PREFIX = "websocket connect failed: ";
@@ -6398,10 +6459,11 @@ function onConnect(id, url, scriptlingOptions, socketThread, custody) {
   let options;
   let opening;
   let windows;
+  let limits;
   try {
     options = engineConnectOptions(scriptlingOptions, {});
-    checkConnectionLimits(options);
-    windows = syncWindows(options);
+    limits = resolveLimits(options, SYNC_LIMIT_DEFAULTS);
+    windows = windowsOf(limits);
     opening = handshaken(url, options);
   } catch (error) {
     opening = Promise.reject(error);
@@ -6426,9 +6488,7 @@ function onConnect(id, url, scriptlingOptions, socketThread, custody) {
         fd: taken.lent.fd,
         rest: taken.rest,
         deflate: outcome.deflate === null ? null : { params: outcome.deflate, options: deflateOptions ?? {} },
-        maxMessageSize: options.maxMessageSize,
-        closeTimeout: options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
-        keepalive: keepaliveTimes(options)
+        limits
       };
       handed = new HandedSocket(id, opened2.socket, taken.lent, new Int32Array(custody), emit, { rest: taken.rest, room: windows.receive });
       handedSockets.set(id, handed);
@@ -6511,6 +6571,7 @@ var init_worker2 = __esm({
     init_scriptling();
     init_client();
     init_websocket();
+    init_limits();
     init_handed_socket();
     init_socket_internals();
     init_messages2();
@@ -12031,38 +12092,7 @@ import { performance as performance2 } from "node:perf_hooks";
 // src/sync/worker-connection.ts
 init_close_codes();
 init_errors();
-
-// src/sync/message-queue.ts
-init_messages2();
-var MessageQueue = class {
-  items = [];
-  head = 0;
-  /** What the messages held cost against the receive window: their bytes (string lengths for text) plus a fixed cost each (messageCost), so empty ones count too. */
-  bytes = 0;
-  get isEmpty() {
-    return this.head === this.items.length;
-  }
-  push(data) {
-    this.items.push(data);
-    this.bytes += messageCost2(data);
-  }
-  /** The oldest message; the caller checks `isEmpty` first. */
-  take() {
-    const data = this.items[this.head];
-    this.items[this.head++] = "";
-    this.bytes -= messageCost2(data);
-    if (this.head === this.items.length) {
-      this.items = [];
-      this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items.splice(0, this.head);
-      this.head = 0;
-    }
-    return data;
-  }
-};
-
-// src/sync/worker-connection.ts
+init_message_queue();
 init_messages2();
 
 // src/sync/worker-died.ts
@@ -12086,7 +12116,7 @@ var WorkerConnection = class extends SyncConnection {
   worker;
   id;
   windows;
-  queue = new MessageQueue();
+  queue = new MessageQueue(messageCost2);
   /** No more messages will come: the worker has passed on the last one. */
   ended = false;
   /** The TCP connection is closed (or close() returned): sending is over. */
@@ -12184,6 +12214,8 @@ init_keepalive();
 init_close_deadline();
 import { readSync, writevSync } from "node:fs";
 import { randomBytes as randomBytes3 } from "node:crypto";
+init_message_queue();
+init_messages2();
 init_custody();
 var SPIN_MS = 0.1;
 var HANDBACK_WAIT_MS = 100;
@@ -12192,27 +12224,28 @@ var READ_SIZE = 64 * 1024;
 var scratch = null;
 var CallerConnection = class extends SyncConnection {
   /** @internal Made by SyncWorker when the worker hands a connection over. */
-  constructor(worker, id, remoteAddress, protocol, handover, custody, windows) {
+  constructor(worker, id, remoteAddress, protocol, handover, custody) {
     super(remoteAddress, protocol);
     this.worker = worker;
     this.id = id;
-    this.windows = windows;
     this.fd = handover.fd;
     this.custody = custody;
-    this.closeDeadline = new CloseDeadline(handover.closeTimeout);
-    this.keepalive = new Keepalive(handover.keepalive, performance.now());
+    this.windows = windowsOf(handover.limits);
+    this.closeDeadline = new CloseDeadline(handover.limits.closeTimeout);
+    this.keepalive = new Keepalive(handover.limits.keepalive, performance.now());
     const deflate = handover.deflate === null ? null : new PerMessageDeflate(handover.deflate.params, handover.deflate.options);
-    this.connection = new Connection({ side: "client", maxMessageSize: handover.maxMessageSize, deflate });
+    this.connection = new Connection({ side: "client", maxMessageSize: handover.limits.maxMessageSize, deflate });
     if (handover.rest.length > 0) this.toInbox(asBuffer(handover.rest));
   }
   worker;
   id;
-  windows;
   fd;
   connection;
   custody;
+  /** Flow control: the resolved maxQueuedBytes (receive) and sendHighWaterMark (send). */
+  windows;
   closeDeadline;
-  queue = new MessageQueue();
+  queue = new MessageQueue(messageCost2);
   /** Bytes the worker read for us, fed to the protocol (as the receive window allows) before the socket is read again. */
   inbox = [];
   inboxBytes = 0;
@@ -12767,7 +12800,7 @@ var SyncWorker = class {
         break;
       case "connected": {
         if (!this.answers.has(event.id)) break;
-        const connection = event.handover === null ? new WorkerConnection(this, event.id, event.remoteAddress, event.protocol, event.windows) : new CallerConnection(this, event.id, event.remoteAddress, event.protocol, event.handover, this.custodies.get(event.id), event.windows);
+        const connection = event.handover === null ? new WorkerConnection(this, event.id, event.remoteAddress, event.protocol, event.windows) : new CallerConnection(this, event.id, event.remoteAddress, event.protocol, event.handover, this.custodies.get(event.id));
         this.connections.set(event.id, connection);
         this.answers.set(event.id, connection);
         break;

@@ -4,7 +4,7 @@ import { applyMask, maskKeyFromBytes, randomMaskKey } from './mask.js';
 import { Opcode, isControl } from './opcodes.js';
 import { CloseCode, isValidWireCloseCode } from './close-codes.js';
 import { WebSocketError, internalError, invalidUtf8, protocolError, tooBig } from './errors.js';
-import { checkByteCount } from './limits.js';
+import { LIMIT_DEFAULTS, checkByteCount } from './limits.js';
 import { Utf8Validator, decodeText, isUtf8 } from './utf8.js';
 import { MessageParts } from './parts.js';
 import type { PerMessageDeflate } from './deflate.js';
@@ -48,7 +48,7 @@ export interface ConnectionOptions {
   maskKey?: () => Uint8Array;
 }
 
-export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
+export const DEFAULT_MAX_MESSAGE_SIZE = LIMIT_DEFAULTS.maxMessageSize;
 
 const EMPTY = Buffer.alloc(0);
 /** Largest one-frame payload collected into a buffer of its announced length (see `collectsWhole`). */

@@ -12,8 +12,7 @@ import { ClusterPrimary, DEFAULT_RELAY_HIGH_WATER_MARK, workerCount, type Primar
 import { isOurWorker, primaryPubSub, serveForPrimary } from '../transport/cluster/worker.js';
 import { redisPubSub, type RedisPubSubOptions } from '../transport/pubsub/redis-pubsub.js';
 import type { PubSubFactory } from '../transport/pubsub/pubsub.js';
-import { DEFAULT_CLOSE_TIMEOUT } from '../transport/websocket.js';
-import { checkByteCount } from '../protocol/limits.js';
+import { checkByteCount, resolveLimits } from '../protocol/limits.js';
 
 /** A handler function, or its name as "library.function". */
 export type Handler = ((client: WebSocketConnection) => unknown) | string;
@@ -170,7 +169,7 @@ export class HttpRuntime {
     if (workers !== undefined && !isOurWorker()) {
       if (existing !== undefined) throw new TypeError('serve(): workers listen on their own port; they cannot attach to an existing server');
       workerCount(workers);
-      return this.servePrimary({ workers, topics: pubsub !== undefined ? 'external' : 'primary', closeTimeout: engineOptions.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT, relayHighWaterMark, onError });
+      return this.servePrimary({ workers, topics: pubsub !== undefined ? 'external' : 'primary', closeTimeout: resolveLimits(engineOptions).closeTimeout, relayHighWaterMark, onError });
     }
     const server = new WebSocketServer({ ...engineOptions, pubsub: joined, onRequest: (req, res) => this.page(req, res, onError) });
     for (const [path, { handler, options: routeOptions }] of this.sockets) {

@@ -5,6 +5,7 @@ import { PerMessageDeflate, deflateSetting, type DeflateOptions } from '../proto
 import { HandshakeError } from '../protocol/handshake.js';
 import { ClientHandshake, type Accepted, type Refused } from '../protocol/client-handshake.js';
 import { WebSocket, checkConnectionLimits, type ConnectionLimits } from './websocket.js';
+import { resolveLimits } from '../protocol/limits.js';
 import { clearTimer, setTimer } from './timers.js';
 import { ConnectError, describeSocketError, type ConnectErrorCode } from './connect-error.js';
 import { openTunnel, proxyFor } from './proxy.js';
@@ -223,11 +224,13 @@ async function handshakeOn(socket: net.Socket, handshake: ClientHandshake, secur
 export function openWebSocket({ socket, handshake, outcome, deflateOptions }: Handshaken, options: ConnectOptions): WebSocket {
   try {
     const deflate = outcome.deflate === null ? null : new PerMessageDeflate(outcome.deflate, deflateOptions ?? {});
-    const connection = new Connection({ side: 'client', maxMessageSize: options.maxMessageSize, deflate, maskKey: options.maskKey });
+    const limits = resolveLimits(options); // once, for the protocol and the I/O loop
+    const connection = new Connection({ side: 'client', maxMessageSize: limits.maxMessageSize, deflate, maskKey: options.maskKey });
     // exchange() left the socket paused; it flows again on the next tick, after WebSocket has attached its reader.
     socket.resume();
     return new WebSocket(socket, connection, {
       ...options,
+      limits,
       extensions: outcome.extensions,
       protocol: outcome.protocol,
       handshake: { request: handshake.requestHead, response: outcome.response.head },

@@ -1,3 +1,4 @@
+import { resolveLimits } from '../protocol/limits.js';
 import http2 from 'node:http2';
 import { createHash } from 'node:crypto';
 import type net from 'node:net';
@@ -80,9 +81,11 @@ function webSocketOnStream(
 ): WebSocket {
   try {
     const deflate = accepted.deflate === null ? null : new PerMessageDeflate(accepted.deflate, deflateOptions ?? {});
-    const connection = new Connection({ side: 'client', maxMessageSize: options.maxMessageSize, deflate, maskKey: options.maskKey });
+    const limits = resolveLimits(options); // once, for the protocol and the I/O loop
+    const connection = new Connection({ side: 'client', maxMessageSize: limits.maxMessageSize, deflate, maskKey: options.maskKey });
     const ws = new WebSocket(streamAsSocket(stream, session), connection, {
       ...options,
+      limits,
       extensions: accepted.extensions,
       protocol: accepted.protocol,
       handshake: { request: request.requestHead, response: accepted.response.head },

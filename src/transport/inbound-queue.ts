@@ -1,5 +1,5 @@
 import { fillsItsBuffer } from '../protocol/parts.js';
-import { messageCost as messageSize } from '../protocol/message-cost.js';
+import { MessageQueue } from '../protocol/message-queue.js';
 import { clearTimer, setTimer, type Timer } from './timers.js';
 
 /** A received message: a string for text, a Buffer for binary. */
@@ -22,9 +22,6 @@ interface Waiter {
 }
 
 
-/** Past this many read slots, a queue that never quite empties is compacted. */
-const COMPACT_AFTER = 1024;
-
 /**
  * Received messages on their way to `receive`: each goes straight to the
  * oldest pending receive, or waits in a queue bounded by `limit` bytes.
@@ -32,9 +29,8 @@ const COMPACT_AFTER = 1024;
  * waiter list are allocated only while in use.
  */
 export class InboundQueue {
-  private queue: Message[] | null = null;
-  private head = 0;
-  private queued = 0;
+  /** The messages waiting and what they cost (protocol/message-queue.ts); made at the first. */
+  private queue: MessageQueue<Message> | null = null;
   private paused = false;
   private ended = false;
   /** The pending receive; more than one at a time overflow into `moreWaiters`. */
@@ -45,11 +41,11 @@ export class InboundQueue {
 
   /** Bytes waiting for `receive` (plus 64 per message for its own cost). */
   get bytes(): number {
-    return this.queued;
+    return this.queue?.bytes ?? 0;
   }
 
   get hasMessages(): boolean {
-    return this.queue !== null && this.head < this.queue.length;
+    return this.queue !== null && !this.queue.isEmpty;
   }
 
   /** True while reading is paused by this queue. */
@@ -93,9 +89,9 @@ export class InboundQueue {
       own.set(message);
       message = own;
     }
-    (this.queue ??= []).push(message);
-    this.queued += messageSize(message);
-    if (!this.paused && this.queued > this.limit) this.updateReading();
+    const queue = (this.queue ??= new MessageQueue<Message>());
+    queue.push(message);
+    if (!this.paused && queue.bytes > this.limit) this.updateReading();
   }
 
   /** No more messages will come: pending receives get null, and so do later ones once the queue is read. */
@@ -117,11 +113,11 @@ export class InboundQueue {
   updateReading(): void {
     const outputBacklog = this.source.writableLength > this.limit;
     if (!this.paused) {
-      if (this.queued > this.limit || outputBacklog) {
+      if (this.bytes > this.limit || outputBacklog) {
         this.paused = true;
         this.source.pause();
       }
-    } else if (this.queued <= this.limit >>> 1 && !outputBacklog) {
+    } else if (this.bytes <= this.limit >>> 1 && !outputBacklog) {
       this.paused = false;
       this.source.resume();
     }
@@ -129,17 +125,8 @@ export class InboundQueue {
 
   private shift(): Message {
     const queue = this.queue!;
-    const message = queue[this.head];
-    queue[this.head++] = undefined as unknown as Message;
-    if (this.head === queue.length) {
-      this.queue = null;
-      this.head = 0;
-    } else if (this.head >= COMPACT_AFTER && this.head * 2 >= queue.length) {
-      // A queue that never quite empties must not grow a hole per message read.
-      queue.splice(0, this.head);
-      this.head = 0;
-    }
-    this.queued -= messageSize(message);
+    const message = queue.take();
+    if (queue.isEmpty) this.queue = null; // an idle connection keeps no queue
     if (this.paused) this.updateReading();
     return message;
   }

@@ -12,7 +12,8 @@ import { DEFAULT_MAX_HEAD_SIZE, type PeerCertificate } from '../protocol/handsha
 import {
   ServerHandshake, encodeRefusal, isRefusal, originForm, readVerdict, refusal, type Agreement, type Refusal, type RequestHead,
 } from '../protocol/server-handshake.js';
-import { DEFAULT_CLOSE_TIMEOUT, WebSocket, checkConnectionLimits, formatAddress, type ConnectionLimits } from './websocket.js';
+import { WebSocket, formatAddress, type ConnectionLimits } from './websocket.js';
+import { resolveLimits, type ResolvedLimits } from '../protocol/limits.js';
 import { Routes, type ConnectionHandler, type Route, type RouteOptions, type UpgradeRequest } from './routes.js';
 import { HeadDeadlines } from './deadlines.js';
 import { MAX_TIMER_DELAY, clearTimer, setTimer, type Timer } from './timers.js';
@@ -103,13 +104,14 @@ export class WebSocketServer {
   private readonly http2: Required<Http2Limits> | null;
   private closing = false;
   private readonly topics: TopicHub;
+  private readonly limits: ResolvedLimits;
 
   constructor(private readonly options: ServerOptions = {}) {
     this.handshakeTimeout = options.handshakeTimeout ?? 10_000;
     if (!(this.handshakeTimeout > 0)) throw new RangeError(`handshakeTimeout must be a number of ms > 0 (Infinity: no limit), not ${String(options.handshakeTimeout)}`);
     checkCount(options.maxHeadSize, 'maxHeadSize');
     checkCount(options.maxConnections, 'maxConnections');
-    checkConnectionLimits(options);
+    this.limits = resolveLimits(options); // once for every connection of this server
     if (options.maxTopicsPerConnection !== undefined && !(Number.isInteger(options.maxTopicsPerConnection) && options.maxTopicsPerConnection > 0)) {
       throw new RangeError(`maxTopicsPerConnection must be an integer > 0, not ${String(options.maxTopicsPerConnection)}`);
     }
@@ -274,7 +276,7 @@ export class WebSocketServer {
    * connection with 1001 (going away) and resolves once their handlers have
    * returned, or after `timeout` ms, when what is left is dropped.
    */
-  async close(timeout = this.options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT): Promise<void> {
+  async close(timeout = this.limits.closeTimeout): Promise<void> {
     this.closing = true;
     for (const { server, listener, detach } of this.attached.splice(0)) {
       server.removeListener('upgrade', listener);
@@ -429,11 +431,12 @@ export class WebSocketServer {
     socket.write(agreement.response);
     const connection = new Connection({
       side: 'server',
-      maxMessageSize: this.options.maxMessageSize,
+      maxMessageSize: this.limits.maxMessageSize,
       deflate: agreement.deflate ? new PerMessageDeflate(agreement.deflate, this.deflateOptions!) : null,
     });
     const ws = new WebSocket(socket as Socket, connection, {
       ...this.options,
+      limits: this.limits,
       extensions: agreement.extensions,
       protocol: agreement.protocol,
       request: agreement.request,
@@ -448,11 +451,12 @@ export class WebSocketServer {
   private startSession(route: Route, socket: Socket, agreement: Omit<Agreement, 'response'>, request: UpgradeRequest): void {
     const connection = new Connection({
       side: 'server',
-      maxMessageSize: this.options.maxMessageSize,
+      maxMessageSize: this.limits.maxMessageSize,
       deflate: agreement.deflate ? new PerMessageDeflate(agreement.deflate, this.deflateOptions!) : null,
     });
     const ws = new WebSocket(socket, connection, {
       ...this.options,
+      limits: this.limits,
       extensions: agreement.extensions,
       protocol: agreement.protocol,
       request: agreement.request,

@@ -101,8 +101,9 @@ export class ClusterPrimary {
     const exits = [...this.workers].map((worker) => new Promise<void>((resolve) => {
       if (worker.isDead()) return resolve();
       worker.once('exit', () => resolve());
-      const kill = setTimeout(() => worker.process.kill('SIGKILL'), this.options.closeTimeout + 2000);
-      worker.once('exit', () => clearTimeout(kill));
+      // setTimer: closeTimeout may be off (Infinity), which setTimeout would take as 1 ms.
+      const kill = setTimer(() => worker.process.kill('SIGKILL'), this.options.closeTimeout + 2000);
+      worker.once('exit', () => clearTimer(kill));
       // A worker that is exiting may still look connected: the send then fails (to the callback, not as an
       // 'error' event that would end this process), and SIGTERM ends it instead.
       if (worker.isConnected()) worker.send({ [TAG]: 'close' } satisfies ClusterMessage, undefined, (error) => error && worker.process.kill('SIGTERM'));
