@@ -94,7 +94,9 @@ export class WebSocket {
   /** The round-trip time of the last answered Ping (keepalive or `ping()`), in ms; 0 before any. */
   latency = 0;
 
-  private readonly closeDeadline: CloseDeadline;
+  /** Made when a close begins: an idle connection keeps only its timeout. */
+  private closeDeadline: CloseDeadline | null = null;
+  private readonly closeTimeout: number;
   private readonly keepalive: Keepalive;
   private readonly onError: ErrorReporter | undefined;
   private readonly inbound: InboundQueue;
@@ -136,7 +138,7 @@ export class WebSocket {
   ) {
     checkConnectionLimits(options);
     const maxQueuedBytes = options.maxQueuedBytes ?? 16 * 1024 * 1024;
-    this.closeDeadline = new CloseDeadline(options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT);
+    this.closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
     const times = keepaliveTimes(options);
     this.keepalive = new Keepalive(times, performance.now());
     // A quarter of the shorter time: a 20 ms ping interval is not stretched to the wheel's 250 ms slots.
@@ -147,7 +149,8 @@ export class WebSocket {
     this.request = options.request ?? null;
     this.handshake = options.handshake ?? null;
     this.hub = options.topics ?? null;
-    this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
+    // A server connection's request already has it as text: one string, not a second one per connection.
+    this.remoteAddress = options.request?.remote_addr ?? formatAddress(socket.remoteAddress, socket.remotePort);
     // Plain objects wired to each other, no closures: an idle connection stays small.
     this.inbound = new InboundQueue(maxQueuedBytes, socket);
     this.outbound = new OutboundBuffer(socket, connection, {
@@ -431,8 +434,9 @@ export class WebSocket {
   }
 
   private armCloseTimer(): void {
-    if (this.closeDeadline.isStarted || this.transportClosed) return;
+    if (this.closeDeadline !== null || this.transportClosed) return;
     const now = performance.now();
+    this.closeDeadline = new CloseDeadline(this.closeTimeout);
     this.closeDeadline.start(now);
     const ms = this.closeDeadline.remaining(now);
     if (Number.isFinite(ms)) this.closeTimer = setTimer(() => this.socket.destroy(), ms);
