@@ -315,7 +315,7 @@ export class WebSocketServer {
       : tls ? https.createServer({ ...httpOptions, ...tls }) : http.createServer(httpOptions);
     if (maxConnections !== undefined && maxConnections !== Infinity) server.maxConnections = maxConnections;
     // node:http's headersTimeout starts only once TLS is done, and node:tls allows 120 s for that.
-    const deadlines = new HeadDeadlines(this.handshakeTimeout);
+    const deadlines = new HeadDeadlines(this.handshakeTimeout, { keyedBy: tls || this.http2 !== null ? 'address' : 'socket' });
     server.on('connection', (socket: Socket) => deadlines.start(socket));
     // An HTTP/2 session is under way once TLS and its preface are done; its streams have their own limits.
     server.on('session', (session: http2.ServerHttp2Session) => deadlines.settle(session.socket as Socket));
