@@ -4431,18 +4431,20 @@ var init_deadlines = __esm({
     "use strict";
     init_timers();
     HeadDeadlines = class {
-      constructor(timeout) {
+      constructor(timeout, options = {}) {
         this.timeout = timeout;
+        this.keyedBy = options.keyedBy ?? "socket";
       }
       timeout;
       pending = /* @__PURE__ */ new Map();
+      keyedBy;
       start(socket) {
         if (!Number.isFinite(this.timeout)) return;
         if (socket.remoteAddress === void 0) {
           socket.destroy();
           return;
         }
-        const key = connectionKey(socket);
+        const key = this.keyOf(socket);
         const entry = {
           socket,
           onClose: () => this.clear(key, entry),
@@ -4456,9 +4458,12 @@ var init_deadlines = __esm({
       }
       /** The head arrived: from here the request's own limits apply. */
       settle(socket) {
-        if (this.pending.size > 0) this.clear(connectionKey(socket));
+        if (this.pending.size > 0) this.clear(this.keyOf(socket));
       }
       /** Forgets the connection, its listener included, so an open WebSocket keeps nothing of it here. */
+      keyOf(socket) {
+        return this.keyedBy === "socket" ? socket : connectionKey(socket);
+      }
       clear(key, only) {
         const entry = this.pending.get(key);
         if (entry === void 0 || only !== void 0 && entry !== only) return;
@@ -4980,7 +4985,7 @@ var init_server = __esm({
         };
         const server = this.http2 !== null ? this.createHttp2Server(this.http2, httpOptions) : tls4 ? import_node_https.default.createServer({ ...httpOptions, ...tls4 }) : import_node_http.default.createServer(httpOptions);
         if (maxConnections !== void 0 && maxConnections !== Infinity) server.maxConnections = maxConnections;
-        const deadlines = new HeadDeadlines(this.handshakeTimeout);
+        const deadlines = new HeadDeadlines(this.handshakeTimeout, { keyedBy: tls4 || this.http2 !== null ? "address" : "socket" });
         server.on("connection", (socket) => deadlines.start(socket));
         server.on("session", (session) => deadlines.settle(session.socket));
         server.on("upgrade", (request3, socket, head) => {
