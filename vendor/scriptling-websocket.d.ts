@@ -265,6 +265,7 @@ interface ResolvedLimits {
 	};
 }
 type ErrorReporter = (error: unknown, where: string) => void;
+declare const WHEEL_DUE: unique symbol;
 type Message = string | Buffer;
 type Deliver = (topic: string, data: Uint8Array, binary: boolean) => void;
 interface PubSub {
@@ -366,14 +367,18 @@ declare class WebSocket$1 {
 	onpong: ((data: Buffer) => void) | null;
 	/** The round-trip time of the last answered Ping (keepalive or `ping()`), in ms; 0 before any. */
 	latency: number;
-	private readonly closeDeadline;
+	/** Made when a close begins: an idle connection keeps only its timeout. */
+	private closeDeadline;
+	private readonly closeTimeout;
 	private readonly keepalive;
 	private readonly onError;
 	private readonly inbound;
 	private readonly outbound;
 	private closeScheduled;
 	private closeTimer;
-	private keepaliveTimer;
+	private keepaliveSlot;
+	/** The finest rounding the wheel may apply to this connection's keepalive deadlines, in ms. */
+	private readonly keepaliveStep;
 	private keepalivePing;
 	private pings;
 	private transportClosed;
@@ -484,15 +489,18 @@ declare class WebSocket$1 {
 	private onTransportClosed;
 	private closedError;
 	private armCloseTimer;
+	/** The keepalive wheel's call: this connection's next keepalive decision is due. */
+	[WHEEL_DUE](): void;
 	/**
 	 * Does what the keepalive policy says now (see protocol/keepalive.ts) and
-	 * arms the timer for its next decision (unref'd: keepalive alone keeps no
-	 * process alive).
+	 * takes a place on the shared keepalive wheel for its next decision (the
+	 * wheel's timer is unref'd: keepalive alone keeps no process alive).
 	 */
 	private scheduleKeepalive;
 	private sendKeepalivePing;
 	private onPong;
 	private stopKeepalive;
+	private leaveKeepaliveWheel;
 	private flushSoon;
 	/** Writes everything pending now. */
 	flush(): void;
@@ -823,13 +831,16 @@ declare class WebSocketServer {
 	/** `open` for a stream already answered 200: the same connection and handler. */
 	private startSession;
 	/**
-	 * Runs a handler for the connection's lifetime: returning closes with
-	 * 1000, throwing closes with 1011 (§7.4.1) and is reported, never thrown.
-	 * The promise never rejects, whatever the handler or onError do. One
-	 * async function, so an idle connection holds one pending frame here and
-	 * no chain of promises and closures.
+	 * Runs a handler for the connection's lifetime, starting it on the next
+	 * microtask: returning closes with 1000, throwing (at once or later)
+	 * closes with 1011 (§7.4.1) and is reported, never thrown. The promise
+	 * never rejects, whatever the handler or onError do. One async function,
+	 * so an idle connection holds one pending frame here and no chain of
+	 * promises and closures.
 	 */
 	private run;
+	/** After the handler: close with 1000, or fail with 1011 and report when it threw (`failure`). */
+	private end;
 	private report;
 }
 interface RedisAddress {
@@ -954,6 +965,13 @@ export interface ServeOptions extends Omit<ServerOptions, "onRequest" | "handsha
 	 * Dead workers are restarted; close() closes them all.
 	 */
 	workers?: number | "auto";
+	/**
+	 * With `workers`: bytes of publishes that may wait for one process to
+	 * read them over IPC (default 16 MiB; Infinity: no limit). A worker (or
+	 * primary) whose event loop is blocked past it misses publishes until it
+	 * has caught up, reported through onError, so it cannot grow the others.
+	 */
+	relayHighWaterMark?: number;
 	/**
 	 * Join topics with every process using this Redis (or Valkey):
 	 * "redis://[user:password@]host:port[/db]", "rediss://…" for TLS, or

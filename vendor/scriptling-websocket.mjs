@@ -1783,31 +1783,34 @@ var init_keepalive = __esm({
     "use strict";
     KEEPALIVE_TIMEOUT_REASON = "keepalive ping timeout";
     Keepalive = class {
-      constructor(times, now) {
-        this.times = times;
-        this.since = now;
-      }
-      times;
       /** When the current wait began: the open or the last answer (no Ping out), or the Ping (or its last extension). */
       since;
       pingOut = false;
       /** Bytes arrived since the Ping went out (or its last extension). */
       heardSince = false;
       stopped = false;
+      // The times as fields of this object, not a reference to the caller's: one object less per connection.
+      interval;
+      timeout;
+      constructor(times, now) {
+        this.interval = times.interval;
+        this.timeout = times.timeout;
+        this.since = now;
+      }
       /** What to do at `now`; `readingPaused`: our reading is paused (flow control), so a Pong may be unread. */
       check(now, readingPaused = false) {
-        if (this.stopped || !(this.times.interval < Infinity)) return WAIT_FOREVER;
+        if (this.stopped || !(this.interval < Infinity)) return WAIT_FOREVER;
         if (!this.pingOut) {
-          const at2 = this.since + this.times.interval;
+          const at2 = this.since + this.interval;
           return now >= at2 ? PING : { action: "wait", at: at2 };
         }
-        if (!(this.times.timeout < Infinity)) return WAIT_FOREVER;
-        const at = this.since + this.times.timeout;
+        if (!(this.timeout < Infinity)) return WAIT_FOREVER;
+        const at = this.since + this.timeout;
         if (now < at) return { action: "wait", at };
         if (this.heardSince || readingPaused) {
           this.heardSince = false;
           this.since = now;
-          return { action: "wait", at: now + this.times.timeout };
+          return { action: "wait", at: now + this.timeout };
         }
         this.stopped = true;
         return FAIL;
@@ -1934,6 +1937,128 @@ var init_report = __esm({
   }
 });
 
+// src/transport/timer-wheel.ts
+function heapPush(heap, value) {
+  let i = heap.push(value) - 1;
+  while (i > 0) {
+    const parent = i - 1 >> 1;
+    if (heap[parent] <= value) break;
+    heap[i] = heap[parent];
+    i = parent;
+  }
+  heap[i] = value;
+}
+function heapPop(heap) {
+  const top = heap[0];
+  const last = heap.pop();
+  if (heap.length > 0) {
+    let i = 0;
+    for (; ; ) {
+      const left = 2 * i + 1;
+      if (left >= heap.length) break;
+      const child = left + 1 < heap.length && heap[left + 1] < heap[left] ? left + 1 : left;
+      if (heap[child] >= last) break;
+      heap[i] = heap[child];
+      i = child;
+    }
+    heap[i] = last;
+  }
+  return top;
+}
+var WHEEL_DUE, TimerWheel, KEEPALIVE_GRANULARITY, keepaliveWheel;
+var init_timer_wheel = __esm({
+  "src/transport/timer-wheel.ts"() {
+    "use strict";
+    WHEEL_DUE = /* @__PURE__ */ Symbol("wheel due");
+    TimerWheel = class {
+      /**
+       * `granularity`: ms per slot, the most a deadline is rounded up by.
+       * Deadlines are `performance.now()` times. `unref` (default true): the
+       * wheel's timer keeps no process alive.
+       */
+      constructor(granularity, options = {}) {
+        this.granularity = granularity;
+        this.unref = options.unref ?? true;
+        if (!(granularity >= 1 && Number.isFinite(granularity))) throw new RangeError(`granularity must be a number of ms ≥ 1, not ${granularity}`);
+      }
+      granularity;
+      /** Entries by slot (the slot's time, a multiple of the granularity). */
+      slots = /* @__PURE__ */ new Map();
+      /** Slot times, a binary min-heap; a slot emptied by `cancel` stays until its time and is skipped then. */
+      heap = [];
+      timer = null;
+      armedFor = 0;
+      ticking = false;
+      unref;
+      /** Entries scheduled (for tests and diagnostics). */
+      get size() {
+        let size = 0;
+        for (const entries of this.slots.values()) size += entries.size;
+        return size;
+      }
+      /**
+       * Calls `entry[WHEEL_DUE]` at or after `at` (finite, in the clock's ms),
+       * at most one granularity after it (plus the event loop's own delay).
+       * `step`, if smaller than the granularity, rounds this deadline to a finer
+       * slot (a connection with a 20 ms ping interval should not wait 250 ms).
+       * Returns the slot, which `cancel` takes.
+       */
+      schedule(entry, at, step2 = this.granularity) {
+        const size = Math.max(1, Math.min(step2, this.granularity));
+        const slot = Math.ceil(at / size) * size;
+        let entries = this.slots.get(slot);
+        if (entries === void 0) {
+          entries = /* @__PURE__ */ new Set();
+          this.slots.set(slot, entries);
+          heapPush(this.heap, slot);
+        }
+        entries.add(entry);
+        if (!this.ticking && (this.timer === null || slot < this.armedFor)) this.arm(slot);
+        return slot;
+      }
+      /** Forgets the entry scheduled at `slot`; nothing if it is not there (already due, or cancelled). */
+      cancel(entry, slot) {
+        const entries = this.slots.get(slot);
+        if (entries === void 0 || !entries.delete(entry)) return;
+        if (entries.size === 0) this.slots.delete(slot);
+        if (this.slots.size === 0 && this.timer !== null) {
+          clearTimeout(this.timer);
+          this.timer = null;
+          this.heap.length = 0;
+        }
+      }
+      arm(slot) {
+        if (this.timer !== null) clearTimeout(this.timer);
+        this.armedFor = slot;
+        this.timer = setTimeout(this.tick, Math.max(1, Math.ceil(slot - performance.now())));
+        if (this.unref) this.timer.unref();
+      }
+      tick = () => {
+        this.timer = null;
+        const now = performance.now();
+        const due = [];
+        while (this.heap.length > 0 && this.heap[0] <= now) {
+          const slot = heapPop(this.heap);
+          const entries = this.slots.get(slot);
+          if (entries === void 0) continue;
+          this.slots.delete(slot);
+          due.push(entries);
+        }
+        this.ticking = true;
+        try {
+          for (const entries of due) for (const entry of entries) entry[WHEEL_DUE](now);
+        } finally {
+          this.ticking = false;
+          while (this.heap.length > 0 && !this.slots.has(this.heap[0])) heapPop(this.heap);
+          if (this.heap.length > 0) this.arm(this.heap[0]);
+        }
+      };
+    };
+    KEEPALIVE_GRANULARITY = 250;
+    keepaliveWheel = new TimerWheel(KEEPALIVE_GRANULARITY);
+  }
+});
+
 // src/protocol/message-cost.ts
 var MESSAGE_OVERHEAD, messageCost;
 var init_message_cost = __esm({
@@ -1990,6 +2115,14 @@ var init_message_queue = __esm({
 });
 
 // src/transport/inbound-queue.ts
+function settle(waiter, message) {
+  if (typeof waiter === "function") {
+    waiter(message);
+  } else {
+    clearTimer(waiter.timer);
+    waiter.resolve(message);
+  }
+}
 var InboundQueue;
 var init_inbound_queue = __esm({
   "src/transport/inbound-queue.ts"() {
@@ -2031,8 +2164,11 @@ var init_inbound_queue = __esm({
         if (this.hasMessages) return Promise.resolve(this.shift());
         if (this.ended || !(timeoutMs > 0)) return Promise.resolve(null);
         return new Promise((resolve3) => {
-          const waiter = { resolve: resolve3, timer: null };
-          if (Number.isFinite(timeoutMs)) waiter.timer = setTimer(() => this.expire(waiter), timeoutMs);
+          let waiter = resolve3;
+          if (Number.isFinite(timeoutMs)) {
+            const timed = { resolve: resolve3, timer: setTimer(() => this.expire(timed), timeoutMs) };
+            waiter = timed;
+          }
           if (this.waiter === null) this.waiter = waiter;
           else (this.moreWaiters ??= []).push(waiter);
         });
@@ -2045,8 +2181,7 @@ var init_inbound_queue = __esm({
       push(message) {
         const waiter = this.nextWaiter();
         if (waiter !== null) {
-          clearTimer(waiter.timer);
-          waiter.resolve(message);
+          settle(waiter, message);
           return;
         }
         if (typeof message !== "string" && !fillsItsBuffer(message)) {
@@ -2061,10 +2196,7 @@ var init_inbound_queue = __esm({
       /** No more messages will come: pending receives get null, and so do later ones once the queue is read. */
       end() {
         this.ended = true;
-        for (let waiter = this.nextWaiter(); waiter !== null; waiter = this.nextWaiter()) {
-          clearTimer(waiter.timer);
-          waiter.resolve(null);
-        }
+        for (let waiter = this.nextWaiter(); waiter !== null; waiter = this.nextWaiter()) settle(waiter, null);
       }
       /**
        * Reading pauses while the unread queue is over the limit, and also while
@@ -2302,6 +2434,7 @@ var init_websocket = __esm({
     init_close_deadline();
     init_timers();
     init_report();
+    init_timer_wheel();
     init_inbound_queue();
     init_outbound_buffer();
     OWNER = /* @__PURE__ */ Symbol("scriptling-websocket");
@@ -2313,15 +2446,16 @@ var init_websocket = __esm({
         this.connection = connection;
         const limits = options.limits ?? resolveLimits(options);
         const maxQueuedBytes = limits.maxQueuedBytes;
-        this.closeDeadline = new CloseDeadline(limits.closeTimeout);
+        this.closeTimeout = limits.closeTimeout;
         this.keepalive = new Keepalive(limits.keepalive, performance.now());
+        this.keepaliveStep = Math.max(1, Math.floor(Math.min(limits.keepalive.interval, limits.keepalive.timeout) / 4));
         this.onError = options.onError;
         this.extensions = options.extensions ?? "";
         this.protocol = options.protocol ?? "";
         this.request = options.request ?? null;
         this.handshake = options.handshake ?? null;
         this.hub = options.topics ?? null;
-        this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
+        this.remoteAddress = options.request?.remote_addr ?? formatAddress(socket.remoteAddress, socket.remotePort);
         this.inbound = new InboundQueue(maxQueuedBytes, socket);
         this.outbound = new OutboundBuffer(socket, connection, {
           highWaterMark: limits.sendHighWaterMark,
@@ -2355,7 +2489,9 @@ var init_websocket = __esm({
       onpong = null;
       /** The round-trip time of the last answered Ping (keepalive or `ping()`), in ms; 0 before any. */
       latency = 0;
-      closeDeadline;
+      /** Made when a close begins: an idle connection keeps only its timeout. */
+      closeDeadline = null;
+      closeTimeout;
       keepalive;
       onError;
       inbound;
@@ -2364,8 +2500,11 @@ var init_websocket = __esm({
       // ones need (pings, the closed promise) is allocated lazily.
       closeScheduled = false;
       closeTimer = null;
-      // Keepalive: one timer, until the policy's next decision (the next Ping, or its Pong overdue).
-      keepaliveTimer = null;
+      // Keepalive: a place on the process's one keepalive wheel, until the policy's next decision
+      // (the next Ping, or its Pong overdue); no timer of its own.
+      keepaliveSlot = null;
+      /** The finest rounding the wheel may apply to this connection's keepalive deadlines, in ms. */
+      keepaliveStep;
       keepalivePing = null;
       pings = null;
       transportClosed = false;
@@ -2608,19 +2747,28 @@ var init_websocket = __esm({
         return connectionClosed(code, reason);
       }
       armCloseTimer() {
-        if (this.closeDeadline.isStarted || this.transportClosed) return;
+        if (this.closeDeadline !== null || this.transportClosed) return;
         const now = performance.now();
+        this.closeDeadline = new CloseDeadline(this.closeTimeout);
         this.closeDeadline.start(now);
         const ms = this.closeDeadline.remaining(now);
         if (Number.isFinite(ms)) this.closeTimer = setTimer(() => this.socket.destroy(), ms);
       }
+      /** The keepalive wheel's call: this connection's next keepalive decision is due. */
+      [WHEEL_DUE]() {
+        this.keepaliveSlot = null;
+        try {
+          this.scheduleKeepalive();
+        } catch (error) {
+          this.fail(internalError(error));
+        }
+      }
       /**
        * Does what the keepalive policy says now (see protocol/keepalive.ts) and
-       * arms the timer for its next decision (unref'd: keepalive alone keeps no
-       * process alive).
+       * takes a place on the shared keepalive wheel for its next decision (the
+       * wheel's timer is unref'd: keepalive alone keeps no process alive).
        */
       scheduleKeepalive() {
-        this.keepaliveTimer = null;
         if (this.connection.state !== "OPEN" /* OPEN */ || this.transportClosed) return;
         const now = performance.now();
         const decision = this.keepalive.check(now, this.inbound.isPaused);
@@ -2630,7 +2778,7 @@ var init_websocket = __esm({
         } else if (decision.action === "fail") {
           this.fail(new WebSocketError("WS_ERR_KEEPALIVE_TIMEOUT", CloseCode.INTERNAL_ERROR, KEEPALIVE_TIMEOUT_REASON, { closeReason: KEEPALIVE_TIMEOUT_REASON }));
         } else if (Number.isFinite(decision.at)) {
-          this.keepaliveTimer = setTimer(() => this.scheduleKeepalive(), Math.max(decision.at - now, 1), { unref: true });
+          this.keepaliveSlot = keepaliveWheel.schedule(this, decision.at, this.keepaliveStep);
         }
       }
       sendKeepalivePing(now) {
@@ -2657,16 +2805,20 @@ var init_websocket = __esm({
           if (ping === this.keepalivePing) {
             this.keepalivePing = null;
             this.keepalive.answered(now);
-            clearTimer(this.keepaliveTimer);
+            this.leaveKeepaliveWheel();
             this.scheduleKeepalive();
           }
         }
       }
       stopKeepalive() {
         this.keepalive.stop();
-        clearTimer(this.keepaliveTimer);
-        this.keepaliveTimer = null;
+        this.leaveKeepaliveWheel();
         this.keepalivePing = null;
+      }
+      leaveKeepaliveWheel() {
+        if (this.keepaliveSlot === null) return;
+        keepaliveWheel.cancel(this, this.keepaliveSlot);
+        this.keepaliveSlot = null;
       }
       flushSoon() {
         return this.outbound.flushSoon();
@@ -2745,7 +2897,7 @@ function step(socket, signal, run4) {
       return reject(signal.reason);
     }
     let settled = false;
-    const settle = () => {
+    const settle2 = () => {
       if (settled) return false;
       settled = true;
       socket.removeListener("error", fail);
@@ -2755,10 +2907,10 @@ function step(socket, signal, run4) {
       return true;
     };
     const succeed = (value) => {
-      if (settle()) resolve3(value);
+      if (settle2()) resolve3(value);
     };
     const fail = (error) => {
-      if (!settle()) return;
+      if (!settle2()) return;
       socket.destroy();
       reject(error);
     };
@@ -3148,6 +3300,13 @@ var init_request_info = __esm({
 });
 
 // src/protocol/server-handshake.ts
+function responseLines(extensions, protocol, extra) {
+  const lines = [];
+  if (extensions !== "") lines.push(["Sec-WebSocket-Extensions", extensions]);
+  if (protocol !== "") lines.push(["Sec-WebSocket-Protocol", protocol]);
+  lines.push(...extra);
+  return lines;
+}
 function originForm(target) {
   const match = ABSOLUTE_FORM.exec(target);
   if (match === null) return { path: target, authority: null };
@@ -3208,7 +3367,7 @@ function readVerdict(verdict) {
   return { status, reason, headers: checkHeaders(headers), body: body ?? `${STATUS_TEXT[status] ?? reason}
 ` };
 }
-var ACCEPT_RESERVED, ServerHandshake, ABSOLUTE_FORM, originAllowed, isRefusal, STATUS_TEXT;
+var HandshakeText, ACCEPT_RESERVED, ServerHandshake, ABSOLUTE_FORM, originAllowed, isRefusal, STATUS_TEXT;
 var init_server_handshake = __esm({
   "src/protocol/server-handshake.ts"() {
     "use strict";
@@ -3217,6 +3376,33 @@ var init_server_handshake = __esm({
     init_extensions();
     init_subprotocols();
     init_request_info();
+    HandshakeText = class {
+      constructor(record, extensions, protocol, extra) {
+        this.record = record;
+        this.extensions = extensions;
+        this.protocol = protocol;
+        this.extra = extra;
+      }
+      record;
+      extensions;
+      protocol;
+      extra;
+      made = null;
+      get request() {
+        return this.record.head;
+      }
+      get response() {
+        this.made ??= switchingProtocolsHead(this.record.headers["sec-websocket-key"], responseLines(this.extensions, this.protocol, this.extra ?? []));
+        return this.made;
+      }
+      /** What JSON.stringify and console.log show: both heads, as a plain record would have them. */
+      toJSON() {
+        return { request: this.request, response: this.response };
+      }
+      [/* @__PURE__ */ Symbol.for("nodejs.util.inspect.custom")]() {
+        return this.toJSON();
+      }
+    };
     ACCEPT_RESERVED = /* @__PURE__ */ new Set(["sec-websocket-accept", "sec-websocket-protocol"]);
     ServerHandshake = class {
       constructor(head, options) {
@@ -3235,7 +3421,7 @@ var init_server_handshake = __esm({
         this.head = lines.join("\r\n");
         const target = originForm(head.url);
         if (target.authority !== null) headers.host = target.authority;
-        this.request = new RequestRecord(this.head, {
+        this.request = this.record = new RequestRecord(this.head, {
           method: head.method,
           target: target.path,
           host: target.authority,
@@ -3245,6 +3431,7 @@ var init_server_handshake = __esm({
       }
       options;
       request;
+      record;
       /** The headers the checks read, for the handshake only (the connection keeps `request`). */
       headers;
       /** The request head as text (request line and headers). */
@@ -3285,19 +3472,17 @@ var init_server_handshake = __esm({
         const h = this.headers;
         const protocol = selectProtocol(parseProtocolHeader(h["sec-websocket-protocol"]), this.options.protocols ?? []);
         const negotiated = this.options.deflate === null ? null : negotiateOffer(h["sec-websocket-extensions"], this.options.deflate);
-        const lines = [];
-        if (negotiated !== null) lines.push(["Sec-WebSocket-Extensions", negotiated.response]);
-        if (protocol !== "") lines.push(["Sec-WebSocket-Protocol", protocol]);
-        const head = switchingProtocolsHead(h["sec-websocket-key"], [...lines, ...extra]);
+        const extensions = negotiated?.response ?? "";
+        const head = switchingProtocolsHead(h["sec-websocket-key"], responseLines(extensions, protocol, extra));
         return {
           response: Buffer.from(`${head}\r
 \r
 `, "latin1"),
-          extensions: negotiated?.response ?? "",
+          extensions,
           protocol,
           deflate: negotiated?.params ?? null,
           request: this.request,
-          handshake: { request: this.head, response: head }
+          handshake: new HandshakeText(this.record, extensions, protocol, extra.length === 0 ? null : extra)
         };
       }
     };
@@ -4296,18 +4481,20 @@ var init_deadlines = __esm({
     "use strict";
     init_timers();
     HeadDeadlines = class {
-      constructor(timeout) {
+      constructor(timeout, options = {}) {
         this.timeout = timeout;
+        this.keyedBy = options.keyedBy ?? "socket";
       }
       timeout;
       pending = /* @__PURE__ */ new Map();
+      keyedBy;
       start(socket) {
         if (!Number.isFinite(this.timeout)) return;
         if (socket.remoteAddress === void 0) {
           socket.destroy();
           return;
         }
-        const key = connectionKey(socket);
+        const key = this.keyOf(socket);
         const entry = {
           socket,
           onClose: () => this.clear(key, entry),
@@ -4321,9 +4508,12 @@ var init_deadlines = __esm({
       }
       /** The head arrived: from here the request's own limits apply. */
       settle(socket) {
-        if (this.pending.size > 0) this.clear(connectionKey(socket));
+        if (this.pending.size > 0) this.clear(this.keyOf(socket));
       }
       /** Forgets the connection, its listener included, so an open WebSocket keeps nothing of it here. */
+      keyOf(socket) {
+        return this.keyedBy === "socket" ? socket : connectionKey(socket);
+      }
       clear(key, only) {
         const entry = this.pending.get(key);
         if (entry === void 0 || only !== void 0 && entry !== only) return;
@@ -4619,9 +4809,6 @@ function checkCount(value, name) {
     throw new RangeError(`${name} must be an integer ≥ 0 (or Infinity), not ${String(value)}`);
   }
 }
-function invoke(handler, ws, request3) {
-  return Promise.resolve().then(() => handler(ws, request3));
-}
 var REFUSAL_LINGER2, pathOf, WebSocketServer, TIMED_OUT, SHUTTING_DOWN, handlerName;
 var init_server = __esm({
   "src/transport/server.ts"() {
@@ -4850,7 +5037,7 @@ var init_server = __esm({
         };
         const server = this.http2 !== null ? this.createHttp2Server(this.http2, httpOptions) : tls4 ? https.createServer({ ...httpOptions, ...tls4 }) : http.createServer(httpOptions);
         if (maxConnections !== void 0 && maxConnections !== Infinity) server.maxConnections = maxConnections;
-        const deadlines = new HeadDeadlines(this.handshakeTimeout);
+        const deadlines = new HeadDeadlines(this.handshakeTimeout, { keyedBy: tls4 || this.http2 !== null ? "address" : "socket" });
         server.on("connection", (socket) => deadlines.start(socket));
         server.on("session", (session) => deadlines.settle(session.socket));
         server.on("upgrade", (request3, socket, head) => {
@@ -4967,7 +5154,8 @@ var init_server = __esm({
           head,
           topics: this.topics
         });
-        this.sessions.set(ws, this.run(invoke(route.handler, ws, request3), ws));
+        socket.removeListener("error", ignore3);
+        this.sessions.set(ws, this.run(route.handler, ws, request3));
       }
       /** `open` for a stream already answered 200: the same connection and handler. */
       startSession(route, socket, agreement, request3) {
@@ -4985,26 +5173,37 @@ var init_server = __esm({
           handshake: agreement.handshake,
           topics: this.topics
         });
-        this.sessions.set(ws, this.run(invoke(route.handler, ws, request3), ws));
+        this.sessions.set(ws, this.run(route.handler, ws, request3));
       }
       /**
-       * Runs a handler for the connection's lifetime: returning closes with
-       * 1000, throwing closes with 1011 (§7.4.1) and is reported, never thrown.
-       * The promise never rejects, whatever the handler or onError do. One
-       * async function, so an idle connection holds one pending frame here and
-       * no chain of promises and closures.
+       * Runs a handler for the connection's lifetime, starting it on the next
+       * microtask: returning closes with 1000, throwing (at once or later)
+       * closes with 1011 (§7.4.1) and is reported, never thrown. The promise
+       * never rejects, whatever the handler or onError do. One async function,
+       * so an idle connection holds one pending frame here and no chain of
+       * promises and closures.
        */
-      async run(handling, ws) {
+      async run(handler, ws, request3) {
         try {
-          try {
-            await handling;
-          } catch (error) {
+          await void 0;
+          const handling = handler(ws, request3);
+          request3 = null;
+          await handling;
+        } catch (error) {
+          return this.end(ws, { error });
+        }
+        return this.end(ws, null);
+      }
+      /** After the handler: close with 1000, or fail with 1011 and report when it threw (`failure`). */
+      async end(ws, failure2) {
+        try {
+          if (failure2 === null) {
+            await ws.close(CloseCode.NORMAL);
+          } else {
             ws.fail(new WebSocketError("WS_ERR_HANDLER", CloseCode.INTERNAL_ERROR, "handler failed"));
-            this.report(error, handlerName(ws));
+            this.report(failure2.error, handlerName(ws));
             await ws.whenClosed();
-            return;
           }
-          await ws.close(CloseCode.NORMAL);
         } catch (error) {
           this.report(error, `closing after the ${handlerName(ws)}`);
           ws.terminate();
@@ -5035,6 +5234,44 @@ var init_messages = __esm({
   }
 });
 
+// src/transport/cluster/ipc-backlog.ts
+var IpcBacklog;
+var init_ipc_backlog = __esm({
+  "src/transport/cluster/ipc-backlog.ts"() {
+    "use strict";
+    IpcBacklog = class {
+      constructor(send, options) {
+        this.send = send;
+        this.options = options;
+      }
+      send;
+      options;
+      /** Payload bytes sent and not yet written. */
+      pendingBytes = 0;
+      /** Messages skipped because the channel was full. */
+      skipped = 0;
+      overflowing = false;
+      /** Sends `message` (whose payload is `bytes` long) unless the channel is full; false when skipped. */
+      offer(message, bytes2) {
+        if (this.pendingBytes > 0 && this.pendingBytes + bytes2 > this.options.highWaterMark) {
+          this.skipped++;
+          if (!this.overflowing) {
+            this.overflowing = true;
+            this.options.onOverflow?.(this.pendingBytes);
+          }
+          return false;
+        }
+        this.pendingBytes += bytes2;
+        this.send(message, () => {
+          this.pendingBytes -= bytes2;
+          if (this.pendingBytes === 0) this.overflowing = false;
+        });
+        return true;
+      }
+    };
+  }
+});
+
 // src/transport/cluster/primary.ts
 import cluster from "node:cluster";
 import os from "node:os";
@@ -5043,7 +5280,7 @@ function workerCount(workers) {
   if (typeof workers === "number" && Number.isInteger(workers) && workers > 0) return workers;
   throw new RangeError(`workers must be an integer ≥ 1, or 0 / "auto" for one per CPU, not ${JSON.stringify(workers)}`);
 }
-var STABLE_AFTER, MAX_RESTART_DELAY, ClusterPrimary;
+var DEFAULT_RELAY_HIGH_WATER_MARK, STABLE_AFTER, MAX_RESTART_DELAY, ClusterPrimary;
 var init_primary = __esm({
   "src/transport/cluster/primary.ts"() {
     "use strict";
@@ -5051,6 +5288,8 @@ var init_primary = __esm({
     init_report();
     init_timers();
     init_topics();
+    init_ipc_backlog();
+    DEFAULT_RELAY_HIGH_WATER_MARK = 16 * 1024 * 1024;
     STABLE_AFTER = 5e3;
     MAX_RESTART_DELAY = 3e4;
     ClusterPrimary = class _ClusterPrimary {
@@ -5061,9 +5300,12 @@ var init_primary = __esm({
       options;
       workers = /* @__PURE__ */ new Set();
       started = /* @__PURE__ */ new WeakMap();
+      backlogs = /* @__PURE__ */ new WeakMap();
       count;
       closing = false;
       crashes = 0;
+      /** `skipped` of workers that have exited. */
+      skippedByGone = 0;
       restartTimers = /* @__PURE__ */ new Set();
       port = 0;
       host = "";
@@ -5079,11 +5321,15 @@ var init_primary = __esm({
         checkTopic(topic);
         if (this.options.topics === "external") {
           const [first2] = [...this.workers].filter((w) => w.isConnected());
-          first2?.send({ [TAG]: "publish", topic, data, binary });
+          if (first2 !== void 0) this.backlogs.get(first2).offer({ [TAG]: "publish", topic, data, binary }, data.byteLength);
         } else {
           this.relay({ [TAG]: "deliver", topic, data, binary }, null);
         }
         return 0;
+      }
+      /** Publishes a worker missed because it did not read them fast enough (see `relayHighWaterMark`). */
+      get skipped() {
+        return this.skippedByGone + [...this.workers].reduce((sum, worker) => sum + this.backlogs.get(worker).skipped, 0);
       }
       /** Number of workers running now. */
       get workerCount() {
@@ -5100,9 +5346,9 @@ var init_primary = __esm({
         const exits = [...this.workers].map((worker) => new Promise((resolve3) => {
           if (worker.isDead()) return resolve3();
           worker.once("exit", () => resolve3());
-          const kill = setTimeout(() => worker.process.kill("SIGKILL"), this.options.closeTimeout + 2e3);
-          worker.once("exit", () => clearTimeout(kill));
-          if (worker.isConnected()) worker.send({ [TAG]: "close" });
+          const kill = setTimer(() => worker.process.kill("SIGKILL"), this.options.closeTimeout + 2e3);
+          worker.once("exit", () => clearTimer(kill));
+          if (worker.isConnected()) worker.send({ [TAG]: "close" }, void 0, (error) => error && worker.process.kill("SIGTERM"));
           else worker.process.kill("SIGTERM");
         }));
         await Promise.all(exits);
@@ -5123,6 +5369,10 @@ var init_primary = __esm({
         const worker = cluster.fork({ [WORKER_ENV]: "1" });
         this.workers.add(worker);
         this.started.set(worker, Date.now());
+        this.backlogs.set(worker, new IpcBacklog((message, written) => worker.send(message, void 0, written), {
+          highWaterMark: this.options.relayHighWaterMark,
+          onOverflow: (pending) => report(this.options.onError, new Error(`worker ${worker.process.pid} is behind: ${pending} bytes of publishes wait for it to read them; it misses publishes until it catches up`), "cluster")
+        }));
         worker.on("message", (message) => this.onMessage(worker, message));
         const listening = new Promise((resolve3, reject) => {
           const onListening = (address) => {
@@ -5147,11 +5397,12 @@ var init_primary = __esm({
       }
       relay(message, from) {
         for (const worker of this.workers) {
-          if (worker !== from && worker.isConnected()) worker.send(message);
+          if (worker !== from && worker.isConnected()) this.backlogs.get(worker).offer(message, message.data.byteLength);
         }
       }
       onExit(worker, code, signal) {
         this.workers.delete(worker);
+        this.skippedByGone += this.backlogs.get(worker)?.skipped ?? 0;
         if (this.closing) return;
         const lived = Date.now() - (this.started.get(worker) ?? 0);
         this.crashes = lived < STABLE_AFTER ? this.crashes + 1 : 0;
@@ -5181,8 +5432,12 @@ import cluster2 from "node:cluster";
 function isOurWorker() {
   return cluster2.isWorker && process.env[WORKER_ENV] === "1";
 }
-function primaryPubSub() {
+function primaryPubSub(options) {
   return (deliver) => {
+    const toPrimary = new IpcBacklog((message, written) => process.send(message, void 0, void 0, written), {
+      highWaterMark: options.relayHighWaterMark,
+      onOverflow: (pending) => report(options.onError, new Error(`the primary is behind: ${pending} bytes of this worker's publishes wait for it to read them; the other workers miss them until it catches up`), "cluster")
+    });
     const onMessage = (message) => {
       if (isClusterMessage(message) && message[TAG] === "deliver") deliver(message.topic, message.data, message.binary);
     };
@@ -5190,7 +5445,7 @@ function primaryPubSub() {
     return {
       publish(topic, data, binary) {
         const message = { [TAG]: "publish", topic, data, binary };
-        if (process.connected) process.send(message);
+        if (process.connected) toPrimary.offer(message, data.byteLength);
       },
       subscribe() {
       },
@@ -5217,6 +5472,8 @@ var init_worker = __esm({
   "src/transport/cluster/worker.ts"() {
     "use strict";
     init_messages();
+    init_ipc_backlog();
+    init_report();
   }
 });
 
@@ -5798,14 +6055,15 @@ var init_runtime = __esm({
       }
       /** Serves the registered endpoints; time options are in seconds (Scriptling's convention). */
       async serve(options = {}) {
-        const { server: existing, libraryPath, workers, pubsub, ...rest } = options;
+        const { server: existing, libraryPath, workers, pubsub, relayHighWaterMark = DEFAULT_RELAY_HIGH_WATER_MARK, ...rest } = options;
+        checkByteCount(relayHighWaterMark, "relayHighWaterMark", { min: 1 });
         const engineOptions = withBindingDefaults(timesToMilliseconds(rest, "serve()"));
         const onError = engineOptions.onError;
-        const joined = pubsub !== void 0 ? redisPubSub(typeof pubsub === "string" ? { url: pubsub, onError } : { onError, ...pubsubInMilliseconds(pubsub) }) : isOurWorker() ? primaryPubSub() : void 0;
+        const joined = pubsub !== void 0 ? redisPubSub(typeof pubsub === "string" ? { url: pubsub, onError } : { onError, ...pubsubInMilliseconds(pubsub) }) : isOurWorker() ? primaryPubSub({ relayHighWaterMark, onError }) : void 0;
         if (workers !== void 0 && !isOurWorker()) {
           if (existing !== void 0) throw new TypeError("serve(): workers listen on their own port; they cannot attach to an existing server");
           workerCount(workers);
-          return this.servePrimary(workers, pubsub !== void 0, resolveLimits(engineOptions).closeTimeout, onError);
+          return this.servePrimary({ workers, topics: pubsub !== void 0 ? "external" : "primary", closeTimeout: resolveLimits(engineOptions).closeTimeout, relayHighWaterMark, onError });
         }
         const server = new WebSocketServer({ ...engineOptions, pubsub: joined, onRequest: (req, res) => this.page(req, res, onError) });
         for (const [path, { handler, options: routeOptions }] of this.sockets) {
@@ -5836,8 +6094,8 @@ var init_runtime = __esm({
         if (isOurWorker()) serveForPrimary({ publish: (topic, data, { binary }) => server.publish(topic, data, { binary }), close });
         return { ...address, close };
       }
-      async servePrimary(workers, external, closeTimeout, onError) {
-        const primary = await ClusterPrimary.start({ workers, topics: external ? "external" : "primary", closeTimeout, onError });
+      async servePrimary(options) {
+        const primary = await ClusterPrimary.start(options);
         this.targets.add(primary);
         everyTarget.add(primary);
         return {

@@ -16,9 +16,22 @@ export interface Readable {
   readonly writableLength: number;
 }
 
-interface Waiter {
-  resolve: (message: Message | null) => void;
-  timer: Timer | null;
+type Resolve = (message: Message | null) => void;
+
+/**
+ * A pending receive: its resolve function alone when it waits forever (an
+ * idle connection's handler keeps no object of ours beyond its promise),
+ * with its timer when it has a timeout.
+ */
+type Waiter = Resolve | { resolve: Resolve; timer: Timer };
+
+function settle(waiter: Waiter, message: Message | null): void {
+  if (typeof waiter === 'function') {
+    waiter(message);
+  } else {
+    clearTimer(waiter.timer);
+    waiter.resolve(message);
+  }
 }
 
 
@@ -62,8 +75,11 @@ export class InboundQueue {
     if (this.hasMessages) return Promise.resolve(this.shift());
     if (this.ended || !(timeoutMs > 0)) return Promise.resolve(null);
     return new Promise((resolve) => {
-      const waiter: Waiter = { resolve, timer: null };
-      if (Number.isFinite(timeoutMs)) waiter.timer = setTimer(() => this.expire(waiter), timeoutMs);
+      let waiter: Waiter = resolve;
+      if (Number.isFinite(timeoutMs)) {
+        const timed = { resolve, timer: setTimer(() => this.expire(timed), timeoutMs) };
+        waiter = timed;
+      }
       if (this.waiter === null) this.waiter = waiter;
       else (this.moreWaiters ??= []).push(waiter);
     });
@@ -78,8 +94,7 @@ export class InboundQueue {
   push(message: Message): void {
     const waiter = this.nextWaiter();
     if (waiter !== null) {
-      clearTimer(waiter.timer);
-      waiter.resolve(message);
+      settle(waiter, message);
       return;
     }
     if (typeof message !== 'string' && !fillsItsBuffer(message)) {
@@ -97,10 +112,7 @@ export class InboundQueue {
   /** No more messages will come: pending receives get null, and so do later ones once the queue is read. */
   end(): void {
     this.ended = true;
-    for (let waiter = this.nextWaiter(); waiter !== null; waiter = this.nextWaiter()) {
-      clearTimer(waiter.timer);
-      waiter.resolve(null);
-    }
+    for (let waiter = this.nextWaiter(); waiter !== null; waiter = this.nextWaiter()) settle(waiter, null);
   }
 
   /**
@@ -131,11 +143,11 @@ export class InboundQueue {
     return message;
   }
 
-  private expire(waiter: Waiter): void {
+  private expire(waiter: { resolve: Resolve }): void {
     if (this.waiter === waiter) {
       this.waiter = this.moreWaiters?.shift() ?? null;
     } else if (this.moreWaiters !== null) {
-      const index = this.moreWaiters.indexOf(waiter);
+      const index = this.moreWaiters.indexOf(waiter as Waiter);
       if (index !== -1) this.moreWaiters.splice(index, 1);
     }
     waiter.resolve(null);

@@ -317,7 +317,7 @@ export class WebSocketServer {
       : tls ? https.createServer({ ...httpOptions, ...tls }) : http.createServer(httpOptions);
     if (maxConnections !== undefined && maxConnections !== Infinity) server.maxConnections = maxConnections;
     // node:http's headersTimeout starts only once TLS is done, and node:tls allows 120 s for that.
-    const deadlines = new HeadDeadlines(this.handshakeTimeout);
+    const deadlines = new HeadDeadlines(this.handshakeTimeout, { keyedBy: tls || this.http2 !== null ? 'address' : 'socket' });
     server.on('connection', (socket: Socket) => deadlines.start(socket));
     // An HTTP/2 session is under way once TLS and its preface are done; its streams have their own limits.
     server.on('session', (session: http2.ServerHttp2Session) => deadlines.settle(session.socket as Socket));
@@ -444,7 +444,9 @@ export class WebSocketServer {
       head,
       topics: this.topics,
     });
-    this.sessions.set(ws, this.run(invoke(route.handler, ws, request), ws));
+    // The WebSocket listens for errors itself now: the handshake's listener would only cost an array per connection.
+    socket.removeListener('error', ignore);
+    this.sessions.set(ws, this.run(route.handler, ws, request));
   }
 
   /** `open` for a stream already answered 200: the same connection and handler. */
@@ -463,27 +465,41 @@ export class WebSocketServer {
       handshake: agreement.handshake,
       topics: this.topics,
     });
-    this.sessions.set(ws, this.run(invoke(route.handler, ws, request), ws));
+    this.sessions.set(ws, this.run(route.handler, ws, request));
   }
 
   /**
-   * Runs a handler for the connection's lifetime: returning closes with
-   * 1000, throwing closes with 1011 (§7.4.1) and is reported, never thrown.
-   * The promise never rejects, whatever the handler or onError do. One
-   * async function, so an idle connection holds one pending frame here and
-   * no chain of promises and closures.
+   * Runs a handler for the connection's lifetime, starting it on the next
+   * microtask: returning closes with 1000, throwing (at once or later)
+   * closes with 1011 (§7.4.1) and is reported, never thrown. The promise
+   * never rejects, whatever the handler or onError do. One async function,
+   * so an idle connection holds one pending frame here and no chain of
+   * promises and closures.
    */
-  private async run(handling: Promise<unknown>, ws: WebSocket): Promise<void> {
+  private async run(handler: ConnectionHandler, ws: WebSocket, request: UpgradeRequest | null): Promise<void> {
+    // Only the handler's part here: this frame waits as long as the connection, and a frame's size grows with its code.
     try {
-      try {
-        await handling;
-      } catch (error) {
+      await undefined;
+      const handling = handler(ws, request!);
+      // It must not keep the upgrade request, its headers and stream alive meanwhile.
+      request = null;
+      await handling;
+    } catch (error) {
+      return this.end(ws, { error });
+    }
+    return this.end(ws, null);
+  }
+
+  /** After the handler: close with 1000, or fail with 1011 and report when it threw (`failure`). */
+  private async end(ws: WebSocket, failure: { error: unknown } | null): Promise<void> {
+    try {
+      if (failure === null) {
+        await ws.close(CloseCode.NORMAL);
+      } else {
         ws.fail(new WebSocketError('WS_ERR_HANDLER', CloseCode.INTERNAL_ERROR, 'handler failed'));
-        this.report(error, handlerName(ws));
+        this.report(failure.error, handlerName(ws));
         await ws.whenClosed();
-        return;
       }
-      await ws.close(CloseCode.NORMAL);
     } catch (error) {
       this.report(error, `closing after the ${handlerName(ws)}`);
       ws.terminate();
@@ -556,13 +572,4 @@ function checkCount(value: unknown, name: string): void {
 }
 
 const handlerName = (ws: WebSocket): string => `WebSocket handler for ${ws.request?.path ?? '/'}`;
-
-/**
- * Starts a handler on the next microtask, throws included. A function of its
- * own so that no closure living as long as the connection shares a scope
- * with (and so keeps alive) the upgrade request, its headers and its stream.
- */
-function invoke(handler: ConnectionHandler, ws: WebSocket, request: UpgradeRequest): Promise<unknown> {
-  return Promise.resolve().then(() => handler(ws, request));
-}
 

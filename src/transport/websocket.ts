@@ -8,6 +8,7 @@ import { KEEPALIVE_TIMEOUT_REASON, Keepalive } from '../protocol/keepalive.js';
 import { CloseDeadline } from '../protocol/close-deadline.js';
 import { clearTimer, setTimer, type Timer } from './timers.js';
 import { report, type ErrorReporter } from './report.js';
+import { WHEEL_DUE, keepaliveWheel, type WheelSlot } from './timer-wheel.js';
 import { InboundQueue, type Message } from './inbound-queue.js';
 import { OutboundBuffer } from './outbound-buffer.js';
 import type { TopicHub } from './topics.js';
@@ -83,7 +84,9 @@ export class WebSocket {
   /** The round-trip time of the last answered Ping (keepalive or `ping()`), in ms; 0 before any. */
   latency = 0;
 
-  private readonly closeDeadline: CloseDeadline;
+  /** Made when a close begins: an idle connection keeps only its timeout. */
+  private closeDeadline: CloseDeadline | null = null;
+  private readonly closeTimeout: number;
   private readonly keepalive: Keepalive;
   private readonly onError: ErrorReporter | undefined;
   private readonly inbound: InboundQueue;
@@ -94,8 +97,11 @@ export class WebSocket {
   private closeScheduled = false;
   private closeTimer: Timer | null = null;
 
-  // Keepalive: one timer, until the policy's next decision (the next Ping, or its Pong overdue).
-  private keepaliveTimer: Timer | null = null;
+  // Keepalive: a place on the process's one keepalive wheel, until the policy's next decision
+  // (the next Ping, or its Pong overdue); no timer of its own.
+  private keepaliveSlot: WheelSlot | null = null;
+  /** The finest rounding the wheel may apply to this connection's keepalive deadlines, in ms. */
+  private readonly keepaliveStep: number;
   private keepalivePing: PendingPing | null = null;
   private pings: PendingPing[] | null = null;
   private transportClosed = false;
@@ -124,15 +130,18 @@ export class WebSocket {
   ) {
     const limits: ResolvedLimits = options.limits ?? resolveLimits(options);
     const maxQueuedBytes = limits.maxQueuedBytes;
-    this.closeDeadline = new CloseDeadline(limits.closeTimeout);
+    this.closeTimeout = limits.closeTimeout;
     this.keepalive = new Keepalive(limits.keepalive, performance.now());
+    // A quarter of the shorter time: a 20 ms ping interval is not stretched to the wheel's 250 ms slots.
+    this.keepaliveStep = Math.max(1, Math.floor(Math.min(limits.keepalive.interval, limits.keepalive.timeout) / 4));
     this.onError = options.onError;
     this.extensions = options.extensions ?? '';
     this.protocol = options.protocol ?? '';
     this.request = options.request ?? null;
     this.handshake = options.handshake ?? null;
     this.hub = options.topics ?? null;
-    this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
+    // A server connection's request already has it as text: one string, not a second one per connection.
+    this.remoteAddress = options.request?.remote_addr ?? formatAddress(socket.remoteAddress, socket.remotePort);
     // Plain objects wired to each other, no closures: an idle connection stays small.
     this.inbound = new InboundQueue(maxQueuedBytes, socket);
     this.outbound = new OutboundBuffer(socket, connection, {
@@ -420,20 +429,31 @@ export class WebSocket {
   }
 
   private armCloseTimer(): void {
-    if (this.closeDeadline.isStarted || this.transportClosed) return;
+    if (this.closeDeadline !== null || this.transportClosed) return;
     const now = performance.now();
+    this.closeDeadline = new CloseDeadline(this.closeTimeout);
     this.closeDeadline.start(now);
     const ms = this.closeDeadline.remaining(now);
     if (Number.isFinite(ms)) this.closeTimer = setTimer(() => this.socket.destroy(), ms);
   }
 
+  /** The keepalive wheel's call: this connection's next keepalive decision is due. */
+  [WHEEL_DUE](): void {
+    this.keepaliveSlot = null;
+    try {
+      this.scheduleKeepalive();
+    } catch (error) {
+      // A bug of ours must not reach the wheel, which serves every connection of the process.
+      this.fail(internalError(error));
+    }
+  }
+
   /**
    * Does what the keepalive policy says now (see protocol/keepalive.ts) and
-   * arms the timer for its next decision (unref'd: keepalive alone keeps no
-   * process alive).
+   * takes a place on the shared keepalive wheel for its next decision (the
+   * wheel's timer is unref'd: keepalive alone keeps no process alive).
    */
   private scheduleKeepalive(): void {
-    this.keepaliveTimer = null;
     if (this.connection.state !== State.OPEN || this.transportClosed) return;
     const now = performance.now();
     const decision = this.keepalive.check(now, this.inbound.isPaused);
@@ -443,7 +463,7 @@ export class WebSocket {
     } else if (decision.action === 'fail') {
       this.fail(new WebSocketError('WS_ERR_KEEPALIVE_TIMEOUT', CloseCode.INTERNAL_ERROR, KEEPALIVE_TIMEOUT_REASON, { closeReason: KEEPALIVE_TIMEOUT_REASON }));
     } else if (Number.isFinite(decision.at)) {
-      this.keepaliveTimer = setTimer(() => this.scheduleKeepalive(), Math.max(decision.at - now, 1), { unref: true });
+      this.keepaliveSlot = keepaliveWheel.schedule(this, decision.at, this.keepaliveStep);
     }
   }
 
@@ -472,7 +492,7 @@ export class WebSocket {
       if (ping === this.keepalivePing) {
         this.keepalivePing = null;
         this.keepalive.answered(now);
-        clearTimer(this.keepaliveTimer);
+        this.leaveKeepaliveWheel();
         this.scheduleKeepalive();
       }
     }
@@ -480,9 +500,14 @@ export class WebSocket {
 
   private stopKeepalive(): void {
     this.keepalive.stop();
-    clearTimer(this.keepaliveTimer);
-    this.keepaliveTimer = null;
+    this.leaveKeepaliveWheel();
     this.keepalivePing = null;
+  }
+
+  private leaveKeepaliveWheel(): void {
+    if (this.keepaliveSlot === null) return;
+    keepaliveWheel.cancel(this, this.keepaliveSlot);
+    this.keepaliveSlot = null;
   }
 
   private flushSoon(): Promise<void> {

@@ -67,3 +67,29 @@ test('connections already reset when seen (no address) are destroyed at once, an
     mock.timers.reset();
   }
 });
+
+test("keyedBy 'address' (TLS: node:tls settles a TLSSocket, another object for the same pair) and 'socket' (plain: the object itself)", async () => {
+  const { accepted, client, close } = await socketPair();
+  try {
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      // What node:tls hands to the request: a different object reporting the same addresses.
+      const wrapper = { localAddress: accepted.localAddress, localPort: accepted.localPort, remoteAddress: accepted.remoteAddress, remotePort: accepted.remotePort } as net.Socket;
+      const byAddress = new HeadDeadlines(50, { keyedBy: 'address' });
+      byAddress.start(accepted);
+      byAddress.settle(wrapper);
+      const bySocket = new HeadDeadlines(50);
+      bySocket.start(accepted);
+      bySocket.settle(wrapper);
+      assert.equal(accepted.destroyed, false);
+      // Only 'socket' mode still holds a deadline: the wrapper is not the socket it started with.
+      mock.timers.tick(1000);
+      assert.equal(accepted.destroyed, true);
+    } finally {
+      mock.timers.reset();
+    }
+    await once(client, 'close');
+  } finally {
+    close();
+  }
+});
