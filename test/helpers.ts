@@ -297,6 +297,23 @@ export async function steady(read: () => number, { turns = 50, timeoutMs = 10_00
   return value;
 }
 
+/**
+ * `promise`'s value, or a rejection naming `what` once `timeoutMs` have
+ * passed: a test that waits on an event fails with a message instead of
+ * hanging until the runner's limit.
+ */
+export async function bounded<T>(promise: Promise<T>, { timeoutMs = 5000, what = 'a promise' } = {}): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Whether `promise` settles within `turns` event-loop turns (I/O included): e.g. a send() that TCP holds back does not. */
 export async function settlesWithin(promise: Promise<unknown>, turns = 20): Promise<boolean> {
   let settled = false;

@@ -26,6 +26,12 @@ interface DeflateParams {
 	sendWindowBits: number;
 	sendNoContextTakeover: boolean;
 	receiveNoContextTakeover: boolean;
+	/**
+	 * The window the peer agreed to compress within (8–15): its messages are
+	 * inflated with it, so one that refers further back fails (1007, "invalid
+	 * distance too far back"). Unset: 15, which takes any peer's output.
+	 */
+	receiveWindowBits?: number;
 }
 declare class PerMessageDeflate {
 	readonly params: DeflateParams;
@@ -78,8 +84,12 @@ interface PeerCertificate {
  * Every failure the engine reports: a stable string `code` for tests and
  * callers, and the close code the connection is failed with (§7.1.7).
  */
+/** Why a connection failed or a send could not complete: `WebSocketError.code`. */
+export type WebSocketErrorCode = ProtocolErrorCode | "WS_ERR_INVALID_UTF8" | "WS_ERR_MESSAGE_TOO_BIG" | "WS_ERR_INFLATE" | "WS_ERR_KEEPALIVE_TIMEOUT" | "WS_ERR_HANDLER" | "WS_ERR_INTERNAL" | "WS_ERR_NOT_OPEN" | "WS_ERR_CLOSED";
+/** The peer's violations of RFC 6455 §5: each fails the connection with 1002. */
+export type ProtocolErrorCode = "WS_ERR_EXPECTED_MASK" | "WS_ERR_UNEXPECTED_MASK" | "WS_ERR_UNEXPECTED_RSV" | "WS_ERR_INVALID_OPCODE" | "WS_ERR_INVALID_LENGTH" | "WS_ERR_FRAGMENTED_CONTROL" | "WS_ERR_CONTROL_TOO_LONG" | "WS_ERR_UNEXPECTED_CONTINUATION" | "WS_ERR_EXPECTED_CONTINUATION" | "WS_ERR_INVALID_CLOSE_FRAME" | "WS_ERR_INVALID_CLOSE_CODE";
 export declare class WebSocketError extends Error {
-	readonly code: string;
+	readonly code: WebSocketErrorCode;
 	readonly closeCode: number;
 	name: string;
 	/**
@@ -88,7 +98,7 @@ export declare class WebSocketError extends Error {
 	 * internals (python-websockets withholds it too).
 	 */
 	readonly closeReason: string | undefined;
-	constructor(code: string, closeCode: number, message: string, options?: {
+	constructor(code: WebSocketErrorCode, closeCode: number, message: string, options?: {
 		cause?: unknown;
 		closeReason?: string;
 	});
@@ -106,7 +116,7 @@ type Side = "client" | "server";
 declare enum State {
 	/** Messages flow both ways. */
 	OPEN = "OPEN",
-	/** We sent a Close frame and wait for the peer's (§7.1.2). */
+	/** We sent a Close frame and wait for the peer's (§7.1.2). The one state in which only we have sent one. */
 	CLOSING = "CLOSING",
 	/** Close frames exchanged, connection failed, or the transport ended. */
 	CLOSED = "CLOSED"
@@ -172,7 +182,6 @@ declare class Connection {
 	/** The payload of a one-frame message that spans socket chunks, filled in as they arrive (see `collectsWhole`). */
 	private whole;
 	private utf8;
-	private closeSent;
 	private heldClose;
 	constructor(options: ConnectionOptions);
 	/** Events produced since the last call: messages, pings, pongs, and at most one close. */
@@ -266,7 +275,19 @@ declare class Connection {
 	private deliver;
 	private handleControl;
 }
+interface ResolvedLimits {
+	maxMessageSize: number;
+	closeTimeout: number;
+	maxQueuedBytes: number;
+	sendHighWaterMark: number;
+	/** Keepalive in ms (protocol/keepalive.ts): Infinity turns a part off. */
+	keepalive: {
+		interval: number;
+		timeout: number;
+	};
+}
 type ErrorReporter = (error: unknown, where: string) => void;
+declare const WHEEL_DUE: unique symbol;
 type Message = string | Buffer;
 type Deliver = (topic: string, data: Uint8Array, binary: boolean) => void;
 interface PubSub {
@@ -381,7 +402,9 @@ declare class WebSocket$1 {
 	onpong: ((data: Buffer) => void) | null;
 	/** The round-trip time of the last answered Ping (keepalive or `ping()`), in ms; 0 before any. */
 	latency: number;
-	private readonly closeDeadline;
+	/** Made when a close begins: an idle connection keeps only its timeout. */
+	private closeDeadline;
+	private readonly closeTimeout;
 	private readonly keepalive;
 	private readonly onError;
 	private readonly inbound;
@@ -389,7 +412,9 @@ declare class WebSocket$1 {
 	private readonly textAsBytes;
 	private closeScheduled;
 	private closeTimer;
-	private keepaliveTimer;
+	private keepaliveSlot;
+	/** The finest rounding the wheel may apply to this connection's keepalive deadlines, in ms. */
+	private readonly keepaliveStep;
 	private keepalivePing;
 	private pings;
 	private transportClosed;
@@ -411,6 +436,8 @@ declare class WebSocket$1 {
 		/** Set before the first frame (in `head`) is read, so that no Ping or Pong goes unseen. */
 		onping?: ((data: Buffer) => void) | null;
 		onpong?: ((data: Buffer) => void) | null;
+		/** The limits as the entry (server, connect) resolved them once; else resolved here from the options. */
+		limits?: ResolvedLimits;
 	});
 	private static onSocketData;
 	/**
@@ -511,15 +538,18 @@ declare class WebSocket$1 {
 	private onTransportClosed;
 	private closedError;
 	private armCloseTimer;
+	/** The keepalive wheel's call: this connection's next keepalive decision is due. */
+	[WHEEL_DUE](): void;
 	/**
 	 * Does what the keepalive policy says now (see protocol/keepalive.ts) and
-	 * arms the timer for its next decision (unref'd: keepalive alone keeps no
-	 * process alive).
+	 * takes a place on the shared keepalive wheel for its next decision (the
+	 * wheel's timer is unref'd: keepalive alone keeps no process alive).
 	 */
 	private scheduleKeepalive;
 	private sendKeepalivePing;
 	private onPong;
 	private stopKeepalive;
+	private leaveKeepaliveWheel;
 	private flushSoon;
 	/** Writes everything pending now. */
 	flush(): void;
@@ -550,7 +580,9 @@ export type ConnectErrorCode =
 /** The server's 101 answer breaks RFC 6455 §4.1 or HTTP (bad accept key, subprotocol, extension, framing). */
  | "ERR_HANDSHAKE"
 /** A redirect went past `maxRedirects`, had no usable Location, or went from wss:// to ws://. */
- | "ERR_REDIRECT";
+ | "ERR_REDIRECT"
+/** Asked for what this client does not do (yet), refused before anything is sent: HTTP/2 in the synchronous API, redirects over HTTP/2. */
+ | "ERR_UNSUPPORTED";
 interface RefusalDetails {
 	status: number;
 	/** Lower-cased names; repeated headers joined with ", ". */
@@ -571,6 +603,14 @@ export declare class ConnectError extends Error {
 		refusal?: RefusalDetails;
 	});
 }
+interface Target {
+	secure: boolean;
+	host: string;
+	port: number;
+	hostHeader: string;
+	resource: string;
+}
+declare function parseWebSocketUrl(input: string | URL): Target;
 type TlsOptions = Pick<tls.ConnectionOptions, "ca" | "cert" | "key" | "pfx" | "passphrase" | "rejectUnauthorized" | "servername" | "minVersion" | "maxVersion" | "ciphers" | "checkServerIdentity">;
 interface ConnectOptions extends ConnectionLimits, TlsOptions {
 	/** Covers DNS, TCP, the proxy, TLS and the opening handshake (and redirects), in ms. Default 10000; Infinity waits forever. */
@@ -606,14 +646,6 @@ interface ConnectOptions extends ConnectionLimits, TlsOptions {
 	 */
 	http2?: boolean | "auto";
 }
-interface Target {
-	secure: boolean;
-	host: string;
-	port: number;
-	hostHeader: string;
-	resource: string;
-}
-declare function parseWebSocketUrl(input: string | URL): Target;
 declare function connect(url: string | URL, options?: ConnectOptions): Promise<WebSocket$1>;
 export type ReceivedMessage = string | number[];
 /**
@@ -780,6 +812,7 @@ declare class WebSocketServer {
 	private readonly http2;
 	private closing;
 	private readonly topics;
+	private readonly limits;
 	constructor(options?: ServerOptions);
 	/**
 	 * Sends `data` to every connection subscribed to `topic` (`ws.subscribe`)
@@ -859,13 +892,16 @@ declare class WebSocketServer {
 	/** `open` for a stream already answered 200: the same connection and handler. */
 	private startSession;
 	/**
-	 * Runs a handler for the connection's lifetime: returning closes with
-	 * 1000, throwing closes with 1011 (§7.4.1) and is reported, never thrown.
-	 * The promise never rejects, whatever the handler or onError do. One
-	 * async function, so an idle connection holds one pending frame here and
-	 * no chain of promises and closures.
+	 * Runs a handler for the connection's lifetime, starting it on the next
+	 * microtask: returning closes with 1000, throwing (at once or later)
+	 * closes with 1011 (§7.4.1) and is reported, never thrown. The promise
+	 * never rejects, whatever the handler or onError do. One async function,
+	 * so an idle connection holds one pending frame here and no chain of
+	 * promises and closures.
 	 */
 	private run;
+	/** After the handler: close with 1000, or fail with 1011 and report when it threw (`failure`). */
+	private end;
 	private report;
 }
 interface RedisAddress {
@@ -991,6 +1027,13 @@ export interface ServeOptions extends Omit<ServerOptions, "onRequest" | "handsha
 	 */
 	workers?: number | "auto";
 	/**
+	 * With `workers`: bytes of publishes that may wait for one process to
+	 * read them over IPC (default 16 MiB; Infinity: no limit). A worker (or
+	 * primary) whose event loop is blocked past it misses publishes until it
+	 * has caught up, reported through onError, so it cannot grow the others.
+	 */
+	relayHighWaterMark?: number;
+	/**
 	 * Join topics with every process using this Redis (or Valkey):
 	 * "redis://[user:password@]host:port[/db]", "rediss://…" for TLS, or
 	 * { url, prefix, maxQueuedBytes, connectTimeout, reconnectDelay: { min, max }, tls }
@@ -1101,10 +1144,6 @@ declare const Opcode: {
 	readonly PING: 9;
 	readonly PONG: 10;
 };
-interface KeepaliveTimes {
-	interval: number;
-	timeout: number;
-}
 interface Windows {
 	receive: number;
 	send: number;
@@ -1119,11 +1158,8 @@ interface Handover {
 		params: DeflateParams;
 		options: DeflateOptions;
 	} | null;
-	maxMessageSize: number | undefined;
-	/** ms; Infinity waits forever. */
-	closeTimeout: number;
-	/** Keepalive, in ms, Infinity for off (protocol/keepalive.ts). */
-	keepalive: KeepaliveTimes;
+	/** The connection's limits, resolved once by the worker from the connect options. */
+	limits: ResolvedLimits;
 }
 type Request$1 = {
 	op: "connect";
@@ -1385,7 +1421,7 @@ declare namespace sync {
 	export { ConnectError, ReceivedMessage, ScriptlingConnectOptions, SocketThread, SyncConnection, SyncWorker, SyncWorkerOptions, WebSocketError, WorkerDiedError, connect$2 as connect, is_binary, is_text };
 }
 declare namespace core {
-	export { Authorize, BufferUse, CloseCode, ConnectError, ConnectErrorCode, ConnectOptions, Connection, ConnectionHandler, ConnectionLimits, ConnectionOptions, DEFAULT_MAX_MESSAGE_SIZE, DeflateOptions, Deliver, Http2ConnectRequest, Http2Limits, Message, Opcode, PeerCertificate, ProtocolEvent, PubSub, PubSubError, PubSubFactory, RedisPubSub, RedisPubSubOptions, RedisPubSubStats, RequestHandler, RequestInfo, RouteOptions, SendOptions, ServerOptions, Side, State, TextBytes, TlsOptions, TopicCounts, UpgradeRequest, Verdict, WebSocket$1 as WebSocket, WebSocketError, WebSocketServer, checkConnectionLimits, connect, isValidWireCloseCode, parseWebSocketUrl, redisPubSub };
+	export { Authorize, BufferUse, CloseCode, ConnectError, ConnectErrorCode, ConnectOptions, Connection, ConnectionHandler, ConnectionLimits, ConnectionOptions, DEFAULT_MAX_MESSAGE_SIZE, DeflateOptions, Deliver, Http2ConnectRequest, Http2Limits, Message, Opcode, PeerCertificate, ProtocolErrorCode, ProtocolEvent, PubSub, PubSubError, PubSubFactory, RedisPubSub, RedisPubSubOptions, RedisPubSubStats, RequestHandler, RequestInfo, RouteOptions, SendOptions, ServerOptions, Side, State, TextBytes, TlsOptions, TopicCounts, UpgradeRequest, Verdict, WebSocket$1 as WebSocket, WebSocketError, WebSocketErrorCode, WebSocketServer, checkConnectionLimits, connect, isValidWireCloseCode, parseWebSocketUrl, redisPubSub };
 }
 
 export {

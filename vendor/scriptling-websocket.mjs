@@ -437,11 +437,38 @@ function parseByteSize(text2) {
   const bytes2 = match && unit !== void 0 ? Math.floor(Number(match[1]) * unit) : NaN;
   return bytes2 > 0 && Number.isSafeInteger(bytes2) ? bytes2 : null;
 }
-var SIZE_UNITS;
+function resolveLimits(options, defaults = {}) {
+  checkByteCount(options.maxMessageSize, "maxMessageSize");
+  checkByteCount(options.maxQueuedBytes, "maxQueuedBytes");
+  checkByteCount(options.sendHighWaterMark, "sendHighWaterMark");
+  checkDuration(options.closeTimeout, "closeTimeout");
+  checkDuration(options.pingInterval, "pingInterval");
+  checkDuration(options.pingTimeout, "pingTimeout");
+  const pick = (key) => options[key] ?? defaults[key] ?? LIMIT_DEFAULTS[key];
+  const interval = pick("pingInterval");
+  const timeout = pick("pingTimeout");
+  return {
+    maxMessageSize: pick("maxMessageSize"),
+    closeTimeout: pick("closeTimeout"),
+    maxQueuedBytes: pick("maxQueuedBytes"),
+    sendHighWaterMark: pick("sendHighWaterMark"),
+    // The options say "off" with 0 as well as Infinity; from here on it is Infinity only.
+    keepalive: { interval: interval > 0 ? interval : Infinity, timeout: timeout > 0 ? timeout : Infinity }
+  };
+}
+var SIZE_UNITS, LIMIT_DEFAULTS;
 var init_limits = __esm({
   "src/protocol/limits.ts"() {
     "use strict";
     SIZE_UNITS = { "": 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+    LIMIT_DEFAULTS = {
+      maxMessageSize: 64 * 1024 * 1024,
+      closeTimeout: 5e3,
+      maxQueuedBytes: 16 * 1024 * 1024,
+      sendHighWaterMark: 1024 * 1024,
+      pingInterval: 2e4,
+      pingTimeout: 2e4
+    };
   }
 });
 
@@ -681,7 +708,7 @@ var init_connection = __esm({
       State2["CLOSED"] = "CLOSED";
       return State2;
     })(State || {});
-    DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
+    DEFAULT_MAX_MESSAGE_SIZE = LIMIT_DEFAULTS.maxMessageSize;
     EMPTY = Buffer.alloc(0);
     MAX_COLLECTED = 16 * 1024 * 1024;
     Connection = class {
@@ -700,14 +727,13 @@ var init_connection = __esm({
       payloadRemaining = 0;
       /** Payload bytes of the current frame already consumed: where the masking key stands. */
       payloadOffset = 0;
-      // The data message being reassembled (§5.4). messageOpcode is 0 between messages.
-      messageOpcode = 0;
+      // The data message being reassembled (§5.4): its opcode, null between messages (0 is CONTINUATION's own).
+      messageOpcode = null;
       messageCompressed = false;
       fragments = null;
       /** The payload of a one-frame message that spans socket chunks, filled in as they arrive (see `collectsWhole`). */
       whole = null;
       utf8 = null;
-      closeSent = false;
       heldClose = null;
       constructor(options) {
         this.side = options.side;
@@ -835,7 +861,6 @@ var init_connection = __esm({
         const body = encodeCloseBody(code, reason);
         if (this.state !== "OPEN" /* OPEN */) return;
         this.writeFrame(FIN | Opcode.CLOSE, body);
-        this.closeSent = true;
         this.state = "CLOSING" /* CLOSING */;
       }
       /**
@@ -845,10 +870,9 @@ var init_connection = __esm({
        */
       fail(error) {
         if (this.state === "CLOSED" /* CLOSED */) return;
-        if (!this.closeSent) {
+        if (this.state === "OPEN" /* OPEN */) {
           const reason = error.closeReason !== void 0 ? truncateReason(error.closeReason) : error.closeCode === CloseCode.INTERNAL_ERROR ? "" : truncateReason(error.message);
           this.writeFrame(FIN | Opcode.CLOSE, encodeCloseBody(error.closeCode, reason));
-          this.closeSent = true;
         }
         this.finish({ type: "close", code: error.closeCode, reason: error.message, wasClean: false, error });
       }
@@ -948,10 +972,10 @@ var init_connection = __esm({
         }
         if (isControl(header.opcode)) return;
         if (header.opcode === Opcode.CONTINUATION) {
-          if (this.messageOpcode === 0) {
+          if (this.messageOpcode === null) {
             throw protocolError("WS_ERR_UNEXPECTED_CONTINUATION", "continuation frame without a message to continue (RFC 6455 §5.4)");
           }
-        } else if (this.messageOpcode !== 0) {
+        } else if (this.messageOpcode !== null) {
           throw protocolError("WS_ERR_EXPECTED_CONTINUATION", "new data frame inside a fragmented message (RFC 6455 §5.4)");
         }
         if ((this.fragments?.size ?? 0) + header.length > this.maxMessageSize) throw tooBig(this.maxMessageSize);
@@ -968,7 +992,7 @@ var init_connection = __esm({
       }
       /** One piece of a data frame's payload (§5.4, §5.6); `frameDone` marks its last piece. */
       handleData(header, piece, frameDone) {
-        if (header.opcode !== Opcode.CONTINUATION && this.messageOpcode === 0) {
+        if (header.opcode !== Opcode.CONTINUATION && this.messageOpcode === null) {
           this.messageOpcode = header.opcode;
           this.messageCompressed = header.rsv1;
         }
@@ -1002,7 +1026,7 @@ var init_connection = __esm({
       deliver(fragments, validatedPieces) {
         const opcode = this.messageOpcode;
         const compressed = this.messageCompressed;
-        this.messageOpcode = 0;
+        this.messageOpcode = null;
         this.messageCompressed = false;
         const data = compressed ? this.deflate.decompress(fragments, this.maxMessageSize) : fragments.length === 1 ? fragments[0] : Buffer.concat(fragments);
         if (opcode !== Opcode.TEXT) {
@@ -1035,7 +1059,6 @@ var init_connection = __esm({
         this.closeAfterMessages(() => {
           if (this.state === "OPEN" /* OPEN */) {
             this.writeFrame(FIN | Opcode.CLOSE, code === CloseCode.NO_STATUS ? EMPTY : payload.subarray(0, 2));
-            this.closeSent = true;
           }
           this.finish({ type: "close", code, reason, wasClean: true });
         });
@@ -1300,7 +1323,7 @@ var init_deflate = __esm({
         this.level = options.level ?? constants.Z_DEFAULT_COMPRESSION;
         this.memLevel = options.memLevel ?? 8;
         this.sendHistory = params.sendNoContextTakeover || params.sendWindowBits === 0 ? null : new History(1 << params.sendWindowBits);
-        this.receiveHistory = params.receiveNoContextTakeover ? null : new History(1 << MAX_WINDOW_BITS);
+        this.receiveHistory = params.receiveNoContextTakeover ? null : new History(1 << (params.receiveWindowBits ?? MAX_WINDOW_BITS));
       }
       params;
       threshold;
@@ -1338,7 +1361,7 @@ var init_deflate = __esm({
         try {
           out = inflateRawSync(input, {
             finishFlush: constants.Z_SYNC_FLUSH,
-            windowBits: MAX_WINDOW_BITS,
+            windowBits: this.params.receiveWindowBits ?? MAX_WINDOW_BITS,
             dictionary: this.receiveHistory?.view(),
             maxOutputLength: outputLimit
           });
@@ -1799,31 +1822,34 @@ var init_keepalive = __esm({
     "use strict";
     KEEPALIVE_TIMEOUT_REASON = "keepalive ping timeout";
     Keepalive = class {
-      constructor(times, now) {
-        this.times = times;
-        this.since = now;
-      }
-      times;
       /** When the current wait began: the open or the last answer (no Ping out), or the Ping (or its last extension). */
       since;
       pingOut = false;
       /** Bytes arrived since the Ping went out (or its last extension). */
       heardSince = false;
       stopped = false;
+      // The times as fields of this object, not a reference to the caller's: one object less per connection.
+      interval;
+      timeout;
+      constructor(times, now) {
+        this.interval = times.interval;
+        this.timeout = times.timeout;
+        this.since = now;
+      }
       /** What to do at `now`; `readingPaused`: our reading is paused (flow control), so a Pong may be unread. */
       check(now, readingPaused = false) {
-        if (this.stopped || !(this.times.interval < Infinity)) return WAIT_FOREVER;
+        if (this.stopped || !(this.interval < Infinity)) return WAIT_FOREVER;
         if (!this.pingOut) {
-          const at2 = this.since + this.times.interval;
+          const at2 = this.since + this.interval;
           return now >= at2 ? PING : { action: "wait", at: at2 };
         }
-        if (!(this.times.timeout < Infinity)) return WAIT_FOREVER;
-        const at = this.since + this.times.timeout;
+        if (!(this.timeout < Infinity)) return WAIT_FOREVER;
+        const at = this.since + this.timeout;
         if (now < at) return { action: "wait", at };
         if (this.heardSince || readingPaused) {
           this.heardSince = false;
           this.since = now;
-          return { action: "wait", at: now + this.times.timeout };
+          return { action: "wait", at: now + this.timeout };
         }
         this.stopped = true;
         return FAIL;
@@ -1950,6 +1976,128 @@ var init_report = __esm({
   }
 });
 
+// src/transport/timer-wheel.ts
+function heapPush(heap, value) {
+  let i = heap.push(value) - 1;
+  while (i > 0) {
+    const parent = i - 1 >> 1;
+    if (heap[parent] <= value) break;
+    heap[i] = heap[parent];
+    i = parent;
+  }
+  heap[i] = value;
+}
+function heapPop(heap) {
+  const top = heap[0];
+  const last = heap.pop();
+  if (heap.length > 0) {
+    let i = 0;
+    for (; ; ) {
+      const left = 2 * i + 1;
+      if (left >= heap.length) break;
+      const child = left + 1 < heap.length && heap[left + 1] < heap[left] ? left + 1 : left;
+      if (heap[child] >= last) break;
+      heap[i] = heap[child];
+      i = child;
+    }
+    heap[i] = last;
+  }
+  return top;
+}
+var WHEEL_DUE, TimerWheel, KEEPALIVE_GRANULARITY, keepaliveWheel;
+var init_timer_wheel = __esm({
+  "src/transport/timer-wheel.ts"() {
+    "use strict";
+    WHEEL_DUE = /* @__PURE__ */ Symbol("wheel due");
+    TimerWheel = class {
+      /**
+       * `granularity`: ms per slot, the most a deadline is rounded up by.
+       * Deadlines are `performance.now()` times. `unref` (default true): the
+       * wheel's timer keeps no process alive.
+       */
+      constructor(granularity, options = {}) {
+        this.granularity = granularity;
+        this.unref = options.unref ?? true;
+        if (!(granularity >= 1 && Number.isFinite(granularity))) throw new RangeError(`granularity must be a number of ms ≥ 1, not ${granularity}`);
+      }
+      granularity;
+      /** Entries by slot (the slot's time, a multiple of the granularity). */
+      slots = /* @__PURE__ */ new Map();
+      /** Slot times, a binary min-heap; a slot emptied by `cancel` stays until its time and is skipped then. */
+      heap = [];
+      timer = null;
+      armedFor = 0;
+      ticking = false;
+      unref;
+      /** Entries scheduled (for tests and diagnostics). */
+      get size() {
+        let size = 0;
+        for (const entries of this.slots.values()) size += entries.size;
+        return size;
+      }
+      /**
+       * Calls `entry[WHEEL_DUE]` at or after `at` (finite, in the clock's ms),
+       * at most one granularity after it (plus the event loop's own delay).
+       * `step`, if smaller than the granularity, rounds this deadline to a finer
+       * slot (a connection with a 20 ms ping interval should not wait 250 ms).
+       * Returns the slot, which `cancel` takes.
+       */
+      schedule(entry, at, step2 = this.granularity) {
+        const size = Math.max(1, Math.min(step2, this.granularity));
+        const slot = Math.ceil(at / size) * size;
+        let entries = this.slots.get(slot);
+        if (entries === void 0) {
+          entries = /* @__PURE__ */ new Set();
+          this.slots.set(slot, entries);
+          heapPush(this.heap, slot);
+        }
+        entries.add(entry);
+        if (!this.ticking && (this.timer === null || slot < this.armedFor)) this.arm(slot);
+        return slot;
+      }
+      /** Forgets the entry scheduled at `slot`; nothing if it is not there (already due, or cancelled). */
+      cancel(entry, slot) {
+        const entries = this.slots.get(slot);
+        if (entries === void 0 || !entries.delete(entry)) return;
+        if (entries.size === 0) this.slots.delete(slot);
+        if (this.slots.size === 0 && this.timer !== null) {
+          clearTimeout(this.timer);
+          this.timer = null;
+          this.heap.length = 0;
+        }
+      }
+      arm(slot) {
+        if (this.timer !== null) clearTimeout(this.timer);
+        this.armedFor = slot;
+        this.timer = setTimeout(this.tick, Math.max(1, Math.ceil(slot - performance.now())));
+        if (this.unref) this.timer.unref();
+      }
+      tick = () => {
+        this.timer = null;
+        const now = performance.now();
+        const due = [];
+        while (this.heap.length > 0 && this.heap[0] <= now) {
+          const slot = heapPop(this.heap);
+          const entries = this.slots.get(slot);
+          if (entries === void 0) continue;
+          this.slots.delete(slot);
+          due.push(entries);
+        }
+        this.ticking = true;
+        try {
+          for (const entries of due) for (const entry of entries) entry[WHEEL_DUE](now);
+        } finally {
+          this.ticking = false;
+          while (this.heap.length > 0 && !this.slots.has(this.heap[0])) heapPop(this.heap);
+          if (this.heap.length > 0) this.arm(this.heap[0]);
+        }
+      };
+    };
+    KEEPALIVE_GRANULARITY = 250;
+    keepaliveWheel = new TimerWheel(KEEPALIVE_GRANULARITY);
+  }
+});
+
 // src/protocol/message-cost.ts
 var MESSAGE_OVERHEAD, messageCost;
 var init_message_cost = __esm({
@@ -1960,21 +2108,73 @@ var init_message_cost = __esm({
   }
 });
 
+// src/protocol/message-queue.ts
+var COMPACT_AFTER, MessageQueue;
+var init_message_queue = __esm({
+  "src/protocol/message-queue.ts"() {
+    "use strict";
+    init_message_cost();
+    COMPACT_AFTER = 1024;
+    MessageQueue = class {
+      constructor(cost = messageCost) {
+        this.cost = cost;
+      }
+      cost;
+      items = null;
+      head = 0;
+      held = 0;
+      /** What the messages held cost: their lengths (UTF-16 units for text) plus each one's own cost. */
+      get bytes() {
+        return this.held;
+      }
+      get isEmpty() {
+        return this.items === null;
+      }
+      push(message) {
+        (this.items ??= []).push(message);
+        this.held += this.cost(message);
+      }
+      /** The oldest message; the caller checks `isEmpty` first. */
+      take() {
+        const items = this.items;
+        const message = items[this.head];
+        items[this.head++] = void 0;
+        if (this.head === items.length) {
+          this.items = null;
+          this.head = 0;
+        } else if (this.head >= COMPACT_AFTER && this.head * 2 >= items.length) {
+          items.splice(0, this.head);
+          this.head = 0;
+        }
+        this.held -= this.cost(message);
+        return message;
+      }
+    };
+  }
+});
+
 // src/transport/inbound-queue.ts
+function settle(waiter, message) {
+  if (typeof waiter === "function") {
+    waiter(message);
+  } else {
+    clearTimer(waiter.timer);
+    waiter.resolve(message);
+  }
+}
 function ownCopy(bytes2) {
   const own = Buffer.allocUnsafeSlow(bytes2.length);
   own.set(bytes2);
   return own;
 }
-var COMPACT_AFTER, InboundQueue;
+var InboundQueue;
 var init_inbound_queue = __esm({
   "src/transport/inbound-queue.ts"() {
     "use strict";
     init_parts();
-    init_message_cost();
+    init_message_queue();
     init_text_bytes();
     init_timers();
-    COMPACT_AFTER = 1024;
     InboundQueue = class {
       constructor(limit, source) {
         this.limit = limit;
@@ -1982,9 +2182,8 @@ var init_inbound_queue = __esm({
       }
       limit;
       source;
+      /** The messages waiting and what they cost (protocol/message-queue.ts); made at the first. */
       queue = null;
-      head = 0;
-      queued = 0;
       paused = false;
       ended = false;
       /** The pending receive; more than one at a time overflow into `moreWaiters`. */
@@ -1992,10 +2191,10 @@ var init_inbound_queue = __esm({
       moreWaiters = null;
       /** Bytes waiting for `receive` (plus 64 per message for its own cost). */
       get bytes() {
-        return this.queued;
+        return this.queue?.bytes ?? 0;
       }
       get hasMessages() {
-        return this.queue !== null && this.head < this.queue.length;
+        return this.queue !== null && !this.queue.isEmpty;
       }
       /** True while reading is paused by this queue. */
       get isPaused() {
@@ -2010,8 +2209,11 @@ var init_inbound_queue = __esm({
         if (this.hasMessages) return Promise.resolve(this.shift());
         if (this.ended || !(timeoutMs > 0)) return Promise.resolve(null);
         return new Promise((resolve3) => {
-          const waiter = { resolve: resolve3, timer: null };
-          if (Number.isFinite(timeoutMs)) waiter.timer = setTimer(() => this.expire(waiter), timeoutMs);
+          let waiter = resolve3;
+          if (Number.isFinite(timeoutMs)) {
+            const timed = { resolve: resolve3, timer: setTimer(() => this.expire(timed), timeoutMs) };
+            waiter = timed;
+          }
           if (this.waiter === null) this.waiter = waiter;
           else (this.moreWaiters ??= []).push(waiter);
         });
@@ -2024,8 +2226,7 @@ var init_inbound_queue = __esm({
       push(message) {
         const waiter = this.nextWaiter();
         if (waiter !== null) {
-          clearTimer(waiter.timer);
-          waiter.resolve(message);
+          settle(waiter, message);
           return;
         }
         if (message instanceof TextBytes) {
@@ -2033,17 +2234,14 @@ var init_inbound_queue = __esm({
         } else if (typeof message !== "string" && !fillsItsBuffer(message)) {
           message = ownCopy(message);
         }
-        (this.queue ??= []).push(message);
-        this.queued += messageCost(message);
-        if (!this.paused && this.queued > this.limit) this.updateReading();
+        const queue = this.queue ??= new MessageQueue();
+        queue.push(message);
+        if (!this.paused && queue.bytes > this.limit) this.updateReading();
       }
       /** No more messages will come: pending receives get null, and so do later ones once the queue is read. */
       end() {
         this.ended = true;
-        for (let waiter = this.nextWaiter(); waiter !== null; waiter = this.nextWaiter()) {
-          clearTimer(waiter.timer);
-          waiter.resolve(null);
-        }
+        for (let waiter = this.nextWaiter(); waiter !== null; waiter = this.nextWaiter()) settle(waiter, null);
       }
       /**
        * Reading pauses while the unread queue is over the limit, and also while
@@ -2055,27 +2253,19 @@ var init_inbound_queue = __esm({
       updateReading() {
         const outputBacklog = this.source.writableLength > this.limit;
         if (!this.paused) {
-          if (this.queued > this.limit || outputBacklog) {
+          if (this.bytes > this.limit || outputBacklog) {
             this.paused = true;
             this.source.pause();
           }
-        } else if (this.queued <= this.limit >>> 1 && !outputBacklog) {
+        } else if (this.bytes <= this.limit >>> 1 && !outputBacklog) {
           this.paused = false;
           this.source.resume();
         }
       }
       shift() {
         const queue = this.queue;
-        const message = queue[this.head];
-        queue[this.head++] = void 0;
-        if (this.head === queue.length) {
-          this.queue = null;
-          this.head = 0;
-        } else if (this.head >= COMPACT_AFTER && this.head * 2 >= queue.length) {
-          queue.splice(0, this.head);
-          this.head = 0;
-        }
-        this.queued -= messageCost(message);
+        const message = queue.take();
+        if (queue.isEmpty) this.queue = null;
         if (this.paused) this.updateReading();
         return message;
       }
@@ -2296,12 +2486,7 @@ var init_outbound_buffer = __esm({
 
 // src/transport/websocket.ts
 function checkConnectionLimits(options) {
-  checkByteCount(options.maxMessageSize, "maxMessageSize");
-  checkByteCount(options.maxQueuedBytes, "maxQueuedBytes");
-  checkByteCount(options.sendHighWaterMark, "sendHighWaterMark");
-  checkDuration(options.closeTimeout, "closeTimeout");
-  checkDuration(options.pingInterval, "pingInterval");
-  checkDuration(options.pingTimeout, "pingTimeout");
+  resolveLimits(options);
 }
 function holdFor(use) {
   return use === "copy" ? "copy" : "reference";
@@ -2324,16 +2509,11 @@ function describe(value) {
   if (typeof value === "object") return `a ${value.constructor?.name ?? "object"}`;
   return typeof value;
 }
-function keepaliveTimes(options) {
-  const interval = options.pingInterval ?? DEFAULT_PING_INTERVAL;
-  const timeout = options.pingTimeout ?? DEFAULT_PING_TIMEOUT;
-  return { interval: interval > 0 ? interval : Infinity, timeout: timeout > 0 ? timeout : Infinity };
-}
 function formatAddress(address, port) {
   if (address === void 0) return "";
   return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
 }
-var OWNER, DEFAULT_CLOSE_TIMEOUT, DEFAULT_PING_INTERVAL, DEFAULT_PING_TIMEOUT, answers, RESOLVED2, WebSocket;
+var OWNER, answers, RESOLVED2, WebSocket;
 var init_websocket = __esm({
   "src/transport/websocket.ts"() {
     "use strict";
@@ -2345,24 +2525,23 @@ var init_websocket = __esm({
     init_close_deadline();
     init_timers();
     init_report();
+    init_timer_wheel();
     init_inbound_queue();
     init_text_bytes();
     init_outbound_buffer();
     init_text_bytes();
     OWNER = /* @__PURE__ */ Symbol("scriptling-websocket");
-    DEFAULT_CLOSE_TIMEOUT = 5e3;
-    DEFAULT_PING_INTERVAL = 2e4;
-    DEFAULT_PING_TIMEOUT = 2e4;
     answers = (ping, pong) => ping.payload.equals(pong);
     RESOLVED2 = Promise.resolve();
     WebSocket = class _WebSocket {
       constructor(socket, connection, options = {}) {
         this.socket = socket;
         this.connection = connection;
-        checkConnectionLimits(options);
-        const maxQueuedBytes = options.maxQueuedBytes ?? 16 * 1024 * 1024;
-        this.closeDeadline = new CloseDeadline(options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT);
-        this.keepalive = new Keepalive(keepaliveTimes(options), performance.now());
+        const limits = options.limits ?? resolveLimits(options);
+        const maxQueuedBytes = limits.maxQueuedBytes;
+        this.closeTimeout = limits.closeTimeout;
+        this.keepalive = new Keepalive(limits.keepalive, performance.now());
+        this.keepaliveStep = Math.max(1, Math.floor(Math.min(limits.keepalive.interval, limits.keepalive.timeout) / 4));
         this.onError = options.onError;
         this.textAsBytes = options.textAsBytes ?? false;
         this.extensions = options.extensions ?? "";
@@ -2370,10 +2549,10 @@ var init_websocket = __esm({
         this.request = options.request ?? null;
         this.handshake = options.handshake ?? null;
         this.hub = options.topics ?? null;
-        this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
+        this.remoteAddress = options.request?.remote_addr ?? formatAddress(socket.remoteAddress, socket.remotePort);
         this.inbound = new InboundQueue(maxQueuedBytes, socket);
         this.outbound = new OutboundBuffer(socket, connection, {
-          highWaterMark: options.sendHighWaterMark ?? 1024 * 1024,
+          highWaterMark: limits.sendHighWaterMark,
           backlogLimit: maxQueuedBytes
         }, this.inbound);
         socket.setNoDelay(true);
@@ -2404,7 +2583,9 @@ var init_websocket = __esm({
       onpong = null;
       /** The round-trip time of the last answered Ping (keepalive or `ping()`), in ms; 0 before any. */
       latency = 0;
-      closeDeadline;
+      /** Made when a close begins: an idle connection keeps only its timeout. */
+      closeDeadline = null;
+      closeTimeout;
       keepalive;
       onError;
       inbound;
@@ -2414,8 +2595,11 @@ var init_websocket = __esm({
       // ones need (pings, the closed promise) is allocated lazily.
       closeScheduled = false;
       closeTimer = null;
-      // Keepalive: one timer, until the policy's next decision (the next Ping, or its Pong overdue).
-      keepaliveTimer = null;
+      // Keepalive: a place on the process's one keepalive wheel, until the policy's next decision
+      // (the next Ping, or its Pong overdue); no timer of its own.
+      keepaliveSlot = null;
+      /** The finest rounding the wheel may apply to this connection's keepalive deadlines, in ms. */
+      keepaliveStep;
       keepalivePing = null;
       pings = null;
       transportClosed = false;
@@ -2641,6 +2825,7 @@ var init_websocket = __esm({
               break;
             case "close":
               if (event.error?.code === "WS_ERR_INTERNAL") report(this.onError, event.error.cause ?? event.error, "connection");
+              if (event.error?.closeCode === CloseCode.MESSAGE_TOO_BIG) this.socket.pause();
               this.onProtocolClosed();
               break;
           }
@@ -2683,19 +2868,28 @@ var init_websocket = __esm({
         return connectionClosed(code, reason);
       }
       armCloseTimer() {
-        if (this.closeDeadline.isStarted || this.transportClosed) return;
+        if (this.closeDeadline !== null || this.transportClosed) return;
         const now = performance.now();
+        this.closeDeadline = new CloseDeadline(this.closeTimeout);
         this.closeDeadline.start(now);
         const ms = this.closeDeadline.remaining(now);
         if (Number.isFinite(ms)) this.closeTimer = setTimer(() => this.socket.destroy(), ms);
       }
+      /** The keepalive wheel's call: this connection's next keepalive decision is due. */
+      [WHEEL_DUE]() {
+        this.keepaliveSlot = null;
+        try {
+          this.scheduleKeepalive();
+        } catch (error) {
+          this.fail(internalError(error));
+        }
+      }
       /**
        * Does what the keepalive policy says now (see protocol/keepalive.ts) and
-       * arms the timer for its next decision (unref'd: keepalive alone keeps no
-       * process alive).
+       * takes a place on the shared keepalive wheel for its next decision (the
+       * wheel's timer is unref'd: keepalive alone keeps no process alive).
        */
       scheduleKeepalive() {
-        this.keepaliveTimer = null;
         if (this.connection.state !== "OPEN" /* OPEN */ || this.transportClosed) return;
         const now = performance.now();
         const decision = this.keepalive.check(now, this.inbound.isPaused);
@@ -2705,7 +2899,7 @@ var init_websocket = __esm({
         } else if (decision.action === "fail") {
           this.fail(new WebSocketError("WS_ERR_KEEPALIVE_TIMEOUT", CloseCode.INTERNAL_ERROR, KEEPALIVE_TIMEOUT_REASON, { closeReason: KEEPALIVE_TIMEOUT_REASON }));
         } else if (Number.isFinite(decision.at)) {
-          this.keepaliveTimer = setTimer(() => this.scheduleKeepalive(), Math.max(decision.at - now, 1), { unref: true });
+          this.keepaliveSlot = keepaliveWheel.schedule(this, decision.at, this.keepaliveStep);
         }
       }
       sendKeepalivePing(now) {
@@ -2732,16 +2926,20 @@ var init_websocket = __esm({
           if (ping === this.keepalivePing) {
             this.keepalivePing = null;
             this.keepalive.answered(now);
-            clearTimer(this.keepaliveTimer);
+            this.leaveKeepaliveWheel();
             this.scheduleKeepalive();
           }
         }
       }
       stopKeepalive() {
         this.keepalive.stop();
-        clearTimer(this.keepaliveTimer);
-        this.keepaliveTimer = null;
+        this.leaveKeepaliveWheel();
         this.keepalivePing = null;
+      }
+      leaveKeepaliveWheel() {
+        if (this.keepaliveSlot === null) return;
+        keepaliveWheel.cancel(this, this.keepaliveSlot);
+        this.keepaliveSlot = null;
       }
       flushSoon() {
         return this.outbound.flushSoon();
@@ -2759,18 +2957,10 @@ var init_websocket = __esm({
   }
 });
 
-// src/transport/connect-error.ts
-function describeSocketError(error, options) {
-  const errno = error.code ?? "";
-  const where = options.where ?? "";
-  const known = ERRNO_TEXT[errno];
-  if (known) return new ConnectError(`${where}${known} (${error.message})`, errno, { cause: error });
-  if (options.tls && isTlsError(errno, error.message)) return new ConnectError(`${where}TLS: ${error.message}`, "ERR_TLS", { cause: error });
-  return new ConnectError(`${where}${error.message}`, "ERR_CONNECT", { cause: error });
-}
-var ConnectError, ERRNO_TEXT, isTlsError;
+// src/protocol/connect-error.ts
+var ConnectError;
 var init_connect_error = __esm({
-  "src/transport/connect-error.ts"() {
+  "src/protocol/connect-error.ts"() {
     "use strict";
     ConnectError = class extends Error {
       constructor(why, code, options = {}) {
@@ -2789,6 +2979,24 @@ var init_connect_error = __esm({
       headers;
       body;
     };
+  }
+});
+
+// src/transport/connect-error.ts
+function describeSocketError(error, options) {
+  const errno = error.code ?? "";
+  const where = options.where ?? "";
+  const known = ERRNO_TEXT[errno];
+  if (known) return new ConnectError(`${where}${known} (${error.message})`, errno, { cause: error });
+  if (options.tls && isTlsError(errno, error.message)) return new ConnectError(`${where}TLS: ${error.message}`, "ERR_TLS", { cause: error });
+  return new ConnectError(`${where}${error.message}`, "ERR_CONNECT", { cause: error });
+}
+var ERRNO_TEXT, isTlsError;
+var init_connect_error2 = __esm({
+  "src/transport/connect-error.ts"() {
+    "use strict";
+    init_connect_error();
+    init_connect_error();
     ERRNO_TEXT = {
       ECONNREFUSED: "connection refused",
       ECONNRESET: "connection reset by peer",
@@ -2810,7 +3018,7 @@ function step(socket, signal, run4) {
       return reject(signal.reason);
     }
     let settled = false;
-    const settle = () => {
+    const settle2 = () => {
       if (settled) return false;
       settled = true;
       socket.removeListener("error", fail);
@@ -2820,10 +3028,10 @@ function step(socket, signal, run4) {
       return true;
     };
     const succeed = (value) => {
-      if (settle()) resolve3(value);
+      if (settle2()) resolve3(value);
     };
     const fail = (error) => {
-      if (!settle()) return;
+      if (!settle2()) return;
       socket.destroy();
       reject(error);
     };
@@ -2977,7 +3185,7 @@ var VERSION, NO_AUTH, USER_PASSWORD, NO_ACCEPTABLE, CONNECT, ATYP_IPV4, ATYP_DOM
 var init_socks5 = __esm({
   "src/transport/socks5.ts"() {
     "use strict";
-    init_connect_error();
+    init_connect_error2();
     init_socket_steps();
     init_proxy();
     VERSION = 5;
@@ -3114,7 +3322,7 @@ var init_proxy = __esm({
     "use strict";
     init_handshake();
     init_head_scanner();
-    init_connect_error();
+    init_connect_error2();
     init_socket_steps();
     init_socks5();
     envValue = (env, name) => {
@@ -3213,6 +3421,13 @@ var init_request_info = __esm({
 });
 
 // src/protocol/server-handshake.ts
+function responseLines(extensions, protocol, extra) {
+  const lines = [];
+  if (extensions !== "") lines.push(["Sec-WebSocket-Extensions", extensions]);
+  if (protocol !== "") lines.push(["Sec-WebSocket-Protocol", protocol]);
+  lines.push(...extra);
+  return lines;
+}
 function originForm(target) {
   const match = ABSOLUTE_FORM.exec(target);
   if (match === null) return { path: target, authority: null };
@@ -3273,7 +3488,7 @@ function readVerdict(verdict) {
   return { status, reason, headers: checkHeaders(headers), body: body ?? `${STATUS_TEXT[status] ?? reason}
 ` };
 }
-var ACCEPT_RESERVED, ServerHandshake, ABSOLUTE_FORM, originAllowed, isRefusal, STATUS_TEXT;
+var HandshakeText, ACCEPT_RESERVED, ServerHandshake, ABSOLUTE_FORM, originAllowed, isRefusal, STATUS_TEXT;
 var init_server_handshake = __esm({
   "src/protocol/server-handshake.ts"() {
     "use strict";
@@ -3282,6 +3497,33 @@ var init_server_handshake = __esm({
     init_extensions();
     init_subprotocols();
     init_request_info();
+    HandshakeText = class {
+      constructor(record, extensions, protocol, extra) {
+        this.record = record;
+        this.extensions = extensions;
+        this.protocol = protocol;
+        this.extra = extra;
+      }
+      record;
+      extensions;
+      protocol;
+      extra;
+      made = null;
+      get request() {
+        return this.record.head;
+      }
+      get response() {
+        this.made ??= switchingProtocolsHead(this.record.headers["sec-websocket-key"], responseLines(this.extensions, this.protocol, this.extra ?? []));
+        return this.made;
+      }
+      /** What JSON.stringify and console.log show: both heads, as a plain record would have them. */
+      toJSON() {
+        return { request: this.request, response: this.response };
+      }
+      [/* @__PURE__ */ Symbol.for("nodejs.util.inspect.custom")]() {
+        return this.toJSON();
+      }
+    };
     ACCEPT_RESERVED = /* @__PURE__ */ new Set(["sec-websocket-accept", "sec-websocket-protocol"]);
     ServerHandshake = class {
       constructor(head, options) {
@@ -3300,7 +3542,7 @@ var init_server_handshake = __esm({
         this.head = lines.join("\r\n");
         const target = originForm(head.url);
         if (target.authority !== null) headers.host = target.authority;
-        this.request = new RequestRecord(this.head, {
+        this.request = this.record = new RequestRecord(this.head, {
           method: head.method,
           target: target.path,
           host: target.authority,
@@ -3310,6 +3552,7 @@ var init_server_handshake = __esm({
       }
       options;
       request;
+      record;
       /** The headers the checks read, for the handshake only (the connection keeps `request`). */
       headers;
       /** The request head as text (request line and headers). */
@@ -3350,19 +3593,17 @@ var init_server_handshake = __esm({
         const h = this.headers;
         const protocol = selectProtocol(parseProtocolHeader(h["sec-websocket-protocol"]), this.options.protocols ?? []);
         const negotiated = this.options.deflate === null ? null : negotiateOffer(h["sec-websocket-extensions"], this.options.deflate);
-        const lines = [];
-        if (negotiated !== null) lines.push(["Sec-WebSocket-Extensions", negotiated.response]);
-        if (protocol !== "") lines.push(["Sec-WebSocket-Protocol", protocol]);
-        const head = switchingProtocolsHead(h["sec-websocket-key"], [...lines, ...extra]);
+        const extensions = negotiated?.response ?? "";
+        const head = switchingProtocolsHead(h["sec-websocket-key"], responseLines(extensions, protocol, extra));
         return {
           response: Buffer.from(`${head}\r
 \r
 `, "latin1"),
-          extensions: negotiated?.response ?? "",
+          extensions,
           protocol,
           deflate: negotiated?.params ?? null,
           request: this.request,
-          handshake: { request: this.head, response: head }
+          handshake: new HandshakeText(this.record, extensions, protocol, extra.length === 0 ? null : extra)
         };
       }
     };
@@ -3608,6 +3849,44 @@ var init_http2_stream = __esm({
   }
 });
 
+// src/protocol/url.ts
+function parseWebSocketUrl(input) {
+  if (typeof input !== "string" && !(input instanceof URL)) {
+    throw new TypeError(`websocket connect failed: the URL must be a ws:// or wss:// string (or a URL), not ${input === null ? "null" : typeof input}`);
+  }
+  let url;
+  try {
+    url = typeof input === "string" ? new URL(input) : input;
+  } catch {
+    throw new ConnectError(`invalid URL ${JSON.stringify(String(input))}`, "ERR_INVALID_URL");
+  }
+  if (url.protocol !== "ws:" && url.protocol !== "wss:") {
+    throw new ConnectError(`unsupported URL scheme "${url.protocol}" in ${url.href}: use ws:// or wss://`, "ERR_INVALID_URL");
+  }
+  if (url.hostname === "") throw new ConnectError(`no host in URL ${url.href}`, "ERR_INVALID_URL");
+  if (url.hash !== "") throw new ConnectError(`URL ${url.href} has a fragment, which WebSocket URLs must not have (RFC 6455 §3)`, "ERR_INVALID_URL");
+  if (url.username !== "" || url.password !== "") {
+    throw new ConnectError("credentials in the URL are not sent; pass an Authorization header instead", "ERR_INVALID_URL");
+  }
+  const secure = url.protocol === "wss:";
+  const port = url.port === "" ? secure ? 443 : 80 : Number(url.port);
+  const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+  return {
+    secure,
+    host,
+    port,
+    // §4.1 item 4: the port is included when it is not the scheme's default (URL drops default ports).
+    hostHeader: url.port === "" ? url.hostname : `${url.hostname}:${url.port}`,
+    resource: (url.pathname || "/") + url.search
+  };
+}
+var init_url = __esm({
+  "src/protocol/url.ts"() {
+    "use strict";
+    init_connect_error();
+  }
+});
+
 // src/transport/http2-client.ts
 import http22 from "node:http2";
 import { createHash as createHash2 } from "node:crypto";
@@ -3621,7 +3900,7 @@ async function connectHttp2(url, options) {
     if (mode !== true && mode !== "auto") throw new TypeError(`http2 must be true, false or 'auto', not ${JSON.stringify(options.http2)}`);
     target = parseWebSocketUrl(url);
     settings = checkOptions(options);
-    if (settings.maxRedirects > 0) throw new TypeError("maxRedirects is not supported over HTTP/2 yet: pass http2: false to follow redirects");
+    if (settings.maxRedirects > 0) throw new ConnectError("redirects are not followed over HTTP/2 yet: maxRedirects needs http2: false", "ERR_UNSUPPORTED");
     request3 = new ExtendedConnectRequest({
       authority: target.hostHeader,
       path: target.resource,
@@ -3654,9 +3933,11 @@ async function connectHttp2(url, options) {
 function webSocketOnStream(stream, session, accepted2, request3, deflateOptions, options) {
   try {
     const deflate = accepted2.deflate === null ? null : new PerMessageDeflate(accepted2.deflate, deflateOptions ?? {});
-    const connection = new Connection({ side: "client", maxMessageSize: options.maxMessageSize, textAsBytes: options.textAsBytes, deflate, maskKey: options.maskKey });
+    const limits = resolveLimits(options);
+    const connection = new Connection({ side: "client", maxMessageSize: limits.maxMessageSize, textAsBytes: options.textAsBytes, deflate, maskKey: options.maskKey });
     const ws = new WebSocket(streamAsSocket(stream, session), connection, {
       ...options,
+      limits,
       extensions: accepted2.extensions,
       protocol: accepted2.protocol,
       handshake: { request: request3.requestHead, response: accepted2.response.head }
@@ -3808,6 +4089,7 @@ var WINDOW_SIZE, RESET_NAMES, resetName, SessionPool, sessions, unshared;
 var init_http2_client = __esm({
   "src/transport/http2-client.ts"() {
     "use strict";
+    init_limits();
     init_connection();
     init_deflate();
     init_handshake();
@@ -3815,9 +4097,10 @@ var init_http2_client = __esm({
     init_extended_connect();
     init_websocket();
     init_timers();
-    init_connect_error();
+    init_connect_error2();
     init_client();
     init_http2_stream();
+    init_url();
     WINDOW_SIZE = 1024 * 1024;
     RESET_NAMES = [
       "NO_ERROR",
@@ -3903,36 +4186,6 @@ function secureContext(options) {
     throw new ConnectError(`TLS options: ${error.message}`, "ERR_TLS", { cause: error });
   }
 }
-function parseWebSocketUrl(input) {
-  if (typeof input !== "string" && !(input instanceof URL)) {
-    throw new TypeError(`websocket connect failed: the URL must be a ws:// or wss:// string (or a URL), not ${input === null ? "null" : typeof input}`);
-  }
-  let url;
-  try {
-    url = typeof input === "string" ? new URL(input) : input;
-  } catch {
-    throw new ConnectError(`invalid URL ${JSON.stringify(String(input))}`, "ERR_INVALID_URL");
-  }
-  if (url.protocol !== "ws:" && url.protocol !== "wss:") {
-    throw new ConnectError(`unsupported URL scheme "${url.protocol}" in ${url.href}: use ws:// or wss://`, "ERR_INVALID_URL");
-  }
-  if (url.hostname === "") throw new ConnectError(`no host in URL ${url.href}`, "ERR_INVALID_URL");
-  if (url.hash !== "") throw new ConnectError(`URL ${url.href} has a fragment, which WebSocket URLs must not have (RFC 6455 §3)`, "ERR_INVALID_URL");
-  if (url.username !== "" || url.password !== "") {
-    throw new ConnectError("credentials in the URL are not sent; pass an Authorization header instead", "ERR_INVALID_URL");
-  }
-  const secure = url.protocol === "wss:";
-  const port = url.port === "" ? secure ? 443 : 80 : Number(url.port);
-  const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
-  return {
-    secure,
-    host,
-    port,
-    // §4.1 item 4: the port is included when it is not the scheme's default (URL drops default ports).
-    hostHeader: url.port === "" ? url.hostname : `${url.hostname}:${url.port}`,
-    resource: (url.pathname || "/") + url.search
-  };
-}
 function withPrefix(error) {
   if (error.message.startsWith("websocket connect failed:")) return error;
   const Kind = error instanceof RangeError ? RangeError : TypeError;
@@ -3960,7 +4213,9 @@ async function handshaken(url, options = {}) {
   let handshake2;
   let context;
   try {
-    if (options?.http2 !== void 0 && options.http2 !== false) throw new TypeError("http2 is not supported here (the synchronous API): use the async connect()");
+    if (options?.http2 !== void 0 && options.http2 !== false) {
+      throw new ConnectError("http2 is not supported by the synchronous API (it runs the protocol on a socket of its own; over HTTP/2 there is only a stream): use the async connect(), or leave http2 unset", "ERR_UNSUPPORTED");
+    }
     target = parseWebSocketUrl(url);
     settings = checkOptions(options);
     proxyFor(target, options.proxy);
@@ -4039,10 +4294,12 @@ async function handshakeOn(socket, handshake2, secure, signal) {
 function openWebSocket({ socket, handshake: handshake2, outcome, deflateOptions }, options) {
   try {
     const deflate = outcome.deflate === null ? null : new PerMessageDeflate(outcome.deflate, deflateOptions ?? {});
-    const connection = new Connection({ side: "client", maxMessageSize: options.maxMessageSize, textAsBytes: options.textAsBytes, deflate, maskKey: options.maskKey });
+    const limits = resolveLimits(options);
+    const connection = new Connection({ side: "client", maxMessageSize: limits.maxMessageSize, textAsBytes: options.textAsBytes, deflate, maskKey: options.maskKey });
     socket.resume();
     return new WebSocket(socket, connection, {
       ...options,
+      limits,
       extensions: outcome.extensions,
       protocol: outcome.protocol,
       handshake: { request: handshake2.requestHead, response: outcome.response.head },
@@ -4095,12 +4352,14 @@ var init_client = __esm({
     init_handshake();
     init_client_handshake();
     init_websocket();
+    init_limits();
     init_timers();
-    init_connect_error();
+    init_connect_error2();
     init_proxy();
     init_socks5();
     init_socket_steps();
     init_http2_client();
+    init_url();
     CONTEXT_KEYS = ["ca", "cert", "key", "pfx", "passphrase", "ciphers", "minVersion", "maxVersion"];
     CONNECTION_KEYS = ["rejectUnauthorized", "servername", "checkServerIdentity"];
     REDIRECTS = /* @__PURE__ */ new Set([301, 302, 303, 307, 308]);
@@ -4369,18 +4628,20 @@ var init_deadlines = __esm({
     "use strict";
     init_timers();
     HeadDeadlines = class {
-      constructor(timeout) {
+      constructor(timeout, options = {}) {
         this.timeout = timeout;
+        this.keyedBy = options.keyedBy ?? "socket";
       }
       timeout;
       pending = /* @__PURE__ */ new Map();
+      keyedBy;
       start(socket) {
         if (!Number.isFinite(this.timeout)) return;
         if (socket.remoteAddress === void 0) {
           socket.destroy();
           return;
         }
-        const key = connectionKey(socket);
+        const key = this.keyOf(socket);
         const entry = {
           socket,
           onClose: () => this.clear(key, entry),
@@ -4394,9 +4655,12 @@ var init_deadlines = __esm({
       }
       /** The head arrived: from here the request's own limits apply. */
       settle(socket) {
-        if (this.pending.size > 0) this.clear(connectionKey(socket));
+        if (this.pending.size > 0) this.clear(this.keyOf(socket));
       }
       /** Forgets the connection, its listener included, so an open WebSocket keeps nothing of it here. */
+      keyOf(socket) {
+        return this.keyedBy === "socket" ? socket : connectionKey(socket);
+      }
       clear(key, only) {
         const entry = this.pending.get(key);
         if (entry === void 0 || only !== void 0 && entry !== only) return;
@@ -4693,9 +4957,6 @@ function checkCount(value, name) {
     throw new RangeError(`${name} must be an integer ≥ 0 (or Infinity), not ${String(value)}`);
   }
 }
-function invoke(handler, ws, request3) {
-  return Promise.resolve().then(() => handler(ws, request3));
-}
 var REFUSAL_LINGER2, pathOf, WebSocketServer, TIMED_OUT, SHUTTING_DOWN, handlerName;
 var init_server = __esm({
   "src/transport/server.ts"() {
@@ -4707,6 +4968,7 @@ var init_server = __esm({
     init_handshake();
     init_server_handshake();
     init_websocket();
+    init_limits();
     init_routes();
     init_deadlines();
     init_timers();
@@ -4727,7 +4989,7 @@ var init_server = __esm({
         if (!(this.handshakeTimeout > 0)) throw new RangeError(`handshakeTimeout must be a number of ms > 0 (Infinity: no limit), not ${String(options.handshakeTimeout)}`);
         checkCount(options.maxHeadSize, "maxHeadSize");
         checkCount(options.maxConnections, "maxConnections");
-        checkConnectionLimits(options);
+        this.limits = resolveLimits(options);
         if (options.maxTopicsPerConnection !== void 0 && !(Number.isInteger(options.maxTopicsPerConnection) && options.maxTopicsPerConnection > 0)) {
           throw new RangeError(`maxTopicsPerConnection must be an integer > 0, not ${String(options.maxTopicsPerConnection)}`);
         }
@@ -4749,6 +5011,7 @@ var init_server = __esm({
       http2;
       closing = false;
       topics;
+      limits;
       /**
        * Sends `data` to every connection subscribed to `topic` (`ws.subscribe`)
        * on this server and on every process joined through `pubsub`, each
@@ -4886,7 +5149,7 @@ var init_server = __esm({
        * connection with 1001 (going away) and resolves once their handlers have
        * returned, or after `timeout` ms, when what is left is dropped.
        */
-      async close(timeout = this.options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT) {
+      async close(timeout = this.limits.closeTimeout) {
         this.closing = true;
         for (const { server: server2, listener, detach } of this.attached.splice(0)) {
           server2.removeListener("upgrade", listener);
@@ -4922,7 +5185,7 @@ var init_server = __esm({
         };
         const server = this.http2 !== null ? this.createHttp2Server(this.http2, httpOptions) : tls4 ? https.createServer({ ...httpOptions, ...tls4 }) : http.createServer(httpOptions);
         if (maxConnections !== void 0 && maxConnections !== Infinity) server.maxConnections = maxConnections;
-        const deadlines = new HeadDeadlines(this.handshakeTimeout);
+        const deadlines = new HeadDeadlines(this.handshakeTimeout, { keyedBy: tls4 || this.http2 !== null ? "address" : "socket" });
         server.on("connection", (socket) => deadlines.start(socket));
         server.on("session", (session) => deadlines.settle(session.socket));
         server.on("upgrade", (request3, socket, head) => {
@@ -5026,12 +5289,13 @@ var init_server = __esm({
         socket.write(agreement.response);
         const connection = new Connection({
           side: "server",
-          maxMessageSize: this.options.maxMessageSize,
+          maxMessageSize: this.limits.maxMessageSize,
           textAsBytes: this.options.textAsBytes,
           deflate: agreement.deflate ? new PerMessageDeflate(agreement.deflate, this.deflateOptions) : null
         });
         const ws = new WebSocket(socket, connection, {
           ...this.options,
+          limits: this.limits,
           extensions: agreement.extensions,
           protocol: agreement.protocol,
           request: agreement.request,
@@ -5039,44 +5303,57 @@ var init_server = __esm({
           head,
           topics: this.topics
         });
-        this.sessions.set(ws, this.run(invoke(route.handler, ws, request3), ws));
+        socket.removeListener("error", ignore3);
+        this.sessions.set(ws, this.run(route.handler, ws, request3));
       }
       /** `open` for a stream already answered 200: the same connection and handler. */
       startSession(route, socket, agreement, request3) {
         const connection = new Connection({
           side: "server",
-          maxMessageSize: this.options.maxMessageSize,
+          maxMessageSize: this.limits.maxMessageSize,
           textAsBytes: this.options.textAsBytes,
           deflate: agreement.deflate ? new PerMessageDeflate(agreement.deflate, this.deflateOptions) : null
         });
         const ws = new WebSocket(socket, connection, {
           ...this.options,
+          limits: this.limits,
           extensions: agreement.extensions,
           protocol: agreement.protocol,
           request: agreement.request,
           handshake: agreement.handshake,
           topics: this.topics
         });
-        this.sessions.set(ws, this.run(invoke(route.handler, ws, request3), ws));
+        this.sessions.set(ws, this.run(route.handler, ws, request3));
       }
       /**
-       * Runs a handler for the connection's lifetime: returning closes with
-       * 1000, throwing closes with 1011 (§7.4.1) and is reported, never thrown.
-       * The promise never rejects, whatever the handler or onError do. One
-       * async function, so an idle connection holds one pending frame here and
-       * no chain of promises and closures.
+       * Runs a handler for the connection's lifetime, starting it on the next
+       * microtask: returning closes with 1000, throwing (at once or later)
+       * closes with 1011 (§7.4.1) and is reported, never thrown. The promise
+       * never rejects, whatever the handler or onError do. One async function,
+       * so an idle connection holds one pending frame here and no chain of
+       * promises and closures.
        */
-      async run(handling, ws) {
+      async run(handler, ws, request3) {
         try {
-          try {
-            await handling;
-          } catch (error) {
+          await void 0;
+          const handling = handler(ws, request3);
+          request3 = null;
+          await handling;
+        } catch (error) {
+          return this.end(ws, { error });
+        }
+        return this.end(ws, null);
+      }
+      /** After the handler: close with 1000, or fail with 1011 and report when it threw (`failure`). */
+      async end(ws, failure2) {
+        try {
+          if (failure2 === null) {
+            await ws.close(CloseCode.NORMAL);
+          } else {
             ws.fail(new WebSocketError("WS_ERR_HANDLER", CloseCode.INTERNAL_ERROR, "handler failed"));
-            this.report(error, handlerName(ws));
+            this.report(failure2.error, handlerName(ws));
             await ws.whenClosed();
-            return;
           }
-          await ws.close(CloseCode.NORMAL);
         } catch (error) {
           this.report(error, `closing after the ${handlerName(ws)}`);
           ws.terminate();
@@ -5107,6 +5384,44 @@ var init_messages = __esm({
   }
 });
 
+// src/transport/cluster/ipc-backlog.ts
+var IpcBacklog;
+var init_ipc_backlog = __esm({
+  "src/transport/cluster/ipc-backlog.ts"() {
+    "use strict";
+    IpcBacklog = class {
+      constructor(send, options) {
+        this.send = send;
+        this.options = options;
+      }
+      send;
+      options;
+      /** Payload bytes sent and not yet written. */
+      pendingBytes = 0;
+      /** Messages skipped because the channel was full. */
+      skipped = 0;
+      overflowing = false;
+      /** Sends `message` (whose payload is `bytes` long) unless the channel is full; false when skipped. */
+      offer(message, bytes2) {
+        if (this.pendingBytes > 0 && this.pendingBytes + bytes2 > this.options.highWaterMark) {
+          this.skipped++;
+          if (!this.overflowing) {
+            this.overflowing = true;
+            this.options.onOverflow?.(this.pendingBytes);
+          }
+          return false;
+        }
+        this.pendingBytes += bytes2;
+        this.send(message, () => {
+          this.pendingBytes -= bytes2;
+          if (this.pendingBytes === 0) this.overflowing = false;
+        });
+        return true;
+      }
+    };
+  }
+});
+
 // src/transport/cluster/primary.ts
 import cluster from "node:cluster";
 import os from "node:os";
@@ -5115,7 +5430,7 @@ function workerCount(workers) {
   if (typeof workers === "number" && Number.isInteger(workers) && workers > 0) return workers;
   throw new RangeError(`workers must be an integer ≥ 1, or 0 / "auto" for one per CPU, not ${JSON.stringify(workers)}`);
 }
-var STABLE_AFTER, MAX_RESTART_DELAY, ClusterPrimary;
+var DEFAULT_RELAY_HIGH_WATER_MARK, STABLE_AFTER, MAX_RESTART_DELAY, ClusterPrimary;
 var init_primary = __esm({
   "src/transport/cluster/primary.ts"() {
     "use strict";
@@ -5123,6 +5438,8 @@ var init_primary = __esm({
     init_report();
     init_timers();
     init_topics();
+    init_ipc_backlog();
+    DEFAULT_RELAY_HIGH_WATER_MARK = 16 * 1024 * 1024;
     STABLE_AFTER = 5e3;
     MAX_RESTART_DELAY = 3e4;
     ClusterPrimary = class _ClusterPrimary {
@@ -5133,9 +5450,12 @@ var init_primary = __esm({
       options;
       workers = /* @__PURE__ */ new Set();
       started = /* @__PURE__ */ new WeakMap();
+      backlogs = /* @__PURE__ */ new WeakMap();
       count;
       closing = false;
       crashes = 0;
+      /** `skipped` of workers that have exited. */
+      skippedByGone = 0;
       restartTimers = /* @__PURE__ */ new Set();
       port = 0;
       host = "";
@@ -5151,11 +5471,15 @@ var init_primary = __esm({
         checkTopic(topic);
         if (this.options.topics === "external") {
           const [first2] = [...this.workers].filter((w) => w.isConnected());
-          first2?.send({ [TAG]: "publish", topic, data, binary });
+          if (first2 !== void 0) this.backlogs.get(first2).offer({ [TAG]: "publish", topic, data, binary }, data.byteLength);
         } else {
           this.relay({ [TAG]: "deliver", topic, data, binary }, null);
         }
         return 0;
+      }
+      /** Publishes a worker missed because it did not read them fast enough (see `relayHighWaterMark`). */
+      get skipped() {
+        return this.skippedByGone + [...this.workers].reduce((sum, worker) => sum + this.backlogs.get(worker).skipped, 0);
       }
       /** Number of workers running now. */
       get workerCount() {
@@ -5172,9 +5496,9 @@ var init_primary = __esm({
         const exits = [...this.workers].map((worker) => new Promise((resolve3) => {
           if (worker.isDead()) return resolve3();
           worker.once("exit", () => resolve3());
-          const kill = setTimeout(() => worker.process.kill("SIGKILL"), this.options.closeTimeout + 2e3);
-          worker.once("exit", () => clearTimeout(kill));
-          if (worker.isConnected()) worker.send({ [TAG]: "close" });
+          const kill = setTimer(() => worker.process.kill("SIGKILL"), this.options.closeTimeout + 2e3);
+          worker.once("exit", () => clearTimer(kill));
+          if (worker.isConnected()) worker.send({ [TAG]: "close" }, void 0, (error) => error && worker.process.kill("SIGTERM"));
           else worker.process.kill("SIGTERM");
         }));
         await Promise.all(exits);
@@ -5195,6 +5519,10 @@ var init_primary = __esm({
         const worker = cluster.fork({ [WORKER_ENV]: "1" });
         this.workers.add(worker);
         this.started.set(worker, Date.now());
+        this.backlogs.set(worker, new IpcBacklog((message, written) => worker.send(message, void 0, written), {
+          highWaterMark: this.options.relayHighWaterMark,
+          onOverflow: (pending) => report(this.options.onError, new Error(`worker ${worker.process.pid} is behind: ${pending} bytes of publishes wait for it to read them; it misses publishes until it catches up`), "cluster")
+        }));
         worker.on("message", (message) => this.onMessage(worker, message));
         const listening = new Promise((resolve3, reject) => {
           const onListening = (address) => {
@@ -5219,11 +5547,12 @@ var init_primary = __esm({
       }
       relay(message, from) {
         for (const worker of this.workers) {
-          if (worker !== from && worker.isConnected()) worker.send(message);
+          if (worker !== from && worker.isConnected()) this.backlogs.get(worker).offer(message, message.data.byteLength);
         }
       }
       onExit(worker, code, signal) {
         this.workers.delete(worker);
+        this.skippedByGone += this.backlogs.get(worker)?.skipped ?? 0;
         if (this.closing) return;
         const lived = Date.now() - (this.started.get(worker) ?? 0);
         this.crashes = lived < STABLE_AFTER ? this.crashes + 1 : 0;
@@ -5253,8 +5582,12 @@ import cluster2 from "node:cluster";
 function isOurWorker() {
   return cluster2.isWorker && process.env[WORKER_ENV] === "1";
 }
-function primaryPubSub() {
+function primaryPubSub(options) {
   return (deliver) => {
+    const toPrimary = new IpcBacklog((message, written) => process.send(message, void 0, void 0, written), {
+      highWaterMark: options.relayHighWaterMark,
+      onOverflow: (pending) => report(options.onError, new Error(`the primary is behind: ${pending} bytes of this worker's publishes wait for it to read them; the other workers miss them until it catches up`), "cluster")
+    });
     const onMessage = (message) => {
       if (isClusterMessage(message) && message[TAG] === "deliver") deliver(message.topic, message.data, message.binary);
     };
@@ -5262,7 +5595,7 @@ function primaryPubSub() {
     return {
       publish(topic, data, binary) {
         const message = { [TAG]: "publish", topic, data, binary };
-        if (process.connected) process.send(message);
+        if (process.connected) toPrimary.offer(message, data.byteLength);
       },
       subscribe() {
       },
@@ -5289,6 +5622,8 @@ var init_worker = __esm({
   "src/transport/cluster/worker.ts"() {
     "use strict";
     init_messages();
+    init_ipc_backlog();
+    init_report();
   }
 });
 
@@ -5837,7 +6172,7 @@ var init_runtime = __esm({
     init_primary();
     init_worker();
     init_redis_pubsub();
-    init_websocket();
+    init_limits();
     everyTarget = /* @__PURE__ */ new Set();
     HttpRuntime = class {
       sockets = /* @__PURE__ */ new Map();
@@ -5870,14 +6205,15 @@ var init_runtime = __esm({
       }
       /** Serves the registered endpoints; time options are in seconds (Scriptling's convention). */
       async serve(options = {}) {
-        const { server: existing, libraryPath, workers, pubsub, ...rest } = options;
+        const { server: existing, libraryPath, workers, pubsub, relayHighWaterMark = DEFAULT_RELAY_HIGH_WATER_MARK, ...rest } = options;
+        checkByteCount(relayHighWaterMark, "relayHighWaterMark", { min: 1 });
         const engineOptions = withBindingDefaults(timesToMilliseconds(rest, "serve()"));
         const onError = engineOptions.onError;
-        const joined = pubsub !== void 0 ? redisPubSub(typeof pubsub === "string" ? { url: pubsub, onError } : { onError, ...pubsubInMilliseconds(pubsub) }) : isOurWorker() ? primaryPubSub() : void 0;
+        const joined = pubsub !== void 0 ? redisPubSub(typeof pubsub === "string" ? { url: pubsub, onError } : { onError, ...pubsubInMilliseconds(pubsub) }) : isOurWorker() ? primaryPubSub({ relayHighWaterMark, onError }) : void 0;
         if (workers !== void 0 && !isOurWorker()) {
           if (existing !== void 0) throw new TypeError("serve(): workers listen on their own port; they cannot attach to an existing server");
           workerCount(workers);
-          return this.servePrimary(workers, pubsub !== void 0, engineOptions.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT, onError);
+          return this.servePrimary({ workers, topics: pubsub !== void 0 ? "external" : "primary", closeTimeout: resolveLimits(engineOptions).closeTimeout, relayHighWaterMark, onError });
         }
         const server = new WebSocketServer({ ...engineOptions, ...BINDING_ENGINE_OPTIONS, pubsub: joined, onRequest: (req, res) => this.page(req, res, onError) });
         for (const [path, { handler, options: routeOptions }] of this.sockets) {
@@ -5908,8 +6244,8 @@ var init_runtime = __esm({
         if (isOurWorker()) serveForPrimary({ publish: (topic, data, { binary }) => server.publish(topic, data, { binary }), close });
         return { ...address, close };
       }
-      async servePrimary(workers, external, closeTimeout, onError) {
-        const primary = await ClusterPrimary.start({ workers, topics: external ? "external" : "primary", closeTimeout, onError });
+      async servePrimary(options) {
+        const primary = await ClusterPrimary.start(options);
         this.targets.add(primary);
         everyTarget.add(primary);
         return {
@@ -6039,8 +6375,8 @@ var init_scriptling = __esm({
 });
 
 // src/sync/messages.ts
-function syncWindows(options) {
-  return { receive: options.maxQueuedBytes ?? RECEIVE_WINDOW, send: options.sendHighWaterMark ?? SEND_WINDOW };
+function windowsOf(limits) {
+  return { receive: limits.maxQueuedBytes, send: limits.sendHighWaterMark };
 }
 function ownBytes(view) {
   if (view.byteLength === 0) return new Uint8Array(0);
@@ -6071,7 +6407,7 @@ function reviveError(error) {
   if (error.code !== void 0) Object.assign(revived, { code: error.code });
   return revived;
 }
-var SEQUENCE, STATUS, STATE_BYTES, RECEIVE_WINDOW, SEND_WINDOW, BINARY_OVERHEAD, messageCost2, CONNECT_PREFIX, PLAIN_ERRORS;
+var SEQUENCE, STATUS, STATE_BYTES, RECEIVE_WINDOW, SEND_WINDOW, SYNC_LIMIT_DEFAULTS, BINARY_OVERHEAD, messageCost2, CONNECT_PREFIX, PLAIN_ERRORS;
 var init_messages2 = __esm({
   "src/sync/messages.ts"() {
     "use strict";
@@ -6083,6 +6419,7 @@ var init_messages2 = __esm({
     STATE_BYTES = 2 * Int32Array.BYTES_PER_ELEMENT;
     RECEIVE_WINDOW = 8 * 1024 * 1024;
     SEND_WINDOW = 1024 * 1024;
+    SYNC_LIMIT_DEFAULTS = { maxQueuedBytes: RECEIVE_WINDOW, sendHighWaterMark: SEND_WINDOW };
     BINARY_OVERHEAD = 1024;
     messageCost2 = (data) => typeof data === "string" ? messageCost(data) : data.length + BINARY_OVERHEAD;
     CONNECT_PREFIX = "websocket connect failed: ";
@@ -6532,10 +6869,11 @@ function onConnect(id, url, scriptlingOptions, socketThread, custody) {
   let options;
   let opening;
   let windows;
+  let limits;
   try {
     options = engineConnectOptions(scriptlingOptions, {});
-    checkConnectionLimits(options);
-    windows = syncWindows(options);
+    limits = resolveLimits(options, SYNC_LIMIT_DEFAULTS);
+    windows = windowsOf(limits);
     opening = handshaken(url, options);
   } catch (error) {
     opening = Promise.reject(error);
@@ -6560,9 +6898,7 @@ function onConnect(id, url, scriptlingOptions, socketThread, custody) {
         fd: taken.lent.fd,
         rest: taken.rest,
         deflate: outcome.deflate === null ? null : { params: outcome.deflate, options: deflateOptions ?? {} },
-        maxMessageSize: options.maxMessageSize,
-        closeTimeout: options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
-        keepalive: keepaliveTimes(options)
+        limits
       };
       handed = new HandedSocket(id, opened2.socket, taken.lent, new Int32Array(custody), emit, { rest: taken.rest, room: windows.receive });
       handedSockets.set(id, handed);
@@ -6645,6 +6981,7 @@ var init_worker2 = __esm({
     init_scriptling();
     init_client();
     init_websocket();
+    init_limits();
     init_handed_socket();
     init_socket_internals();
     init_messages2();
@@ -7578,6 +7915,7 @@ var init_connect = __esm({
   "src/cli/connect.ts"() {
     "use strict";
     init_client();
+    init_url();
     init_proxy();
     init_handshake();
     init_subprotocols();
@@ -9455,13 +9793,20 @@ function judgeAnswer(offerHeader, answer, declineVerdict) {
       final: true
     };
   }
-  const window8 = response2.get("server_max_window_bits") === "8";
+  const serverBits = response2.get("server_max_window_bits");
+  const window8 = serverBits === "8";
   const codec = new PerMessageDeflate(
-    { sendWindowBits: typeof client === "string" ? Number(client) : 15, sendNoContextTakeover: response2.has("client_no_context_takeover"), receiveNoContextTakeover: response2.has("server_no_context_takeover") },
+    {
+      sendWindowBits: typeof client === "string" ? Number(client) : 15,
+      sendNoContextTakeover: response2.has("client_no_context_takeover"),
+      receiveNoContextTakeover: response2.has("server_no_context_takeover"),
+      // The server's messages are inflated with the window it agreed to (§7.1.2.1: it MUST NOT use a larger one).
+      receiveWindowBits: typeof serverBits === "string" ? Number(serverBits) : 15
+    },
     { level: COMPRESSION_LEVEL }
   );
   if (window8) {
-    return { verdict: Verdict.INFORMATIONAL, reason: `Accepted server_max_window_bits=8 (${lines.join(", ")}): valid, but zlib ≥ 1.2.9 cannot deflate with 8; the server must send uncompressed or keep to 256 octets itself (not checked)`, codec };
+    return { verdict: Verdict.INFORMATIONAL, reason: `Accepted server_max_window_bits=8 (${lines.join(", ")}): valid, but zlib ≥ 1.2.9 cannot deflate with 8; the server must send uncompressed or keep to 256 octets itself (its messages are inflated with a window of 8)`, codec };
   }
   return { verdict: Verdict.OK, reason: `Accepted: ${lines.join(", ")}`, codec };
 }
@@ -9498,7 +9843,15 @@ Sec-WebSocket-Extensions: ${c.offer}\r
     judge(run4) {
       const probeVerdict = run4.data.probe;
       if (probeVerdict === void 0) return;
-      if (run4.behavior !== Verdict.OK) return;
+      if (run4.behavior !== Verdict.OK) {
+        const bits = probeVerdict.codec?.params.receiveWindowBits ?? 15;
+        const why = run4.peer.localCloseReason ?? "";
+        if (bits < 15 && /too far back/.test(why)) {
+          run4.behavior = Verdict.FAILED;
+          run4.result = `The server compressed with a larger window than the server_max_window_bits=${bits} it agreed to (RFC 7692 §7.1.2.1): ${why}`;
+        }
+        return;
+      }
       run4.behavior = probeVerdict.verdict;
       run4.result = `${probeVerdict.reason}; ${ROUNDS} messages echoed`;
     }
@@ -9516,7 +9869,7 @@ var init_deflate_negotiation = __esm({
     init_handshake2();
     NAME2 = "permessage-deflate";
     WINDOW = /^(8|9|1[0-5])$/;
-    MESSAGE = "permessage-deflate negotiation, echoed three times. ".repeat(20);
+    MESSAGE = Array.from({ length: 400 }, (_, i) => (i * 2654435761 >>> 0).toString(36)).join(" ");
     ROUNDS = 3;
     UNIMPLEMENTED = { verdict: Verdict.UNIMPLEMENTED, reason: "Declined a valid offer: permessage-deflate (RFC 7692) is not implemented, or not this configuration" };
     DECLINE_RIGHT = { verdict: Verdict.OK, reason: "Declined, as RFC 7692 §7.1 requires for an invalid offer" };
@@ -10698,7 +11051,7 @@ var OPEN_HANDSHAKE_TIMEOUT, serverTarget, connectTo;
 var init_against_server = __esm({
   "src/fuzz/against-server.ts"() {
     "use strict";
-    init_client();
+    init_url();
     init_handshake();
     init_mask();
     init_case();
@@ -10965,6 +11318,22 @@ var init_rfc8441 = __esm({
   }
 });
 
+// src/fuzz/case-record.ts
+function reportFileName(agent, id, ext) {
+  const clean = agent.trim().toLowerCase().replace(/[^a-z0-9]/g, " ").trim().replace(/ /g, "_");
+  return `${clean}_case_${id.replace(/\./g, "_")}.${ext}`;
+}
+function addResult(results, record) {
+  let cases = results.get(record.agent);
+  if (cases === void 0) results.set(record.agent, cases = /* @__PURE__ */ new Map());
+  cases.set(record.id, record);
+}
+var init_case_record = __esm({
+  "src/fuzz/case-record.ts"() {
+    "use strict";
+  }
+});
+
 // src/fuzz/report-html.ts
 function indexHtml(results, compareIds2) {
   const agents = [...results.keys()].sort();
@@ -11031,7 +11400,7 @@ var escape, STYLE, verdictClass, page;
 var init_report_html = __esm({
   "src/fuzz/report-html.ts"() {
     "use strict";
-    init_report2();
+    init_case_record();
     init_cases();
     escape = (value) => String(value).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
     STYLE = `
@@ -11060,10 +11429,6 @@ ${body}
 // src/fuzz/report.ts
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join as join3 } from "node:path";
-function reportFileName(agent, id, ext) {
-  const clean = agent.trim().toLowerCase().replace(/[^a-z0-9]/g, " ").trim().replace(/ /g, "_");
-  return `${clean}_case_${id.replace(/\./g, "_")}.${ext}`;
-}
 function caseRecord(run4) {
   const definition = run4.definition;
   const p = run4.connectionWasOpen ? run4.peer : null;
@@ -11114,11 +11479,6 @@ function shownReceived(run4) {
   if (run4.received.length <= MAX_SHOWN_EVENTS) return showEvents(run4.received);
   return [...showEvents(run4.received.slice(0, MAX_SHOWN_EVENTS)), ["OMITTED", run4.received.length - MAX_SHOWN_EVENTS]];
 }
-function addResult(results, record) {
-  let cases = results.get(record.agent);
-  if (cases === void 0) results.set(record.agent, cases = /* @__PURE__ */ new Map());
-  cases.set(record.id, record);
-}
 function indexJson(results) {
   const index = {};
   for (const agent of [...results.keys()].sort()) {
@@ -11152,6 +11512,7 @@ var init_report2 = __esm({
     init_case();
     init_select();
     init_report_html();
+    init_case_record();
     MAX_SHOWN_EVENTS = 1e3;
   }
 });
@@ -11517,6 +11878,7 @@ var init_command = __esm({
     init_over_http2();
     init_rfc8441();
     init_report2();
+    init_case_record();
     init_summary();
     init_junit();
     init_runner();
@@ -12062,6 +12424,7 @@ __export(src_exports, {
   redisPubSub: () => redisPubSub
 });
 init_client();
+init_url();
 init_redis_pubsub();
 init_pubsub();
 init_server();
@@ -12140,38 +12503,7 @@ import { performance as performance2 } from "node:perf_hooks";
 // src/sync/worker-connection.ts
 init_close_codes();
 init_errors();
-
-// src/sync/message-queue.ts
-init_messages2();
-var MessageQueue = class {
-  items = [];
-  head = 0;
-  /** What the messages held cost against the receive window: their bytes (string lengths for text) plus a fixed cost each (messageCost), so empty ones count too. */
-  bytes = 0;
-  get isEmpty() {
-    return this.head === this.items.length;
-  }
-  push(data) {
-    this.items.push(data);
-    this.bytes += messageCost2(data);
-  }
-  /** The oldest message; the caller checks `isEmpty` first. */
-  take() {
-    const data = this.items[this.head];
-    this.items[this.head++] = "";
-    this.bytes -= messageCost2(data);
-    if (this.head === this.items.length) {
-      this.items = [];
-      this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items.splice(0, this.head);
-      this.head = 0;
-    }
-    return data;
-  }
-};
-
-// src/sync/worker-connection.ts
+init_message_queue();
 init_messages2();
 
 // src/sync/worker-died.ts
@@ -12195,7 +12527,7 @@ var WorkerConnection = class extends SyncConnection {
   worker;
   id;
   windows;
-  queue = new MessageQueue();
+  queue = new MessageQueue(messageCost2);
   /** No more messages will come: the worker has passed on the last one. */
   ended = false;
   /** The TCP connection is closed (or close() returned): sending is over. */
@@ -12294,6 +12626,8 @@ init_keepalive();
 init_close_deadline();
 import { readSync, writevSync } from "node:fs";
 import { randomBytes as randomBytes3 } from "node:crypto";
+init_message_queue();
+init_messages2();
 init_custody();
 var SPIN_MS = 0.1;
 var HANDBACK_WAIT_MS = 100;
@@ -12302,27 +12636,28 @@ var READ_SIZE = 64 * 1024;
 var scratch = null;
 var CallerConnection = class extends SyncConnection {
   /** @internal Made by SyncWorker when the worker hands a connection over. */
-  constructor(worker, id, remoteAddress, protocol, handover, custody, windows) {
+  constructor(worker, id, remoteAddress, protocol, handover, custody) {
     super(remoteAddress, protocol);
     this.worker = worker;
     this.id = id;
-    this.windows = windows;
     this.fd = handover.fd;
     this.custody = custody;
-    this.closeDeadline = new CloseDeadline(handover.closeTimeout);
-    this.keepalive = new Keepalive(handover.keepalive, performance.now());
+    this.windows = windowsOf(handover.limits);
+    this.closeDeadline = new CloseDeadline(handover.limits.closeTimeout);
+    this.keepalive = new Keepalive(handover.limits.keepalive, performance.now());
     const deflate = handover.deflate === null ? null : new PerMessageDeflate(handover.deflate.params, handover.deflate.options);
-    this.connection = new Connection({ side: "client", maxMessageSize: handover.maxMessageSize, deflate });
+    this.connection = new Connection({ side: "client", maxMessageSize: handover.limits.maxMessageSize, deflate });
     if (handover.rest.length > 0) this.toInbox(asBuffer(handover.rest));
   }
   worker;
   id;
-  windows;
   fd;
   connection;
   custody;
+  /** Flow control: the resolved maxQueuedBytes (receive) and sendHighWaterMark (send). */
+  windows;
   closeDeadline;
-  queue = new MessageQueue();
+  queue = new MessageQueue(messageCost2);
   /** Bytes the worker read for us, fed to the protocol (as the receive window allows) before the socket is read again. */
   inbox = [];
   inboxBytes = 0;
@@ -12877,7 +13212,7 @@ var SyncWorker = class {
         break;
       case "connected": {
         if (!this.answers.has(event.id)) break;
-        const connection = event.handover === null ? new WorkerConnection(this, event.id, event.remoteAddress, event.protocol, event.windows) : new CallerConnection(this, event.id, event.remoteAddress, event.protocol, event.handover, this.custodies.get(event.id), event.windows);
+        const connection = event.handover === null ? new WorkerConnection(this, event.id, event.remoteAddress, event.protocol, event.windows) : new CallerConnection(this, event.id, event.remoteAddress, event.protocol, event.handover, this.custodies.get(event.id));
         this.connections.set(event.id, connection);
         this.answers.set(event.id, connection);
         break;

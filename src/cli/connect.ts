@@ -5,7 +5,8 @@
  * messages, waits, and closes.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { connect as connectEngine, ConnectError, parseWebSocketUrl, type ConnectOptions } from '../transport/client.js';
+import { connect as connectEngine, ConnectError, type ConnectOptions } from '../transport/client.js';
+import { parseWebSocketUrl } from '../protocol/url.js';
 import { parseProxyUrl } from '../transport/proxy.js';
 import { checkHeaders } from '../protocol/handshake.js';
 import { checkProtocols } from '../protocol/subprotocols.js';

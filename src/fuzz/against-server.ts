@@ -1,6 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import { parseWebSocketUrl } from '../transport/client.js';
+import { parseWebSocketUrl } from '../protocol/url.js';
 import { HeadReader, acceptKey, buildClientRequest, checkServerResponse, generateKey, hasToken, parseResponseHead } from '../protocol/handshake.js';
 import { randomMaskKey } from '../protocol/mask.js';
 import { CaseRun, Verdict, type CaseDefinition } from './case.js';

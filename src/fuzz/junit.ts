@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { CaseRecord } from './report.js';
+import type { CaseRecord } from './case-record.js';
 import { CATEGORY_TITLES } from './cases/index.js';
 import { compareIds } from './select.js';
 import { passes, type PassRules } from './summary.js';

@@ -1,5 +1,4 @@
-import type { CaseRecord, Results } from './report.js';
-import { reportFileName } from './report.js';
+import { reportFileName, type CaseRecord, type Results } from './case-record.js';
 import { CATEGORY_TITLES, SUBCATEGORY_TITLES } from './cases/index.js';
 
 const escape = (value: unknown): string =>

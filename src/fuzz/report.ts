@@ -3,24 +3,7 @@ import { join } from 'node:path';
 import { showEvents, type CaseRun } from './case.js';
 import { compareIds } from './select.js';
 import { caseHtml, indexHtml } from './report-html.js';
-
-/** One case's report, with the fields of the suite's per-case JSON. */
-export interface CaseRecord {
-  id: string;
-  agent: string;
-  behavior: string;
-  behaviorClose: string;
-  duration: number;
-  remoteCloseCode: number | null;
-  reportfile: string;
-  [field: string]: unknown;
-}
-
-/** The suite's file name for a case report: the agent lower-cased with only [a-z0-9_]. */
-export function reportFileName(agent: string, id: string, ext: string): string {
-  const clean = agent.trim().toLowerCase().replace(/[^a-z0-9]/g, ' ').trim().replace(/ /g, '_');
-  return `${clean}_case_${id.replace(/\./g, '_')}.${ext}`;
-}
+import { reportFileName, type CaseRecord, type Results } from './case-record.js';
 
 export function caseRecord(run: CaseRun): CaseRecord {
   const definition = run.definition;
@@ -75,15 +58,6 @@ const MAX_SHOWN_EVENTS = 1000;
 function shownReceived(run: CaseRun): unknown[] {
   if (run.received.length <= MAX_SHOWN_EVENTS) return showEvents(run.received);
   return [...showEvents(run.received.slice(0, MAX_SHOWN_EVENTS)), ['OMITTED', run.received.length - MAX_SHOWN_EVENTS]];
-}
-
-/** Results by agent, then by case id. */
-export type Results = Map<string, Map<string, CaseRecord>>;
-
-export function addResult(results: Results, record: CaseRecord): void {
-  let cases = results.get(record.agent);
-  if (cases === undefined) results.set(record.agent, (cases = new Map()));
-  cases.set(record.id, record);
 }
 
 /** `index.json` as the suite writes it: keys sorted as plain strings, 3-space indent. */

@@ -1,4 +1,4 @@
-import type { CaseRecord } from './report.js';
+import type { CaseRecord } from './case-record.js';
 import { CATEGORY_TITLES } from './cases/index.js';
 import { compareIds } from './select.js';
 

@@ -4,7 +4,7 @@ import { applyMask, maskKeyFromBytes, randomMaskKey } from './mask.js';
 import { Opcode, isControl } from './opcodes.js';
 import { CloseCode, isValidWireCloseCode } from './close-codes.js';
 import { WebSocketError, internalError, invalidUtf8, protocolError, tooBig } from './errors.js';
-import { checkByteCount } from './limits.js';
+import { LIMIT_DEFAULTS, checkByteCount } from './limits.js';
 import { Utf8Validator, decodeText, isUtf8 } from './utf8.js';
 import { MessageParts } from './parts.js';
 import type { PerMessageDeflate } from './deflate.js';
@@ -12,11 +12,13 @@ import { TextBytes } from './text-bytes.js';
 
 export type Side = 'client' | 'server';
 
+type DataOpcode = typeof Opcode.TEXT | typeof Opcode.BINARY;
+
 /** RFC 6455 §4–§7 connection states, once the opening handshake is done. */
 export enum State {
   /** Messages flow both ways. */
   OPEN = 'OPEN',
-  /** We sent a Close frame and wait for the peer's (§7.1.2). */
+  /** We sent a Close frame and wait for the peer's (§7.1.2). The one state in which only we have sent one. */
   CLOSING = 'CLOSING',
   /** Close frames exchanged, connection failed, or the transport ended. */
   CLOSED = 'CLOSED',
@@ -61,7 +63,7 @@ export interface ConnectionOptions {
  */
 export type PayloadHold = 'copy' | 'reference';
 
-export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
+export const DEFAULT_MAX_MESSAGE_SIZE = LIMIT_DEFAULTS.maxMessageSize;
 
 const EMPTY = Buffer.alloc(0);
 /** Largest one-frame payload collected into a buffer of its announced length (see `collectsWhole`). */
@@ -91,15 +93,14 @@ export class Connection {
   /** Payload bytes of the current frame already consumed: where the masking key stands. */
   private payloadOffset = 0;
 
-  // The data message being reassembled (§5.4). messageOpcode is 0 between messages.
-  private messageOpcode = 0;
+  // The data message being reassembled (§5.4): its opcode, null between messages (0 is CONTINUATION's own).
+  private messageOpcode: DataOpcode | null = null;
   private messageCompressed = false;
   private fragments: MessageParts | null = null;
   /** The payload of a one-frame message that spans socket chunks, filled in as they arrive (see `collectsWhole`). */
   private whole: Buffer | null = null;
   private utf8: Utf8Validator | null = null;
 
-  private closeSent = false;
   private heldClose: (() => void) | null = null;
 
   constructor(options: ConnectionOptions) {
@@ -247,7 +248,6 @@ export class Connection {
     const body = encodeCloseBody(code, reason); // bad arguments throw even when already closed
     if (this.state !== State.OPEN) return;
     this.writeFrame(FIN | Opcode.CLOSE, body);
-    this.closeSent = true;
     this.state = State.CLOSING;
   }
 
@@ -258,10 +258,10 @@ export class Connection {
    */
   fail(error: WebSocketError): void {
     if (this.state === State.CLOSED) return;
-    if (!this.closeSent) {
+    if (this.state === State.OPEN) {
+      // Not yet sent a Close frame (CLOSING means we have): send one with the failure's code.
       const reason = error.closeReason !== undefined ? truncateReason(error.closeReason) : (error.closeCode === CloseCode.INTERNAL_ERROR ? '' : truncateReason(error.message));
       this.writeFrame(FIN | Opcode.CLOSE, encodeCloseBody(error.closeCode, reason));
-      this.closeSent = true;
     }
     this.finish({ type: 'close', code: error.closeCode, reason: error.message, wasClean: false, error });
   }
@@ -376,10 +376,10 @@ export class Connection {
     }
     if (isControl(header.opcode)) return;
     if (header.opcode === Opcode.CONTINUATION) {
-      if (this.messageOpcode === 0) {
+      if (this.messageOpcode === null) {
         throw protocolError('WS_ERR_UNEXPECTED_CONTINUATION', 'continuation frame without a message to continue (RFC 6455 §5.4)');
       }
-    } else if (this.messageOpcode !== 0) {
+    } else if (this.messageOpcode !== null) {
       throw protocolError('WS_ERR_EXPECTED_CONTINUATION', 'new data frame inside a fragmented message (RFC 6455 §5.4)');
     }
     // §10.4: refuse oversized messages from the header, before buffering the payload.
@@ -400,8 +400,8 @@ export class Connection {
 
   /** One piece of a data frame's payload (§5.4, §5.6); `frameDone` marks its last piece. */
   private handleData(header: FrameHeader, piece: Buffer, frameDone: boolean): void {
-    if (header.opcode !== Opcode.CONTINUATION && this.messageOpcode === 0) {
-      this.messageOpcode = header.opcode;
+    if (header.opcode !== Opcode.CONTINUATION && this.messageOpcode === null) {
+      this.messageOpcode = header.opcode as DataOpcode; // checkHeader let only data opcodes through
       this.messageCompressed = header.rsv1;
     }
     const messageDone = frameDone && header.fin;
@@ -437,7 +437,7 @@ export class Connection {
   private deliver(fragments: Buffer[], validatedPieces: boolean): void {
     const opcode = this.messageOpcode;
     const compressed = this.messageCompressed;
-    this.messageOpcode = 0;
+    this.messageOpcode = null;
     this.messageCompressed = false;
     const data = compressed
       ? this.deflate!.decompress(fragments, this.maxMessageSize)
@@ -476,7 +476,6 @@ export class Connection {
       if (this.state === State.OPEN) {
         // §5.5.1: reply with a Close frame, echoing the status code we received.
         this.writeFrame(FIN | Opcode.CLOSE, code === CloseCode.NO_STATUS ? EMPTY : payload.subarray(0, 2));
-        this.closeSent = true;
       }
       this.finish({ type: 'close', code, reason, wasClean: true });
     });

@@ -50,6 +50,12 @@ export interface DeflateParams {
   sendWindowBits: number;
   sendNoContextTakeover: boolean;
   receiveNoContextTakeover: boolean;
+  /**
+   * The window the peer agreed to compress within (8–15): its messages are
+   * inflated with it, so one that refers further back fails (1007, "invalid
+   * distance too far back"). Unset: 15, which takes any peer's output.
+   */
+  receiveWindowBits?: number;
 }
 
 /**
@@ -281,7 +287,7 @@ export class PerMessageDeflate {
     this.level = options.level ?? constants.Z_DEFAULT_COMPRESSION;
     this.memLevel = options.memLevel ?? 8;
     this.sendHistory = params.sendNoContextTakeover || params.sendWindowBits === 0 ? null : new History(1 << params.sendWindowBits);
-    this.receiveHistory = params.receiveNoContextTakeover ? null : new History(1 << MAX_WINDOW_BITS);
+    this.receiveHistory = params.receiveNoContextTakeover ? null : new History(1 << (params.receiveWindowBits ?? MAX_WINDOW_BITS));
   }
 
   /** Whether a message of this many bytes should be compressed. */
@@ -316,7 +322,7 @@ export class PerMessageDeflate {
     try {
       out = inflateRawSync(input, {
         finishFlush: constants.Z_SYNC_FLUSH,
-        windowBits: MAX_WINDOW_BITS,
+        windowBits: this.params.receiveWindowBits ?? MAX_WINDOW_BITS,
         dictionary: this.receiveHistory?.view(),
         maxOutputLength: outputLimit,
       });

@@ -4,6 +4,33 @@ import { CloseCode } from './close-codes.js';
  * Every failure the engine reports: a stable string `code` for tests and
  * callers, and the close code the connection is failed with (§7.1.7).
  */
+/** Why a connection failed or a send could not complete: `WebSocketError.code`. */
+export type WebSocketErrorCode =
+  // The peer broke RFC 6455 (close code 1002)
+  | ProtocolErrorCode
+  | 'WS_ERR_INVALID_UTF8' // text that is not UTF-8 (1007)
+  | 'WS_ERR_MESSAGE_TOO_BIG' // over maxMessageSize (1009)
+  | 'WS_ERR_INFLATE' // a compressed message that does not inflate (1007)
+  | 'WS_ERR_KEEPALIVE_TIMEOUT' // no Pong within pingTimeout (1011)
+  | 'WS_ERR_HANDLER' // the server's handler threw (1011)
+  | 'WS_ERR_INTERNAL' // our own bug or a callback's: that one connection fails (1011)
+  | 'WS_ERR_NOT_OPEN' // a send after we sent or received a Close frame
+  | 'WS_ERR_CLOSED'; // a send the connection's end overtook: carries its close code and reason
+
+/** The peer's violations of RFC 6455 §5: each fails the connection with 1002. */
+export type ProtocolErrorCode =
+  | 'WS_ERR_EXPECTED_MASK'
+  | 'WS_ERR_UNEXPECTED_MASK'
+  | 'WS_ERR_UNEXPECTED_RSV'
+  | 'WS_ERR_INVALID_OPCODE'
+  | 'WS_ERR_INVALID_LENGTH'
+  | 'WS_ERR_FRAGMENTED_CONTROL'
+  | 'WS_ERR_CONTROL_TOO_LONG'
+  | 'WS_ERR_UNEXPECTED_CONTINUATION'
+  | 'WS_ERR_EXPECTED_CONTINUATION'
+  | 'WS_ERR_INVALID_CLOSE_FRAME'
+  | 'WS_ERR_INVALID_CLOSE_CODE';
+
 export class WebSocketError extends Error {
   override name = 'WebSocketError';
   /**
@@ -14,7 +41,7 @@ export class WebSocketError extends Error {
   readonly closeReason: string | undefined;
 
   constructor(
-    readonly code: string,
+    readonly code: WebSocketErrorCode,
     readonly closeCode: number,
     message: string,
     options?: { cause?: unknown; closeReason?: string },
@@ -25,7 +52,7 @@ export class WebSocketError extends Error {
 }
 
 /** RFC 6455 violation by the peer: fails the connection with 1002. */
-export const protocolError = (code: string, message: string): WebSocketError =>
+export const protocolError = (code: ProtocolErrorCode, message: string): WebSocketError =>
   new WebSocketError(code, CloseCode.PROTOCOL_ERROR, message);
 
 /** Text that is not UTF-8 (§8.1): fails the connection with 1007. */

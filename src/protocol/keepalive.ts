@@ -35,25 +35,30 @@ export class Keepalive {
   /** Bytes arrived since the Ping went out (or its last extension). */
   private heardSince = false;
   private stopped = false;
+  // The times as fields of this object, not a reference to the caller's: one object less per connection.
+  private readonly interval: number;
+  private readonly timeout: number;
 
-  constructor(private readonly times: KeepaliveTimes, now: number) {
+  constructor(times: KeepaliveTimes, now: number) {
+    this.interval = times.interval;
+    this.timeout = times.timeout;
     this.since = now;
   }
 
   /** What to do at `now`; `readingPaused`: our reading is paused (flow control), so a Pong may be unread. */
   check(now: number, readingPaused = false): KeepaliveDecision {
-    if (this.stopped || !(this.times.interval < Infinity)) return WAIT_FOREVER;
+    if (this.stopped || !(this.interval < Infinity)) return WAIT_FOREVER;
     if (!this.pingOut) {
-      const at = this.since + this.times.interval;
+      const at = this.since + this.interval;
       return now >= at ? PING : { action: 'wait', at };
     }
-    if (!(this.times.timeout < Infinity)) return WAIT_FOREVER;
-    const at = this.since + this.times.timeout;
+    if (!(this.timeout < Infinity)) return WAIT_FOREVER;
+    const at = this.since + this.timeout;
     if (now < at) return { action: 'wait', at };
     if (this.heardSince || readingPaused) {
       this.heardSince = false;
       this.since = now;
-      return { action: 'wait', at: now + this.times.timeout };
+      return { action: 'wait', at: now + this.timeout };
     }
     this.stopped = true;
     return FAIL;

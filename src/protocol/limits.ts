@@ -45,3 +45,65 @@ export function parseByteSize(text: string): number | null {
   const bytes = match && unit !== undefined ? Math.floor(Number(match[1]) * unit) : NaN;
   return bytes > 0 && Number.isSafeInteger(bytes) ? bytes : null;
 }
+
+/** The limits an open connection takes, as options give them: bytes or milliseconds, each optional. */
+export interface LimitOptions {
+  maxMessageSize?: number;
+  closeTimeout?: number;
+  maxQueuedBytes?: number;
+  sendHighWaterMark?: number;
+  /** 0 or Infinity: no keepalive Pings. */
+  pingInterval?: number;
+  /** 0 or Infinity: wait for the Pong forever. */
+  pingTimeout?: number;
+}
+
+/**
+ * The limits resolved once, at an entry (engine connect, server, binding,
+ * sync worker): every field present, bytes or milliseconds, and "off" is
+ * Infinity (never 0, which is a real value for some of them). What runs a
+ * connection takes this record and decides nothing again.
+ */
+export interface ResolvedLimits {
+  maxMessageSize: number;
+  closeTimeout: number;
+  maxQueuedBytes: number;
+  sendHighWaterMark: number;
+  /** Keepalive in ms (protocol/keepalive.ts): Infinity turns a part off. */
+  keepalive: { interval: number; timeout: number };
+}
+
+/** The engine's defaults; an entry with other needs (the sync API's smaller receive window) passes its own. */
+export const LIMIT_DEFAULTS: Readonly<Required<LimitOptions>> = {
+  maxMessageSize: 64 * 1024 * 1024,
+  closeTimeout: 5000,
+  maxQueuedBytes: 16 * 1024 * 1024,
+  sendHighWaterMark: 1024 * 1024,
+  pingInterval: 20_000,
+  pingTimeout: 20_000,
+};
+
+/**
+ * Checks every limit given (a RangeError naming the option) and fills in
+ * the rest from `defaults`, then the engine's: the one place options turn
+ * into numbers.
+ */
+export function resolveLimits(options: LimitOptions, defaults: LimitOptions = {}): ResolvedLimits {
+  checkByteCount(options.maxMessageSize, 'maxMessageSize');
+  checkByteCount(options.maxQueuedBytes, 'maxQueuedBytes');
+  checkByteCount(options.sendHighWaterMark, 'sendHighWaterMark');
+  checkDuration(options.closeTimeout, 'closeTimeout');
+  checkDuration(options.pingInterval, 'pingInterval');
+  checkDuration(options.pingTimeout, 'pingTimeout');
+  const pick = <K extends keyof LimitOptions>(key: K): number => options[key] ?? defaults[key] ?? LIMIT_DEFAULTS[key];
+  const interval = pick('pingInterval');
+  const timeout = pick('pingTimeout');
+  return {
+    maxMessageSize: pick('maxMessageSize'),
+    closeTimeout: pick('closeTimeout'),
+    maxQueuedBytes: pick('maxQueuedBytes'),
+    sendHighWaterMark: pick('sendHighWaterMark'),
+    // The options say "off" with 0 as well as Infinity; from here on it is Infinity only.
+    keepalive: { interval: interval > 0 ? interval : Infinity, timeout: timeout > 0 ? timeout : Infinity },
+  };
+}

@@ -56,7 +56,53 @@ export interface Agreement {
   deflate: DeflateParams | null;
   request: RequestInfo;
   /** Request and response heads as text, without the blank line. */
-  handshake: { request: string; response: string };
+  handshake: { readonly request: string; readonly response: string };
+}
+
+/**
+ * The opening handshake as text (`ws.handshake` on a server connection):
+ * the request head is the request record's own string, and the 101 head is
+ * made again when first read, from the client's key and what was agreed. An
+ * idle connection then keeps a few references, not a second head as text.
+ */
+export class HandshakeText {
+  private made: string | null = null;
+
+  constructor(
+    private readonly record: RequestRecord,
+    /** The agreed Sec-WebSocket-Extensions and subprotocol, "" for none (the connection keeps the same strings). */
+    private readonly extensions: string,
+    private readonly protocol: string,
+    /** `authorize`'s extra response headers, null for none. */
+    private readonly extra: ReadonlyArray<readonly [string, string]> | null,
+  ) {}
+
+  get request(): string {
+    return this.record.head;
+  }
+
+  get response(): string {
+    this.made ??= switchingProtocolsHead(this.record.headers['sec-websocket-key']!, responseLines(this.extensions, this.protocol, this.extra ?? []));
+    return this.made;
+  }
+
+  /** What JSON.stringify and console.log show: both heads, as a plain record would have them. */
+  toJSON(): { request: string; response: string } {
+    return { request: this.request, response: this.response };
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): { request: string; response: string } {
+    return this.toJSON();
+  }
+}
+
+/** The 101's lines beyond the handshake's own: the agreed extension and subprotocol, then `authorize`'s headers. */
+function responseLines(extensions: string, protocol: string, extra: ReadonlyArray<readonly [string, string]>): Array<readonly [string, string]> {
+  const lines: Array<readonly [string, string]> = [];
+  if (extensions !== '') lines.push(['Sec-WebSocket-Extensions', extensions]);
+  if (protocol !== '') lines.push(['Sec-WebSocket-Protocol', protocol]);
+  lines.push(...extra);
+  return lines;
 }
 
 /** Headers the 101 sets itself, beyond those checkHeaders already keeps for the handshake. */
@@ -64,6 +110,7 @@ const ACCEPT_RESERVED = new Set(['sec-websocket-accept', 'sec-websocket-protocol
 
 export class ServerHandshake {
   readonly request: RequestInfo;
+  private readonly record: RequestRecord;
   /** The headers the checks read, for the handshake only (the connection keeps `request`). */
   private readonly headers: Record<string, string>;
   /** The request head as text (request line and headers). */
@@ -94,7 +141,7 @@ export class ServerHandshake {
     // RFC 9112 §3.2.2: with an absolute-form target, its authority replaces whatever Host says.
     if (target.authority !== null) headers.host = target.authority;
     // What the connection keeps: the head as text; its headers and query are made again only if read.
-    this.request = new RequestRecord(this.head, {
+    this.request = this.record = new RequestRecord(this.head, {
       method: head.method,
       target: target.path,
       host: target.authority,
@@ -140,17 +187,15 @@ export class ServerHandshake {
     const h = this.headers;
     const protocol = selectProtocol(parseProtocolHeader(h['sec-websocket-protocol']), this.options.protocols ?? []);
     const negotiated = this.options.deflate === null ? null : negotiateOffer(h['sec-websocket-extensions'], this.options.deflate);
-    const lines: Array<[string, string]> = [];
-    if (negotiated !== null) lines.push(['Sec-WebSocket-Extensions', negotiated.response]);
-    if (protocol !== '') lines.push(['Sec-WebSocket-Protocol', protocol]);
-    const head = switchingProtocolsHead(h['sec-websocket-key']!, [...lines, ...extra]);
+    const extensions = negotiated?.response ?? '';
+    const head = switchingProtocolsHead(h['sec-websocket-key']!, responseLines(extensions, protocol, extra));
     return {
       response: Buffer.from(`${head}\r\n\r\n`, 'latin1'),
-      extensions: negotiated?.response ?? '',
+      extensions,
       protocol,
       deflate: negotiated?.params ?? null,
       request: this.request,
-      handshake: { request: this.head, response: head },
+      handshake: new HandshakeText(this.record, extensions, protocol, extra.length === 0 ? null : extra),
     };
   }
 }

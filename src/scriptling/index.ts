@@ -13,7 +13,7 @@ export type WebSocketClient = WebSocketConnection;
 export { createRuntime, runtime, HttpRuntime, type Handler, type Runtime, type ServeOptions, type RunningServer, type WebSocketOptions } from './runtime.js';
 export { ConnectError } from '../transport/client.js';
 /** What `send`, `receive` and `close` reject with once the connection has failed or closed (`code`, `closeCode`). */
-export { WebSocketError } from '../protocol/errors.js';
+export { WebSocketError, type WebSocketErrorCode, type ProtocolErrorCode } from '../protocol/errors.js';
 export { broadcast } from './broadcast.js';
 
 /** The engine's options with every time in SECONDS (Scriptling's convention); null waits forever. */

@@ -8,11 +8,11 @@ import { report } from '../transport/report.js';
 import { readPolicy, type RouteOptions } from '../transport/routes.js';
 import { BINDING_ENGINE_OPTIONS, WebSocketConnection } from './connection.js';
 import { timesToMilliseconds, toBytes, toMilliseconds, toText, withBindingDefaults } from './values.js';
-import { ClusterPrimary, workerCount } from '../transport/cluster/primary.js';
+import { ClusterPrimary, DEFAULT_RELAY_HIGH_WATER_MARK, workerCount, type PrimaryOptions } from '../transport/cluster/primary.js';
 import { isOurWorker, primaryPubSub, serveForPrimary } from '../transport/cluster/worker.js';
 import { redisPubSub, type RedisPubSubOptions } from '../transport/pubsub/redis-pubsub.js';
 import type { PubSubFactory } from '../transport/pubsub/pubsub.js';
-import { DEFAULT_CLOSE_TIMEOUT } from '../transport/websocket.js';
+import { checkByteCount, resolveLimits } from '../protocol/limits.js';
 
 /** A handler function, or its name as "library.function". */
 export type Handler = ((client: WebSocketConnection) => unknown) | string;
@@ -53,6 +53,13 @@ export interface ServeOptions extends Omit<ServerOptions, 'onRequest' | 'handsha
    * Dead workers are restarted; close() closes them all.
    */
   workers?: number | 'auto';
+  /**
+   * With `workers`: bytes of publishes that may wait for one process to
+   * read them over IPC (default 16 MiB; Infinity: no limit). A worker (or
+   * primary) whose event loop is blocked past it misses publishes until it
+   * has caught up, reported through onError, so it cannot grow the others.
+   */
+  relayHighWaterMark?: number;
   /**
    * Join topics with every process using this Redis (or Valkey):
    * "redis://[user:password@]host:port[/db]", "rediss://…" for TLS, or
@@ -152,16 +159,17 @@ export class HttpRuntime {
 
   /** Serves the registered endpoints; time options are in seconds (Scriptling's convention). */
   async serve(options: ServeOptions = {}): Promise<RunningServer> {
-    const { server: existing, libraryPath, workers, pubsub, ...rest } = options;
+    const { server: existing, libraryPath, workers, pubsub, relayHighWaterMark = DEFAULT_RELAY_HIGH_WATER_MARK, ...rest } = options;
+    checkByteCount(relayHighWaterMark, 'relayHighWaterMark', { min: 1 });
     const engineOptions = withBindingDefaults(timesToMilliseconds(rest, 'serve()') as ServerOptions);
     const onError = engineOptions.onError;
     const joined: PubSubFactory | undefined = pubsub !== undefined
       ? redisPubSub(typeof pubsub === 'string' ? { url: pubsub, onError } : { onError, ...pubsubInMilliseconds(pubsub) })
-      : isOurWorker() ? primaryPubSub() : undefined;
+      : isOurWorker() ? primaryPubSub({ relayHighWaterMark, onError }) : undefined;
     if (workers !== undefined && !isOurWorker()) {
       if (existing !== undefined) throw new TypeError('serve(): workers listen on their own port; they cannot attach to an existing server');
       workerCount(workers);
-      return this.servePrimary(workers, pubsub !== undefined, engineOptions.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT, onError);
+      return this.servePrimary({ workers, topics: pubsub !== undefined ? 'external' : 'primary', closeTimeout: resolveLimits(engineOptions).closeTimeout, relayHighWaterMark, onError });
     }
     const server = new WebSocketServer({ ...engineOptions, ...BINDING_ENGINE_OPTIONS, pubsub: joined, onRequest: (req, res) => this.page(req, res, onError) });
     for (const [path, { handler, options: routeOptions }] of this.sockets) {
@@ -193,8 +201,8 @@ export class HttpRuntime {
     return { ...address, close };
   }
 
-  private async servePrimary(workers: number | 'auto', external: boolean, closeTimeout: number, onError: ServerOptions['onError']): Promise<RunningServer> {
-    const primary = await ClusterPrimary.start({ workers, topics: external ? 'external' : 'primary', closeTimeout, onError });
+  private async servePrimary(options: PrimaryOptions): Promise<RunningServer> {
+    const primary = await ClusterPrimary.start(options);
     this.targets.add(primary);
     everyTarget.add(primary);
     return {

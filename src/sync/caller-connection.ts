@@ -8,8 +8,8 @@ import { PerMessageDeflate } from '../protocol/deflate.js';
 import { KEEPALIVE_TIMEOUT_REASON, Keepalive } from '../protocol/keepalive.js';
 import { CloseDeadline } from '../protocol/close-deadline.js';
 import { SyncConnection } from './connection.js';
-import { MessageQueue } from './message-queue.js';
-import type { Event, Handover, Windows } from './messages.js';
+import { MessageQueue } from '../protocol/message-queue.js';
+import { messageCost, windowsOf, type Event, type Handover, type Windows } from './messages.js';
 import { Custody, callerEnters, callerLeaves, move } from './custody.js';
 import type { WorkerLink } from './worker-link.js';
 import { WorkerDiedError } from './worker-died.js';
@@ -54,8 +54,10 @@ export class CallerConnection extends SyncConnection {
   private readonly fd: number;
   private readonly connection: Connection;
   private readonly custody: Int32Array;
+  /** Flow control: the resolved maxQueuedBytes (receive) and sendHighWaterMark (send). */
+  private readonly windows: Windows;
   private readonly closeDeadline: CloseDeadline;
-  private readonly queue = new MessageQueue();
+  private readonly queue = new MessageQueue<string | Uint8Array>(messageCost);
   /** Bytes the worker read for us, fed to the protocol (as the receive window allows) before the socket is read again. */
   private inbox: Buffer[] = [];
   private inboxBytes = 0;
@@ -91,15 +93,15 @@ export class CallerConnection extends SyncConnection {
     protocol: string,
     handover: Handover,
     custody: Int32Array,
-    private readonly windows: Windows,
   ) {
     super(remoteAddress, protocol);
     this.fd = handover.fd;
     this.custody = custody;
-    this.closeDeadline = new CloseDeadline(handover.closeTimeout);
-    this.keepalive = new Keepalive(handover.keepalive, performance.now());
+    this.windows = windowsOf(handover.limits);
+    this.closeDeadline = new CloseDeadline(handover.limits.closeTimeout);
+    this.keepalive = new Keepalive(handover.limits.keepalive, performance.now());
     const deflate = handover.deflate === null ? null : new PerMessageDeflate(handover.deflate.params, handover.deflate.options);
-    this.connection = new Connection({ side: 'client', maxMessageSize: handover.maxMessageSize, deflate });
+    this.connection = new Connection({ side: 'client', maxMessageSize: handover.limits.maxMessageSize, deflate });
     if (handover.rest.length > 0) this.toInbox(asBuffer(handover.rest));
   }
 

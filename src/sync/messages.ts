@@ -6,9 +6,9 @@
 import type { MessagePort } from 'node:worker_threads';
 import { ConnectError, type ConnectErrorCode } from '../transport/client.js';
 import type { RefusalDetails } from '../transport/connect-error.js';
-import { WebSocketError } from '../protocol/errors.js';
+import { WebSocketError, type WebSocketErrorCode } from '../protocol/errors.js';
 import type { DeflateOptions, DeflateParams } from '../protocol/deflate.js';
-import type { KeepaliveTimes } from '../protocol/keepalive.js';
+import type { LimitOptions, ResolvedLimits } from '../protocol/limits.js';
 import { messageCost as engineCost } from '../protocol/message-cost.js';
 import { THREAD_ROLE, type ThreadRole } from './thread-entries.js';
 
@@ -34,15 +34,17 @@ export const RECEIVE_WINDOW = 8 * 1024 * 1024;
 /** The send window's default (the connect option `sendHighWaterMark`): send() blocks while this many bytes are not yet handed to the kernel. */
 export const SEND_WINDOW = 1024 * 1024;
 
-/** A sync connection's flow-control windows, in bytes, resolved from its connect options. */
+/** What the sync API's connections default to where the engine's defaults do not suit them (resolveLimits takes it). */
+export const SYNC_LIMIT_DEFAULTS: LimitOptions = { maxQueuedBytes: RECEIVE_WINDOW, sendHighWaterMark: SEND_WINDOW };
+
+/** A sync connection's flow-control windows, in bytes: its resolved `maxQueuedBytes` and `sendHighWaterMark`. */
 export interface Windows {
   receive: number;
   send: number;
 }
 
-/** The windows for a connection's options: `maxQueuedBytes` and `sendHighWaterMark` when given (as the engine takes them), else the sync defaults. */
-export function syncWindows(options: { maxQueuedBytes?: number; sendHighWaterMark?: number }): Windows {
-  return { receive: options.maxQueuedBytes ?? RECEIVE_WINDOW, send: options.sendHighWaterMark ?? SEND_WINDOW };
+export function windowsOf(limits: ResolvedLimits): Windows {
+  return { receive: limits.maxQueuedBytes, send: limits.sendHighWaterMark };
 }
 /**
  * A binary message's cost besides its length: it has an ArrayBuffer of its
@@ -90,11 +92,8 @@ export interface Handover {
   rest: Uint8Array;
   /** The negotiated permessage-deflate parameters and the settings offered (null: off). */
   deflate: { params: DeflateParams; options: DeflateOptions } | null;
-  maxMessageSize: number | undefined;
-  /** ms; Infinity waits forever. */
-  closeTimeout: number;
-  /** Keepalive, in ms, Infinity for off (protocol/keepalive.ts). */
-  keepalive: KeepaliveTimes;
+  /** The connection's limits, resolved once by the worker from the connect options. */
+  limits: ResolvedLimits;
 }
 
 export type Request =
@@ -198,7 +197,7 @@ export function reviveError(error: SerializedError): Error {
     return new ConnectError(error.message.slice(CONNECT_PREFIX.length), (error.code ?? 'ERR_CONNECT') as ConnectErrorCode, { refusal });
   }
   if (error.name === 'WebSocketError' && error.code !== undefined && error.closeCode !== undefined) {
-    return new WebSocketError(error.code, error.closeCode, error.message);
+    return new WebSocketError(error.code as WebSocketErrorCode, error.closeCode, error.message); // it was one when serialized
   }
   const revived = new (PLAIN_ERRORS[error.name] ?? Error)(error.message);
   if (!(error.name in PLAIN_ERRORS)) revived.name = error.name;

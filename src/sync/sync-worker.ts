@@ -240,7 +240,7 @@ export class SyncWorker implements WorkerLink {
         // Registered now, not when connect() returns: its first messages (even its end) may be in the same drain.
         const connection = event.handover === null
           ? new WorkerConnection(this, event.id, event.remoteAddress, event.protocol, event.windows)
-          : new CallerConnection(this, event.id, event.remoteAddress, event.protocol, event.handover, this.custodies.get(event.id)!, event.windows);
+          : new CallerConnection(this, event.id, event.remoteAddress, event.protocol, event.handover, this.custodies.get(event.id)!);
         this.connections.set(event.id, connection);
         this.answers.set(event.id, connection);
         break;

@@ -1,7 +1,7 @@
 import { CloseCode } from '../protocol/close-codes.js';
 import { WebSocketError } from '../protocol/errors.js';
 import { SyncConnection } from './connection.js';
-import { MessageQueue } from './message-queue.js';
+import { MessageQueue } from '../protocol/message-queue.js';
 import { messageCost, ownBytes, reviveError, type Event, type Windows } from './messages.js';
 import type { WorkerLink } from './worker-link.js';
 import { WorkerDiedError } from './worker-died.js';
@@ -13,7 +13,7 @@ import { WorkerDiedError } from './worker-died.js';
  * credit), updated whenever the thread drains the worker's events.
  */
 export class WorkerConnection extends SyncConnection {
-  private readonly queue = new MessageQueue();
+  private readonly queue = new MessageQueue<string | Uint8Array>(messageCost);
   /** No more messages will come: the worker has passed on the last one. */
   private ended = false;
   /** The TCP connection is closed (or close() returned): sending is over. */

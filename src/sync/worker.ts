@@ -6,12 +6,13 @@
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { WebSocketConnection, engineConnectOptions, type ScriptlingConnectOptions } from '../scriptling/index.js';
 import { handshaken, openWebSocket, type ConnectOptions, type Handshaken } from '../transport/client.js';
-import { DEFAULT_CLOSE_TIMEOUT, checkConnectionLimits, formatAddress, keepaliveTimes } from '../transport/websocket.js';
+import { formatAddress } from '../transport/websocket.js';
+import { resolveLimits, type ResolvedLimits } from '../protocol/limits.js';
 import { HandedSocket } from './handed-socket.js';
 import { LentSocket } from './socket-internals.js';
 import type { Message, WebSocket } from '../transport/websocket.js';
 import {
-  SEQUENCE, messageCost, ownBytes, serializeError, syncWindows,
+  SEQUENCE, SYNC_LIMIT_DEFAULTS, messageCost, ownBytes, serializeError, windowsOf,
   type EngineData, type Event, type Handover, type Request, type SocketThread, type Windows,
 } from './messages.js';
 
@@ -149,10 +150,12 @@ function onConnect(id: number, url: unknown, scriptlingOptions: object, socketTh
   let options: ConnectOptions;
   let opening: Promise<Handshaken>;
   let windows: Windows;
+  let limits: ResolvedLimits;
   try {
     options = engineConnectOptions(scriptlingOptions as ScriptlingConnectOptions, {});
-    checkConnectionLimits(options);
-    windows = syncWindows(options);
+    // The sync entry's one resolution: the handover and the windows take it (the engine resolves its own).
+    limits = resolveLimits(options, SYNC_LIMIT_DEFAULTS);
+    windows = windowsOf(limits);
     opening = handshaken(url as string, options);
   } catch (error) {
     opening = Promise.reject(error);
@@ -178,9 +181,7 @@ function onConnect(id: number, url: unknown, scriptlingOptions: object, socketTh
         fd: taken.lent.fd,
         rest: taken.rest,
         deflate: outcome.deflate === null ? null : { params: outcome.deflate, options: deflateOptions ?? {} },
-        maxMessageSize: options.maxMessageSize,
-        closeTimeout: options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
-        keepalive: keepaliveTimes(options),
+        limits,
       };
       handed = new HandedSocket(id, opened.socket, taken.lent, new Int32Array(custody), emit, { rest: taken.rest, room: windows.receive });
       handedSockets.set(id, handed);

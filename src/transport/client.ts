@@ -5,12 +5,14 @@ import { PerMessageDeflate, deflateSetting, type DeflateOptions } from '../proto
 import { HandshakeError } from '../protocol/handshake.js';
 import { ClientHandshake, type Accepted, type Refused } from '../protocol/client-handshake.js';
 import { WebSocket, checkConnectionLimits, type ConnectionLimits } from './websocket.js';
+import { resolveLimits } from '../protocol/limits.js';
 import { clearTimer, setTimer } from './timers.js';
 import { ConnectError, describeSocketError, type ConnectErrorCode } from './connect-error.js';
 import { openTunnel, proxyFor } from './proxy.js';
 import { openSocksTunnel } from './socks5.js';
 import { exchange, opened } from './socket-steps.js';
 import { connectHttp2 } from './http2-client.js';
+import { parseWebSocketUrl, type Target } from '../protocol/url.js';
 
 export { ConnectError, type ConnectErrorCode };
 
@@ -80,46 +82,6 @@ export function secureContext(options: ConnectOptions): tls.SecureContext | unde
   }
 }
 
-export interface Target {
-  secure: boolean;
-  host: string;
-  port: number;
-  hostHeader: string;
-  resource: string;
-}
-
-/** Checks the URL (§3): ws or wss, a host, a valid port, no fragment. */
-export function parseWebSocketUrl(input: string | URL): Target {
-  if (typeof input !== 'string' && !(input instanceof URL)) {
-    throw new TypeError(`websocket connect failed: the URL must be a ws:// or wss:// string (or a URL), not ${input === null ? 'null' : typeof input}`);
-  }
-  let url: URL;
-  try {
-    url = typeof input === 'string' ? new URL(input) : input;
-  } catch {
-    throw new ConnectError(`invalid URL ${JSON.stringify(String(input))}`, 'ERR_INVALID_URL');
-  }
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-    throw new ConnectError(`unsupported URL scheme "${url.protocol}" in ${url.href}: use ws:// or wss://`, 'ERR_INVALID_URL');
-  }
-  if (url.hostname === '') throw new ConnectError(`no host in URL ${url.href}`, 'ERR_INVALID_URL');
-  if (url.hash !== '') throw new ConnectError(`URL ${url.href} has a fragment, which WebSocket URLs must not have (RFC 6455 §3)`, 'ERR_INVALID_URL');
-  if (url.username !== '' || url.password !== '') {
-    throw new ConnectError('credentials in the URL are not sent; pass an Authorization header instead', 'ERR_INVALID_URL');
-  }
-  const secure = url.protocol === 'wss:';
-  const port = url.port === '' ? (secure ? 443 : 80) : Number(url.port);
-  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-  return {
-    secure,
-    host,
-    port,
-    // §4.1 item 4: the port is included when it is not the scheme's default (URL drops default ports).
-    hostHeader: url.port === '' ? url.hostname : `${url.hostname}:${url.port}`,
-    resource: (url.pathname || '/') + url.search,
-  };
-}
-
 /** A bad argument keeps its class (TypeError, RangeError) and gains the message prefix every connect failure has. */
 export function withPrefix(error: Error): Error {
   if (error.message.startsWith('websocket connect failed:')) return error;
@@ -174,7 +136,9 @@ export async function handshaken(url: string | URL, options: ConnectOptions = {}
   let context: tls.SecureContext | undefined;
   try {
     // The socket-level API (the sync API's) has a socket to hand over; over HTTP/2 there is only a stream.
-    if (options?.http2 !== undefined && options.http2 !== false) throw new TypeError('http2 is not supported here (the synchronous API): use the async connect()');
+    if (options?.http2 !== undefined && options.http2 !== false) {
+      throw new ConnectError('http2 is not supported by the synchronous API (it runs the protocol on a socket of its own; over HTTP/2 there is only a stream): use the async connect(), or leave http2 unset', 'ERR_UNSUPPORTED');
+    }
     target = parseWebSocketUrl(url);
     settings = checkOptions(options);
     proxyFor(target, options.proxy);
@@ -260,11 +224,13 @@ async function handshakeOn(socket: net.Socket, handshake: ClientHandshake, secur
 export function openWebSocket({ socket, handshake, outcome, deflateOptions }: Handshaken, options: ConnectOptions): WebSocket {
   try {
     const deflate = outcome.deflate === null ? null : new PerMessageDeflate(outcome.deflate, deflateOptions ?? {});
-    const connection = new Connection({ side: 'client', maxMessageSize: options.maxMessageSize, textAsBytes: options.textAsBytes, deflate, maskKey: options.maskKey });
+    const limits = resolveLimits(options); // once, for the protocol and the I/O loop
+    const connection = new Connection({ side: 'client', maxMessageSize: limits.maxMessageSize, textAsBytes: options.textAsBytes, deflate, maskKey: options.maskKey });
     // exchange() left the socket paused; it flows again on the next tick, after WebSocket has attached its reader.
     socket.resume();
     return new WebSocket(socket, connection, {
       ...options,
+      limits,
       extensions: outcome.extensions,
       protocol: outcome.protocol,
       handshake: { request: handshake.requestHead, response: outcome.response.head },

@@ -1,3 +1,4 @@
+import { resolveLimits } from '../protocol/limits.js';
 import http2 from 'node:http2';
 import { createHash } from 'node:crypto';
 import type net from 'node:net';
@@ -11,10 +12,11 @@ import { WebSocket } from './websocket.js';
 import { clearTimer, setTimer } from './timers.js';
 import { ConnectError } from './connect-error.js';
 import {
-  asConnectError, checkOptions, dial, handshaken, openWebSocket, parseWebSocketUrl, secureContext, withPrefix,
-  type ConnectOptions, type Target,
+  asConnectError, checkOptions, dial, handshaken, openWebSocket, secureContext, withPrefix,
+  type ConnectOptions,
 } from './client.js';
 import { RESET_CODES, streamAsSocket } from './http2-stream.js';
+import { parseWebSocketUrl, type Target } from '../protocol/url.js';
 
 /**
  * The client of WebSockets over HTTP/2 (RFC 8441): one session per origin
@@ -41,7 +43,7 @@ export async function connectHttp2(url: string | URL, options: ConnectOptions): 
     if (mode !== true && mode !== 'auto') throw new TypeError(`http2 must be true, false or 'auto', not ${JSON.stringify(options.http2)}`);
     target = parseWebSocketUrl(url);
     settings = checkOptions(options);
-    if (settings.maxRedirects > 0) throw new TypeError('maxRedirects is not supported over HTTP/2 yet: pass http2: false to follow redirects');
+    if (settings.maxRedirects > 0) throw new ConnectError('redirects are not followed over HTTP/2 yet: maxRedirects needs http2: false', 'ERR_UNSUPPORTED');
     request = new ExtendedConnectRequest({
       authority: target.hostHeader,
       path: target.resource,
@@ -79,9 +81,11 @@ function webSocketOnStream(
 ): WebSocket {
   try {
     const deflate = accepted.deflate === null ? null : new PerMessageDeflate(accepted.deflate, deflateOptions ?? {});
-    const connection = new Connection({ side: 'client', maxMessageSize: options.maxMessageSize, textAsBytes: options.textAsBytes, deflate, maskKey: options.maskKey });
+    const limits = resolveLimits(options); // once, for the protocol and the I/O loop
+    const connection = new Connection({ side: 'client', maxMessageSize: limits.maxMessageSize, textAsBytes: options.textAsBytes, deflate, maskKey: options.maskKey });
     const ws = new WebSocket(streamAsSocket(stream, session), connection, {
       ...options,
+      limits,
       extensions: accepted.extensions,
       protocol: accepted.protocol,
       handshake: { request: request.requestHead, response: accepted.response.head },

@@ -1,5 +1,5 @@
 import { fillsItsBuffer } from '../protocol/parts.js';
-import { messageCost as messageSize } from '../protocol/message-cost.js';
+import { MessageQueue } from '../protocol/message-queue.js';
 import { TextBytes } from '../protocol/text-bytes.js';
 import { clearTimer, setTimer, type Timer } from './timers.js';
 
@@ -19,14 +19,24 @@ export interface Readable {
   readonly writableLength: number;
 }
 
-interface Waiter {
-  resolve: (message: Received | null) => void;
-  timer: Timer | null;
+type Resolve = (message: Received | null) => void;
+
+/**
+ * A pending receive: its resolve function alone when it waits forever (an
+ * idle connection's handler keeps no object of ours beyond its promise),
+ * with its timer when it has a timeout.
+ */
+type Waiter = Resolve | { resolve: Resolve; timer: Timer };
+
+function settle(waiter: Waiter, message: Received | null): void {
+  if (typeof waiter === 'function') {
+    waiter(message);
+  } else {
+    clearTimer(waiter.timer);
+    waiter.resolve(message);
+  }
 }
 
-
-/** Past this many read slots, a queue that never quite empties is compacted. */
-const COMPACT_AFTER = 1024;
 
 /**
  * Received messages on their way to `receive`: each goes straight to the
@@ -35,9 +45,8 @@ const COMPACT_AFTER = 1024;
  * waiter list are allocated only while in use.
  */
 export class InboundQueue {
-  private queue: Received[] | null = null;
-  private head = 0;
-  private queued = 0;
+  /** The messages waiting and what they cost (protocol/message-queue.ts); made at the first. */
+  private queue: MessageQueue<Received> | null = null;
   private paused = false;
   private ended = false;
   /** The pending receive; more than one at a time overflow into `moreWaiters`. */
@@ -48,11 +57,11 @@ export class InboundQueue {
 
   /** Bytes waiting for `receive` (plus 64 per message for its own cost). */
   get bytes(): number {
-    return this.queued;
+    return this.queue?.bytes ?? 0;
   }
 
   get hasMessages(): boolean {
-    return this.queue !== null && this.head < this.queue.length;
+    return this.queue !== null && !this.queue.isEmpty;
   }
 
   /** True while reading is paused by this queue. */
@@ -69,8 +78,11 @@ export class InboundQueue {
     if (this.hasMessages) return Promise.resolve(this.shift());
     if (this.ended || !(timeoutMs > 0)) return Promise.resolve(null);
     return new Promise((resolve) => {
-      const waiter: Waiter = { resolve, timer: null };
-      if (Number.isFinite(timeoutMs)) waiter.timer = setTimer(() => this.expire(waiter), timeoutMs);
+      let waiter: Waiter = resolve;
+      if (Number.isFinite(timeoutMs)) {
+        const timed = { resolve, timer: setTimer(() => this.expire(timed), timeoutMs) };
+        waiter = timed;
+      }
       if (this.waiter === null) this.waiter = waiter;
       else (this.moreWaiters ??= []).push(waiter);
     });
@@ -85,8 +97,7 @@ export class InboundQueue {
   push(message: Received): void {
     const waiter = this.nextWaiter();
     if (waiter !== null) {
-      clearTimer(waiter.timer);
-      waiter.resolve(message);
+      settle(waiter, message);
       return;
     }
     if (message instanceof TextBytes) {
@@ -94,18 +105,15 @@ export class InboundQueue {
     } else if (typeof message !== 'string' && !fillsItsBuffer(message)) {
       message = ownCopy(message);
     }
-    (this.queue ??= []).push(message);
-    this.queued += messageSize(message);
-    if (!this.paused && this.queued > this.limit) this.updateReading();
+    const queue = (this.queue ??= new MessageQueue<Received>());
+    queue.push(message);
+    if (!this.paused && queue.bytes > this.limit) this.updateReading();
   }
 
   /** No more messages will come: pending receives get null, and so do later ones once the queue is read. */
   end(): void {
     this.ended = true;
-    for (let waiter = this.nextWaiter(); waiter !== null; waiter = this.nextWaiter()) {
-      clearTimer(waiter.timer);
-      waiter.resolve(null);
-    }
+    for (let waiter = this.nextWaiter(); waiter !== null; waiter = this.nextWaiter()) settle(waiter, null);
   }
 
   /**
@@ -118,11 +126,11 @@ export class InboundQueue {
   updateReading(): void {
     const outputBacklog = this.source.writableLength > this.limit;
     if (!this.paused) {
-      if (this.queued > this.limit || outputBacklog) {
+      if (this.bytes > this.limit || outputBacklog) {
         this.paused = true;
         this.source.pause();
       }
-    } else if (this.queued <= this.limit >>> 1 && !outputBacklog) {
+    } else if (this.bytes <= this.limit >>> 1 && !outputBacklog) {
       this.paused = false;
       this.source.resume();
     }
@@ -130,26 +138,17 @@ export class InboundQueue {
 
   private shift(): Received {
     const queue = this.queue!;
-    const message = queue[this.head];
-    queue[this.head++] = undefined as unknown as Received;
-    if (this.head === queue.length) {
-      this.queue = null;
-      this.head = 0;
-    } else if (this.head >= COMPACT_AFTER && this.head * 2 >= queue.length) {
-      // A queue that never quite empties must not grow a hole per message read.
-      queue.splice(0, this.head);
-      this.head = 0;
-    }
-    this.queued -= messageSize(message);
+    const message = queue.take();
+    if (queue.isEmpty) this.queue = null; // an idle connection keeps no queue
     if (this.paused) this.updateReading();
     return message;
   }
 
-  private expire(waiter: Waiter): void {
+  private expire(waiter: { resolve: Resolve }): void {
     if (this.waiter === waiter) {
       this.waiter = this.moreWaiters?.shift() ?? null;
     } else if (this.moreWaiters !== null) {
-      const index = this.moreWaiters.indexOf(waiter);
+      const index = this.moreWaiters.indexOf(waiter as Waiter);
       if (index !== -1) this.moreWaiters.splice(index, 1);
     }
     waiter.resolve(null);

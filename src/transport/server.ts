@@ -12,7 +12,8 @@ import { DEFAULT_MAX_HEAD_SIZE, type PeerCertificate } from '../protocol/handsha
 import {
   ServerHandshake, encodeRefusal, isRefusal, originForm, readVerdict, refusal, type Agreement, type Refusal, type RequestHead,
 } from '../protocol/server-handshake.js';
-import { DEFAULT_CLOSE_TIMEOUT, WebSocket, checkConnectionLimits, formatAddress, type ConnectionLimits } from './websocket.js';
+import { WebSocket, formatAddress, type ConnectionLimits } from './websocket.js';
+import { resolveLimits, type ResolvedLimits } from '../protocol/limits.js';
 import { Routes, type ConnectionHandler, type Route, type RouteOptions, type UpgradeRequest } from './routes.js';
 import { HeadDeadlines } from './deadlines.js';
 import { MAX_TIMER_DELAY, clearTimer, setTimer, type Timer } from './timers.js';
@@ -103,13 +104,14 @@ export class WebSocketServer {
   private readonly http2: Required<Http2Limits> | null;
   private closing = false;
   private readonly topics: TopicHub;
+  private readonly limits: ResolvedLimits;
 
   constructor(private readonly options: ServerOptions = {}) {
     this.handshakeTimeout = options.handshakeTimeout ?? 10_000;
     if (!(this.handshakeTimeout > 0)) throw new RangeError(`handshakeTimeout must be a number of ms > 0 (Infinity: no limit), not ${String(options.handshakeTimeout)}`);
     checkCount(options.maxHeadSize, 'maxHeadSize');
     checkCount(options.maxConnections, 'maxConnections');
-    checkConnectionLimits(options);
+    this.limits = resolveLimits(options); // once for every connection of this server
     if (options.maxTopicsPerConnection !== undefined && !(Number.isInteger(options.maxTopicsPerConnection) && options.maxTopicsPerConnection > 0)) {
       throw new RangeError(`maxTopicsPerConnection must be an integer > 0, not ${String(options.maxTopicsPerConnection)}`);
     }
@@ -274,7 +276,7 @@ export class WebSocketServer {
    * connection with 1001 (going away) and resolves once their handlers have
    * returned, or after `timeout` ms, when what is left is dropped.
    */
-  async close(timeout = this.options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT): Promise<void> {
+  async close(timeout = this.limits.closeTimeout): Promise<void> {
     this.closing = true;
     for (const { server, listener, detach } of this.attached.splice(0)) {
       server.removeListener('upgrade', listener);
@@ -315,7 +317,7 @@ export class WebSocketServer {
       : tls ? https.createServer({ ...httpOptions, ...tls }) : http.createServer(httpOptions);
     if (maxConnections !== undefined && maxConnections !== Infinity) server.maxConnections = maxConnections;
     // node:http's headersTimeout starts only once TLS is done, and node:tls allows 120 s for that.
-    const deadlines = new HeadDeadlines(this.handshakeTimeout);
+    const deadlines = new HeadDeadlines(this.handshakeTimeout, { keyedBy: tls || this.http2 !== null ? 'address' : 'socket' });
     server.on('connection', (socket: Socket) => deadlines.start(socket));
     // An HTTP/2 session is under way once TLS and its preface are done; its streams have their own limits.
     server.on('session', (session: http2.ServerHttp2Session) => deadlines.settle(session.socket as Socket));
@@ -429,12 +431,13 @@ export class WebSocketServer {
     socket.write(agreement.response);
     const connection = new Connection({
       side: 'server',
-      maxMessageSize: this.options.maxMessageSize,
+      maxMessageSize: this.limits.maxMessageSize,
       textAsBytes: this.options.textAsBytes,
       deflate: agreement.deflate ? new PerMessageDeflate(agreement.deflate, this.deflateOptions!) : null,
     });
     const ws = new WebSocket(socket as Socket, connection, {
       ...this.options,
+      limits: this.limits,
       extensions: agreement.extensions,
       protocol: agreement.protocol,
       request: agreement.request,
@@ -442,46 +445,63 @@ export class WebSocketServer {
       head,
       topics: this.topics,
     });
-    this.sessions.set(ws, this.run(invoke(route.handler, ws, request), ws));
+    // The WebSocket listens for errors itself now: the handshake's listener would only cost an array per connection.
+    socket.removeListener('error', ignore);
+    this.sessions.set(ws, this.run(route.handler, ws, request));
   }
 
   /** `open` for a stream already answered 200: the same connection and handler. */
   private startSession(route: Route, socket: Socket, agreement: Omit<Agreement, 'response'>, request: UpgradeRequest): void {
     const connection = new Connection({
       side: 'server',
-      maxMessageSize: this.options.maxMessageSize,
+      maxMessageSize: this.limits.maxMessageSize,
       textAsBytes: this.options.textAsBytes,
       deflate: agreement.deflate ? new PerMessageDeflate(agreement.deflate, this.deflateOptions!) : null,
     });
     const ws = new WebSocket(socket, connection, {
       ...this.options,
+      limits: this.limits,
       extensions: agreement.extensions,
       protocol: agreement.protocol,
       request: agreement.request,
       handshake: agreement.handshake,
       topics: this.topics,
     });
-    this.sessions.set(ws, this.run(invoke(route.handler, ws, request), ws));
+    this.sessions.set(ws, this.run(route.handler, ws, request));
   }
 
   /**
-   * Runs a handler for the connection's lifetime: returning closes with
-   * 1000, throwing closes with 1011 (§7.4.1) and is reported, never thrown.
-   * The promise never rejects, whatever the handler or onError do. One
-   * async function, so an idle connection holds one pending frame here and
-   * no chain of promises and closures.
+   * Runs a handler for the connection's lifetime, starting it on the next
+   * microtask: returning closes with 1000, throwing (at once or later)
+   * closes with 1011 (§7.4.1) and is reported, never thrown. The promise
+   * never rejects, whatever the handler or onError do. One async function,
+   * so an idle connection holds one pending frame here and no chain of
+   * promises and closures.
    */
-  private async run(handling: Promise<unknown>, ws: WebSocket): Promise<void> {
+  private async run(handler: ConnectionHandler, ws: WebSocket, request: UpgradeRequest | null): Promise<void> {
+    // Only the handler's part here: this frame waits as long as the connection, and a frame's size grows with its code.
     try {
-      try {
-        await handling;
-      } catch (error) {
+      await undefined;
+      const handling = handler(ws, request!);
+      // It must not keep the upgrade request, its headers and stream alive meanwhile.
+      request = null;
+      await handling;
+    } catch (error) {
+      return this.end(ws, { error });
+    }
+    return this.end(ws, null);
+  }
+
+  /** After the handler: close with 1000, or fail with 1011 and report when it threw (`failure`). */
+  private async end(ws: WebSocket, failure: { error: unknown } | null): Promise<void> {
+    try {
+      if (failure === null) {
+        await ws.close(CloseCode.NORMAL);
+      } else {
         ws.fail(new WebSocketError('WS_ERR_HANDLER', CloseCode.INTERNAL_ERROR, 'handler failed'));
-        this.report(error, handlerName(ws));
+        this.report(failure.error, handlerName(ws));
         await ws.whenClosed();
-        return;
       }
-      await ws.close(CloseCode.NORMAL);
     } catch (error) {
       this.report(error, `closing after the ${handlerName(ws)}`);
       ws.terminate();
@@ -554,13 +574,4 @@ function checkCount(value: unknown, name: string): void {
 }
 
 const handlerName = (ws: WebSocket): string => `WebSocket handler for ${ws.request?.path ?? '/'}`;
-
-/**
- * Starts a handler on the next microtask, throws included. A function of its
- * own so that no closure living as long as the connection shares a scope
- * with (and so keeps alive) the upgrade request, its headers and its stream.
- */
-function invoke(handler: ConnectionHandler, ws: WebSocket, request: UpgradeRequest): Promise<unknown> {
-  return Promise.resolve().then(() => handler(ws, request));
-}
 

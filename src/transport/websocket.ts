@@ -2,12 +2,13 @@ import type { Socket } from 'node:net';
 import { Connection, State, encodeCloseBody } from '../protocol/connection.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { WebSocketError, connectionClosed, internalError } from '../protocol/errors.js';
-import { checkByteCount, checkDuration } from '../protocol/limits.js';
+import { resolveLimits, type ResolvedLimits } from '../protocol/limits.js';
 import type { RequestInfo } from '../protocol/handshake.js';
 import { KEEPALIVE_TIMEOUT_REASON, Keepalive } from '../protocol/keepalive.js';
 import { CloseDeadline } from '../protocol/close-deadline.js';
 import { clearTimer, setTimer, type Timer } from './timers.js';
 import { report, type ErrorReporter } from './report.js';
+import { WHEEL_DUE, keepaliveWheel, type WheelSlot } from './timer-wheel.js';
 import { InboundQueue, type Message, type Received } from './inbound-queue.js';
 import { TextBytes } from '../protocol/text-bytes.js';
 import type { PayloadHold } from '../protocol/connection.js';
@@ -69,22 +70,12 @@ export interface ConnectionLimits {
   onError?: ErrorReporter;
 }
 
-/** The time limits' defaults, in ms; shared by whatever runs a connection (the sync API's caller-run sockets too). */
-export const DEFAULT_CLOSE_TIMEOUT = 5000;
-export const DEFAULT_PING_INTERVAL = 20_000;
-export const DEFAULT_PING_TIMEOUT = 20_000;
-
 /**
  * Checks every numeric limit (a clear RangeError naming the option); the
  * client and server call it when they are given their options.
  */
 export function checkConnectionLimits(options: ConnectionLimits): void {
-  checkByteCount(options.maxMessageSize, 'maxMessageSize');
-  checkByteCount(options.maxQueuedBytes, 'maxQueuedBytes');
-  checkByteCount(options.sendHighWaterMark, 'sendHighWaterMark');
-  checkDuration(options.closeTimeout, 'closeTimeout');
-  checkDuration(options.pingInterval, 'pingInterval');
-  checkDuration(options.pingTimeout, 'pingTimeout');
+  resolveLimits(options);
 }
 
 /** A Ping waiting for its Pong; `resolve` is null for our own keepalive pings. */
@@ -123,7 +114,9 @@ export class WebSocket {
   /** The round-trip time of the last answered Ping (keepalive or `ping()`), in ms; 0 before any. */
   latency = 0;
 
-  private readonly closeDeadline: CloseDeadline;
+  /** Made when a close begins: an idle connection keeps only its timeout. */
+  private closeDeadline: CloseDeadline | null = null;
+  private readonly closeTimeout: number;
   private readonly keepalive: Keepalive;
   private readonly onError: ErrorReporter | undefined;
   private readonly inbound: InboundQueue;
@@ -135,8 +128,11 @@ export class WebSocket {
   private closeScheduled = false;
   private closeTimer: Timer | null = null;
 
-  // Keepalive: one timer, until the policy's next decision (the next Ping, or its Pong overdue).
-  private keepaliveTimer: Timer | null = null;
+  // Keepalive: a place on the process's one keepalive wheel, until the policy's next decision
+  // (the next Ping, or its Pong overdue); no timer of its own.
+  private keepaliveSlot: WheelSlot | null = null;
+  /** The finest rounding the wheel may apply to this connection's keepalive deadlines, in ms. */
+  private readonly keepaliveStep: number;
   private keepalivePing: PendingPing | null = null;
   private pings: PendingPing[] | null = null;
   private transportClosed = false;
@@ -159,12 +155,16 @@ export class WebSocket {
       /** Set before the first frame (in `head`) is read, so that no Ping or Pong goes unseen. */
       onping?: ((data: Buffer) => void) | null;
       onpong?: ((data: Buffer) => void) | null;
+      /** The limits as the entry (server, connect) resolved them once; else resolved here from the options. */
+      limits?: ResolvedLimits;
     } = {},
   ) {
-    checkConnectionLimits(options);
-    const maxQueuedBytes = options.maxQueuedBytes ?? 16 * 1024 * 1024;
-    this.closeDeadline = new CloseDeadline(options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT);
-    this.keepalive = new Keepalive(keepaliveTimes(options), performance.now());
+    const limits: ResolvedLimits = options.limits ?? resolveLimits(options);
+    const maxQueuedBytes = limits.maxQueuedBytes;
+    this.closeTimeout = limits.closeTimeout;
+    this.keepalive = new Keepalive(limits.keepalive, performance.now());
+    // A quarter of the shorter time: a 20 ms ping interval is not stretched to the wheel's 250 ms slots.
+    this.keepaliveStep = Math.max(1, Math.floor(Math.min(limits.keepalive.interval, limits.keepalive.timeout) / 4));
     this.onError = options.onError;
     this.textAsBytes = options.textAsBytes ?? false;
     this.extensions = options.extensions ?? '';
@@ -172,11 +172,12 @@ export class WebSocket {
     this.request = options.request ?? null;
     this.handshake = options.handshake ?? null;
     this.hub = options.topics ?? null;
-    this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
+    // A server connection's request already has it as text: one string, not a second one per connection.
+    this.remoteAddress = options.request?.remote_addr ?? formatAddress(socket.remoteAddress, socket.remotePort);
     // Plain objects wired to each other, no closures: an idle connection stays small.
     this.inbound = new InboundQueue(maxQueuedBytes, socket);
     this.outbound = new OutboundBuffer(socket, connection, {
-      highWaterMark: options.sendHighWaterMark ?? 1024 * 1024,
+      highWaterMark: limits.sendHighWaterMark,
       backlogLimit: maxQueuedBytes,
     }, this.inbound);
     socket.setNoDelay(true);
@@ -436,6 +437,10 @@ export class WebSocket {
           break;
         case 'close':
           if (event.error?.code === 'WS_ERR_INTERNAL') report(this.onError, event.error.cause ?? event.error, 'connection');
+          // A message refused as too big (1009) is still on its way: the peer cannot send its Close before the rest
+          // of it, and reading that rest only to drop it costs memory at wire speed (83 MiB of dropped chunks on
+          // Node 24 for a 200 MiB frame). §7.1.7: no more input is processed, so none is read; closeTimeout ends it.
+          if (event.error?.closeCode === CloseCode.MESSAGE_TOO_BIG) this.socket.pause();
           this.onProtocolClosed();
           break;
       }
@@ -485,20 +490,31 @@ export class WebSocket {
   }
 
   private armCloseTimer(): void {
-    if (this.closeDeadline.isStarted || this.transportClosed) return;
+    if (this.closeDeadline !== null || this.transportClosed) return;
     const now = performance.now();
+    this.closeDeadline = new CloseDeadline(this.closeTimeout);
     this.closeDeadline.start(now);
     const ms = this.closeDeadline.remaining(now);
     if (Number.isFinite(ms)) this.closeTimer = setTimer(() => this.socket.destroy(), ms);
   }
 
+  /** The keepalive wheel's call: this connection's next keepalive decision is due. */
+  [WHEEL_DUE](): void {
+    this.keepaliveSlot = null;
+    try {
+      this.scheduleKeepalive();
+    } catch (error) {
+      // A bug of ours must not reach the wheel, which serves every connection of the process.
+      this.fail(internalError(error));
+    }
+  }
+
   /**
    * Does what the keepalive policy says now (see protocol/keepalive.ts) and
-   * arms the timer for its next decision (unref'd: keepalive alone keeps no
-   * process alive).
+   * takes a place on the shared keepalive wheel for its next decision (the
+   * wheel's timer is unref'd: keepalive alone keeps no process alive).
    */
   private scheduleKeepalive(): void {
-    this.keepaliveTimer = null;
     if (this.connection.state !== State.OPEN || this.transportClosed) return;
     const now = performance.now();
     const decision = this.keepalive.check(now, this.inbound.isPaused);
@@ -508,7 +524,7 @@ export class WebSocket {
     } else if (decision.action === 'fail') {
       this.fail(new WebSocketError('WS_ERR_KEEPALIVE_TIMEOUT', CloseCode.INTERNAL_ERROR, KEEPALIVE_TIMEOUT_REASON, { closeReason: KEEPALIVE_TIMEOUT_REASON }));
     } else if (Number.isFinite(decision.at)) {
-      this.keepaliveTimer = setTimer(() => this.scheduleKeepalive(), Math.max(decision.at - now, 1), { unref: true });
+      this.keepaliveSlot = keepaliveWheel.schedule(this, decision.at, this.keepaliveStep);
     }
   }
 
@@ -537,7 +553,7 @@ export class WebSocket {
       if (ping === this.keepalivePing) {
         this.keepalivePing = null;
         this.keepalive.answered(now);
-        clearTimer(this.keepaliveTimer);
+        this.leaveKeepaliveWheel();
         this.scheduleKeepalive();
       }
     }
@@ -545,9 +561,14 @@ export class WebSocket {
 
   private stopKeepalive(): void {
     this.keepalive.stop();
-    clearTimer(this.keepaliveTimer);
-    this.keepaliveTimer = null;
+    this.leaveKeepaliveWheel();
     this.keepalivePing = null;
+  }
+
+  private leaveKeepaliveWheel(): void {
+    if (this.keepaliveSlot === null) return;
+    keepaliveWheel.cancel(this, this.keepaliveSlot);
+    this.keepaliveSlot = null;
   }
 
   private flushSoon(): Promise<void> {
@@ -591,13 +612,6 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return `a ${value.constructor?.name ?? 'object'}`;
   return typeof value;
-}
-
-/** The keepalive options as the policy takes them: ms, off (0 or Infinity, as the options say) as Infinity. */
-export function keepaliveTimes(options: { pingInterval?: number; pingTimeout?: number }): { interval: number; timeout: number } {
-  const interval = options.pingInterval ?? DEFAULT_PING_INTERVAL;
-  const timeout = options.pingTimeout ?? DEFAULT_PING_TIMEOUT;
-  return { interval: interval > 0 ? interval : Infinity, timeout: timeout > 0 ? timeout : Infinity };
 }
 
 export function formatAddress(address: string | undefined, port: number | undefined): string {

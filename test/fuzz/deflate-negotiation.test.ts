@@ -1,13 +1,12 @@
 // Category 15, permessage-deflate negotiation: our server passes, and each case
 // is caught by one of three broken servers (one declines everything, one
-// echoes the offer back as its answer and keeps its compression context
-// whatever it agreed, one answers with the largest windows whatever was asked).
+// echoes the offer back as its answer and keeps its compression context and
+// a 15-bit window whatever it agreed, one answers with the largest windows whatever was asked).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { playAgainstServer, serverTarget } from '../../src/fuzz/against-server.js';
-import { createFuzzingServer } from '../../src/fuzz/against-client.js';
 import { connect } from '../../src/transport/client.js';
 import { casesFor } from '../../src/fuzz/select.js';
 import { runAll } from '../../src/fuzz/runner.js';
@@ -15,6 +14,7 @@ import type { CaseRun } from '../../src/fuzz/case.js';
 import { acceptKey } from '../../src/protocol/handshake.js';
 import { PerMessageDeflate } from '../../src/protocol/deflate.js';
 import { clientFrame, echo, frame, parseFrames, startServer } from '../helpers.js';
+import { afterHead, clientRuns, rawClient } from './harness.js';
 
 const CASES = casesFor('server', { cases: '15.*' });
 const CLIENT_CASES = casesFor('client', { cases: '15.*' });
@@ -77,11 +77,13 @@ async function brokenServer(mode: Mode) {
 test('15.x: every case is caught by one of three broken servers', { timeout: 90_000 }, async () => {
   const caught = new Set<string>();
   const byMode: Record<string, Record<string, string>> = {};
+  const results: Record<string, Record<string, string>> = {};
   for (const mode of ['decline-all', 'verbatim', 'greedy'] as const) {
     const broken = await brokenServer(mode);
     try {
       const runs = await runAll(CASES, 4, (c, i) => playAgainstServer(serverTarget(broken.url), c, i));
       byMode[mode] = verdicts(runs);
+      results[mode] = Object.fromEntries(runs.map((r) => [r.definition.id, r.result]));
       for (const r of runs) if (r.behavior !== 'OK') caught.add(r.definition.id);
     } finally {
       broken.close();
@@ -93,29 +95,17 @@ test('15.x: every case is caught by one of three broken servers', { timeout: 90_
   assert.equal(byMode.verbatim['15.2.1'], 'FAILED', 'server_max_window_bits=7 accepted');
   assert.equal(byMode.verbatim['15.3.3'], 'FAILED', 'two permessage-deflate in the answer');
   assert.equal(byMode.verbatim['15.1.3'], 'FAILED', 'server_no_context_takeover agreed, context kept: the third message does not inflate');
-  assert.equal(byMode.verbatim['15.1.8'], 'INFORMATIONAL');
+  // It agrees to the offered window but compresses with 15: its messages refer back past the agreed window.
+  assert.equal(byMode.verbatim['15.1.6'], 'FAILED', 'server_max_window_bits=10 agreed, a 15-bit window used');
+  assert.match(results.verbatim['15.1.6'], /larger window than the server_max_window_bits=10 it agreed to .*invalid distance too far back/);
+  assert.equal(byMode.verbatim['15.1.8'], 'FAILED', 'server_max_window_bits=8 agreed, a 15-bit window used');
   assert.equal(byMode.greedy['15.1.6'], 'FAILED', 'a window of 15 where 10 was asked');
   assert.equal(byMode.greedy['15.1.1'], 'FAILED', 'client_max_window_bits not offered');
 });
 
-/** Runs the client cases, each driven by `drive(url)`, which resolves when its connection is over. */
-async function clientRuns(drive: (url: string) => Promise<void>): Promise<CaseRun[]> {
-  const runs: CaseRun[] = [];
-  const server = createFuzzingServer({ cases: CLIENT_CASES, onCase: (run) => runs.push(run), onUpdateReports() {} });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  try {
-    for (let i = 1; i <= CLIENT_CASES.length; i++) await drive(`${base}/runCase?case=${i}&agent=test`);
-    while (runs.length < CLIENT_CASES.length) await new Promise((resolve) => setTimeout(resolve, 20));
-    return runs.sort((a, b) => a.index - b.index);
-  } finally {
-    server.close();
-  }
-}
-
 test('15.4 (clients): our client passes every case', { timeout: 60_000 }, async () => {
   assert.ok(CLIENT_CASES.length >= 9 && CLIENT_CASES.every((c) => c.id.startsWith('15.4.')));
-  const runs = await clientRuns(async (url) => {
+  const runs = await clientRuns(CLIENT_CASES, async (url) => {
     const ws = await connect(url, { timeout: 3000 }).catch(() => null);
     if (ws !== null) await echo(ws);
   });
@@ -129,42 +119,23 @@ test('15.4 (clients): our client passes every case', { timeout: 60_000 }, async 
  * answer with parameters.
  */
 function brokenClient(mode: 'verbatim' | 'rigid' | 'no-offer') {
-  return (url: string): Promise<void> =>
-    new Promise((resolve) => {
-      const { port, pathname, search } = new URL(url);
-      const socket = net.connect(Number(port), '127.0.0.1');
-      const key = 'dGhlIHNhbXBsZSBub25jZQ==';
-      socket.on('error', () => {});
-      socket.on('close', () => resolve());
-      const offer = mode === 'no-offer' ? '' : 'Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n';
-      socket.write(`GET ${pathname}${search} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${offer}\r\n`);
-      let head = '';
-      let open = false;
-      let pending: Buffer = Buffer.alloc(0);
-      socket.on('data', (chunk: Buffer) => {
-        if (!open) {
-          head += chunk.toString('latin1');
-          const end = head.indexOf('\r\n\r\n');
-          if (end === -1) return;
-          if (mode === 'rigid' && /permessage-deflate;/i.test(head)) return void socket.destroy();
-          open = true;
-          chunk = Buffer.from(head.slice(end + 4), 'latin1');
-        }
-        const { frames, rest } = parseFrames(Buffer.concat([pending, chunk]));
-        pending = rest;
-        for (const f of frames) {
-          if (f.opcode === 8) return void socket.end(clientFrame(0x88, Buffer.from([0x03, 0xe8])));
-          socket.write(clientFrame((f.fin ? 0x80 : 0) | (f.rsv1 ? 0x40 : 0) | f.opcode, f.payload));
-        }
-      });
-    });
+  return rawClient({
+    extraHeaders: mode === 'no-offer' ? '' : 'Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n',
+    onHead(head) {
+      const rest = afterHead(head);
+      if (rest === null) return 'wait';
+      if (mode === 'rigid' && /permessage-deflate;/i.test(head)) return 'destroy';
+      return { open: rest };
+    },
+    echo: (f) => clientFrame((f.fin ? 0x80 : 0) | (f.rsv1 ? 0x40 : 0) | f.opcode, f.payload),
+  });
 }
 
 test('15.4 (clients): every case is caught by one of three broken clients', { timeout: 120_000 }, async () => {
   const caught = new Set<string>();
   const byMode: Record<string, Record<string, string>> = {};
   for (const mode of ['verbatim', 'rigid', 'no-offer'] as const) {
-    const runs = await clientRuns(brokenClient(mode));
+    const runs = await clientRuns(CLIENT_CASES, brokenClient(mode));
     byMode[mode] = verdicts(runs);
     for (const r of runs) if (r.behavior !== 'OK') caught.add(r.definition.id);
   }

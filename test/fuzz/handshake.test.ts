@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { playAgainstServer, serverTarget } from '../../src/fuzz/against-server.js';
-import { createFuzzingServer } from '../../src/fuzz/against-client.js';
 import { casesFor } from '../../src/fuzz/select.js';
 import { runAll } from '../../src/fuzz/runner.js';
 import { AUTOBAHN_CASES } from '../../src/fuzz/cases/index.js';
@@ -13,6 +12,7 @@ import type { CaseRun } from '../../src/fuzz/case.js';
 import { acceptKey } from '../../src/protocol/handshake.js';
 import { connect } from '../../src/transport/client.js';
 import { clientFrame, echo, frame, parseFrames, startServer } from '../helpers.js';
+import { afterHead, clientRuns, rawClient } from './harness.js';
 
 const SERVER_CASES = casesFor('server', { cases: '14.*' });
 const CLIENT_CASES = casesFor('client', { cases: '14.*' });
@@ -124,22 +124,8 @@ test('14.x servers: every case is caught by one of four broken servers', { timeo
 });
 
 /** Runs the client cases, each driven by `drive(url)`, which resolves when its connection is over. */
-async function clientRuns(drive: (url: string) => Promise<void>): Promise<CaseRun[]> {
-  const runs: CaseRun[] = [];
-  const server = createFuzzingServer({ cases: CLIENT_CASES, onCase: (run) => runs.push(run), onUpdateReports() {} });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  try {
-    for (let i = 1; i <= CLIENT_CASES.length; i++) await drive(`${base}/runCase?case=${i}&agent=test`);
-    while (runs.length < CLIENT_CASES.length) await new Promise((resolve) => setTimeout(resolve, 20));
-    return runs.sort((a, b) => a.index - b.index);
-  } finally {
-    server.close();
-  }
-}
-
 test('14.x clients: our client passes every case', { timeout: 60_000 }, async () => {
-  const runs = await clientRuns(async (url) => {
+  const runs = await clientRuns(CLIENT_CASES, async (url) => {
     const ws = await connect(url, { timeout: 3000 }).catch(() => null);
     if (ws !== null) await echo(ws);
   });
@@ -153,44 +139,25 @@ test('14.x clients: our client passes every case', { timeout: 60_000 }, async ()
  * the head; 'closer' fails with a Close frame instead of closing TCP.
  */
 function brokenClient(mode: 'lenient' | 'rigid' | 'closer') {
-  return (url: string): Promise<void> =>
-    new Promise((resolve) => {
-      const { port, pathname, search } = new URL(url);
-      const socket = net.connect(Number(port), '127.0.0.1');
-      const key = 'dGhlIHNhbXBsZSBub25jZQ==';
-      socket.on('error', () => {});
-      socket.on('close', () => resolve());
-      socket.write(`GET ${pathname}${search} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
-      let head = '';
-      let open = false;
-      let pending: Buffer = Buffer.alloc(0);
-      socket.on('data', (chunk: Buffer) => {
-        if (!open) {
-          head += chunk.toString('latin1');
-          const end = head.indexOf('\r\n\r\n');
-          const good = head.startsWith('HTTP/1.1 101') && head.includes(`Sec-WebSocket-Accept: ${acceptKey(key)}\r\n`) && !/Sec-WebSocket-(Protocol|Extensions)/i.test(head);
-          if (mode === 'rigid' && (end === -1 || !head.includes('\r\nUpgrade: websocket\r\n') || !head.includes('\r\nConnection: Upgrade\r\n'))) return void socket.destroy();
-          if (end === -1) return;
-          if (mode === 'closer' && !good) return void socket.end(clientFrame(0x88, Buffer.from([0x03, 0xea])));
-          if (mode === 'rigid' && !good) return void socket.destroy();
-          open = true;
-          chunk = mode === 'rigid' ? Buffer.alloc(0) : Buffer.from(head.slice(end + 4), 'latin1');
-        }
-        const { frames, rest } = parseFrames(Buffer.concat([pending, chunk]));
-        pending = rest;
-        for (const f of frames) {
-          if (f.opcode === 8) return void socket.end(clientFrame(0x88, Buffer.from([0x03, 0xe8])));
-          socket.write(clientFrame(0x80 | f.opcode, f.payload));
-        }
-      });
-    });
+  return rawClient({
+    onHead(head, key) {
+      const rest = afterHead(head);
+      const good = head.startsWith('HTTP/1.1 101') && head.includes(`Sec-WebSocket-Accept: ${acceptKey(key)}\r\n`) && !/Sec-WebSocket-(Protocol|Extensions)/i.test(head);
+      if (mode === 'rigid' && (rest === null || !head.includes('\r\nUpgrade: websocket\r\n') || !head.includes('\r\nConnection: Upgrade\r\n'))) return 'destroy';
+      if (rest === null) return 'wait';
+      if (mode === 'closer' && !good) return { end: clientFrame(0x88, Buffer.from([0x03, 0xea])) };
+      if (mode === 'rigid' && !good) return 'destroy';
+      return { open: mode === 'rigid' ? Buffer.alloc(0) : rest };
+    },
+    echo: (f) => clientFrame(0x80 | f.opcode, f.payload),
+  });
 }
 
 test('14.x clients: every case is caught by one of three broken clients', { timeout: 120_000 }, async () => {
   const caught = new Set<string>();
   const byMode: Record<string, Record<string, string>> = {};
   for (const mode of ['lenient', 'rigid', 'closer'] as const) {
-    const runs = await clientRuns(brokenClient(mode));
+    const runs = await clientRuns(CLIENT_CASES, brokenClient(mode));
     byMode[mode] = verdicts(runs);
     for (const r of runs) if (r.behavior !== 'OK') caught.add(r.definition.id);
   }

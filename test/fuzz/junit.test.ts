@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type net from 'node:net';
 import { main } from '../../src/fuzz/command.js';
 import { junitXml, xmlEscape } from '../../src/fuzz/junit.js';
-import type { CaseRecord } from '../../src/fuzz/report.js';
+import type { CaseRecord } from '../../src/fuzz/case-record.js';
 import { acceptKey } from '../../src/protocol/handshake.js';
 import { frame, parseFrames, quiet, rawServer } from '../helpers.js';
 

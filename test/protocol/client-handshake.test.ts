@@ -259,10 +259,13 @@ describe('any chunking, any corruption: an outcome or a HandshakeError, nothing 
 
   test('2000 mutated answers: only outcomes or HandshakeErrors', () => {
     const next = random(12345);
+    const kinds = new Set<string>();
     for (let i = 0; i < 2000; i++) {
       const data = Buffer.from(answers[i % answers.length]);
       for (let flips = 1 + Math.floor(next() * 4); flips > 0; flips--) data[Math.floor(next() * data.length)] = Math.floor(next() * 256);
-      run(data, pieces(next));
+      kinds.add(run(data, pieces(next)).split(' ')[0]); // run() throws on anything but an outcome or a HandshakeError
     }
+    // The mutations reach every ending: refused (HandshakeError), still accepted, and answered with a status.
+    assert.ok(kinds.has('refused') && kinds.has('101') && [...kinds].some((kind) => /^[2-5]\d\d$/.test(kind)), [...kinds].join());
   });
 });

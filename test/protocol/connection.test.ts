@@ -409,7 +409,7 @@ describe('closing handshake (§7)', () => {
 
   test('a failure reason is cut to 123 bytes without splitting a character', () => {
     const conn = server();
-    conn.fail(new WebSocketError('X', 1008, 'é'.repeat(100)));
+    conn.fail(new WebSocketError('WS_ERR_INTERNAL', 1008, 'é'.repeat(100)));
     const [sent] = sentFrames(conn);
     assert.ok(sent.payload.length <= 125);
     assert.ok(Buffer.from(sent.payload.subarray(2).toString()).equals(sent.payload.subarray(2)));
@@ -417,7 +417,7 @@ describe('closing handshake (§7)', () => {
 
   test('1011 failures do not leak their reason', () => {
     const conn = server();
-    conn.fail(new WebSocketError('X', 1011, 'secret internals'));
+    conn.fail(new WebSocketError('WS_ERR_INTERNAL', 1011, 'secret internals'));
     assert.equal(sentFrames(conn)[0].payload.length, 2);
   });
 });

@@ -123,3 +123,16 @@ test('an unlimited (or over-4-GiB) message size reaches zlib as a limit it accep
     assert.equal(codec.decompress([compressed], limit).length, 10_000);
   }
 });
+
+test('receiveWindowBits: a peer compressing past the window it agreed to fails (1007, "too far back"); one within it inflates', () => {
+  const message = Buffer.from(Array.from({ length: 400 }, (_, i) => ((i * 2654435761) >>> 0).toString(36)).join(' ')); // ~3 KiB, no repeats inside
+  const agreed = { sendNoContextTakeover: false, receiveNoContextTakeover: false };
+  for (const [peerBits, ours, ok] of [[15, 10, false], [10, 10, true], [15, undefined, true], [15, 8, false], [15, 15, true]] as const) {
+    const peer = new PerMessageDeflate({ sendWindowBits: peerBits, ...agreed });
+    const receiver = new PerMessageDeflate({ sendWindowBits: 15, ...agreed, receiveWindowBits: ours });
+    // The second copy refers back ~3 KiB to the first: past 2^10.
+    const attempt = () => [0, 1].map(() => receiver.decompress([peer.compress(message)], 1 << 20).equals(message));
+    if (ok) assert.deepEqual(attempt(), [true, true], `peer ${peerBits} bits, ours ${ours}`);
+    else assert.throws(attempt, (e: Error & { code?: string; closeCode?: number }) => e.code === 'WS_ERR_INFLATE' && e.closeCode === 1007 && /too far back/.test(e.message), `peer ${peerBits} bits, ours ${ours}`);
+  }
+});

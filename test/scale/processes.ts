@@ -58,7 +58,8 @@ export async function startChatServer(args: string[]): Promise<ChatServer> {
   const lines = createInterface({ input: child.stdout! });
   const first = await new Promise<string>((resolve, reject) => {
     lines.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`chat-server.mjs ${args.join(' ')} exited (${code}) before listening: ${stderr}`)));
+    // 'close', not 'exit': its stderr is read to the end by then, so the reason is in the message.
+    child.once('close', (code) => reject(new Error(`chat-server.mjs ${args.join(' ')} exited (${code}) before listening: ${stderr}`)));
   });
   const { port, workers } = JSON.parse(first) as { port: number; workers: number[] };
   return {

@@ -7,6 +7,21 @@ import { joinChat, readMessages, startChatServer, type ChatClient } from '../sca
 import * as ws from '../../src/scriptling/index.js';
 import net from 'node:net';
 
+/** Resolves once the server's stderr satisfies `done`; fails after `ms` saying what it waited for. */
+async function stderrUntil(server: { stderr(): string; child: { stderr: NodeJS.ReadableStream | null } }, done: (text: string) => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done(server.stderr())) {
+    const left = deadline - Date.now();
+    assert.ok(left > 0, `no ${what} within ${ms} ms; stderr: ${server.stderr()}`);
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise((resolve) => {
+      timer = setTimeout(resolve, left);
+      server.child.stderr!.once('data', resolve);
+    });
+    clearTimeout(timer);
+  }
+}
+
 describe('serve({ workers: 2 })', () => {
   test('20 clients land on both workers and each publish reaches all 20 once, in each sender\'s order; a dead worker is replaced; close() ends them all', async () => {
     const server = await startChatServer(['--workers', '2']);
@@ -76,6 +91,36 @@ describe('serve({ workers: 2 })', () => {
     } finally {
       taken.close();
     }
+  });
+
+  test('a worker that stops reading is not queued for without bound: past relayHighWaterMark it misses publishes, reported once', async () => {
+    const server = await startChatServer(['--workers', '2', '--relay-high-water-mark', String(256 * 1024)]);
+    const listener = await joinChat(server.port);
+    const stuck = listener.backend;
+    const reports = () => server.stderr().match(new RegExp(`worker ${stuck} is behind: \\d+ bytes of publishes wait for it to read them; it misses publishes until it catches up`, 'g')) ?? [];
+    process.kill(stuck, 'SIGSTOP'); // reads nothing until SIGCONT, however long the rest takes
+    try {
+      // 4 MiB published by the primary (the kernel's buffers take some): past 256 KiB waiting for that worker, it misses them.
+      server.child.stdin!.write(`flood chat 32 ${128 * 1024}\n`);
+      await stderrUntil(server, (text) => text.includes('flooded'), 30_000, 'the flood to end');
+      assert.equal(reports().length, 1, `reported once while it reads nothing: ${server.stderr()}`);
+    } finally {
+      process.kill(stuck, 'SIGCONT');
+    }
+    try {
+      // Once it has caught up, publishes reach it again (sent again while its backlog may still be draining).
+      let received: unknown = null;
+      while (received !== 'after') {
+        server.publish('chat', 'after');
+        for (received = await listener.client.receive(5); received !== null && received !== 'after'; received = await listener.client.receive(1));
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('relayHighWaterMark is checked', async () => {
+    await assert.rejects(ws.createRuntime().http.serve({ port: 0, workers: 2, relayHighWaterMark: 0 }), /relayHighWaterMark must be an integer ≥ 1 \(or Infinity for no limit\), not 0/);
   });
 
   test('workers is checked before anything starts', async () => {

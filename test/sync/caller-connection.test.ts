@@ -10,6 +10,7 @@ import { CallerConnection } from '../../src/sync/caller-connection.js';
 import { CUSTODY_BYTES, Custody, move, room, startWithWorker } from '../../src/sync/custody.js';
 import { LentSocket } from '../../src/sync/socket-internals.js';
 import { Connection } from '../../src/protocol/connection.js';
+import { resolveLimits } from '../../src/protocol/limits.js';
 import { WebSocketError } from '../../src/protocol/errors.js';
 import type { Event, Handover, Request } from '../../src/sync/messages.js';
 import type { WorkerLink } from '../../src/sync/worker-link.js';
@@ -89,8 +90,9 @@ describe('CallerConnection with a socket pair and a fake worker link', () => {
     const words = new Int32Array(new SharedArrayBuffer(CUSTODY_BYTES));
     startWithWorker(words, windows.receive); // as the worker does at the hand-over
     const link = new FakeLink(words);
-    const handover: Handover = { fd: taken.lent.fd, rest: new Uint8Array(0), deflate: null, maxMessageSize: undefined, closeTimeout: 200, keepalive: { interval: Infinity, timeout: Infinity } };
-    const conn = new CallerConnection(link, 1, '127.0.0.1:1', '', handover, words, windows);
+    const limits = resolveLimits({ closeTimeout: 200, pingInterval: 0, maxQueuedBytes: windows.receive, sendHighWaterMark: windows.send });
+    const handover: Handover = { fd: taken.lent.fd, rest: new Uint8Array(0), deflate: null, limits };
+    const conn = new CallerConnection(link, 1, '127.0.0.1:1', '', handover, words);
     link.conn = conn;
     cleanup.push(() => {
       taken.lent.letGo();

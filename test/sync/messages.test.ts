@@ -2,7 +2,8 @@
 // the async binding throws, with the same message and code.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { reviveError, serializeError, ownBytes } from '../../src/sync/messages.js';
+import { reviveError, serializeError, ownBytes, windowsOf, SYNC_LIMIT_DEFAULTS } from '../../src/sync/messages.js';
+import { resolveLimits } from '../../src/protocol/limits.js';
 import { ConnectError } from '../../src/transport/client.js';
 import { WebSocketError } from '../../src/protocol/errors.js';
 import { connectWaitMs } from '../../src/sync/sync-worker.js';
@@ -60,4 +61,9 @@ test('ownBytes keeps bytes that own their buffer and copies a view of a larger o
   assert.notEqual(own.buffer, view.buffer);
   assert.deepEqual([...own], [1, 2]);
   assert.equal(own.buffer.byteLength, 2);
+});
+
+test('sync windows are the resolved maxQueuedBytes and sendHighWaterMark: 8 MiB and 1 MiB unless the options say otherwise', () => {
+  assert.deepEqual(windowsOf(resolveLimits({}, SYNC_LIMIT_DEFAULTS)), { receive: 8 * 1024 * 1024, send: 1024 * 1024 });
+  assert.deepEqual(windowsOf(resolveLimits({ maxQueuedBytes: 1000, sendHighWaterMark: 500 }, SYNC_LIMIT_DEFAULTS)), { receive: 1000, send: 500 });
 });

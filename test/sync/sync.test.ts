@@ -313,6 +313,16 @@ describe('sync API', () => {
     }
   });
 
+  test('http2 is refused clearly (a ConnectError ERR_UNSUPPORTED, nothing sent), not with a TypeError', () => {
+    for (const socketThread of ['caller', 'worker'] as const) {
+      assert.throws(() => new ws.SyncWorker({ socketThread }).connect('wss://127.0.0.1:9/', { http2: true }), {
+        name: 'ConnectError',
+        code: 'ERR_UNSUPPORTED',
+        message: /^websocket connect failed: http2 is not supported by the synchronous API/,
+      }, socketThread);
+    }
+  });
+
   test('connect options that cannot cross to the worker thread are refused clearly', () => {
     assert.throws(() => ws.connect(server.peer.url('/echo'), { checkServerIdentity: () => undefined }), {
       name: 'TypeError',

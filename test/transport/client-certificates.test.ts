@@ -64,6 +64,8 @@ describe('client certificates (mutual TLS)', () => {
 
   test('pfx with its passphrase', async () => {
     const ws = await connect(`wss://127.0.0.1:${server.port}/`, { ca: pki.ca, pfx: pki.client.pfx, passphrase: 'p12-secret' });
+    await ws.send('from pfx');
+    assert.equal(await ws.receive(5000), 'from pfx');
     await ws.close();
   });
 

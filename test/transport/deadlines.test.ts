@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { EventEmitter, once } from 'node:events';
 import { HeadDeadlines } from '../../src/transport/deadlines.js';
+import { bounded } from '../helpers.js';
 
 /** A connected pair on 127.0.0.1: [the accepted socket, the client]. */
 async function socketPair(): Promise<{ accepted: net.Socket; client: net.Socket; close: () => void }> {
@@ -18,7 +19,8 @@ test('a connection whose head never ends is destroyed when its budget runs out',
   const { accepted, client, close } = await socketPair();
   try {
     new HeadDeadlines(50).start(accepted);
-    await once(client, 'close');
+    client.resume();
+    await bounded(once(client, 'close'), { timeoutMs: 3000, what: 'the 50 ms deadline to close the connection' });
     assert.equal(accepted.destroyed, true);
   } finally {
     close();
@@ -63,5 +65,31 @@ test('connections already reset when seen (no address) are destroyed at once, an
     assert.equal(alsoGone.destroyed, true);
   } finally {
     mock.timers.reset();
+  }
+});
+
+test("keyedBy 'address' (TLS: node:tls settles a TLSSocket, another object for the same pair) and 'socket' (plain: the object itself)", async () => {
+  const { accepted, client, close } = await socketPair();
+  try {
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      // What node:tls hands to the request: a different object reporting the same addresses.
+      const wrapper = { localAddress: accepted.localAddress, localPort: accepted.localPort, remoteAddress: accepted.remoteAddress, remotePort: accepted.remotePort } as net.Socket;
+      const byAddress = new HeadDeadlines(50, { keyedBy: 'address' });
+      byAddress.start(accepted);
+      byAddress.settle(wrapper);
+      const bySocket = new HeadDeadlines(50);
+      bySocket.start(accepted);
+      bySocket.settle(wrapper);
+      assert.equal(accepted.destroyed, false);
+      // Only 'socket' mode still holds a deadline: the wrapper is not the socket it started with.
+      mock.timers.tick(1000);
+      assert.equal(accepted.destroyed, true);
+    } finally {
+      mock.timers.reset();
+    }
+    await once(client, 'close');
+  } finally {
+    close();
   }
 });

@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import { connect as tlsConnect } from 'node:tls';
 import { randomBytes } from 'node:crypto';
-import { connect, handshaken } from '../../src/transport/client.js';
+import { connect, handshaken, ConnectError } from '../../src/transport/client.js';
 import { WebSocketServer } from '../../src/transport/server.js';
 import type { WebSocket } from '../../src/transport/websocket.js';
 import type { UpgradeRequest } from '../../src/transport/routes.js';
-import { clientFrame, closeBody, echo, parseFrames, testCertificate } from '../helpers.js';
+import { bounded, clientFrame, closeBody, echo, parseFrames, testCertificate } from '../helpers.js';
 
 const tls = () => testCertificate();
 const trust = () => ({ ca: testCertificate().cert });
@@ -202,8 +202,19 @@ describe('client: connect(url, { http2 })', () => {
     await ws.close();
   });
 
-  test('the socket-level handshaken() (the sync API\'s) refuses http2 instead of silently using HTTP/1.1', async () => {
-    await assert.rejects(handshaken(`wss://localhost:${port}/echo`, { ...trust(), http2: true }), /http2 is not supported here/);
+  test('the socket-level handshaken() (the sync API\'s) refuses http2 instead of silently using HTTP/1.1; redirects over HTTP/2 are refused: ConnectError ERR_UNSUPPORTED, nothing sent', async () => {
+    const unsupported = (what: RegExp) => (error: Error & { code?: string }) => {
+      assert.ok(error instanceof ConnectError, `${error.name}: ${error.message}`);
+      assert.equal(error.code, 'ERR_UNSUPPORTED');
+      assert.match(error.message, what);
+      return true;
+    };
+    const before = server.connectionCount;
+    await assert.rejects(handshaken(`wss://localhost:${port}/echo`, { ...trust(), http2: true }), unsupported(/^websocket connect failed: http2 is not supported by the synchronous API/));
+    for (const http2 of [true, 'auto'] as const) {
+      await assert.rejects(connect(`wss://localhost:${port}/echo`, { ...trust(), http2, maxRedirects: 2 }), unsupported(/^websocket connect failed: redirects are not followed over HTTP\/2 yet: maxRedirects needs http2: false/));
+    }
+    assert.equal(server.connectionCount, before);
   });
 
   test('refusals carry status, headers and body; a server that does not advertise the setting is refused', async () => {
@@ -297,7 +308,7 @@ describe('server lifecycle over HTTP/2: close, authorize deadlines, keepalive', 
     const busy = await nodeSession(port);
     const { stream } = await nodeConnect(busy, '/echo');
     const idle = await nodeSession(port);
-    await new Promise((resolve) => idle.once('close', resolve));
+    await bounded(new Promise((resolve) => idle.once('close', resolve)), { timeoutMs: 3000, what: 'the idle session to be closed (idleTimeout 300 ms)' });
     assert.equal(busy.closed, false, 'the session with a WebSocket is kept');
     stream.write(clientFrame(0x81, 'after the idle one went'));
     assert.equal((await readFrames(stream, 1))[0].payload.toString(), 'after the idle one went');

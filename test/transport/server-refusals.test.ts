@@ -6,7 +6,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { connect } from '../../src/transport/client.js';
 import { WebSocketServer, type ServerOptions } from '../../src/transport/server.js';
-import { RawPeer, echo, testCertificate } from '../helpers.js';
+import { RawPeer, bounded, echo, testCertificate } from '../helpers.js';
 
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 const request = (path: string, extra = '', version = '13') =>
@@ -72,8 +72,13 @@ describe('refused handshakes let go of the socket', () => {
     const first = await connect(url);
     const extra = net.connect(port, '127.0.0.1');
     extra.on('error', () => {});
-    await new Promise((resolve) => extra.once('connect', resolve));
-    await closed(extra);
+    let received = 0;
+    extra.on('data', (chunk: Buffer) => (received += chunk.length));
+    await bounded(new Promise((resolve) => extra.once('connect', resolve)), { what: 'the extra connection' });
+    await bounded(closed(extra), { timeoutMs: 2000, what: 'the server to close the connection beyond maxConnections' });
+    assert.equal(received, 0, 'closed without an answer');
+    await first.send('the first is unaffected');
+    assert.equal(await first.receive(5000), 'the first is unaffected');
     await first.close();
     await server.close();
   });

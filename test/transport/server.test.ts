@@ -121,6 +121,29 @@ describe('what an idle connection keeps', () => {
   });
 });
 
+describe('ws.handshake on a server connection (made again when read, not kept as text)', () => {
+  test('the response head is the one that went over the wire: agreed subprotocol, deflate and authorize headers included', async () => {
+    const server = new WebSocketServer({ onError: () => {} });
+    let handed: (ws: WebSocket) => void;
+    const accepted = new Promise<WebSocket>((resolve) => (handed = resolve));
+    server.route('/', (ws) => {
+      handed(ws);
+      return ws.whenClosed();
+    }, { protocols: ['chat'], authorize: () => ({ headers: { 'X-Who': 'ok' } }) });
+    const { port } = await server.listen(0, '127.0.0.1');
+    const { peer, head } = await RawPeer.handshake(port, '/?a=1', 'Sec-WebSocket-Protocol: chat\r\nSec-WebSocket-Extensions: permessage-deflate\r\n');
+    const ws = await accepted;
+    assert.equal(ws.handshake!.response, head, 'the 101 as sent');
+    assert.match(head, /\r\nSec-WebSocket-Protocol: chat\r\n/);
+    assert.match(head, /\r\nSec-WebSocket-Extensions: permessage-deflate/);
+    assert.match(head, /\r\nX-Who: ok$/);
+    assert.match(ws.handshake!.request, /^GET \/\?a=1 HTTP\/1\.1\r\n[^]*Sec-WebSocket-Protocol: chat\r\n/);
+    assert.deepEqual(JSON.parse(JSON.stringify(ws.handshake)), { request: ws.handshake!.request, response: head });
+    peer.close();
+    await server.close();
+  });
+});
+
 describe('handlers', () => {
   test('ws.request: a client\'s "constructor" and "__proto__" headers and query parameters read as sent', async () => {
     const seen: Array<WebSocket['request']> = [];

@@ -6,6 +6,8 @@ import { WebSocketServer } from '../../src/transport/server.js';
 import { TextBytes, checkConnectionLimits, type WebSocket } from '../../src/transport/websocket.js';
 import { WebSocketError } from '../../src/protocol/errors.js';
 import { MAX_TIMER_DELAY } from '../../src/transport/timers.js';
+import { KEEPALIVE_GRANULARITY, keepaliveWheel } from '../../src/transport/timer-wheel.js';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { RawPeer, startServer, echo, clientFrame, parseFrames, rawServer, requestKey, switching } from '../helpers.js';
 
 /** A server whose route hands its WebSocket to the test. */
@@ -374,6 +376,43 @@ describe('keepalive (issue 9)', () => {
     assert.equal(ws.connected, true);
     assert.ok(ws.latency > 0);
     await ws.close();
+    await server.close();
+  });
+
+  test('keepalive runs from the one shared wheel: each Ping within interval + its slot, a missing Pong fails with 1011 within the bound', async () => {
+    // pingInterval 400, pingTimeout 400: the wheel rounds these deadlines to 100 ms slots (a quarter of the times).
+    const interval = 400;
+    const timeout = 400;
+    const step = Math.min(KEEPALIVE_GRANULARITY, interval / 4);
+    const { server, port } = await startServer({ '/': (ws) => ws.whenClosed() }, { pingInterval: interval, pingTimeout: timeout });
+    // How late this process's event loop runs meanwhile (server and peers share it) widens the bound: never a tight timing.
+    const lateness = monitorEventLoopDelay({ resolution: 5 });
+    lateness.enable();
+    const onWheel = keepaliveWheel.size;
+    const peers = await Promise.all(Array.from({ length: 20 }, async () => {
+      const asked = performance.now(); // before the server has the request: the server's clock starts later
+      const { peer } = await RawPeer.handshake(port);
+      return { peer, asked, opened: performance.now() };
+    }));
+    assert.ok(keepaliveWheel.size >= onWheel + 20, 'every connection waits on the shared wheel, none on a timer of its own');
+    const results = await Promise.all(peers.map(async ({ peer, asked, opened }) => {
+      const [ping] = await peer.readFrames(1);
+      const pinged = performance.now();
+      const { frames, closeCode } = await peer.readUntilClosed();
+      return { ping, asked, opened, pinged, closed: performance.now(), frames, closeCode };
+    }));
+    lateness.disable();
+    const slack = lateness.max / 1e6 + 50;
+    for (const r of results) {
+      assert.equal(r.ping.opcode, 0x9, 'a Ping first');
+      assert.ok(r.pinged - r.asked >= interval, `Ping after ${(r.pinged - r.asked).toFixed(0)} ms, not before the interval`);
+      assert.ok(r.pinged - r.opened <= interval + step + slack, `Ping ${(r.pinged - r.opened).toFixed(0)} ms after the open: more than interval + ${step} + ${slack.toFixed(0)} ms`);
+      assert.equal(r.closeCode, 1011);
+      assert.equal(r.frames.find((f) => f.opcode === 0x8)!.payload.subarray(2).toString(), 'keepalive ping timeout');
+      assert.ok(r.closed - r.asked >= interval + timeout, 'not failed before interval + timeout');
+      assert.ok(r.closed - r.pinged <= timeout + step + slack, `failed ${(r.closed - r.pinged).toFixed(0)} ms after the Ping: more than timeout + ${step} + ${slack.toFixed(0)} ms`);
+    }
+    assert.equal(keepaliveWheel.size, onWheel, 'closed connections leave the wheel');
     await server.close();
   });
 

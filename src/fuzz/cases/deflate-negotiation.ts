@@ -11,14 +11,20 @@ import { clientProbeCase } from './handshake.js';
  * test. We offer; the server's answer must accept one offer it may accept,
  * with parameters that offer allows, or decline; then three compressed
  * messages go each way, compressed and inflated by what was agreed, so a
- * server that ignores server_no_context_takeover fails the inflate (1007).
- * Not checked: whether a server's output keeps to a smaller window than 15.
+ * server that ignores server_no_context_takeover fails the inflate (1007),
+ * and one that agreed to a server_max_window_bits below 15 has its messages
+ * inflated with that window: referring further back fails the case
+ * ("invalid distance too far back").
  */
 
 const NAME = 'permessage-deflate';
 const WINDOW = /^(8|9|1[0-5])$/;
-/** Compressible, and the same each time: a server keeping context refers back to earlier messages. */
-const MESSAGE = 'permessage-deflate negotiation, echoed three times. '.repeat(20);
+/**
+ * The same each time, with no repeats inside (about 3 KiB of distinct tokens): a server keeping context
+ * refers back to the previous message, about 3 KiB away, past any window of 11 bits or less, so one that
+ * compresses with a larger window than it agreed to is caught.
+ */
+const MESSAGE = Array.from({ length: 400 }, (_, i) => ((i * 2654435761) >>> 0).toString(36)).join(' ');
 const ROUNDS = 3;
 
 type Params = Map<string, string | true>;
@@ -94,14 +100,21 @@ function judgeAnswer(offerHeader: string, answer: HandshakeAnswer, declineVerdic
       final: true,
     };
   }
-  const window8 = response.get('server_max_window_bits') === '8';
+  const serverBits = response.get('server_max_window_bits');
+  const window8 = serverBits === '8';
   const codec = new PerMessageDeflate(
-    { sendWindowBits: typeof client === 'string' ? Number(client) : 15, sendNoContextTakeover: response.has('client_no_context_takeover'), receiveNoContextTakeover: response.has('server_no_context_takeover') },
+    {
+      sendWindowBits: typeof client === 'string' ? Number(client) : 15,
+      sendNoContextTakeover: response.has('client_no_context_takeover'),
+      receiveNoContextTakeover: response.has('server_no_context_takeover'),
+      // The server's messages are inflated with the window it agreed to (§7.1.2.1: it MUST NOT use a larger one).
+      receiveWindowBits: typeof serverBits === 'string' ? Number(serverBits) : 15,
+    },
     { level: COMPRESSION_LEVEL },
   );
   if (window8) {
     // What a conformant server may do: send uncompressed (RFC 7692 §6 allows it per message) or compress within 256 octets, which zlib ≥ 1.2.9 cannot.
-    return { verdict: Verdict.INFORMATIONAL, reason: `Accepted server_max_window_bits=8 (${lines.join(', ')}): valid, but zlib ≥ 1.2.9 cannot deflate with 8; the server must send uncompressed or keep to 256 octets itself (not checked)`, codec };
+    return { verdict: Verdict.INFORMATIONAL, reason: `Accepted server_max_window_bits=8 (${lines.join(', ')}): valid, but zlib ≥ 1.2.9 cannot deflate with 8; the server must send uncompressed or keep to 256 octets itself (its messages are inflated with a window of 8)`, codec };
   }
   return { verdict: Verdict.OK, reason: `Accepted: ${lines.join(', ')}`, codec };
 }
@@ -182,7 +195,16 @@ function negotiationCase(group: number, c: NegotiationCase): CaseDefinition {
     judge(run) {
       const probeVerdict = run.data.probe as Judgement | undefined;
       if (probeVerdict === undefined) return;
-      if (run.behavior !== Verdict.OK) return; // the echo went wrong: its reason stands
+      if (run.behavior !== Verdict.OK) {
+        // The echo went wrong: its reason stands, named when it was the agreed window.
+        const bits = (probeVerdict as Outcome).codec?.params.receiveWindowBits ?? 15;
+        const why = run.peer.localCloseReason ?? ''; // our inflate's failure, sent in our Close frame
+        if (bits < 15 && /too far back/.test(why)) {
+          run.behavior = Verdict.FAILED;
+          run.result = `The server compressed with a larger window than the server_max_window_bits=${bits} it agreed to (RFC 7692 §7.1.2.1): ${why}`;
+        }
+        return;
+      }
       run.behavior = probeVerdict.verdict;
       run.result = `${probeVerdict.reason}; ${ROUNDS} messages echoed`;
     },

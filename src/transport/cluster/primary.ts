@@ -4,6 +4,7 @@ import { TAG, WORKER_ENV, isClusterMessage, type ClusterMessage } from './messag
 import { report, type ErrorReporter } from '../report.js';
 import { clearTimer, setTimer, type Timer } from '../timers.js';
 import { checkTopic } from '../topics.js';
+import { IpcBacklog } from './ipc-backlog.js';
 
 export interface PrimaryOptions {
   /** How many workers; 0 or 'auto': one per CPU (os.availableParallelism()). */
@@ -16,8 +17,13 @@ export interface PrimaryOptions {
   topics: 'primary' | 'external';
   /** How long a worker may take to close its connections before it is killed, in ms. */
   closeTimeout: number;
+  /** Bytes of publishes that may wait for one worker to read them; past it that worker misses publishes (Infinity: no limit). */
+  relayHighWaterMark: number;
   onError?: ErrorReporter;
 }
+
+/** What `relayHighWaterMark` is when not given: a worker may lag this far behind the others' publishes. */
+export const DEFAULT_RELAY_HIGH_WATER_MARK = 16 * 1024 * 1024;
 
 /** A worker that dies sooner than this after its start counts towards a crash loop, whose restarts back off. */
 const STABLE_AFTER = 5000;
@@ -38,9 +44,12 @@ export function workerCount(workers: unknown): number {
 export class ClusterPrimary {
   private readonly workers = new Set<Worker>();
   private readonly started = new WeakMap<Worker, number>();
+  private readonly backlogs = new WeakMap<Worker, IpcBacklog>();
   private readonly count: number;
   private closing = false;
   private crashes = 0;
+  /** `skipped` of workers that have exited. */
+  private skippedByGone = 0;
   private readonly restartTimers = new Set<Timer>();
   port = 0;
   host = '';
@@ -63,11 +72,16 @@ export class ClusterPrimary {
     if (this.options.topics === 'external') {
       // One worker publishes it as its own: to its subscribers and, through the external pub/sub, everyone else's.
       const [first] = [...this.workers].filter((w) => w.isConnected());
-      first?.send({ [TAG]: 'publish', topic, data, binary } satisfies ClusterMessage);
+      if (first !== undefined) this.backlogs.get(first)!.offer({ [TAG]: 'publish', topic, data, binary } satisfies ClusterMessage, data.byteLength);
     } else {
       this.relay({ [TAG]: 'deliver', topic, data, binary }, null);
     }
     return 0;
+  }
+
+  /** Publishes a worker missed because it did not read them fast enough (see `relayHighWaterMark`). */
+  get skipped(): number {
+    return this.skippedByGone + [...this.workers].reduce((sum, worker) => sum + this.backlogs.get(worker)!.skipped, 0);
   }
 
   /** Number of workers running now. */
@@ -87,9 +101,12 @@ export class ClusterPrimary {
     const exits = [...this.workers].map((worker) => new Promise<void>((resolve) => {
       if (worker.isDead()) return resolve();
       worker.once('exit', () => resolve());
-      const kill = setTimeout(() => worker.process.kill('SIGKILL'), this.options.closeTimeout + 2000);
-      worker.once('exit', () => clearTimeout(kill));
-      if (worker.isConnected()) worker.send({ [TAG]: 'close' } satisfies ClusterMessage);
+      // setTimer: closeTimeout may be off (Infinity), which setTimeout would take as 1 ms.
+      const kill = setTimer(() => worker.process.kill('SIGKILL'), this.options.closeTimeout + 2000);
+      worker.once('exit', () => clearTimer(kill));
+      // A worker that is exiting may still look connected: the send then fails (to the callback, not as an
+      // 'error' event that would end this process), and SIGTERM ends it instead.
+      if (worker.isConnected()) worker.send({ [TAG]: 'close' } satisfies ClusterMessage, undefined, (error) => error && worker.process.kill('SIGTERM'));
       else worker.process.kill('SIGTERM');
     }));
     await Promise.all(exits);
@@ -112,6 +129,10 @@ export class ClusterPrimary {
     const worker = cluster.fork({ [WORKER_ENV]: '1' });
     this.workers.add(worker);
     this.started.set(worker, Date.now());
+    this.backlogs.set(worker, new IpcBacklog((message, written) => worker.send(message as ClusterMessage, undefined, written), {
+      highWaterMark: this.options.relayHighWaterMark,
+      onOverflow: (pending) => report(this.options.onError, new Error(`worker ${worker.process.pid} is behind: ${pending} bytes of publishes wait for it to read them; it misses publishes until it catches up`), 'cluster'),
+    }));
     worker.on('message', (message: unknown) => this.onMessage(worker, message));
     const listening = new Promise<void>((resolve, reject) => {
       const onListening = (address: { port: number; address: string | null }) => {
@@ -136,14 +157,15 @@ export class ClusterPrimary {
     this.relay({ [TAG]: 'deliver', topic: message.topic, data: message.data, binary: message.binary }, from);
   }
 
-  private relay(message: ClusterMessage, from: Worker | null): void {
+  private relay(message: Extract<ClusterMessage, { [TAG]: 'deliver' }>, from: Worker | null): void {
     for (const worker of this.workers) {
-      if (worker !== from && worker.isConnected()) worker.send(message);
+      if (worker !== from && worker.isConnected()) this.backlogs.get(worker)!.offer(message, message.data.byteLength);
     }
   }
 
   private onExit(worker: Worker, code: number | null, signal: string | null): void {
     this.workers.delete(worker);
+    this.skippedByGone += this.backlogs.get(worker)?.skipped ?? 0;
     if (this.closing) return;
     const lived = Date.now() - (this.started.get(worker) ?? 0);
     this.crashes = lived < STABLE_AFTER ? this.crashes + 1 : 0;

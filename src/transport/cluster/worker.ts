@@ -1,6 +1,8 @@
 import cluster from 'node:cluster';
 import { TAG, WORKER_ENV, isClusterMessage, type ClusterMessage } from './messages.js';
 import type { Deliver, PubSub, PubSubFactory } from '../pubsub/pubsub.js';
+import { IpcBacklog } from './ipc-backlog.js';
+import { report, type ErrorReporter } from '../report.js';
 
 /** True in a worker forked by our primary (`serve({ workers })`), not in someone else's cluster. */
 export function isOurWorker(): boolean {
@@ -12,8 +14,13 @@ export function isOurWorker(): boolean {
  * to the primary, which hands it to every other worker; IPC keeps one
  * sender's messages in order.
  */
-export function primaryPubSub(): PubSubFactory {
+export function primaryPubSub(options: { relayHighWaterMark: number; onError?: ErrorReporter }): PubSubFactory {
   return (deliver: Deliver): PubSub => {
+    // A primary that does not read (its script blocked) must not grow this worker without bound.
+    const toPrimary = new IpcBacklog((message, written) => process.send!(message, undefined, undefined, written), {
+      highWaterMark: options.relayHighWaterMark,
+      onOverflow: (pending) => report(options.onError, new Error(`the primary is behind: ${pending} bytes of this worker's publishes wait for it to read them; the other workers miss them until it catches up`), 'cluster'),
+    });
     const onMessage = (message: unknown): void => {
       if (isClusterMessage(message) && message[TAG] === 'deliver') deliver(message.topic, message.data, message.binary);
     };
@@ -21,7 +28,7 @@ export function primaryPubSub(): PubSubFactory {
     return {
       publish(topic, data, binary) {
         const message: ClusterMessage = { [TAG]: 'publish', topic, data, binary };
-        if (process.connected) process.send!(message);
+        if (process.connected) toPrimary.offer(message, data.byteLength);
       },
       subscribe() {},
       unsubscribe() {},
