@@ -5,31 +5,24 @@
 import { test, describe, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { CallerConnection } from '../../src/sync/caller-connection.js';
 import { CUSTODY_BYTES, Custody, move, room, startWithWorker } from '../../src/sync/custody.js';
 import { LentSocket } from '../../src/sync/socket-internals.js';
 import { Connection } from '../../src/protocol/connection.js';
 import { resolveLimits } from '../../src/protocol/limits.js';
 import { WebSocketError } from '../../src/protocol/errors.js';
-import type { Event, Handover, Request } from '../../src/sync/messages.js';
-import type { WorkerLink } from '../../src/sync/worker-link.js';
+import type { Handover, Request } from '../../src/sync/messages.js';
+import { FakeLink, socketPair } from './fakes.js';
 
 /** The worker's part, played on this thread: answers yield, watch, unwatch and release at once. */
-class FakeLink implements WorkerLink {
-  readonly requests: Request[] = [];
-  private readonly pending: Event[] = [];
-  conn: CallerConnection | null = null;
-
-  constructor(private readonly words: Int32Array) {}
-
-  /** An event the worker would post (a 'read' of bytes it read for the caller, say), applied at the next drain. */
-  postEvent(event: Event): void {
-    this.pending.push(event);
+class AnsweringLink extends FakeLink<CallerConnection> {
+  constructor(private readonly words: Int32Array) {
+    super();
   }
 
-  post(request: Request): void {
-    this.requests.push(request);
+  override post(request: Request): void {
+    super.post(request);
     switch (request.op) {
       case 'yield':
         move(this.words, 'worker', Custody.WORKER, Custody.FREE);
@@ -46,22 +39,6 @@ class FakeLink implements WorkerLink {
         break;
     }
   }
-
-  drain(): void {
-    for (const event of this.pending.splice(0)) this.conn!.onEvent(event);
-  }
-
-  wait(done: () => boolean, deadline: number): boolean {
-    for (;;) {
-      this.drain();
-      if (done()) return true;
-      if (performance.now() >= deadline) return false;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
-    }
-  }
-
-  throwIfDead(): void {}
-  close(): void {}
 }
 
 /** A server's unmasked text frame (payload < 126 bytes). */
@@ -76,20 +53,15 @@ describe('CallerConnection with a socket pair and a fake worker link', () => {
   });
 
   /** A connection over a fresh socket pair: the connection, its fake link and the server's end of the socket. */
-  async function open(windows = { receive: 8 << 20, send: 1 << 20 }): Promise<{ conn: CallerConnection; link: FakeLink; theirs: Socket; words: Int32Array }> {
+  async function open(windows = { receive: 8 << 20, send: 1 << 20 }): Promise<{ conn: CallerConnection; link: AnsweringLink; theirs: Socket; words: Int32Array }> {
     server ??= createServer().listen(0, '127.0.0.1');
     if (!server.listening) await once(server, 'listening');
-    const accepted = once(server, 'connection');
-    const ours = connect((server.address() as { port: number }).port, '127.0.0.1');
-    await once(ours, 'connect');
-    const [theirs] = (await accepted) as [Socket];
-    theirs.on('error', () => {});
-    ours.on('error', () => {});
+    const { ours, theirs } = await socketPair(server);
     const taken = LentSocket.take(ours, Buffer.alloc(0), () => {});
     assert.ok(!('unavailable' in taken));
     const words = new Int32Array(new SharedArrayBuffer(CUSTODY_BYTES));
     startWithWorker(words, windows.receive); // as the worker does at the hand-over
-    const link = new FakeLink(words);
+    const link = new AnsweringLink(words);
     const limits = resolveLimits({ closeTimeout: 200, pingInterval: 0, maxQueuedBytes: windows.receive, sendHighWaterMark: windows.send });
     const handover: Handover = { fd: taken.lent.fd, rest: new Uint8Array(0), deflate: null, limits };
     const conn = new CallerConnection(link, 1, '127.0.0.1:1', '', handover, words);

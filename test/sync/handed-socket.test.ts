@@ -6,12 +6,13 @@
 import { test, describe, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { HandedSocket } from '../../src/sync/handed-socket.js';
 import { CUSTODY, CUSTODY_BYTES, Custody, callerEnters, callerLeaves } from '../../src/sync/custody.js';
 import { LentSocket } from '../../src/sync/socket-internals.js';
 import { Connection } from '../../src/protocol/connection.js';
 import type { Event } from '../../src/sync/messages.js';
+import { socketPair } from './fakes.js';
 
 /** A server's unmasked frame (payload < 126 bytes). */
 const frame = (opcode: number, payload: string | Buffer): Buffer => {
@@ -53,12 +54,7 @@ describe('HandedSocket with a socket pair (no worker thread)', { timeout: 10_000
   });
 
   async function open(room = 8 << 20, rest: Buffer = Buffer.alloc(0)): Promise<Pair> {
-    const accepted = once(server, 'connection');
-    const ours = connect((server.address() as { port: number }).port, '127.0.0.1');
-    await once(ours, 'connect');
-    const [theirs] = (await accepted) as [Socket];
-    theirs.on('error', () => {});
-    ours.on('error', () => {});
+    const { ours, theirs } = await socketPair(server);
     let handed: HandedSocket | null = null;
     const taken = LentSocket.take(ours, rest, () => handed?.onHeldDestroy());
     assert.ok(!('unavailable' in taken), 'this runtime cannot lend a socket (see socket-internals.test.ts)');

@@ -7,61 +7,30 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkerConnection } from '../../src/sync/worker-connection.js';
 import { WorkerDiedError } from '../../src/sync/worker-died.js';
-import { BINARY_OVERHEAD, serializeError, type Event, type Request } from '../../src/sync/messages.js';
+import { BINARY_OVERHEAD, serializeError, type Request } from '../../src/sync/messages.js';
 import { MESSAGE_OVERHEAD } from '../../src/protocol/message-cost.js';
 import { WebSocketError } from '../../src/protocol/errors.js';
-import type { WorkerLink } from '../../src/sync/worker-link.js';
+import { FakeLink } from './fakes.js';
 
-/** The worker's part: events posted by the test reach the connection at the next drain (or wait); `onWait` plays the worker while the caller blocks. */
-class FakeLink implements WorkerLink {
-  readonly requests: Request[] = [];
-  private readonly pending: Event[] = [];
-  conn: WorkerConnection | null = null;
-  waits = 0;
-  /** What the worker does while the caller waits (once per wait); nothing by default. */
-  onWait: (() => void) | null = null;
+/** The fake worker link, recording what close() was asked and failing it when told to. */
+class ClosingLink extends FakeLink<WorkerConnection> {
   closeError: Error | null = null;
   closes: Array<{ conn: number; code: number | undefined; reason: string | undefined }> = [];
 
-  postEvent(event: Event): void {
-    this.pending.push(event);
-  }
-
-  post(request: Request): void {
-    this.requests.push(request);
-  }
-
-  drain(): void {
-    for (const event of this.pending.splice(0)) this.conn!.onEvent(event);
-  }
-
-  wait(done: () => boolean, deadline: number): boolean {
-    this.waits++;
-    this.onWait?.();
-    for (;;) {
-      this.drain();
-      if (done()) return true;
-      if (performance.now() >= deadline) return false;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
-    }
-  }
-
-  throwIfDead(): void {}
-
-  close(conn: number, code: number | undefined, reason: string | undefined): void {
+  override close(conn: number, code: number | undefined, reason: string | undefined): void {
     this.closes.push({ conn, code, reason });
     if (this.closeError !== null) throw this.closeError;
   }
 }
 
-function open(windows = { receive: 8 << 20, send: 1 << 20 }): { conn: WorkerConnection; link: FakeLink } {
-  const link = new FakeLink();
+function open(windows = { receive: 8 << 20, send: 1 << 20 }): { conn: WorkerConnection; link: ClosingLink } {
+  const link = new ClosingLink();
   const conn = new WorkerConnection(link, 7, '127.0.0.1:1', 'chat', windows);
   link.conn = conn;
   return { conn, link };
 }
 
-const sends = (link: FakeLink) => link.requests.filter((r): r is Extract<Request, { op: 'send' }> => r.op === 'send');
+const sends = (link: ClosingLink) => link.requests.filter((r): r is Extract<Request, { op: 'send' }> => r.op === 'send');
 const isCode = (code: string) => (error: unknown) => error instanceof WebSocketError && error.code === code;
 
 describe('WorkerConnection with a fake worker link', { timeout: 10_000 }, () => {
