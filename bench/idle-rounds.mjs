@@ -5,6 +5,7 @@
 // memory after a full GC), repeated: implementations alternate within each
 // round so that a noisy machine hits both alike; prints the median and the
 // spread (min–max) of each. Needs `ulimit -n` above the largest count + 100.
+import { idlePerConnection } from './idle-measure.mjs';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +18,6 @@ const arg = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) +
 const rounds = Number(arg('--rounds', '5'));
 const counts = arg('--counts', '2000,10000').split(',').map(Number);
 const impls = arg('--only', 'ours,ws').split(',');
-const KiB = 1024;
 
 async function memory(impl, count) {
   const child = spawn(process.execPath, ['--expose-gc', join(here, 'server.mjs'), impl], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
@@ -25,23 +25,8 @@ async function memory(impl, count) {
     createInterface({ input: child.stdout }).once('line', (line) => resolve(Number(line.split(' ')[1])));
     child.once('exit', (code) => reject(new Error(`${impl} server exited ${code}`)));
   });
-  const ask = () => new Promise((resolve) => {
-    child.once('message', resolve);
-    child.send('mem');
-  });
   try {
-    const before = await ask();
-    const client = spawn(process.execPath, [join(here, 'connections.mjs'), impl, `ws://127.0.0.1:${port}/`, String(count)], { stdio: ['pipe', 'pipe', 'inherit'] });
-    await new Promise((resolve, reject) => {
-      createInterface({ input: client.stdout }).once('line', resolve);
-      client.once('exit', (code) => reject(new Error(`connections exited ${code}`)));
-    });
-    await new Promise((r) => setTimeout(r, 300));
-    const after = await ask();
-    client.stdin.end();
-    client.kill();
-    const per = (key) => (after[key] - before[key]) / count / KiB;
-    return { rss: per('rss'), heap: per('heapUsed') + per('external') };
+    return await idlePerConnection(child, `ws://127.0.0.1:${port}/`, impl, count);
   } finally {
     child.kill();
   }

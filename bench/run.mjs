@@ -3,6 +3,7 @@
 // Each workload runs with client and server in separate processes: a warm-up
 // round, then ROUNDS timed rounds; the table shows medians and the ratios to
 // raw TCP and to ws measured in the same run. Results also go to bench/results/.
+import { idlePerConnection } from './idle-measure.mjs';
 import { spawn, execSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -155,23 +156,8 @@ function printRow(row) {
 
 async function memory(impl, count, withMessage) {
   const srv = await startServerProcess(impl, withMessage);
-  const ask = () => new Promise((resolve) => {
-    srv.child.once('message', resolve);
-    srv.child.send('mem');
-  });
   try {
-    const before = await ask();
-    const client = spawn(process.execPath, [join(here, 'connections.mjs'), impl, srv.url, String(count), ...(withMessage ? ['--message'] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
-    await new Promise((resolve, reject) => {
-      createInterface({ input: client.stdout }).once('line', resolve);
-      client.once('exit', (code) => reject(new Error(`connections exited ${code}`)));
-    });
-    await new Promise((r) => setTimeout(r, 300));
-    const after = await ask();
-    client.stdin.end();
-    client.kill();
-    const per = (key) => (after[key] - before[key]) / count / KiB;
-    return { rss: per('rss'), heap: per('heapUsed') + per('external') };
+    return await idlePerConnection(srv.child, srv.url, impl, count, { message: withMessage });
   } finally {
     srv.child.kill();
   }
