@@ -48,8 +48,6 @@ export class ClusterPrimary {
   private readonly count: number;
   private closing = false;
   private crashes = 0;
-  /** `skipped` of workers that have exited. */
-  private skippedByGone = 0;
   private readonly restartTimers = new Set<Timer>();
   port = 0;
   host = '';
@@ -77,11 +75,6 @@ export class ClusterPrimary {
       this.relay({ [TAG]: 'deliver', topic, data, binary }, null);
     }
     return 0;
-  }
-
-  /** Publishes a worker missed because it did not read them fast enough (see `relayHighWaterMark`). */
-  get skipped(): number {
-    return this.skippedByGone + [...this.workers].reduce((sum, worker) => sum + this.backlogs.get(worker)!.skipped, 0);
   }
 
   /** Number of workers running now. */
@@ -165,7 +158,6 @@ export class ClusterPrimary {
 
   private onExit(worker: Worker, code: number | null, signal: string | null): void {
     this.workers.delete(worker);
-    this.skippedByGone += this.backlogs.get(worker)?.skipped ?? 0;
     if (this.closing) return;
     const lived = Date.now() - (this.started.get(worker) ?? 0);
     this.crashes = lived < STABLE_AFTER ? this.crashes + 1 : 0;
