@@ -5477,8 +5477,6 @@ var init_primary = __esm({
       count;
       closing = false;
       crashes = 0;
-      /** `skipped` of workers that have exited. */
-      skippedByGone = 0;
       restartTimers = /* @__PURE__ */ new Set();
       port = 0;
       host = "";
@@ -5499,10 +5497,6 @@ var init_primary = __esm({
           this.relay({ [TAG]: "deliver", topic, data, binary }, null);
         }
         return 0;
-      }
-      /** Publishes a worker missed because it did not read them fast enough (see `relayHighWaterMark`). */
-      get skipped() {
-        return this.skippedByGone + [...this.workers].reduce((sum, worker) => sum + this.backlogs.get(worker).skipped, 0);
       }
       /** Number of workers running now. */
       get workerCount() {
@@ -5575,7 +5569,6 @@ var init_primary = __esm({
       }
       onExit(worker, code, signal) {
         this.workers.delete(worker);
-        this.skippedByGone += this.backlogs.get(worker)?.skipped ?? 0;
         if (this.closing) return;
         const lived = Date.now() - (this.started.get(worker) ?? 0);
         this.crashes = lived < STABLE_AFTER ? this.crashes + 1 : 0;
