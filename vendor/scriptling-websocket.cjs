@@ -5310,6 +5310,11 @@ var init_server = __esm({
       }
       open(route, agreement, request3, socket, head) {
         socket.write(agreement.response);
+        this.startSession(route, socket, agreement, request3, head);
+        socket.removeListener("error", ignore3);
+      }
+      /** The connection and its handler, once the handshake is answered (101 here, or 200 on an HTTP/2 stream); `head`: bytes read past it. */
+      startSession(route, socket, agreement, request3, head) {
         const connection = new Connection({
           side: "server",
           maxMessageSize: this.limits.maxMessageSize,
@@ -5324,26 +5329,6 @@ var init_server = __esm({
           request: agreement.request,
           handshake: agreement.handshake,
           head,
-          topics: this.topics
-        });
-        socket.removeListener("error", ignore3);
-        this.sessions.set(ws, this.run(route.handler, ws, request3));
-      }
-      /** `open` for a stream already answered 200: the same connection and handler. */
-      startSession(route, socket, agreement, request3) {
-        const connection = new Connection({
-          side: "server",
-          maxMessageSize: this.limits.maxMessageSize,
-          textAsBytes: this.options.textAsBytes,
-          deflate: agreement.deflate ? new PerMessageDeflate(agreement.deflate, this.deflateOptions) : null
-        });
-        const ws = new WebSocket(socket, connection, {
-          ...this.options,
-          limits: this.limits,
-          extensions: agreement.extensions,
-          protocol: agreement.protocol,
-          request: agreement.request,
-          handshake: agreement.handshake,
           topics: this.topics
         });
         this.sessions.set(ws, this.run(route.handler, ws, request3));

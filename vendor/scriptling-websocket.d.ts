@@ -889,7 +889,7 @@ declare class WebSocketServer {
 	 */
 	private authorize;
 	private open;
-	/** `open` for a stream already answered 200: the same connection and handler. */
+	/** The connection and its handler, once the handshake is answered (101 here, or 200 on an HTTP/2 stream); `head`: bytes read past it. */
 	private startSession;
 	/**
 	 * Runs a handler for the connection's lifetime, starting it on the next

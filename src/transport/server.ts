@@ -429,29 +429,13 @@ export class WebSocketServer {
 
   private open(route: Route, agreement: Agreement, request: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.write(agreement.response);
-    const connection = new Connection({
-      side: 'server',
-      maxMessageSize: this.limits.maxMessageSize,
-      textAsBytes: this.options.textAsBytes,
-      deflate: agreement.deflate ? new PerMessageDeflate(agreement.deflate, this.deflateOptions!) : null,
-    });
-    const ws = new WebSocket(socket as Socket, connection, {
-      ...this.options,
-      limits: this.limits,
-      extensions: agreement.extensions,
-      protocol: agreement.protocol,
-      request: agreement.request,
-      handshake: agreement.handshake,
-      head,
-      topics: this.topics,
-    });
+    this.startSession(route, socket as Socket, agreement, request, head);
     // The WebSocket listens for errors itself now: the handshake's listener would only cost an array per connection.
     socket.removeListener('error', ignore);
-    this.sessions.set(ws, this.run(route.handler, ws, request));
   }
 
-  /** `open` for a stream already answered 200: the same connection and handler. */
-  private startSession(route: Route, socket: Socket, agreement: Omit<Agreement, 'response'>, request: UpgradeRequest): void {
+  /** The connection and its handler, once the handshake is answered (101 here, or 200 on an HTTP/2 stream); `head`: bytes read past it. */
+  private startSession(route: Route, socket: Socket, agreement: Omit<Agreement, 'response'>, request: UpgradeRequest, head?: Buffer): void {
     const connection = new Connection({
       side: 'server',
       maxMessageSize: this.limits.maxMessageSize,
@@ -465,6 +449,7 @@ export class WebSocketServer {
       protocol: agreement.protocol,
       request: agreement.request,
       handshake: agreement.handshake,
+      head,
       topics: this.topics,
     });
     this.sessions.set(ws, this.run(route.handler, ws, request));
