@@ -7,18 +7,15 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { playAgainstServer, serverTarget } from '../../src/fuzz/against-server.js';
-import { connect } from '../../src/transport/client.js';
 import { casesFor } from '../../src/fuzz/select.js';
 import { runAll } from '../../src/fuzz/runner.js';
-import type { CaseRun } from '../../src/fuzz/case.js';
 import { acceptKey } from '../../src/protocol/handshake.js';
 import { PerMessageDeflate } from '../../src/protocol/deflate.js';
-import { clientFrame, echo, frame, parseFrames, startServer } from '../helpers.js';
-import { afterHead, clientRuns, rawClient } from './harness.js';
+import { clientFrame, frame, parseFrames, startServer } from '../helpers.js';
+import { afterHead, againstBrokenClients, ourClientFailures, rawClient, verdicts } from './harness.js';
 
 const CASES = casesFor('server', { cases: '15.*' });
 const CLIENT_CASES = casesFor('client', { cases: '15.*' });
-const verdicts = (runs: CaseRun[]) => Object.fromEntries(runs.map((r) => [r.definition.id, r.behavior]));
 
 test('15.x: our server passes (15.1.8, a window of 8 accepted, is INFORMATIONAL: it then sends uncompressed)', { timeout: 60_000 }, async () => {
   const { server, url } = await startServer();
@@ -105,11 +102,7 @@ test('15.x: every case is caught by one of three broken servers', { timeout: 90_
 
 test('15.4 (clients): our client passes every case', { timeout: 60_000 }, async () => {
   assert.ok(CLIENT_CASES.length >= 9 && CLIENT_CASES.every((c) => c.id.startsWith('15.4.')));
-  const runs = await clientRuns(CLIENT_CASES, async (url) => {
-    const ws = await connect(url, { timeout: 3000 }).catch(() => null);
-    if (ws !== null) await echo(ws);
-  });
-  assert.deepEqual(runs.filter((r) => r.behavior !== 'OK' || r.behaviorClose !== 'OK').map((r) => `${r.definition.id}: ${r.behavior} ${r.result}`), []);
+  assert.deepEqual(await ourClientFailures(CLIENT_CASES), []);
 });
 
 /**
@@ -132,14 +125,8 @@ function brokenClient(mode: 'verbatim' | 'rigid' | 'no-offer') {
 }
 
 test('15.4 (clients): every case is caught by one of three broken clients', { timeout: 120_000 }, async () => {
-  const caught = new Set<string>();
-  const byMode: Record<string, Record<string, string>> = {};
-  for (const mode of ['verbatim', 'rigid', 'no-offer'] as const) {
-    const runs = await clientRuns(CLIENT_CASES, brokenClient(mode));
-    byMode[mode] = verdicts(runs);
-    for (const r of runs) if (r.behavior !== 'OK') caught.add(r.definition.id);
-  }
-  assert.deepEqual(CLIENT_CASES.filter((c) => !caught.has(c.id)).map((c) => c.id), [], 'every case catches some broken client');
+  const { byMode, uncaught } = await againstBrokenClients(CLIENT_CASES, ['verbatim', 'rigid', 'no-offer'] as const, brokenClient);
+  assert.deepEqual(uncaught, [], 'every case catches some broken client');
   assert.equal(byMode.verbatim['15.4.1'], 'OK');
   assert.equal(byMode.verbatim['15.4.3'], 'FAILED', 'client_no_context_takeover agreed, context used: our inflate fails');
   assert.equal(byMode.verbatim['15.4.5'], 'FAILED', 'server_max_window_bits=7 taken');

@@ -8,15 +8,12 @@ import { playAgainstServer, serverTarget } from '../../src/fuzz/against-server.j
 import { casesFor } from '../../src/fuzz/select.js';
 import { runAll } from '../../src/fuzz/runner.js';
 import { AUTOBAHN_CASES } from '../../src/fuzz/cases/index.js';
-import type { CaseRun } from '../../src/fuzz/case.js';
 import { acceptKey } from '../../src/protocol/handshake.js';
-import { connect } from '../../src/transport/client.js';
-import { clientFrame, echo, frame, parseFrames, startServer } from '../helpers.js';
-import { afterHead, clientRuns, rawClient } from './harness.js';
+import { clientFrame, frame, parseFrames, startServer } from '../helpers.js';
+import { afterHead, againstBrokenClients, ourClientFailures, rawClient, verdicts } from './harness.js';
 
 const SERVER_CASES = casesFor('server', { cases: '14.*' });
 const CLIENT_CASES = casesFor('client', { cases: '14.*' });
-const verdicts = (runs: CaseRun[]) => Object.fromEntries(runs.map((r) => [r.definition.id, r.behavior]));
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 
 test('case selection: a default run is the 517 Autobahn cases; 14.* and --all add ours, each role gets its own', () => {
@@ -123,13 +120,8 @@ test('14.x servers: every case is caught by one of four broken servers', { timeo
   assert.equal(byMode['bad-subprotocol']['14.6.2'], 'FAILED', 'a subprotocol not offered');
 });
 
-/** Runs the client cases, each driven by `drive(url)`, which resolves when its connection is over. */
 test('14.x clients: our client passes every case', { timeout: 60_000 }, async () => {
-  const runs = await clientRuns(CLIENT_CASES, async (url) => {
-    const ws = await connect(url, { timeout: 3000 }).catch(() => null);
-    if (ws !== null) await echo(ws);
-  });
-  assert.deepEqual(runs.filter((r) => r.behavior !== 'OK' || r.behaviorClose !== 'OK').map((r) => `${r.definition.id}: ${r.behavior} ${r.result}`), []);
+  assert.deepEqual(await ourClientFailures(CLIENT_CASES), []);
 });
 
 /**
@@ -154,14 +146,8 @@ function brokenClient(mode: 'lenient' | 'rigid' | 'closer') {
 }
 
 test('14.x clients: every case is caught by one of three broken clients', { timeout: 120_000 }, async () => {
-  const caught = new Set<string>();
-  const byMode: Record<string, Record<string, string>> = {};
-  for (const mode of ['lenient', 'rigid', 'closer'] as const) {
-    const runs = await clientRuns(CLIENT_CASES, brokenClient(mode));
-    byMode[mode] = verdicts(runs);
-    for (const r of runs) if (r.behavior !== 'OK') caught.add(r.definition.id);
-  }
-  assert.deepEqual(CLIENT_CASES.filter((c) => !caught.has(c.id)).map((c) => c.id), [], 'every case catches some broken client');
+  const { byMode, uncaught } = await againstBrokenClients(CLIENT_CASES, ['lenient', 'rigid', 'closer'] as const, brokenClient);
+  assert.deepEqual(uncaught, [], 'every case catches some broken client');
   assert.equal(byMode.lenient['14.9.1'], 'FAILED', 'a wrong Sec-WebSocket-Accept taken');
   assert.equal(byMode.lenient['14.10.1'], 'FAILED', 'a 200 taken as open');
   assert.equal(byMode.lenient['14.13.1'], 'OK');

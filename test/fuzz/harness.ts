@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { createFuzzingServer } from '../../src/fuzz/against-client.js';
 import type { CaseDefinition } from '../../src/fuzz/cases/common.js';
 import type { CaseRun } from '../../src/fuzz/case.js';
-import { clientFrame, parseFrames, waitFor, type Frame } from '../helpers.js';
+import { connect } from '../../src/transport/client.js';
+import { clientFrame, echo, parseFrames, waitFor, type Frame } from '../helpers.js';
 
 /** Runs the client `cases` in order, each driven by `drive(url)`, which resolves when its connection is over. */
 export async function clientRuns(cases: CaseDefinition[], drive: (url: string) => Promise<void>): Promise<CaseRun[]> {
@@ -20,6 +21,30 @@ export async function clientRuns(cases: CaseDefinition[], drive: (url: string) =
   } finally {
     server.close();
   }
+}
+
+/** Each case's verdict (its behavior), by case id. */
+export const verdicts = (runs: CaseRun[]): Record<string, string> => Object.fromEntries(runs.map((r) => [r.definition.id, r.behavior]));
+
+/** Our own client (engine `connect`, echoing what it gets) against the client `cases`: the cases it did not pass, with their verdicts. */
+export async function ourClientFailures(cases: CaseDefinition[]): Promise<string[]> {
+  const runs = await clientRuns(cases, async (url) => {
+    const ws = await connect(url, { timeout: 3000 }).catch(() => null);
+    if (ws !== null) await echo(ws);
+  });
+  return runs.filter((r) => r.behavior !== 'OK' || r.behaviorClose !== 'OK').map((r) => `${r.definition.id}: ${r.behavior} ${r.result}`);
+}
+
+/** The client `cases` against one broken client per mode: each mode's verdicts, and the cases no mode got caught by. */
+export async function againstBrokenClients<M extends string>(cases: CaseDefinition[], modes: readonly M[], client: (mode: M) => (url: string) => Promise<void>): Promise<{ byMode: Record<M, Record<string, string>>; uncaught: string[] }> {
+  const caught = new Set<string>();
+  const byMode = {} as Record<M, Record<string, string>>;
+  for (const mode of modes) {
+    const runs = await clientRuns(cases, client(mode));
+    byMode[mode] = verdicts(runs);
+    for (const r of runs) if (r.behavior !== 'OK') caught.add(r.definition.id);
+  }
+  return { byMode, uncaught: cases.filter((c) => !caught.has(c.id)).map((c) => c.id) };
 }
 
 /** What a raw client does with the answer's head so far: wait for more, open (keeping `rest`, the bytes after it), end with `frame`, or drop. */
