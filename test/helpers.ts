@@ -332,3 +332,15 @@ export async function quiet<T>(fn: () => Promise<T>): Promise<T> {
     console.log = log;
   }
 }
+
+/** A port free on 127.0.0.1 right now (for a program that must be given one, such as tinyproxy or redis-server). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

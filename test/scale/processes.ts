@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import * as ws from '../../src/scriptling/index.js';
+import { freePort } from '../helpers.js';
 
 const HERE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'scale');
 
@@ -17,17 +18,6 @@ const HERE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'te
 export function missing(program: string, debianPackage: string): string | false {
   const found = spawnSync('sh', ['-c', `command -v ${program} || test -x /usr/sbin/${program}`]).status === 0;
   return found ? false : `${program} is not installed (Debian package ${debianPackage}; .ci/run installs it)`;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function exited(child: ChildProcess): Promise<number | null> {

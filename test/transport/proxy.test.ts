@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, ConnectError, type ConnectOptions } from '../../src/transport/client.js';
 import { bypassesProxy, proxyFor, parseProxyUrl } from '../../src/transport/proxy.js';
-import { echo, rawServer, startServer, testCertificate } from '../helpers.js';
+import { echo, freePort, rawServer, startServer, testCertificate } from '../helpers.js';
 
 const TINYPROXY = '/usr/bin/tinyproxy';
 const hasTinyproxy = spawnSync(TINYPROXY, ['-v'], { stdio: 'ignore' }).status === 0;
@@ -21,14 +21,6 @@ interface Tinyproxy {
   /** Everything tinyproxy logged so far. */
   log: () => string;
   stop: () => Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 /** Starts tinyproxy on loopback with BasicAuth alice:s3cret; resolves once it accepts connections. */

@@ -7,20 +7,12 @@ import net from 'node:net';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { connect, ConnectError } from '../../src/transport/client.js';
 import { proxyFor, parseProxyUrl } from '../../src/transport/proxy.js';
-import { echo, startServer, testCertificate } from '../helpers.js';
+import { echo, freePort, startServer, testCertificate } from '../helpers.js';
 import { runCli } from '../cli/cli-process.js';
 
 const MICROSOCKS = '/usr/bin/microsocks';
 const hasMicrosocks = spawnSync('sh', ['-c', `command -v ${MICROSOCKS}`], { stdio: 'ignore' }).status === 0;
 const requireMicrosocks = process.env.CI ? false : !hasMicrosocks && 'microsocks is not installed (.ci/run installs it)';
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** Starts microsocks on loopback; resolves once it accepts connections. */
 async function startMicrosocks(args: string[] = []): Promise<{ port: number; process: ChildProcess }> {
