@@ -25,57 +25,63 @@ async function stderrUntil(server: { stderr(): string; child: { stderr: NodeJS.R
 describe('serve({ workers: 2 })', () => {
   test('20 clients land on both workers and each publish reaches all 20 once, in each sender\'s order; a dead worker is replaced; close() ends them all', async () => {
     const server = await startChatServer(['--workers', '2']);
-    assert.equal(server.workers.length, 2);
-    const clients: ChatClient[] = [];
-    for (let i = 0; i < 20; i++) clients.push(await joinChat(server.port));
-    const backends = new Set(clients.map((c) => c.backend));
-    assert.deepEqual([...backends].sort(), [...server.workers].sort(), 'the clients are spread over both workers');
+    // A failure kills the server at once: its processes would keep this file running until the runner's time limit.
+    try {
+      assert.equal(server.workers.length, 2);
+      const clients: ChatClient[] = [];
+      for (let i = 0; i < 20; i++) clients.push(await joinChat(server.port));
+      const backends = new Set(clients.map((c) => c.backend));
+      assert.deepEqual([...backends].sort(), [...server.workers].sort(), 'the clients are spread over both workers');
 
-    // Three senders (on either worker), five messages each: 15 messages to each of the 20.
-    const senders = [clients[0], clients[1], clients[2]];
-    for (let n = 0; n < 5; n++) for (const [i, sender] of senders.entries()) await sender.client.send(`s${i} m${n}`);
-    for (const { client } of clients) {
-      const got = await readMessages(client, 15);
-      for (let i = 0; i < senders.length; i++) {
-        assert.deepEqual(got.filter((m) => m.startsWith(`s${i} `)), [0, 1, 2, 3, 4].map((n) => `s${i} m${n}`), 'each sender\'s messages once, in order');
+      // Three senders (on either worker), five messages each: 15 messages to each of the 20.
+      const senders = [clients[0], clients[1], clients[2]];
+      for (let n = 0; n < 5; n++) for (const [i, sender] of senders.entries()) await sender.client.send(`s${i} m${n}`);
+      for (const { client } of clients) {
+        const got = await readMessages(client, 15);
+        for (let i = 0; i < senders.length; i++) {
+          assert.deepEqual(got.filter((m) => m.startsWith(`s${i} `)), [0, 1, 2, 3, 4].map((n) => `s${i} m${n}`), 'each sender\'s messages once, in order');
+        }
       }
-    }
-    // A publish from a worker's runtime outside the chat, and one from the primary's, where no client lives: all 20 get each once.
-    const publisher = await joinChat(server.port, '/publish');
-    await publisher.client.send('chat from a worker');
-    for (const { client } of clients) assert.equal(await client.receive(10), 'from a worker');
-    server.publish('chat', 'from the primary');
-    for (const { client } of clients) assert.equal(await client.receive(10), 'from the primary');
-    for (const { client } of clients) assert.equal(await client.receive(0), null, 'nothing twice');
+      // A publish from a worker's runtime outside the chat, and one from the primary's, where no client lives: all 20 get each once.
+      const publisher = await joinChat(server.port, '/publish');
+      await publisher.client.send('chat from a worker');
+      for (const { client } of clients) assert.equal(await client.receive(10), 'from a worker');
+      server.publish('chat', 'from the primary');
+      for (const { client } of clients) assert.equal(await client.receive(10), 'from the primary');
+      for (const { client } of clients) assert.equal(await client.receive(0), null, 'nothing twice');
 
-    // A worker dies: its clients see the connection end without a Close (1006); the others never notice; a new worker takes its place.
-    const victim = server.workers[0];
-    process.kill(victim, 'SIGKILL');
-    const orphans = clients.filter((c) => c.backend === victim);
-    const survivors = clients.filter((c) => c.backend !== victim);
-    for (const { client } of orphans) {
-      assert.equal(await client.receive(10), null);
-      assert.equal(client.engine.closeInfo?.code, 1006);
-    }
-    let replacement: ChatClient | null = null;
-    const deadline = Date.now() + 20_000;
-    while (replacement === null) {
-      assert.ok(Date.now() < deadline, `a replacement worker within 20 s; stderr: ${server.stderr()}`);
-      const probe = await joinChat(server.port);
-      if (probe.backend !== victim && !server.workers.includes(probe.backend)) replacement = probe;
-      else await probe.client.close();
-    }
-    assert.match(server.stderr(), new RegExp(`worker ${victim} exited \\(SIGKILL\\); starting another`));
-    await survivors[0].client.send('after the restart');
-    for (const { client } of [...survivors, replacement]) assert.equal(await client.receive(10), 'after the restart');
+      // A worker dies: its clients see the connection end without a Close (1006); the others never notice; a new worker takes its place.
+      const victim = server.workers[0];
+      process.kill(victim, 'SIGKILL');
+      const orphans = clients.filter((c) => c.backend === victim);
+      const survivors = clients.filter((c) => c.backend !== victim);
+      for (const { client } of orphans) {
+        assert.equal(await client.receive(10), null);
+        assert.equal(client.engine.closeInfo?.code, 1006);
+      }
+      let replacement: ChatClient | null = null;
+      const deadline = Date.now() + 20_000;
+      while (replacement === null) {
+        assert.ok(Date.now() < deadline, `a replacement worker within 20 s; stderr: ${server.stderr()}`);
+        const probe = await joinChat(server.port);
+        if (probe.backend !== victim && !server.workers.includes(probe.backend)) replacement = probe;
+        else await probe.client.close();
+      }
+      assert.match(server.stderr(), new RegExp(`worker ${victim} exited \\(SIGKILL\\); starting another`));
+      await survivors[0].client.send('after the restart');
+      for (const { client } of [...survivors, replacement]) assert.equal(await client.receive(10), 'after the restart');
 
-    // close(): every worker closes its clients with 1001 and exits, then the primary.
-    assert.equal(await server.stop(), 0);
-    for (const { client } of [...survivors, replacement]) {
-      assert.equal(await client.receive(10), null);
-      assert.equal(client.engine.closeInfo?.code, 1001);
+      // close(): every worker closes its clients with 1001 and exits, then the primary.
+      assert.equal(await server.stop(), 0);
+      for (const { client } of [...survivors, replacement]) {
+        assert.equal(await client.receive(10), null);
+        assert.equal(client.engine.closeInfo?.code, 1001);
+      }
+      for (const pid of [...server.workers, replacement.backend]) assert.throws(() => process.kill(pid, 0), /ESRCH/, `worker ${pid} has exited`);
+    } catch (error) {
+      server.child.kill('SIGKILL');
+      throw error;
     }
-    for (const pid of [...server.workers, replacement.backend]) assert.throws(() => process.kill(pid, 0), /ESRCH/, `worker ${pid} has exited`);
   });
 
   test('workers that cannot listen (port taken): serve() in the primary fails, saying why', async () => {
