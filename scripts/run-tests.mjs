@@ -17,7 +17,12 @@ const files = readdirSync(join(root, 'dist', 'test'), { recursive: true, encodin
   .sort();
 // Arguments after `--`, e.g. `npm test -- --test-name-pattern=sync`, go to node's test runner.
 const extra = process.argv.slice(2);
-const run = spawnSync(process.execPath, ['--test', '--test-concurrency=1', `--test-timeout=${TEST_TIMEOUT_MS}`, ...extra, ...files], {
+// TEST_FAILURES_FILE: also write the failing tests, one short entry each, to that file (scripts/failure-digest.mjs).
+const digest = process.env.TEST_FAILURES_FILE;
+const reporters = digest
+  ? ['--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${join(root, 'scripts', 'failure-digest.mjs')}`, `--test-reporter-destination=${digest}`]
+  : [];
+const run = spawnSync(process.execPath, ['--test', '--test-concurrency=1', `--test-timeout=${TEST_TIMEOUT_MS}`, ...reporters, ...extra, ...files], {
   cwd: root,
   stdio: 'inherit',
 });

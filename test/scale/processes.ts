@@ -71,8 +71,8 @@ export interface ChatClient {
 }
 
 /** Joins the chat at ws://127.0.0.1:port/chat and reads its welcome; the server has then subscribed it. */
-export async function joinChat(port: number, path = '/chat'): Promise<ChatClient> {
-  const client = await ws.connect(`ws://127.0.0.1:${port}${path}`);
+export async function joinChat(port: number, path = '/chat', connectTimeout = 10): Promise<ChatClient> {
+  const client = await ws.connect(`ws://127.0.0.1:${port}${path}`, connectTimeout);
   const backend = Number(/^x-backend: *(\d+)/im.exec(client.engine.handshake!.response)?.[1]);
   if (path === '/chat') assert.equal(await client.receive(10), 'Welcome to the chat!');
   return { client, backend };

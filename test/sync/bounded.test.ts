@@ -68,7 +68,10 @@ describe('sync API bounded while the script is away', () => {
     // process grows by what the windows hold, not by what the peer sends, and the next call is prompt.
     for (const kind of ['ticks', 'large', 'empty', 'pings'] as const) {
       test(`a peer sending 200 MiB of ${kind} while the script is away: memory stays within bounds, receive(1) is prompt (sockets run by the ${socketThread})`, { timeout: 60_000 }, async (t) => {
-        const worker = new ws.SyncWorker({ socketThread });
+        // The peak counts garbage V8 has not collected yet as well as what the windows hold (8 MiB unread, 8 MiB
+        // unwritten). Node 24's engine thread left up to 129 MiB of it under a Ping flood with its default young
+        // generation; a fixed one keeps the figure about what is held. The main thread keeps its default.
+        const worker = new ws.SyncWorker({ socketThread, resourceLimits: { maxYoungGenerationSizeMb: 16 } });
         const warm = worker.connect(peer.url('/echo'));
         warm.close();
         globalThis.gc?.();
@@ -83,9 +86,11 @@ describe('sync API bounded while the script is away', () => {
         const grown = ((await sampler.stop()) - before) / MiB;
         assert.ok(took <= 1.5, `receive(1) took ${took.toFixed(2)} s`);
         // The same bound for every case: after failing a 200 MiB message with 1009 the engine stops reading (it
-        // read on, dropping the rest at wire speed, and its 64 KiB chunks peaked at 83 MiB on Node 24).
+        // read on, dropping the rest at wire speed, and its 64 KiB chunks peaked at 83 MiB on Node 24). Seen on
+        // Node 20-24, under coverage and two CPU hogs: 9-54 MiB; a client that is not bounded grows by what the peer
+        // sends (GiBs before the windows), so 96 MiB still tells the two apart.
         t.diagnostic(`grew ${grown.toFixed(1)} MiB (peak); receive(1) took ${took.toFixed(2)} s`);
-        assert.ok(grown <= 64, `the process grew by ${grown.toFixed(0)} MiB (peak) while the peer flooded it`);
+        assert.ok(grown <= 96, `the process grew by ${grown.toFixed(0)} MiB (peak) while the peer flooded it`);
         if (kind === 'ticks') assert.equal(message, 'a'.repeat(200));
         if (kind === 'empty') assert.deepEqual(message, []);
         if (kind === 'large') assert.equal(conn.connected(), false); // 200 MiB is over maxMessageSize: 1009
