@@ -153,7 +153,7 @@ function onConnect(id: number, url: unknown, scriptlingOptions: object, socketTh
   let limits: ResolvedLimits;
   try {
     options = engineConnectOptions(scriptlingOptions as ScriptlingConnectOptions, {});
-    // The sync entry's one resolution: the handover and the windows take it (the engine resolves its own).
+    // The sync entry's one resolution: the handover, the windows and a worker-run engine all take it.
     limits = resolveLimits(options, SYNC_LIMIT_DEFAULTS);
     windows = windowsOf(limits);
     opening = handshaken(url as string, options);
@@ -171,7 +171,7 @@ function onConnect(id: number, url: unknown, scriptlingOptions: object, socketTh
       let handed: HandedSocket | null = null;
       const taken = socketThread === 'caller' ? LentSocket.take(opened.socket, opened.outcome.rest, () => handed?.onHeldDestroy()) : null;
       if (taken === null || 'unavailable' in taken) {
-        const conn = new WebSocketConnection(openWebSocket(opened, options));
+        const conn = new WebSocketConnection(openWebSocket(opened, options, limits));
         emit({ type: 'connected', id, remoteAddress, protocol: conn.engine.protocol, windows, handover: null });
         links.set(id, new Link(id, conn, windows));
         return;

@@ -5,7 +5,7 @@ import { PerMessageDeflate, deflateSetting, type DeflateOptions } from '../proto
 import { HandshakeError } from '../protocol/handshake.js';
 import { ClientHandshake, type Accepted, type Refused } from '../protocol/client-handshake.js';
 import { WebSocket, checkConnectionLimits, type ConnectionLimits } from './websocket.js';
-import { resolveLimits } from '../protocol/limits.js';
+import { resolveLimits, type ResolvedLimits } from '../protocol/limits.js';
 import { clearTimer, setTimer } from './timers.js';
 import { ConnectError, describeSocketError, type ConnectErrorCode } from './connect-error.js';
 import { openTunnel, proxyFor } from './proxy.js';
@@ -221,10 +221,11 @@ async function handshakeOn(socket: net.Socket, handshake: ClientHandshake, secur
 }
 
 /** The WebSocket over a handshaken socket: the last step of `connect`. */
-export function openWebSocket({ socket, handshake, outcome, deflateOptions }: Handshaken, options: ConnectOptions): WebSocket {
+export function openWebSocket({ socket, handshake, outcome, deflateOptions }: Handshaken, options: ConnectOptions, limits?: ResolvedLimits): WebSocket {
   try {
     const deflate = outcome.deflate === null ? null : new PerMessageDeflate(outcome.deflate, deflateOptions ?? {});
-    const limits = resolveLimits(options); // once, for the protocol and the I/O loop
+    // Once, for the protocol and the I/O loop; an entry with defaults of its own (the sync worker) passes its record.
+    limits ??= resolveLimits(options);
     const connection = new Connection({ side: 'client', maxMessageSize: limits.maxMessageSize, textAsBytes: options.textAsBytes, deflate, maskKey: options.maskKey });
     // exchange() left the socket paused; it flows again on the next tick, after WebSocket has attached its reader.
     socket.resume();

@@ -2,7 +2,8 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import tls from 'node:tls';
-import { connect, ConnectError } from '../../src/transport/client.js';
+import { connect, ConnectError, handshaken, openWebSocket } from '../../src/transport/client.js';
+import { resolveLimits } from '../../src/protocol/limits.js';
 import { State } from '../../src/protocol/connection.js';
 import { rawServer, requestKey, switching, startServer, testCertificate, echo, waitFor } from '../helpers.js';
 
@@ -309,6 +310,23 @@ describe('onping', () => {
     t.after(() => ws.terminate());
     assert.deepEqual(pings, ['early']); // already, before connect resolved
     await assert.rejects(connect('ws://127.0.0.1:1/', { onping: 'no' as never }), { name: 'TypeError', message: /onping must be a function/ });
+  });
+});
+
+describe('openWebSocket (the sync worker opens its engine connections with it)', () => {
+  test('takes the limits its entry resolved with defaults of its own, else resolves the options with the engine\'s', async (t) => {
+    const { server, url } = await startServer();
+    t.after(() => server.close());
+    // sendWaits: over sendHighWaterMark unwritten. 100 bytes, before the tick that writes them, are over 64 and under 1 MiB.
+    const sendWaitsAfter100Bytes = async (limits?: ReturnType<typeof resolveLimits>): Promise<boolean> => {
+      const ws = openWebSocket(await handshaken(url), {}, limits);
+      void ws.send(Buffer.alloc(100));
+      const waits = ws.sendWaits;
+      await ws.close();
+      return waits;
+    };
+    assert.equal(await sendWaitsAfter100Bytes(resolveLimits({}, { sendHighWaterMark: 64 })), true, 'the entry\'s defaults hold');
+    assert.equal(await sendWaitsAfter100Bytes(), false, 'without a record: the engine\'s 1 MiB');
   });
 });
 
