@@ -4291,10 +4291,10 @@ async function handshakeOn(socket, handshake2, secure, signal) {
     throw asConnectError(error, { tls: secure });
   }
 }
-function openWebSocket({ socket, handshake: handshake2, outcome, deflateOptions }, options) {
+function openWebSocket({ socket, handshake: handshake2, outcome, deflateOptions }, options, limits) {
   try {
     const deflate = outcome.deflate === null ? null : new PerMessageDeflate(outcome.deflate, deflateOptions ?? {});
-    const limits = resolveLimits(options);
+    limits ??= resolveLimits(options);
     const connection = new Connection({ side: "client", maxMessageSize: limits.maxMessageSize, textAsBytes: options.textAsBytes, deflate, maskKey: options.maskKey });
     socket.resume();
     return new WebSocket(socket, connection, {
@@ -6866,7 +6866,7 @@ function onConnect(id, url, scriptlingOptions, socketThread, custody) {
       let handed = null;
       const taken = socketThread === "caller" ? LentSocket.take(opened2.socket, opened2.outcome.rest, () => handed?.onHeldDestroy()) : null;
       if (taken === null || "unavailable" in taken) {
-        const conn = new WebSocketConnection(openWebSocket(opened2, options));
+        const conn = new WebSocketConnection(openWebSocket(opened2, options, limits));
         emit({ type: "connected", id, remoteAddress, protocol: conn.engine.protocol, windows, handover: null });
         links.set(id, new Link(id, conn, windows));
         return;
