@@ -18,12 +18,11 @@ const row = (label, values) => values.every(Number.isFinite) && console.log(`| $
 
 console.log(`runs: ${runs.map((r) => `${r.commit} ${r.date}`).join('; ')}\n`);
 console.log('| ratio | each run | median |\n|---|---|---:|');
-for (const { workload } of runs[0].throughput) {
+for (const { workload, size, type } of runs[0].throughput) {
   const pairs = runs.map((r) => r.throughput.find((t) => t.workload === workload)?.pairs).filter(Boolean);
   const ratio = (a, b) => pairs.map((p) => p[a] / p[b]);
   row(`${workload}: ours / ws`, ratio('ours→ours', 'ws→ws'));
   // The binding's large binary messages are lists of numbers (its own floor, a table of npm run bench): not a ws race.
-  const { size, type } = runs[0].throughput.find((t) => t.workload === workload);
   if (type === 'text' || size <= 64) row(`${workload}: binding / ws`, ratio('binding→binding', 'ws→ws'));
   row(`${workload}: ours / raw`, ratio('ours→ours', 'raw→raw'));
 }
@@ -34,5 +33,6 @@ for (const { count } of runs[0].memory.filter((m) => m.impl === 'ours' && !m.mes
   row(`idle RSS KiB per connection at ${count}: ours`, ours);
   row(`idle RSS KiB per connection at ${count}: ws`, ws);
   row(`idle RSS at ${count}: ours / ws`, ours.map((o, i) => o / ws[i]));
-  row(`idle heap+external at ${count}: ours / ws`, per('ours', 'heap').map((o, i) => o / per('ws', 'heap')[i]));
+  const wsHeap = per('ws', 'heap');
+  row(`idle heap+external at ${count}: ours / ws`, per('ours', 'heap').map((o, i) => o / wsHeap[i]));
 }

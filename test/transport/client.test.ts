@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import tls from 'node:tls';
 import { connect, ConnectError, handshaken, openWebSocket } from '../../src/transport/client.js';
-import { resolveLimits } from '../../src/protocol/limits.js';
+import { resolveLimits, type ResolvedLimits } from '../../src/protocol/limits.js';
 import { State } from '../../src/protocol/connection.js';
 import { rawServer, requestKey, switching, startServer, testCertificate, echo, waitFor } from '../helpers.js';
 
@@ -318,7 +318,7 @@ describe('openWebSocket (the sync worker opens its engine connections with it)',
     const { server, url } = await startServer();
     t.after(() => server.close());
     // sendWaits: over sendHighWaterMark unwritten. 100 bytes, before the tick that writes them, are over 64 and under 1 MiB.
-    const sendWaitsAfter100Bytes = async (limits?: ReturnType<typeof resolveLimits>): Promise<boolean> => {
+    const sendWaitsAfter100Bytes = async (limits?: ResolvedLimits): Promise<boolean> => {
       const ws = openWebSocket(await handshaken(url), {}, limits);
       void ws.send(Buffer.alloc(100));
       const waits = ws.sendWaits;
